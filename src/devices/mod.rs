@@ -1,0 +1,1 @@
+//! Devices at the booth behind small traits: real adapters and simulated ones.

@@ -1,0 +1,3 @@
+//! Gardu: operator console for staffed parking sites (entry, exit and admin booths).
+
+pub mod devices; // serial readers, controllers, barrier relays, printers and cameras: real and simulated

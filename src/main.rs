@@ -1,0 +1,3 @@
+//! The `gardu` binary: arguments, logging, configuration, runtime — nothing else.
+
+fn main() {}
