@@ -1,3 +1,4 @@
 //! Gardu: operator console for staffed parking sites (entry, exit and admin booths).
 
 pub mod devices; // serial readers, controllers, barrier relays, printers and cameras: real and simulated
+pub mod domain; // money, plates, vehicle classes, tariff and fee, ticket codes: pure, no I/O

@@ -1,1 +1,57 @@
 //! Devices at the booth behind small traits: real adapters and simulated ones.
+//!
+//! Every device runs in its own named worker thread, reconnects by itself and publishes a
+//! [`DeviceStatus`] the console shows. Lanes talk to devices only through the traits here.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Whether a device's link works right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkState {
+    /// Not opened yet, or opening.
+    Connecting,
+    /// Open and answering.
+    Connected,
+    /// The port or host is gone; the worker retries with backoff.
+    Disconnected,
+    /// Open, but the device reports a fault (paper out, cover open, bad replies).
+    Fault,
+}
+
+/// What a device worker publishes for the screens and `gardu device test`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceStatus {
+    /// Configured name, e.g. `controller`, `barrier`, `printer`, `camera`.
+    pub name: String,
+    /// Where it is: `/dev/ttyUSB0`, `COM3`, `tcp://10.0.0.5:9100`, `simulated`.
+    pub port: String,
+    /// Link state.
+    pub state: LinkState,
+    /// The last error in plain words, kept until the link works again.
+    pub last_error: Option<String>,
+    /// A warning that does not stop the device (paper low).
+    pub warning: Option<String>,
+    /// When the device last sent or acknowledged anything.
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+impl DeviceStatus {
+    /// A fresh status for a device that is being opened.
+    pub fn connecting(name: impl Into<String>, port: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            port: port.into(),
+            state: LinkState::Connecting,
+            last_error: None,
+            warning: None,
+            last_seen: None,
+        }
+    }
+
+    /// True when the device can be used now.
+    pub fn connected(&self) -> bool {
+        self.state == LinkState::Connected
+    }
+}
