@@ -55,3 +55,50 @@ impl DeviceStatus {
         self.state == LinkState::Connected
     }
 }
+
+/// Why a device could not do what it was asked. Messages name the device and say what to check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceError {
+    /// The port or host cannot be opened right now; the worker keeps retrying.
+    #[error("{device} is not connected ({port}): check the cable and the power")]
+    NotConnected {
+        /// Configured device name.
+        device: String,
+        /// Port, path or address.
+        port: String,
+    },
+    /// No answer (or no acknowledgement) in time.
+    #[error("{device} did not answer within {timeout_ms} ms")]
+    Timeout {
+        /// Configured device name.
+        device: String,
+        /// How long we waited.
+        timeout_ms: u64,
+    },
+    /// The device answered something other than what the protocol expects.
+    #[error("{device} answered {got:?} where {expected:?} was expected")]
+    UnexpectedReply {
+        /// Configured device name.
+        device: String,
+        /// What the protocol expects.
+        expected: String,
+        /// What arrived.
+        got: String,
+    },
+    /// The device reports a fault (paper out, cover open, jammed barrier).
+    #[error("{device}: {message}")]
+    Fault {
+        /// Configured device name.
+        device: String,
+        /// The fault in plain words.
+        message: String,
+    },
+    /// Reading or writing failed.
+    #[error("{device}: {message}")]
+    Io {
+        /// Configured device name.
+        device: String,
+        /// What the operating system said.
+        message: String,
+    },
+}
