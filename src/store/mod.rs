@@ -1,0 +1,172 @@
+//! The `Store` trait every database backend implements, and its errors.
+//!
+//! The trait is synchronous and object-safe (`Arc<dyn Store>`): every backend library we use
+//! blocks (rusqlite, the `postgres` client), so lanes call it from their worker threads and
+//! the UI thread never does.
+
+pub mod model;
+pub mod sqlite;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use crate::domain::{ClassCode, Tariff, VehicleClass};
+pub use model::*;
+
+/// Why a store call failed. Callers handle each kind once: `Unavailable` and `OutcomeUnknown`
+/// send the record to the offline journal; the rest are shown to the operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached (server down, LAN gone, file unopenable).
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(String),
+    /// The write may or may not have committed (timeout, connection lost mid-write).
+    #[error("the database did not confirm the write: {0}")]
+    OutcomeUnknown(String),
+    /// This ticket has already left.
+    #[error("this ticket already exited at {exit_time} at booth {booth}")]
+    AlreadyExited {
+        /// The existing exit.
+        exit_id: Uuid,
+        /// When it left.
+        exit_time: DateTime<Utc>,
+        /// Where it left.
+        booth: String,
+    },
+    /// A unique value is taken (username, class code).
+    #[error("{0} already exists")]
+    Duplicate(String),
+    /// The thing asked for does not exist.
+    #[error("{0} was not found")]
+    NotFound(String),
+    /// The request breaks a rule (e.g. deactivating the last admin).
+    #[error("{0}")]
+    Refused(String),
+    /// Migrations could not be applied.
+    #[error("the database schema could not be updated: {0}")]
+    Migration(String),
+    /// Anything else the database said.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl StoreError {
+    /// True when the record should go to the offline journal instead.
+    pub fn goes_to_journal(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable(_) | StoreError::OutcomeUnknown(_)
+        )
+    }
+}
+
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything lanes, admin screens and the CLI need from the database.
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// A cheap round trip to prove the database answers.
+    fn ping(&self) -> StoreResult<()>;
+    /// Schema version and row counts.
+    fn schema_info(&self) -> StoreResult<SchemaInfo>;
+
+    // --- site, classes, tariffs -------------------------------------------------------
+    /// The site with this code.
+    fn site(&self, code: &str) -> StoreResult<Option<Site>>;
+    /// Creates or updates a site.
+    fn save_site(&self, site: &Site) -> StoreResult<()>;
+    /// Creates the site with the default classes and tariffs if it does not exist yet.
+    fn ensure_site(&self, site: &Site) -> StoreResult<()>;
+    /// Vehicle classes in display order.
+    fn vehicle_classes(&self) -> StoreResult<Vec<VehicleClass>>;
+    /// Creates or updates a vehicle class.
+    fn save_vehicle_class(&self, class: &VehicleClass) -> StoreResult<()>;
+    /// The tariff of a class in force at `at`.
+    fn tariff_at(
+        &self,
+        site: &str,
+        class: &ClassCode,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Tariff>>;
+    /// Every tariff version of a site, newest first.
+    fn tariff_versions(&self, site: &str) -> StoreResult<Vec<TariffVersion>>;
+    /// Adds a tariff version (old visits keep the tariff that applied to them).
+    fn add_tariff_version(&self, version: &TariffVersion) -> StoreResult<()>;
+
+    // --- tickets, entries, exits ----------------------------------------------------------
+    /// Reserves the next ticket sequence of a booth for a local day (1, 2, 3 …).
+    fn next_ticket_sequence(&self, site: &str, booth: &str, day: NaiveDate) -> StoreResult<u32>;
+    /// Records an entry; the same id twice is `AlreadyPresent`.
+    fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome>;
+    /// Records an exit; the same id twice is `AlreadyPresent`; another exit of the same entry
+    /// is `StoreError::AlreadyExited`.
+    fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome>;
+    /// The latest visit matching `lookup` at `site` (exited or not).
+    fn find_visit(&self, site: &str, lookup: &EntryLookup) -> StoreResult<Option<Visit>>;
+    /// The latest entry matching `lookup` that has not exited.
+    fn find_open_entry(&self, site: &str, lookup: &EntryLookup) -> StoreResult<Option<Entry>>;
+    /// How many vehicles are inside now.
+    fn inside_count(&self, site: &str) -> StoreResult<u64>;
+    /// Visits matching `filter`, newest entry first.
+    fn list_visits(&self, filter: &VisitFilter, page: PageRequest) -> StoreResult<VisitPage>;
+    /// Exits whose entry is not in the database (yet).
+    fn orphan_exits(&self, site: &str) -> StoreResult<Vec<Exit>>;
+    /// Figures for one local day.
+    fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats>;
+
+    // --- photos -------------------------------------------------------------------------
+    /// Stores a photo; the same id twice is `AlreadyPresent`.
+    fn put_photo(&self, photo: &Photo) -> StoreResult<InsertOutcome>;
+    /// A photo by id.
+    fn photo(&self, id: Uuid) -> StoreResult<Option<Photo>>;
+
+    // --- users and members --------------------------------------------------------------
+    /// Creates a user; a taken username is `Duplicate`.
+    fn create_user(&self, user: &User) -> StoreResult<()>;
+    /// Overwrites a user's mutable fields (name, role, hash, active, attempts, lock).
+    fn update_user(&self, user: &User) -> StoreResult<()>;
+    /// A user by login name (case-insensitive).
+    fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    /// All users by username.
+    fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Creates or updates a member card.
+    fn save_member(&self, member: &Member) -> StoreResult<()>;
+    /// A member by card uid.
+    fn member_by_card(&self, card_uid: &str) -> StoreResult<Option<Member>>;
+    /// Members whose name, plate or card contains `search` (all when empty).
+    fn list_members(&self, search: &str) -> StoreResult<Vec<Member>>;
+
+    // --- shifts -------------------------------------------------------------------------
+    /// Opens a shift; refused when the user already has one open.
+    fn open_shift(&self, shift: &Shift) -> StoreResult<()>;
+    /// Closes a shift with the expected and counted cash.
+    fn close_shift(
+        &self,
+        id: Uuid,
+        closed_at: DateTime<Utc>,
+        expected: crate::domain::Rupiah,
+        counted: crate::domain::Rupiah,
+    ) -> StoreResult<Shift>;
+    /// A shift by id.
+    fn shift(&self, id: Uuid) -> StoreResult<Option<Shift>>;
+    /// The user's open shift, if any.
+    fn open_shift_of(&self, username: &str) -> StoreResult<Option<Shift>>;
+    /// Shifts opened in a time range, newest first.
+    fn list_shifts(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Shift>>;
+    /// Exits of a shift.
+    fn shift_exits(&self, id: Uuid) -> StoreResult<Vec<Exit>>;
+
+    // --- audit --------------------------------------------------------------------------
+    /// Appends to the audit log.
+    fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
+    /// Audit records matching `filter`, newest first.
+    fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
+}
