@@ -1,3 +1,34 @@
-//! The `gardu` binary: arguments, logging, configuration, runtime — nothing else.
+//! The `gardu` binary: arguments, logging, configuration, then the console or a subcommand.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use gardu::cli::{self, Cli, Context};
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let ctx = match Context::resolve(args.config.as_deref(), args.data_dir.as_deref()) {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            eprintln!("gardu: configuration refused: {err}");
+            eprintln!("gardu: fix the file (config.toml.example documents every key) and start again.");
+            return ExitCode::from(2);
+        }
+    };
+    let _log =
+        gardu::logging::init(&ctx.path(&ctx.config.logging.dir), &ctx.config.logging.level, args.verbosity());
+    tracing::info!(version = cli::LONG_VERSION, site = %ctx.config.site.code, booth = %ctx.config.booth.code, "gardu starting");
+    let Some(command) = args.command else {
+        // The console arrives with the screens; until then the commands are the product.
+        let _ = <Cli as clap::CommandFactory>::command().print_help();
+        return ExitCode::from(2);
+    };
+    match cli::run(command, &ctx) {
+        Ok(code) => code,
+        Err(err) => {
+            tracing::info!("command failed: {err:#}");
+            eprintln!("gardu: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

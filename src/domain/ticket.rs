@@ -87,6 +87,16 @@ impl TicketClaims {
     }
 }
 
+/// The entry id that belongs to a ticket code. Derived, not random, so an exit booth that is
+/// offline knows which entry it closes from the scanned code alone.
+pub fn entry_id(code: &str) -> uuid::Uuid {
+    use sha2::Digest;
+    let digest = Sha256::digest(code.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Uuid::new_v8(bytes)
+}
+
 /// Makes the signed code for `claims` with the site `secret`.
 pub fn encode(claims: &TicketClaims, secret: &[u8]) -> Result<String, TicketError> {
     if !valid_code_part(&claims.site, MAX_SITE_LEN) {
@@ -343,6 +353,16 @@ mod tests {
             decode(truncated, SECRET, "JKT-MALL-01"),
             Err(TicketError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn entry_ids_follow_the_code() {
+        let code = encode(&claims(), SECRET).unwrap();
+        assert_eq!(entry_id(&code), entry_id(&code));
+        let mut other = claims();
+        other.sequence += 1;
+        assert_ne!(entry_id(&code), entry_id(&encode(&other, SECRET).unwrap()));
+        assert_eq!(entry_id(&code).get_version_num(), 8);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod model;
 pub mod sqlite;
+pub mod switch;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -61,6 +62,16 @@ impl StoreError {
     }
 }
 
+/// Opens the configured database, applying migrations.
+pub fn open(location: &crate::config::DatabaseLocation) -> StoreResult<std::sync::Arc<dyn Store>> {
+    match location {
+        crate::config::DatabaseLocation::Sqlite(path) => Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path)?)),
+        crate::config::DatabaseLocation::Postgres(_) => Err(StoreError::Unavailable(
+            "PostgreSQL is not supported by this build; use database.url = \"sqlite:data/gardu.db\"".into(),
+        )),
+    }
+}
+
 /// Shorthand for store results.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -104,6 +115,15 @@ pub trait Store: Send + Sync {
     /// Records an exit; the same id twice is `AlreadyPresent`; another exit of the same entry
     /// is `StoreError::AlreadyExited`.
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome>;
+    /// Records many entries at once where the backend can batch them; one outcome per entry,
+    /// in order, exactly as `record_entry` would give.
+    fn record_entries(&self, entries: &[Entry]) -> Vec<StoreResult<InsertOutcome>> {
+        entries.iter().map(|entry| self.record_entry(entry)).collect()
+    }
+    /// Records many exits at once where the backend can batch them; one outcome per exit.
+    fn record_exits(&self, exits: &[Exit]) -> Vec<StoreResult<InsertOutcome>> {
+        exits.iter().map(|exit| self.record_exit(exit)).collect()
+    }
     /// The latest visit matching `lookup` at `site` (exited or not).
     fn find_visit(&self, site: &str, lookup: &EntryLookup) -> StoreResult<Option<Visit>>;
     /// The latest entry matching `lookup` that has not exited.
@@ -150,6 +170,24 @@ pub trait Store: Send + Sync {
         expected: crate::domain::Rupiah,
         counted: crate::domain::Rupiah,
     ) -> StoreResult<Shift>;
+    /// Brings a shift written offline into the database: opens it if missing, closes it if the
+    /// journal says it was closed. A shift already in that state is `AlreadyPresent`.
+    fn save_shift(&self, shift: &Shift) -> StoreResult<InsertOutcome> {
+        let stored = self.shift(shift.id)?;
+        let mut outcome = InsertOutcome::AlreadyPresent;
+        if stored.is_none() {
+            self.open_shift(&Shift { closed_at: None, expected_cash: None, counted_cash: None, ..shift.clone() })?;
+            outcome = InsertOutcome::Inserted;
+        }
+        let stored_closed = stored.as_ref().is_some_and(|s| s.closed_at.is_some());
+        if let (Some(closed_at), false) = (shift.closed_at, stored_closed) {
+            let expected = shift.expected_cash.unwrap_or(shift.opening_float);
+            let counted = shift.counted_cash.unwrap_or(expected);
+            self.close_shift(shift.id, closed_at, expected, counted)?;
+            outcome = InsertOutcome::Inserted;
+        }
+        Ok(outcome)
+    }
     /// A shift by id.
     fn shift(&self, id: Uuid) -> StoreResult<Option<Shift>>;
     /// The user's open shift, if any.

@@ -1,0 +1,77 @@
+//! What every subcommand needs: the data folder, the checked config, the store, the secret.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::config::{Config, ConfigError, DatabaseLocation};
+use crate::secret::SiteSecret;
+use crate::store::{Site, Store};
+
+/// The resolved environment of one run.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Folder that relative paths in the config are resolved against.
+    pub data_dir: PathBuf,
+    /// The config file that was read, if any.
+    pub config_file: Option<PathBuf>,
+    /// The checked configuration.
+    pub config: Config,
+}
+
+impl Context {
+    /// Finds and checks the configuration: `--config`, else `config.toml` in the data folder,
+    /// else the zero-config defaults. The data folder is `--data-dir`, else the config file's
+    /// folder when `--config` was given, else the current folder.
+    pub fn resolve(config_arg: Option<&Path>, data_dir_arg: Option<&Path>) -> Result<Context, ConfigError> {
+        let data_dir = match (data_dir_arg, config_arg) {
+            (Some(dir), _) => dir.to_path_buf(),
+            (None, Some(file)) => file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf(),
+            (None, None) => PathBuf::from("."),
+        };
+        let candidate = config_arg.map(Path::to_path_buf).unwrap_or_else(|| data_dir.join("config.toml"));
+        let (config, config_file) = if config_arg.is_some() || candidate.exists() {
+            (Config::load(&candidate)?, Some(candidate))
+        } else {
+            (Config::zero(), None)
+        };
+        Ok(Context { data_dir, config_file, config })
+    }
+
+    /// A path from the config, resolved against the data folder.
+    pub fn path(&self, relative: &Path) -> PathBuf {
+        self.data_dir.join(relative)
+    }
+
+    /// The site as the config describes it.
+    pub fn site(&self) -> Site {
+        let site = &self.config.site;
+        Site {
+            code: site.code.clone(),
+            name: site.name.clone(),
+            location: site.location.clone(),
+            region: site.region.clone(),
+            timezone: site.timezone.clone(),
+            capacity: site.capacity,
+            receipt_header: String::new(),
+            receipt_footer: String::new(),
+        }
+    }
+
+    /// Opens the configured database (applying migrations) and makes sure the site exists.
+    pub fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let location = self.config.database_location(&self.data_dir)?;
+        let store = crate::store::open(&location).with_context(|| match &location {
+            DatabaseLocation::Sqlite(path) => format!("opening the database {}", path.display()),
+            DatabaseLocation::Postgres(url) => format!("connecting to {}", crate::config::redact_url(url)),
+        })?;
+        store.ensure_site(&self.site()).context("preparing the site in the database")?;
+        Ok(store)
+    }
+
+    /// The site secret, made on first use.
+    pub fn secret(&self) -> anyhow::Result<SiteSecret> {
+        Ok(SiteSecret::load_or_create(&self.path(&self.config.site.secret_file))?)
+    }
+}

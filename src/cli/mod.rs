@@ -1,0 +1,99 @@
+//! Headless subcommands over the same store, domain and lane code the console uses.
+
+mod context;
+mod db;
+mod demo;
+mod fee;
+mod journal;
+mod shift;
+mod ticket;
+mod user;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use context::Context;
+
+use crate::config::Mode;
+
+/// Version line: crate version, commit, build date.
+pub const LONG_VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("GARDU_GIT_COMMIT"), ", built ", env!("GARDU_BUILD_DATE"), ")");
+
+/// Gardu: the operator console for staffed parking sites.
+#[derive(Debug, Parser)]
+#[command(name = "gardu", version = LONG_VERSION, about, propagate_version = true)]
+pub struct Cli {
+    /// Config file (default: config.toml in the data folder, or built-in defaults).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Folder for the database, journal, photos, logs and secret (default: current folder).
+    #[arg(long, global = true, value_name = "PATH", env = "GARDU_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Booth mode for the console, overriding the config.
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+    /// Replace every device with a simulated one.
+    #[arg(long)]
+    pub simulate: bool,
+    /// What to do; without one the console opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// `-v` count minus `-q`.
+    pub fn verbosity(&self) -> i8 {
+        if self.quiet { -1 } else { i8::try_from(self.verbose).unwrap_or(i8::MAX) }
+    }
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// A short tour of the core: migrate, issue and verify a ticket, quote fees.
+    Demo,
+    /// Database: apply migrations, check the schema.
+    #[command(subcommand)]
+    Db(db::DbCommand),
+    /// Operator accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Quote a fee by the current tariff.
+    Fee(fee::FeeArgs),
+    /// Offline journal: list and replay.
+    #[command(subcommand)]
+    Journal(journal::JournalCommand),
+    /// Shift reports.
+    #[command(subcommand)]
+    Shift(shift::ShiftCommand),
+    /// Issue, verify or render signed ticket codes.
+    #[command(subcommand)]
+    Ticket(ticket::TicketCommand),
+}
+
+/// Runs a subcommand. Errors are reported once, by the caller.
+pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Demo => demo::run(ctx),
+        Command::Db(cmd) => db::run(cmd, ctx),
+        Command::User(cmd) => user::run(cmd, ctx),
+        Command::Fee(args) => fee::run(args, ctx),
+        Command::Ticket(cmd) => ticket::run(cmd, ctx),
+        Command::Journal(cmd) => journal::run(cmd, ctx),
+        Command::Shift(cmd) => shift::run(cmd, ctx),
+    }
+}
+
+/// Prints a value as one line of JSON on stdout.
+fn print_json(value: &serde_json::Value) {
+    println!("{value}");
+}

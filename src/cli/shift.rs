@@ -1,0 +1,57 @@
+//! `gardu shift report ID|list`: cashier shifts from the command line.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::Context;
+use crate::lane::shift::report;
+
+/// Shift subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ShiftCommand {
+    /// The report of one shift: totals by method and class, lost tickets, manual opens, voids,
+    /// expected and counted cash.
+    Report {
+        /// Shift id.
+        id: uuid::Uuid,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a shift subcommand.
+pub fn run(command: ShiftCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store()?;
+    match command {
+        ShiftCommand::Report { id, json } => {
+            let report = report(store.as_ref(), id, chrono::Utc::now())?;
+            if json {
+                super::print_json(&serde_json::to_value(&report)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let tz = ctx.config.timezone();
+            let shift = &report.shift;
+            println!("Shift {} — {} at booth {}", shift.id, shift.username, shift.booth);
+            println!("opened  {}", shift.opened_at.with_timezone(&tz).format("%d/%m/%Y %H:%M"));
+            match shift.closed_at {
+                Some(at) => println!("closed  {}", at.with_timezone(&tz).format("%d/%m/%Y %H:%M")),
+                None => println!("closed  (still open)"),
+            }
+            println!("exits   {:>6}   {:>14}", report.all.exits, report.all.total.to_string());
+            for (method, tally) in &report.by_method {
+                println!("  {method:<8} {:>4}   {:>14}", tally.exits, tally.total.to_string());
+            }
+            for (class, tally) in &report.by_class {
+                println!("  {class:<8} {:>4}   {:>14}", tally.exits, tally.total.to_string());
+            }
+            println!("lost tickets {}, manual opens {}, voids {}", report.lost_tickets, report.manual_opens, report.voids);
+            println!("float {}  expected cash {}", shift.opening_float, report.expected_cash);
+            if let (Some(counted), Some(diff)) = (report.counted_cash, report.difference) {
+                println!("counted {counted}  difference {diff}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,110 @@
+//! `gardu ticket issue|verify`: signed ticket codes from the command line.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use chrono::{SecondsFormat, SubsecRound};
+use clap::Subcommand;
+use serde_json::json;
+
+use super::Context;
+use crate::clock::{Clock, SystemClock};
+use crate::domain::ticket::{self, TicketClaims};
+use crate::domain::ClassCode;
+
+/// Ticket subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TicketCommand {
+    /// Issue a signed ticket code now (reserves the booth's next ticket number; it records no
+    /// vehicle — the entry lane does that). For testing scanners, printers and the exit booth.
+    Issue {
+        /// Vehicle class code, e.g. MBL.
+        #[arg(long)]
+        class: String,
+        /// Booth code (default: this booth).
+        #[arg(long)]
+        booth: Option<String>,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a scanned or typed ticket code. Exit code 0 when valid, 1 when not.
+    Verify {
+        /// The code as scanned.
+        code: String,
+        /// One JSON object on stdout: valid, and site/booth/sequence/entry_time/class or error.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a ticket subcommand.
+pub fn run(command: TicketCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match command {
+        TicketCommand::Issue { class, booth, json } => issue(ctx, &class, booth, json),
+        TicketCommand::Verify { code, json } => verify(ctx, &code, json),
+    }
+}
+
+fn issue(ctx: &Context, class: &str, booth: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
+    let class = ClassCode::parse(class)?;
+    let booth = booth.unwrap_or_else(|| ctx.config.booth.code.clone());
+    let store = ctx.open_store()?;
+    if !store.vehicle_classes()?.iter().any(|c| c.code == class) {
+        bail!("vehicle class {class} is not set up at this site");
+    }
+    let secret = ctx.secret()?;
+    let tz = ctx.config.timezone();
+    let now = SystemClock.now().trunc_subsecs(0);
+    let site = ctx.config.site.code.clone();
+    let sequence = store.next_ticket_sequence(&site, &booth, now.with_timezone(&tz).date_naive())?;
+    let claims = TicketClaims { site, booth, sequence, entry_time: now, class };
+    let code = ticket::encode(&claims, secret.bytes())?;
+    let ticket_no = claims.ticket_number(tz);
+    if json {
+        let mut value = claims_json(&claims, &ticket_no);
+        value["code"] = json!(code);
+        super::print_json(&value);
+    } else {
+        println!("ticket  {ticket_no}");
+        println!("code    {code}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(ctx: &Context, code: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let secret = ctx.secret()?;
+    let tz = ctx.config.timezone();
+    match ticket::decode(code, secret.bytes(), &ctx.config.site.code) {
+        Ok(claims) => {
+            let ticket_no = claims.ticket_number(tz);
+            if json {
+                super::print_json(&claims_json(&claims, &ticket_no));
+            } else {
+                let local = claims.entry_time.with_timezone(&tz);
+                println!("valid ticket {ticket_no}: class {}, entered {} at booth {}", claims.class, local.format("%d/%m/%Y %H:%M:%S"), claims.booth);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            if json {
+                super::print_json(&json!({ "valid": false, "error": err.to_string() }));
+            } else {
+                println!("invalid ticket: {err}");
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn claims_json(claims: &TicketClaims, ticket_no: &str) -> serde_json::Value {
+    json!({
+        "valid": true,
+        "site": claims.site,
+        "booth": claims.booth,
+        "sequence": claims.sequence,
+        "entry_time": claims.entry_time.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "class": claims.class.as_str(),
+        "ticket_no": ticket_no,
+    })
+}

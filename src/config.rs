@@ -1,0 +1,416 @@
+//! `config.toml`: every setting with its default, checked at start with the file, key and problem.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ticket::{MAX_BOOTH_LEN, MAX_SITE_LEN};
+
+/// A refused configuration: which file, which key, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {key}: {message}")]
+pub struct ConfigError {
+    /// The file that was read (or `(defaults)`).
+    pub file: String,
+    /// Dotted key path, e.g. `site.timezone`; the line number when the file is not valid TOML.
+    pub key: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+/// Which booth this PC is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// ParkingIN: the guard at the entry.
+    Entry,
+    /// ParkingOut: the cashier at the exit.
+    Exit,
+    /// Admin: logs, statistics, shifts, users, tariffs.
+    Admin,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Entry => "entry",
+            Mode::Exit => "exit",
+            Mode::Admin => "admin",
+        })
+    }
+}
+
+/// The language of screens, messages and printed slips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Language {
+    /// Bahasa Indonesia (default).
+    #[default]
+    #[serde(rename = "id")]
+    Indonesian,
+    /// English.
+    #[serde(rename = "en")]
+    English,
+}
+
+impl Language {
+    /// `id` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Indonesian => "id",
+            Language::English => "en",
+        }
+    }
+}
+
+/// `[site]`: the parking site this booth belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Site code on every transaction row and ticket, `LOCATION-TYPE-NN` (default `SITE-01`).
+    pub code: String,
+    /// Name printed on tickets (default `Gardu Parking`).
+    pub name: String,
+    /// Address line (default empty).
+    pub location: String,
+    /// Region for HQ reports (default empty).
+    pub region: String,
+    /// IANA time zone for days and printed times (default `Asia/Jakarta`).
+    pub timezone: String,
+    /// Vehicles that fit; entries are refused when full (default none: no limit).
+    pub capacity: Option<u32>,
+    /// File holding the ticket-signing secret; made on first run with mode 0600
+    /// (default `data/site.secret`). Every booth of a site needs the same file.
+    pub secret_file: PathBuf,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        Self {
+            code: "SITE-01".into(),
+            name: "Gardu Parking".into(),
+            location: String::new(),
+            region: String::new(),
+            timezone: "Asia/Jakarta".into(),
+            capacity: None,
+            secret_file: PathBuf::from("data/site.secret"),
+        }
+    }
+}
+
+/// `[booth]`: this PC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BoothConfig {
+    /// Booth code, 1–6 capital letters or digits, prefix of its ticket numbers (default `IN1`).
+    pub code: String,
+    /// `entry`, `exit` or `admin` (default `entry`).
+    pub mode: Mode,
+    /// Show the console full screen (default false).
+    pub fullscreen: bool,
+}
+
+impl Default for BoothConfig {
+    fn default() -> Self {
+        Self { code: "IN1".into(), mode: Mode::Entry, fullscreen: false }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite:PATH` (relative to the data folder) or `postgres://user:pass@host/db`
+    /// (default `sqlite:data/gardu.db`).
+    pub url: String,
+    /// How long one statement may take before its outcome counts as unknown (default 3000).
+    pub timeout_ms: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite:data/gardu.db".into(), timeout_ms: 3_000 }
+    }
+}
+
+/// `[monitor]`: the database-connection indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// Seconds between checks (default 10).
+    pub interval_s: u64,
+    /// How long one check may take (default 2000).
+    pub timeout_ms: u64,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        Self { interval_s: 10, timeout_ms: 2_000 }
+    }
+}
+
+/// `[journal]`: offline records written while the database is unreachable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JournalConfig {
+    /// Folder of journal files (default `offline_data`).
+    pub dir: PathBuf,
+    /// Folder of photos taken offline, with `Masuk/` and `Keluar/` inside (default `Images`).
+    pub images_dir: PathBuf,
+    /// Days a replayed file is kept in `synced/` (default 30).
+    pub retention_days: u32,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        Self { dir: "offline_data".into(), images_dir: "Images".into(), retention_days: 30 }
+    }
+}
+
+/// `[ui]`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// `id` (default) or `en`.
+    pub language: Language,
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimulationConfig {
+    /// Replace every device with a simulated one and show the SIMULATION banner
+    /// (default: true when there is no config file, false otherwise).
+    pub enabled: bool,
+}
+
+/// `[logging]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoggingConfig {
+    /// Folder of daily-rotated log files (default `logs`).
+    pub dir: PathBuf,
+    /// Level written to the files: error, warn, info, debug, trace (default `info`).
+    pub level: String,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        Self { dir: "logs".into(), level: "info".into() }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `[site]`.
+    pub site: SiteConfig,
+    /// `[booth]`.
+    pub booth: BoothConfig,
+    /// `[database]`.
+    pub database: DatabaseConfig,
+    /// `[monitor]`.
+    pub monitor: MonitorConfig,
+    /// `[journal]`.
+    pub journal: JournalConfig,
+    /// `[ui]`.
+    pub ui: UiConfig,
+    /// `[simulation]`.
+    pub simulation: SimulationConfig,
+    /// `[logging]`.
+    pub logging: LoggingConfig,
+}
+
+/// Where the database lives, parsed from `database.url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string.
+    Postgres(String),
+}
+
+impl Config {
+    /// The settings used when there is no config file: SQLite, site `SITE-01`, simulation on.
+    pub fn zero() -> Self {
+        let mut config = Config::default();
+        config.simulation.enabled = true;
+        config
+    }
+
+    /// Parses and checks a config file's text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let deserializer = toml::Deserializer::parse(text).map_err(|err| toml_error(file, text, &err, None))?;
+        let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let key = err.path().to_string();
+            toml_error(file, text, err.inner(), Some(key))
+        })?;
+        config.validate(file)?;
+        Ok(config)
+    }
+
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+            file: file.clone(),
+            key: "(file)".into(),
+            message: format!("cannot be read: {err}"),
+        })?;
+        Config::parse(&text, &file)
+    }
+
+    /// Checks values serde cannot: codes, time zone, URL scheme, ranges.
+    pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
+        let fail = |key: &str, message: String| Err(ConfigError { file: file.into(), key: key.into(), message });
+        let code_ok = |text: &str, max: usize, dash: bool| {
+            !text.is_empty()
+                && text.len() <= max
+                && text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || (dash && b == b'-'))
+        };
+        if !code_ok(&self.site.code, MAX_SITE_LEN, true) {
+            return fail(
+                "site.code",
+                format!(
+                    "{:?} must be 1–{MAX_SITE_LEN} capital letters, digits or dashes, e.g. JKT-MALL-01",
+                    self.site.code
+                ),
+            );
+        }
+        if !code_ok(&self.booth.code, MAX_BOOTH_LEN, false) {
+            return fail(
+                "booth.code",
+                format!("{:?} must be 1–{MAX_BOOTH_LEN} capital letters or digits, e.g. IN1", self.booth.code),
+            );
+        }
+        if self.site.timezone.parse::<Tz>().is_err() {
+            return fail(
+                "site.timezone",
+                format!("{:?} is not a known time zone; use a name like Asia/Jakarta", self.site.timezone),
+            );
+        }
+        if let Err(message) = self.database_location_relative() {
+            return fail("database.url", message);
+        }
+        if self.monitor.interval_s == 0 {
+            return fail("monitor.interval_s", "must be at least 1 second".into());
+        }
+        if self.monitor.timeout_ms == 0 || self.database.timeout_ms == 0 {
+            return fail("monitor.timeout_ms", "timeouts must be at least 1 ms".into());
+        }
+        if self.site.capacity == Some(0) {
+            return fail("site.capacity", "must be at least 1, or left out for no limit".into());
+        }
+        if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
+            return fail("logging.level", format!("{:?} must be error, warn, info, debug or trace", self.logging.level));
+        }
+        Ok(())
+    }
+
+    /// The site's time zone (validated at load).
+    pub fn timezone(&self) -> Tz {
+        self.site.timezone.parse().unwrap_or(chrono_tz::Asia::Jakarta)
+    }
+
+    fn database_location_relative(&self) -> Result<DatabaseLocation, String> {
+        let url = self.database.url.trim();
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                return Err("sqlite: needs a file path, e.g. sqlite:data/gardu.db".into());
+            }
+            Ok(DatabaseLocation::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseLocation::Postgres(url.to_string()))
+        } else {
+            Err(format!("{:?} must start with sqlite: or postgres://", redact_url(url)))
+        }
+    }
+
+    /// The database location with relative SQLite paths resolved against `data_dir`.
+    pub fn database_location(&self, data_dir: &Path) -> Result<DatabaseLocation, ConfigError> {
+        match self.database_location_relative() {
+            Ok(DatabaseLocation::Sqlite(path)) => Ok(DatabaseLocation::Sqlite(data_dir.join(path))),
+            Ok(other) => Ok(other),
+            Err(message) => Err(ConfigError { file: "(config)".into(), key: "database.url".into(), message }),
+        }
+    }
+}
+
+/// A connection string with its password replaced by `***`, safe to log or show.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match credentials.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+fn toml_error(file: &str, text: &str, err: &toml::de::Error, key: Option<String>) -> ConfigError {
+    let line = err.span().map(|span| text.as_bytes()[..span.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
+    let key = match (key.filter(|k| !k.is_empty() && k != "."), line) {
+        (Some(key), Some(line)) => format!("{key} (line {line})"),
+        (Some(key), None) => key,
+        (None, Some(line)) => format!("line {line}"),
+        (None, None) => "(file)".into(),
+    };
+    ConfigError { file: file.into(), key, message: err.message().trim().to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_the_documented_defaults() {
+        let config = Config::parse("", "config.toml").unwrap();
+        assert_eq!(config.site.code, "SITE-01");
+        assert_eq!(config.database.url, "sqlite:data/gardu.db");
+        assert_eq!(config.monitor.interval_s, 10);
+        assert_eq!(config.ui.language, Language::Indonesian);
+        assert!(!config.simulation.enabled);
+        assert!(Config::zero().simulation.enabled);
+        assert_eq!(
+            config.database_location(Path::new("/srv/gardu")).unwrap(),
+            DatabaseLocation::Sqlite(PathBuf::from("/srv/gardu/data/gardu.db"))
+        );
+    }
+
+    #[test]
+    fn the_example_file_is_valid_and_complete() {
+        let text = include_str!("../config.toml.example");
+        let config = Config::parse(text, "config.toml.example").unwrap();
+        assert_eq!(config.site.timezone, "Asia/Jakarta");
+    }
+
+    #[test]
+    fn errors_name_file_key_and_problem() {
+        let cases = [
+            ("[site]\ncode = \"jkt mall\"\n", "site.code", "capital letters"),
+            ("[site]\ntimezone = \"Mars/Olympus\"\n", "site.timezone", "time zone"),
+            ("[database]\nurl = \"mysql://x\"\n", "database.url", "sqlite: or postgres://"),
+            ("[monitor]\ninterval_s = 0\n", "monitor.interval_s", "at least 1"),
+            ("[booth]\nmode = \"parking\"\n", "booth.mode (line 2)", "unknown variant"),
+            ("[site]\ncolour = 1\n", "site.colour (line 2)", "unknown field"),
+            ("[monitor]\ninterval_s = \"ten\"\n", "monitor.interval_s (line 2)", "invalid type"),
+            ("[site\n", "line 1", ""),
+        ];
+        for (text, key, message) in cases {
+            let err = Config::parse(text, "gardu.toml").unwrap_err();
+            assert_eq!(err.file, "gardu.toml");
+            assert_eq!(err.key, key, "{text:?}: {err}");
+            assert!(err.message.contains(message), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn passwords_never_leave_a_connection_string() {
+        assert_eq!(redact_url("postgres://gardu:s3cret@10.0.0.2/parking"), "postgres://gardu:***@10.0.0.2/parking");
+        assert_eq!(redact_url("postgres://10.0.0.2/parking"), "postgres://10.0.0.2/parking");
+        let err = Config::parse("[database]\nurl = \"mysql://u:pw@h/db\"\n", "c.toml").unwrap_err();
+        assert!(!err.to_string().contains("pw"), "{err}");
+    }
+}

@@ -1,0 +1,188 @@
+//! The sync engine: replays pending journal files into the database — entries before exits,
+//! oldest first, idempotent — and moves each file once its record is committed.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::files::{Journal, JournalError, JournalItem};
+use super::record::JournalPayload;
+use crate::clock::Clock;
+use crate::store::{EntryLookup, InsertOutcome, Store, StoreError};
+
+/// How many records go to the database in one batch.
+const BATCH: usize = 250;
+
+/// Where a replay is, for the sync dialog's progress bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplayProgress {
+    /// Records handled so far.
+    pub done: usize,
+    /// Records to handle in all.
+    pub total: usize,
+    /// The file being handled.
+    pub current: String,
+}
+
+/// What a replay did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplaySummary {
+    /// Written now.
+    pub synced: usize,
+    /// Already in the database (an earlier replay, or written online before a timeout).
+    pub already_present: usize,
+    /// Exits stored whose entry is not in the database yet (another booth's journal).
+    pub orphans: usize,
+    /// Records that failed and stay pending, with their error counted.
+    pub failed: usize,
+    /// Files moved to `rejected/`: unreadable, or a second exit of a ticket that already left.
+    pub rejected: usize,
+    /// File and reason for each rejection.
+    pub rejections: Vec<(PathBuf, String)>,
+    /// File and error for each failure.
+    pub failures: Vec<(PathBuf, String)>,
+    /// Set when the database went away mid-replay: the rest stays pending for next time.
+    pub interrupted: Option<String>,
+    /// Pending records found (for a dry run: what would be replayed).
+    pub pending: usize,
+}
+
+/// Replays every pending journal file into `store`. With `dry_run` nothing is written or moved:
+/// the summary counts what is pending and what would be rejected.
+pub fn replay(
+    journal: &Journal,
+    store: &dyn Store,
+    clock: &dyn Clock,
+    dry_run: bool,
+    progress: &mut dyn FnMut(ReplayProgress),
+) -> Result<ReplaySummary, JournalError> {
+    let (mut items, problems) = journal.list()?;
+    let mut summary = ReplaySummary { pending: items.len(), ..ReplaySummary::default() };
+    for problem in problems {
+        if !dry_run {
+            journal.reject(&problem.file, &problem.reason)?;
+            tracing::warn!(file = %problem.file.display(), reason = %problem.reason, "journal file rejected");
+        }
+        summary.rejected += 1;
+        summary.rejections.push((problem.file, problem.reason));
+    }
+    if dry_run {
+        return Ok(summary);
+    }
+    // Shifts, then entries so exits find them, audit lines last; oldest first within each kind.
+    items.sort_by_key(|item| (kind_rank(&item.record.payload), item.created_at));
+    let total = items.len();
+    let mut done = 0;
+    for chunk in items.chunks(BATCH) {
+        let outcome = replay_chunk(journal, store, clock, chunk, &mut summary, &mut done, total, progress);
+        if let Err(err) = outcome {
+            summary.interrupted = Some(err.to_string());
+            break;
+        }
+    }
+    Ok(summary)
+}
+
+fn kind_rank(payload: &JournalPayload) -> u8 {
+    match payload {
+        JournalPayload::Shift(_) => 0,
+        JournalPayload::Entry(_) => 1,
+        JournalPayload::Exit(_) => 2,
+        JournalPayload::Audit { .. } => 3,
+    }
+}
+
+/// Handles one batch. Returns `Err` only when the database is gone (stop, retry later).
+#[allow(clippy::too_many_arguments)]
+fn replay_chunk(
+    journal: &Journal,
+    store: &dyn Store,
+    clock: &dyn Clock,
+    chunk: &[JournalItem],
+    summary: &mut ReplaySummary,
+    done: &mut usize,
+    total: usize,
+    progress: &mut dyn FnMut(ReplayProgress),
+) -> Result<(), StoreError> {
+    // Photos first: a record never points at a photo the database lacks because of us.
+    for item in chunk {
+        if let Some(photo_ref) = &item.record.photo {
+            match journal.read_photo(photo_ref) {
+                Ok(photo) => match store.put_photo(&photo) {
+                    Ok(_) => {}
+                    Err(err) if err.goes_to_journal() => return Err(err),
+                    Err(err) => tracing::warn!(file = %item.file.display(), "photo not stored: {err}"),
+                },
+                Err(err) => tracing::warn!(file = %item.file.display(), "photo of a journal record is missing: {err}"),
+            }
+        }
+    }
+    let entries: Vec<_> = chunk
+        .iter()
+        .filter_map(|item| match &item.record.payload {
+            JournalPayload::Entry(entry) => Some(entry.clone()),
+            _ => None,
+        })
+        .collect();
+    let exits: Vec<_> = chunk
+        .iter()
+        .filter_map(|item| match &item.record.payload {
+            JournalPayload::Exit(exit) => Some(exit.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut entry_outcomes = store.record_entries(&entries).into_iter();
+    let mut exit_outcomes = store.record_exits(&exits).into_iter();
+    for item in chunk {
+        progress(ReplayProgress {
+            done: *done,
+            total,
+            current: item.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        });
+        let outcome = match &item.record.payload {
+            JournalPayload::Entry(_) => entry_outcomes.next(),
+            JournalPayload::Exit(_) => exit_outcomes.next(),
+            JournalPayload::Shift(shift) => Some(store.save_shift(shift)),
+            JournalPayload::Audit { audit, .. } => Some(store.append_audit(audit).map(|()| InsertOutcome::Inserted)),
+        }
+        .unwrap_or_else(|| Err(StoreError::Database("the database returned fewer outcomes than records".into())));
+        match outcome {
+            Ok(result) => {
+                if let JournalPayload::Exit(exit) = &item.record.payload {
+                    let entry = store.find_visit(&exit.site, &EntryLookup::Id(exit.entry_id));
+                    if matches!(entry, Ok(None)) {
+                        summary.orphans += 1;
+                    }
+                }
+                match result {
+                    InsertOutcome::Inserted => summary.synced += 1,
+                    InsertOutcome::AlreadyPresent => summary.already_present += 1,
+                }
+                if let Err(err) = journal.mark_synced(&item.file) {
+                    // Committed but not moved: the next replay finds it already present.
+                    tracing::warn!("{err}");
+                }
+            }
+            Err(err @ StoreError::AlreadyExited { .. }) => {
+                let reason = format!("{err}; this second exit needs the admin's review");
+                if let Err(move_err) = journal.reject(&item.file, &reason) {
+                    tracing::warn!("{move_err}");
+                }
+                summary.rejected += 1;
+                summary.rejections.push((item.file.clone(), reason));
+            }
+            Err(err) if err.goes_to_journal() => return Err(err),
+            Err(err) => {
+                let message = err.to_string();
+                if let Err(write_err) = journal.record_failure(&item.file, &message, clock.now()) {
+                    tracing::warn!("{write_err}");
+                }
+                summary.failed += 1;
+                summary.failures.push((item.file.clone(), message));
+            }
+        }
+        *done += 1;
+    }
+    progress(ReplayProgress { done: *done, total, current: String::new() });
+    Ok(())
+}

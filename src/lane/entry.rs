@@ -1,0 +1,443 @@
+//! ParkingIN: trigger → member check → photo → ticket → record → print → barrier → passage.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde_json::json;
+
+use super::recorder::{Persisted, RecordError};
+use super::sequence::SequenceKeeper;
+use super::{LaneContext, slips};
+use crate::devices::DeviceError;
+use crate::devices::barrier::Barrier;
+use crate::devices::camera::Camera;
+use crate::devices::input::{CardUid, InputEvent};
+use crate::devices::printer::{PrintJob, Printer};
+use crate::domain::ticket::{self, TicketClaims, TicketError};
+use crate::domain::{ClassCode, Plate, VehicleClass};
+use crate::store::{AuditRecord, Entry, Member, Origin, Photo, PhotoKind};
+
+/// How many recent tickets the screen lists.
+const RECENT: usize = 10;
+/// The barrier closes by itself if the loop never reports the vehicle gone.
+const BARRIER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The entry booth's devices.
+#[derive(Clone)]
+pub struct EntryDevices {
+    /// Takes the entry photo.
+    pub camera: Arc<dyn Camera>,
+    /// Prints tickets.
+    pub printer: Arc<dyn Printer>,
+    /// Lets the vehicle in.
+    pub barrier: Arc<dyn Barrier>,
+}
+
+/// What starts an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryTrigger {
+    /// The driver pressed the ticket button (needs a vehicle on the loop).
+    Button,
+    /// The guard's key, with the class and plate the guard chose.
+    Guard {
+        /// Vehicle class.
+        class: ClassCode,
+        /// Plate, if typed.
+        plate: Option<Plate>,
+    },
+    /// A member card was presented.
+    Card(CardUid),
+}
+
+/// Where the lane is, for the screen: what is happening and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryPhase {
+    /// Waiting for a vehicle.
+    Ready,
+    /// A vehicle is on the loop, no ticket yet.
+    VehicleWaiting,
+    /// Barrier open, waiting for the vehicle to pass.
+    VehiclePassing {
+        /// The ticket just issued.
+        ticket_no: String,
+    },
+    /// The last request was refused (full, expired card …); the message says why.
+    Refused(String),
+    /// A device failed; the message says what to do.
+    Fault(String),
+}
+
+/// A ticket the lane issued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedTicket {
+    /// The recorded entry.
+    pub entry: Entry,
+    /// Database or journal.
+    pub persisted: Persisted,
+    /// The photo, if the camera delivered in time.
+    pub photo: Option<Photo>,
+    /// The member, for card entries.
+    pub member: Option<Member>,
+    /// The printer took the ticket.
+    pub printed: bool,
+    /// The barrier took the open command.
+    pub barrier_opened: bool,
+    /// Trigger to barrier command, for the budget.
+    pub trigger_to_barrier: Duration,
+}
+
+/// Why an entry was refused or could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    /// The site is full.
+    #[error("the car park is full ({inside} of {capacity}); ask the driver to wait or turn back")]
+    Full {
+        /// Vehicles inside.
+        inside: u64,
+        /// Capacity.
+        capacity: u32,
+    },
+    /// The button was pressed with no vehicle on the loop.
+    #[error("no vehicle on the loop; use the guard key (F2) to issue a ticket by hand")]
+    NoVehicle,
+    /// A card nobody registered.
+    #[error("card {0} is not a member card; press the button for a ticket")]
+    UnknownCard(String),
+    /// A member card past its date.
+    #[error("member card of {name} expired on {valid_until}; the driver takes a ticket and pays")]
+    ExpiredCard {
+        /// Holder.
+        name: String,
+        /// Last valid day.
+        valid_until: chrono::NaiveDate,
+    },
+    /// A switched-off member card.
+    #[error("member card of {0} is switched off; the driver takes a ticket and pays")]
+    InactiveCard(String),
+    /// Offline and the card cannot be checked.
+    #[error("the card cannot be checked while the database is offline; press the button for a ticket")]
+    CardOffline,
+    /// A class that is not set up.
+    #[error("vehicle class {0} is not set up at this site")]
+    UnknownClass(String),
+    /// The ticket code could not be made (bad site or booth code).
+    #[error(transparent)]
+    Ticket(#[from] TicketError),
+    /// The entry could not be saved anywhere.
+    #[error(transparent)]
+    NotSaved(#[from] RecordError),
+}
+
+/// The entry lane. Not `Sync`: one worker owns it and feeds it events in order.
+pub struct EntryLane {
+    ctx: LaneContext,
+    devices: EntryDevices,
+    classes: Vec<VehicleClass>,
+    default_class: ClassCode,
+    operator: Option<String>,
+    sequence: SequenceKeeper,
+    vehicle_on_loop: bool,
+    presence_ticket: Option<IssuedTicket>,
+    barrier_opened_at: Option<Instant>,
+    phase: EntryPhase,
+    recent: VecDeque<IssuedTicket>,
+}
+
+impl EntryLane {
+    /// A lane with its devices; `default_class` is what the ticket button issues.
+    pub fn new(ctx: LaneContext, devices: EntryDevices, default_class: ClassCode) -> Self {
+        let classes = ctx.store.vehicle_classes().unwrap_or_else(|err| {
+            tracing::warn!("vehicle classes not loaded, using the defaults: {err}");
+            crate::domain::vehicle::default_classes()
+        });
+        let sequence = SequenceKeeper::new(&ctx);
+        Self {
+            ctx,
+            devices,
+            classes,
+            default_class,
+            operator: None,
+            sequence,
+            vehicle_on_loop: false,
+            presence_ticket: None,
+            barrier_opened_at: None,
+            phase: EntryPhase::Ready,
+            recent: VecDeque::with_capacity(RECENT),
+        }
+    }
+
+    /// The guard on duty (username), written on every entry.
+    pub fn set_operator(&mut self, username: Option<String>) {
+        self.operator = username;
+    }
+
+    /// Where the lane is.
+    pub fn phase(&self) -> &EntryPhase {
+        &self.phase
+    }
+
+    /// The latest tickets, newest first.
+    pub fn recent(&self) -> impl Iterator<Item = &IssuedTicket> {
+        self.recent.iter()
+    }
+
+    /// Vehicle classes for the quick keys.
+    pub fn classes(&self) -> &[VehicleClass] {
+        &self.classes
+    }
+
+    /// True while a vehicle stands on the loop.
+    pub fn vehicle_on_loop(&self) -> bool {
+        self.vehicle_on_loop
+    }
+
+    /// Feeds a device event. Returns the outcome when the event issued (or re-offered) a ticket.
+    pub fn handle(&mut self, event: &InputEvent) -> Option<Result<IssuedTicket, EntryError>> {
+        match event {
+            InputEvent::LoopOccupied { .. } => {
+                if !self.vehicle_on_loop && self.barrier_opened_at.is_none() {
+                    self.presence_ticket = None;
+                    self.phase = EntryPhase::VehicleWaiting;
+                }
+                self.vehicle_on_loop = true;
+                None
+            }
+            InputEvent::LoopCleared { .. } => {
+                self.vehicle_on_loop = false;
+                self.vehicle_left();
+                None
+            }
+            InputEvent::Button => Some(self.trigger(EntryTrigger::Button)),
+            InputEvent::Card(uid) => Some(self.trigger(EntryTrigger::Card(uid.clone()))),
+            InputEvent::HelpButton | InputEvent::Scan(_) => None,
+        }
+    }
+
+    /// Closes the barrier when a vehicle never cleared the loop in time. Call now and then.
+    pub fn tick(&mut self) {
+        if self.barrier_opened_at.is_some_and(|at| at.elapsed() >= BARRIER_TIMEOUT) {
+            tracing::warn!("barrier closed after {} s without the vehicle clearing the loop", BARRIER_TIMEOUT.as_secs());
+            self.close_barrier();
+        }
+    }
+
+    fn vehicle_left(&mut self) {
+        if self.barrier_opened_at.is_some() {
+            self.close_barrier();
+            return;
+        }
+        if self.presence_ticket.is_none() && self.phase == EntryPhase::VehicleWaiting {
+            // Backed away before taking a ticket: recorded so the count of arrivals is honest.
+            let audit = self.audit("vehicle_left_without_ticket", json!({}));
+            if let Err(err) = self.ctx.recorder().audit(&audit, None) {
+                tracing::warn!("{err}");
+            }
+        }
+        self.presence_ticket = None;
+        self.phase = EntryPhase::Ready;
+    }
+
+    fn close_barrier(&mut self) {
+        self.barrier_opened_at = None;
+        self.presence_ticket = None;
+        if let Err(err) = self.devices.barrier.close() {
+            self.phase = EntryPhase::Fault(format!("{err}; close the barrier by hand"));
+            return;
+        }
+        self.phase = if self.vehicle_on_loop { EntryPhase::VehicleWaiting } else { EntryPhase::Ready };
+    }
+
+    /// Runs the whole entry for one trigger. The same presence never gets two tickets: a second
+    /// press returns the ticket already issued.
+    pub fn trigger(&mut self, trigger: EntryTrigger) -> Result<IssuedTicket, EntryError> {
+        let started = Instant::now();
+        if let Some(issued) = &self.presence_ticket {
+            return Ok(issued.clone());
+        }
+        let result = self.issue(trigger, started);
+        match &result {
+            Ok(issued) => {
+                self.presence_ticket = Some(issued.clone());
+                self.recent.push_front(issued.clone());
+                self.recent.truncate(RECENT);
+            }
+            Err(err @ EntryError::NotSaved(_)) => self.phase = EntryPhase::Fault(err.to_string()),
+            Err(err) => self.phase = EntryPhase::Refused(err.to_string()),
+        }
+        result
+    }
+
+    fn issue(&mut self, trigger: EntryTrigger, started: Instant) -> Result<IssuedTicket, EntryError> {
+        let (class, plate, member) = match trigger {
+            EntryTrigger::Button if !self.vehicle_on_loop => return Err(EntryError::NoVehicle),
+            EntryTrigger::Button => (self.default_class.clone(), None, None),
+            EntryTrigger::Guard { class, plate } => (class, plate.map(|p| p.to_string()), None),
+            EntryTrigger::Card(uid) => {
+                let member = self.check_member(&uid)?;
+                (member.class.clone(), member.plate.clone(), Some(member))
+            }
+        };
+        let class_info = self.classes.iter().find(|c| c.code == class).cloned();
+        if class_info.is_none() {
+            return Err(EntryError::UnknownClass(class.to_string()));
+        }
+        self.check_capacity()?;
+
+        let now = self.ctx.clock.now().trunc_subsecs(0);
+        let photo = self.take_photo(now);
+        let day = now.with_timezone(&self.ctx.site.tz).date_naive();
+        let sequence = self.sequence.next(&self.ctx, day);
+        let claims = TicketClaims {
+            site: self.ctx.site.code.clone(),
+            booth: self.ctx.booth.clone(),
+            sequence,
+            entry_time: now,
+            class: class.clone(),
+        };
+        let code = ticket::encode(&claims, self.ctx.secret.bytes())?;
+        let entry = Entry {
+            id: ticket::entry_id(&code),
+            site: claims.site.clone(),
+            booth: claims.booth.clone(),
+            ticket_no: claims.ticket_number(self.ctx.site.tz),
+            ticket_code: code,
+            plate,
+            class,
+            card_uid: member.as_ref().map(|m| m.card_uid.clone()),
+            entry_time: now,
+            operator: self.operator.clone(),
+            photo_id: photo.as_ref().map(|p| p.id),
+            origin: if self.ctx.connectivity.online() { Origin::Online } else { Origin::Journal },
+        };
+        let _span = tracing::info_span!("entry", ticket = %entry.ticket_no, plate = ?entry.plate).entered();
+        let persisted = self.ctx.recorder().entry(&entry, photo.as_ref())?;
+        let entry = Entry { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..entry };
+
+        let slip = slips::ticket(&self.ctx, &entry, class_info.as_ref());
+        let print_result = self.devices.printer.print(&PrintJob::Ticket(slip));
+        let mut issued = IssuedTicket {
+            entry,
+            persisted,
+            photo,
+            member,
+            printed: print_result.is_ok(),
+            barrier_opened: false,
+            trigger_to_barrier: Duration::ZERO,
+        };
+        if let Err(err) = print_result {
+            // The entry is recorded; the guard re-prints or hands over a manual ticket.
+            self.phase = EntryPhase::Fault(format!("{err}; fix the printer and press Re-print (F5)"));
+            issued.trigger_to_barrier = started.elapsed();
+            return Ok(issued);
+        }
+        match self.devices.barrier.open() {
+            Ok(()) => {
+                issued.barrier_opened = true;
+                issued.trigger_to_barrier = started.elapsed();
+                self.barrier_opened_at = Some(Instant::now());
+                self.phase = EntryPhase::VehiclePassing { ticket_no: issued.entry.ticket_no.clone() };
+            }
+            Err(err) => {
+                issued.trigger_to_barrier = started.elapsed();
+                self.phase = EntryPhase::Fault(barrier_hint(&err));
+            }
+        }
+        tracing::info!(journaled = issued.persisted.journaled(), "ticket issued");
+        Ok(issued)
+    }
+
+    /// Prints the current vehicle's ticket again (after a printer fault) and opens the barrier.
+    pub fn reprint(&mut self) -> Result<(), DeviceError> {
+        let Some(issued) = self.presence_ticket.clone().or_else(|| self.recent.front().cloned()) else {
+            return Ok(());
+        };
+        let class = self.classes.iter().find(|c| c.code == issued.entry.class).cloned();
+        let slip = slips::ticket(&self.ctx, &issued.entry, class.as_ref());
+        self.devices.printer.print(&PrintJob::Ticket(slip))?;
+        self.open_barrier()
+    }
+
+    /// Opens the barrier for the current vehicle (after a barrier fault).
+    pub fn open_barrier(&mut self) -> Result<(), DeviceError> {
+        match self.devices.barrier.open() {
+            Ok(()) => {
+                self.barrier_opened_at = Some(Instant::now());
+                let ticket_no = self.presence_ticket.as_ref().map(|t| t.entry.ticket_no.clone()).unwrap_or_default();
+                self.phase = EntryPhase::VehiclePassing { ticket_no };
+                Ok(())
+            }
+            Err(err) => {
+                self.phase = EntryPhase::Fault(barrier_hint(&err));
+                Err(err)
+            }
+        }
+    }
+
+    fn check_member(&self, uid: &CardUid) -> Result<Member, EntryError> {
+        if !self.ctx.connectivity.online() {
+            return Err(EntryError::CardOffline);
+        }
+        let member = match self.ctx.store.member_by_card(uid.as_str()) {
+            Ok(Some(member)) => member,
+            Ok(None) => return Err(EntryError::UnknownCard(uid.to_string())),
+            Err(err) => {
+                if err.goes_to_journal() {
+                    self.ctx.connectivity.report_failure();
+                }
+                return Err(EntryError::CardOffline);
+            }
+        };
+        let today = self.ctx.clock.now().with_timezone(&self.ctx.site.tz).date_naive();
+        if !member.active {
+            return Err(EntryError::InactiveCard(member.name));
+        }
+        if member.valid_until < today {
+            return Err(EntryError::ExpiredCard { name: member.name, valid_until: member.valid_until });
+        }
+        Ok(member)
+    }
+
+    fn check_capacity(&self) -> Result<(), EntryError> {
+        let Some(capacity) = self.ctx.site.capacity else { return Ok(()) };
+        if !self.ctx.connectivity.online() {
+            return Ok(()); // unknown offline: never block the lane on a guess
+        }
+        match self.ctx.store.inside_count(&self.ctx.site.code) {
+            Ok(inside) if inside >= u64::from(capacity) => Err(EntryError::Full { inside, capacity }),
+            Ok(_) => Ok(()),
+            Err(err) => {
+                if err.goes_to_journal() {
+                    self.ctx.connectivity.report_failure();
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn take_photo(&self, now: DateTime<Utc>) -> Option<Photo> {
+        match self.devices.camera.capture(self.ctx.camera_timeout) {
+            Ok(jpeg) => Some(Photo { id: self.ctx.ids.new_id(), kind: PhotoKind::Entry, taken_at: now, jpeg: jpeg.bytes }),
+            Err(err) => {
+                tracing::warn!("entry goes on without a photo: {err}");
+                None
+            }
+        }
+    }
+
+    fn audit(&self, action: &str, detail: serde_json::Value) -> AuditRecord {
+        AuditRecord {
+            time: self.ctx.clock.now(),
+            site: self.ctx.site.code.clone(),
+            booth: self.ctx.booth.clone(),
+            username: self.operator.clone(),
+            action: action.to_string(),
+            detail,
+        }
+    }
+}
+
+fn barrier_hint(err: &DeviceError) -> String {
+    format!("{err}; press Open barrier (F9) to try again, or open it by hand")
+}

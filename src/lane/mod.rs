@@ -1,0 +1,102 @@
+//! Lanes: the entry and exit workflows, shifts and the connection monitor. They drive the
+//! devices, the store and the offline journal, and know nothing of egui: the console and the
+//! CLI drive this same code.
+
+pub mod entry;
+pub mod exit;
+pub mod monitor;
+mod recorder;
+mod sequence;
+pub mod shift;
+mod slips;
+mod tariffs;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use crate::clock::Clock;
+use crate::config::Language;
+use crate::journal::Journal;
+use crate::secret::SiteSecret;
+use crate::store::Store;
+
+pub use monitor::{Connectivity, DbStatus, Monitor};
+pub use recorder::{Persisted, Recorder};
+
+/// Where new ids come from, so tests are exact.
+pub trait IdSource: Send + Sync {
+    /// A new unique id.
+    fn new_id(&self) -> Uuid;
+}
+
+/// Random version-4 ids.
+#[derive(Debug, Default)]
+pub struct RandomIds;
+
+impl IdSource for RandomIds {
+    fn new_id(&self) -> Uuid {
+        Uuid::new_v4()
+    }
+}
+
+/// Ids 1, 2, 3 … for tests.
+#[derive(Debug, Default)]
+pub struct SequentialIds(std::sync::atomic::AtomicU64);
+
+impl IdSource for SequentialIds {
+    fn new_id(&self) -> Uuid {
+        Uuid::from_u128(u128::from(self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1))
+    }
+}
+
+/// The site as a lane needs it.
+#[derive(Debug, Clone)]
+pub struct SiteInfo {
+    /// Site code.
+    pub code: String,
+    /// Site name for slips.
+    pub name: String,
+    /// Time zone for days and printed times.
+    pub tz: Tz,
+    /// Vehicles that fit, if limited.
+    pub capacity: Option<u32>,
+    /// Extra lines under the name on slips.
+    pub header_lines: Vec<String>,
+    /// Lines at the bottom of slips.
+    pub footer_lines: Vec<String>,
+}
+
+/// Everything both lanes share.
+#[derive(Clone)]
+pub struct LaneContext {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Records that could not reach the database.
+    pub journal: Journal,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// New ids.
+    pub ids: Arc<dyn IdSource>,
+    /// Signs and verifies ticket codes.
+    pub secret: SiteSecret,
+    /// The site.
+    pub site: SiteInfo,
+    /// This booth's code.
+    pub booth: String,
+    /// Language of slips and messages.
+    pub language: Language,
+    /// Online or offline, shared with the monitor.
+    pub connectivity: Connectivity,
+    /// How long a photo may take.
+    pub camera_timeout: Duration,
+}
+
+impl LaneContext {
+    /// Writes records to the store or, when it cannot be reached, to the journal.
+    pub fn recorder(&self) -> Recorder<'_> {
+        Recorder::new(self)
+    }
+}

@@ -1,0 +1,109 @@
+//! Writes a lane's records to the store, or to the offline journal when the store cannot be
+//! reached or does not confirm: the UUID makes a later replay harmless if it had committed.
+
+use std::path::PathBuf;
+
+use super::LaneContext;
+use crate::journal::{JournalError, JournalPayload};
+use crate::store::{AuditRecord, Entry, Exit, Photo, StoreError};
+
+/// Where a record went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Persisted {
+    /// Committed to the database.
+    Database,
+    /// Written to this journal file; it will be replayed.
+    Journal(PathBuf),
+}
+
+impl Persisted {
+    /// True when the record waits in the journal.
+    pub fn journaled(&self) -> bool {
+        matches!(self, Persisted::Journal(_))
+    }
+}
+
+/// Why a record could not be kept at all, or was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The database refused it for a reason the journal cannot fix (e.g. already exited).
+    #[error(transparent)]
+    Refused(StoreError),
+    /// Neither the database nor the journal took it: data would be lost, so the lane stops.
+    #[error("the record could not be saved anywhere ({store}); and {journal}")]
+    Lost {
+        /// Why the database did not take it.
+        store: String,
+        /// Why the journal did not take it.
+        journal: JournalError,
+    },
+}
+
+/// Writes through the store or the journal; see the module doc.
+pub struct Recorder<'a> {
+    ctx: &'a LaneContext,
+}
+
+impl<'a> Recorder<'a> {
+    pub(super) fn new(ctx: &'a LaneContext) -> Self {
+        Self { ctx }
+    }
+
+    /// Records an entry with its photo.
+    pub fn entry(&self, entry: &Entry, photo: Option<&Photo>) -> Result<Persisted, RecordError> {
+        self.write(JournalPayload::Entry(entry.clone()), photo, |store| {
+            if let Some(photo) = photo {
+                store.put_photo(photo)?;
+            }
+            store.record_entry(entry).map(drop)
+        })
+    }
+
+    /// Records an exit with its photo.
+    pub fn exit(&self, exit: &Exit, photo: Option<&Photo>) -> Result<Persisted, RecordError> {
+        self.write(JournalPayload::Exit(exit.clone()), photo, |store| {
+            if let Some(photo) = photo {
+                store.put_photo(photo)?;
+            }
+            store.record_exit(exit).map(drop)
+        })
+    }
+
+    /// Records an audit line (with a photo for manual opens).
+    pub fn audit(&self, audit: &AuditRecord, photo: Option<&Photo>) -> Result<Persisted, RecordError> {
+        let id = self.ctx.ids.new_id();
+        self.write(JournalPayload::Audit { id, audit: audit.clone() }, photo, |store| {
+            if let Some(photo) = photo {
+                store.put_photo(photo)?;
+            }
+            store.append_audit(audit)
+        })
+    }
+
+    fn write(
+        &self,
+        payload: JournalPayload,
+        photo: Option<&Photo>,
+        to_store: impl FnOnce(&dyn crate::store::Store) -> Result<(), StoreError>,
+    ) -> Result<Persisted, RecordError> {
+        let store_error = if self.ctx.connectivity.online() {
+            match to_store(self.ctx.store.as_ref()) {
+                Ok(()) => return Ok(Persisted::Database),
+                Err(err) if err.goes_to_journal() => {
+                    self.ctx.connectivity.report_failure();
+                    err.to_string()
+                }
+                Err(err) => return Err(RecordError::Refused(err)),
+            }
+        } else {
+            "the database is offline".to_string()
+        };
+        match self.ctx.journal.write(payload, photo, self.ctx.clock.now()) {
+            Ok(path) => Ok(Persisted::Journal(path)),
+            Err(journal) => {
+                tracing::error!(store = %store_error, "record lost: {journal}");
+                Err(RecordError::Lost { store: store_error, journal })
+            }
+        }
+    }
+}
