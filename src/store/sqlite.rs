@@ -1,1 +1,431 @@
 //! The embedded SQLite store (WAL, migrations from `migrations/sqlite/`).
+//!
+//! One writer connection and, for files, a second read-only connection: in WAL mode readers
+//! never wait for the writer, so an admin's long report does not hold up a lane's insert.
+//! The SQL lives in submodules that work on a plain `Connection`; this file owns opening,
+//! migrating, locking and error mapping.
+
+mod audit;
+mod catalog;
+mod codec;
+mod people;
+mod shifts;
+mod stats;
+mod visits;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
+use uuid::Uuid;
+
+use super::{
+    AuditFilter, AuditRecord, DailyStats, Entry, EntryLookup, Exit, InsertOutcome, Member,
+    PageRequest, Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion,
+    User, Visit, VisitFilter, VisitPage,
+};
+use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
+
+/// How long a statement waits for another process's lock before giving up as `Unavailable`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The migrations, in order; the applied count is SQLite's `user_version`.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!(
+        "../../migrations/sqlite/0001_initial.sql"
+    ))])
+}
+
+/// The tables `schema_info` counts, in schema order.
+const COUNTED_TABLES: [&str; 11] = [
+    "sites",
+    "users",
+    "vehicle_classes",
+    "tariffs",
+    "members",
+    "entries",
+    "exits",
+    "photos",
+    "shifts",
+    "audit_log",
+    "ticket_sequences",
+];
+
+/// The SQLite backend of [`Store`].
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// A separate connection for reads; `None` for in-memory databases, which one connection
+    /// cannot share with another.
+    reader: Option<Mutex<Connection>>,
+    /// Where the file is, for messages.
+    location: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file, creating its folder and applying migrations.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|err| {
+                StoreError::Unavailable(format!(
+                    "cannot create the folder {} for the database: {err}; check the database \
+                     path in the configuration and the folder permissions",
+                    parent.display()
+                ))
+            })?;
+        }
+        let mut writer = Connection::open(path).map_err(|err| open_error(path, err))?;
+        configure(&writer).map_err(|err| open_error(path, err))?;
+        apply_migrations(&mut writer, path)?;
+        let reader = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(|reader| {
+            reader.busy_timeout(BUSY_TIMEOUT)?;
+            Ok(reader)
+        })
+        .map_err(|err| open_error(path, err))?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            reader: Some(Mutex::new(reader)),
+            location: path.to_path_buf(),
+        })
+    }
+
+    /// A fresh private database in memory, migrated: for tests and simulation.
+    pub fn open_in_memory() -> StoreResult<SqliteStore> {
+        let location = PathBuf::from(":memory:");
+        let mut writer = Connection::open_in_memory().map_err(|err| open_error(&location, err))?;
+        configure(&writer).map_err(|err| open_error(&location, err))?;
+        apply_migrations(&mut writer, &location)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            reader: None,
+            location,
+        })
+    }
+
+    /// Brings the file's schema up to date without keeping it open; returns the version.
+    pub fn migrate_only(path: &Path) -> StoreResult<i64> {
+        Self::open(path)?.schema_version()
+    }
+
+    /// The number of migrations applied to this database.
+    pub fn schema_version(&self) -> StoreResult<i64> {
+        self.read(|conn| Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?))
+    }
+
+    /// Where the database lives (`:memory:` for an in-memory one).
+    pub fn location(&self) -> &Path {
+        &self.location
+    }
+
+    /// Runs `work` on the writer connection.
+    fn write<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        work(&mut lock(&self.writer))
+    }
+
+    /// Runs `work` on the read connection (the writer for in-memory databases).
+    fn read<T>(&self, work: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        match &self.reader {
+            Some(reader) => work(&lock(reader)),
+            None => work(&lock(&self.writer)),
+        }
+    }
+}
+
+/// Locks a connection; a panic elsewhere cannot leave a half-done transaction behind (the
+/// transaction guard rolls back on unwind), so a poisoned lock is still safe to use.
+fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    connection
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Settings every writer connection needs before its first statement.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // The first statement that reads the file: a non-database file fails here.
+    let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| {
+        row.get(0)
+    })?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn apply_migrations(conn: &mut Connection, path: &Path) -> StoreResult<()> {
+    match migrations().to_latest(conn) {
+        Ok(()) => Ok(()),
+        Err(rusqlite_migration::Error::RusqliteError { err, .. }) => Err(open_error(path, err)),
+        Err(rusqlite_migration::Error::MigrationDefinition(
+            MigrationDefinitionError::DatabaseTooFarAhead,
+        )) => Err(StoreError::Migration(format!(
+            "{} was written by a newer version of Gardu; update this program before using it",
+            path.display()
+        ))),
+        Err(err) => Err(StoreError::Migration(format!("{}: {err}", path.display()))),
+    }
+}
+
+/// Explains an error met while opening `path`, with what the operator can do about it.
+fn open_error(path: &Path, err: rusqlite::Error) -> StoreError {
+    let shown = path.display();
+    match sqlite_code(&err) {
+        Some(ErrorCode::NotADatabase) => StoreError::Unavailable(format!(
+            "{shown} is not a database file; check the database path in the configuration, \
+             or move that file away to start a new database"
+        )),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable(format!(
+                "{shown} is locked by another program; close the other Gardu or database tool \
+                 and start again"
+            ))
+        }
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Unavailable(format!(
+            "{shown} is damaged; restore it from a backup or move it away to start a new one"
+        )),
+        Some(
+            ErrorCode::CannotOpen
+            | ErrorCode::PermissionDenied
+            | ErrorCode::ReadOnly
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::DiskFull,
+        ) => StoreError::Unavailable(format!(
+            "cannot open {shown} ({err}); check the path, the free disk space and that this \
+             user may write there"
+        )),
+        _ => StoreError::from(err),
+    }
+}
+
+fn sqlite_code(err: &rusqlite::Error) -> Option<ErrorCode> {
+    match err {
+        rusqlite::Error::SqliteFailure(failure, _) => Some(failure.code),
+        _ => None,
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// Busy, locked and I/O failures mean "cannot reach the data now" (journal the record);
+    /// a constraint means the value is taken; anything else is reported as is.
+    fn from(err: rusqlite::Error) -> StoreError {
+        match sqlite_code(&err) {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Unavailable(
+                format!("the database is locked by another program ({err})"),
+            ),
+            Some(
+                ErrorCode::CannotOpen
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DiskFull
+                | ErrorCode::ReadOnly
+                | ErrorCode::PermissionDenied
+                | ErrorCode::NotADatabase
+                | ErrorCode::DatabaseCorrupt
+                | ErrorCode::FileLockingProtocolFailed,
+            ) => StoreError::Unavailable(err.to_string()),
+            Some(ErrorCode::ConstraintViolation) => StoreError::Duplicate(err.to_string()),
+            _ => match err {
+                rusqlite::Error::FromSqlConversionFailure(column, _, why) => StoreError::Database(
+                    format!("unreadable value in the database (column {column}): {why}"),
+                ),
+                other => StoreError::Database(other.to_string()),
+            },
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn ping(&self) -> StoreResult<()> {
+        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+    }
+
+    fn schema_info(&self) -> StoreResult<SchemaInfo> {
+        let version = self.schema_version()?;
+        self.read(|conn| {
+            let mut counts = Vec::with_capacity(COUNTED_TABLES.len());
+            for table in COUNTED_TABLES {
+                let count: i64 =
+                    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                        row.get(0)
+                    })?;
+                counts.push((table.to_string(), count));
+            }
+            Ok(SchemaInfo {
+                backend: self.backend().to_string(),
+                version,
+                counts,
+            })
+        })
+    }
+
+    fn site(&self, code: &str) -> StoreResult<Option<Site>> {
+        self.read(|conn| catalog::site(conn, code))
+    }
+
+    fn save_site(&self, site: &Site) -> StoreResult<()> {
+        self.write(|conn| catalog::save_site(conn, site))
+    }
+
+    fn ensure_site(&self, site: &Site) -> StoreResult<()> {
+        self.write(|conn| catalog::ensure_site(conn, site))
+    }
+
+    fn vehicle_classes(&self) -> StoreResult<Vec<VehicleClass>> {
+        self.read(catalog::vehicle_classes)
+    }
+
+    fn save_vehicle_class(&self, class: &VehicleClass) -> StoreResult<()> {
+        self.write(|conn| catalog::save_vehicle_class(conn, class))
+    }
+
+    fn tariff_at(
+        &self,
+        site: &str,
+        class: &ClassCode,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Tariff>> {
+        self.read(|conn| catalog::tariff_at(conn, site, class, at))
+    }
+
+    fn tariff_versions(&self, site: &str) -> StoreResult<Vec<TariffVersion>> {
+        self.read(|conn| catalog::tariff_versions(conn, site))
+    }
+
+    fn add_tariff_version(&self, version: &TariffVersion) -> StoreResult<()> {
+        self.write(|conn| catalog::add_tariff_version(conn, version))
+    }
+
+    fn next_ticket_sequence(&self, site: &str, booth: &str, day: NaiveDate) -> StoreResult<u32> {
+        self.write(|conn| catalog::next_ticket_sequence(conn, site, booth, day))
+    }
+
+    fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome> {
+        self.write(|conn| visits::record_entry(conn, entry))
+    }
+
+    fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome> {
+        self.write(|conn| visits::record_exit(conn, exit))
+    }
+
+    fn find_visit(&self, site: &str, lookup: &EntryLookup) -> StoreResult<Option<Visit>> {
+        self.read(|conn| visits::find_visit(conn, site, lookup))
+    }
+
+    fn find_open_entry(&self, site: &str, lookup: &EntryLookup) -> StoreResult<Option<Entry>> {
+        self.read(|conn| visits::find_open_entry(conn, site, lookup))
+    }
+
+    fn inside_count(&self, site: &str) -> StoreResult<u64> {
+        self.read(|conn| visits::inside_count(conn, site))
+    }
+
+    fn list_visits(&self, filter: &VisitFilter, page: PageRequest) -> StoreResult<VisitPage> {
+        self.read(|conn| visits::list_visits(conn, filter, page))
+    }
+
+    fn orphan_exits(&self, site: &str) -> StoreResult<Vec<Exit>> {
+        self.read(|conn| visits::orphan_exits(conn, site))
+    }
+
+    fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats> {
+        self.read(|conn| stats::daily_stats(conn, site, day, tz))
+    }
+
+    fn put_photo(&self, photo: &Photo) -> StoreResult<InsertOutcome> {
+        self.write(|conn| visits::put_photo(conn, photo))
+    }
+
+    fn photo(&self, id: Uuid) -> StoreResult<Option<Photo>> {
+        self.read(|conn| visits::photo(conn, id))
+    }
+
+    fn create_user(&self, user: &User) -> StoreResult<()> {
+        self.write(|conn| people::create_user(conn, user))
+    }
+
+    fn update_user(&self, user: &User) -> StoreResult<()> {
+        self.write(|conn| people::update_user(conn, user))
+    }
+
+    fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.read(|conn| people::user_by_username(conn, username))
+    }
+
+    fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.read(people::list_users)
+    }
+
+    fn save_member(&self, member: &Member) -> StoreResult<()> {
+        self.write(|conn| people::save_member(conn, member))
+    }
+
+    fn member_by_card(&self, card_uid: &str) -> StoreResult<Option<Member>> {
+        self.read(|conn| people::member_by_card(conn, card_uid))
+    }
+
+    fn list_members(&self, search: &str) -> StoreResult<Vec<Member>> {
+        self.read(|conn| people::list_members(conn, search))
+    }
+
+    fn open_shift(&self, shift: &Shift) -> StoreResult<()> {
+        self.write(|conn| shifts::open_shift(conn, shift))
+    }
+
+    fn close_shift(
+        &self,
+        id: Uuid,
+        closed_at: DateTime<Utc>,
+        expected: Rupiah,
+        counted: Rupiah,
+    ) -> StoreResult<Shift> {
+        self.write(|conn| shifts::close_shift(conn, id, closed_at, expected, counted))
+    }
+
+    fn shift(&self, id: Uuid) -> StoreResult<Option<Shift>> {
+        self.read(|conn| shifts::shift(conn, id))
+    }
+
+    fn open_shift_of(&self, username: &str) -> StoreResult<Option<Shift>> {
+        self.read(|conn| shifts::open_shift_of(conn, username))
+    }
+
+    fn list_shifts(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Shift>> {
+        self.read(|conn| shifts::list_shifts(conn, site, from, to))
+    }
+
+    fn shift_exits(&self, id: Uuid) -> StoreResult<Vec<Exit>> {
+        self.read(|conn| visits::shift_exits(conn, id))
+    }
+
+    fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
+        self.write(|conn| audit::append_audit(conn, record))
+    }
+
+    fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
+        self.read(|conn| audit::list_audit(conn, filter))
+    }
+}

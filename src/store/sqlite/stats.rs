@@ -1,0 +1,209 @@
+//! Daily statistics: one local day's entries, exits, revenue, hours, classes and methods.
+//!
+//! The local day becomes a UTC range, so both queries walk the `(site_code, time)` indexes;
+//! hours are bucketed in Rust because only the time zone database knows each instant's
+//! local hour (a day with a daylight-saving change has 23 or 25 hours).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use rusqlite::Connection;
+use rusqlite::types::Type;
+
+use super::codec::{bad_value, ms};
+use crate::domain::{ClassCode, Rupiah};
+use crate::store::{ClassDay, DailyStats, MethodDay, PaymentMethod, StoreError, StoreResult};
+
+/// The first instant of a local day. Where midnight does not exist (a daylight-saving jump
+/// at 00:00) the day starts at the first local time that does.
+fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
+    let midnight = day.and_time(NaiveTime::MIN);
+    (0..=24).find_map(|hours| {
+        tz.from_local_datetime(&(midnight + Duration::hours(hours)))
+            .earliest()
+            .map(|local| local.with_timezone(&Utc))
+    })
+}
+
+/// The UTC half-open range `[start, end)` covering the local `day`.
+fn day_range(day: NaiveDate, tz: Tz) -> StoreResult<(DateTime<Utc>, DateTime<Utc>)> {
+    let next = day.succ_opt();
+    match (day_start(day, tz), next.and_then(|next| day_start(next, tz))) {
+        (Some(start), Some(end)) => Ok((start, end)),
+        _ => Err(StoreError::Refused(format!(
+            "{day} cannot be placed in time zone {tz}"
+        ))),
+    }
+}
+
+/// The local hour (0–23) of a stored time.
+fn local_hour(millis: i64, tz: Tz, column: usize) -> rusqlite::Result<usize> {
+    let utc = DateTime::from_timestamp_millis(millis)
+        .ok_or_else(|| bad_value(column, Type::Integer, format!("time {millis} out of range")))?;
+    // hour() is always below 24, so the index is in range.
+    Ok(utc.with_timezone(&tz).hour() as usize)
+}
+
+/// Running totals for one class.
+#[derive(Default)]
+struct ClassTally {
+    entries: u64,
+    exits: u64,
+    revenue: Rupiah,
+}
+
+pub(super) fn daily_stats(
+    conn: &Connection,
+    site: &str,
+    day: NaiveDate,
+    tz: Tz,
+) -> StoreResult<DailyStats> {
+    let (start, end) = day_range(day, tz)?;
+    let range = (site, ms(start), ms(end));
+    let tx = conn.unchecked_transaction()?;
+
+    let mut stats = DailyStats {
+        day,
+        entries: 0,
+        exits: 0,
+        revenue: Rupiah::ZERO,
+        entries_per_hour: [0; 24],
+        exits_per_hour: [0; 24],
+        by_class: Vec::new(),
+        by_method: Vec::new(),
+        average_stay_min: None,
+        lost_tickets: 0,
+    };
+    let mut classes: BTreeMap<String, ClassTally> = BTreeMap::new();
+
+    let mut stmt = tx.prepare_cached(
+        "SELECT entry_time, class FROM entries
+         WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3",
+    )?;
+    let mut rows = stmt.query(range)?;
+    while let Some(row) = rows.next()? {
+        let hour = local_hour(row.get(0)?, tz, 0)?;
+        stats.entries += 1;
+        stats.entries_per_hour[hour] += 1;
+        classes.entry(row.get(1)?).or_default().entries += 1;
+    }
+    drop(rows);
+    drop(stmt);
+
+    let mut methods: BTreeMap<&'static str, (u64, Rupiah)> = BTreeMap::new();
+    let mut stay_total_ms: i64 = 0;
+    let mut stays: i64 = 0;
+    // An orphan exit (entry not arrived yet) has no class and no stay: it counts in the
+    // totals, hours and methods, and is left out of by_class and the average stay.
+    let mut stmt = tx.prepare_cached(
+        "SELECT x.exit_time, x.total, x.method, x.lost_ticket, e.class, e.entry_time
+         FROM exits x LEFT JOIN entries e ON e.id = x.entry_id
+         WHERE x.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3",
+    )?;
+    let mut rows = stmt.query(range)?;
+    while let Some(row) = rows.next()? {
+        let exit_ms: i64 = row.get(0)?;
+        let total = Rupiah(row.get(1)?);
+        let method: String = row.get(2)?;
+        let method = PaymentMethod::parse(&method).ok_or_else(|| {
+            bad_value(2, Type::Text, format!("unknown payment method {method:?}"))
+        })?;
+        stats.exits += 1;
+        stats.revenue += total;
+        stats.exits_per_hour[local_hour(exit_ms, tz, 0)?] += 1;
+        if row.get::<_, bool>(3)? {
+            stats.lost_tickets += 1;
+        }
+        let tally = methods.entry(method.as_str()).or_default();
+        tally.0 += 1;
+        tally.1 += total;
+        if let Some(class) = row.get::<_, Option<String>>(4)? {
+            let tally = classes.entry(class).or_default();
+            tally.exits += 1;
+            tally.revenue += total;
+        }
+        if let Some(entry_ms) = row.get::<_, Option<i64>>(5)? {
+            stay_total_ms = stay_total_ms.saturating_add((exit_ms - entry_ms).max(0));
+            stays += 1;
+        }
+    }
+    drop(rows);
+    drop(stmt);
+
+    if stays > 0 {
+        stats.average_stay_min = Some(stay_total_ms / stays / 60_000);
+    }
+    stats.by_method = PaymentMethod::ALL
+        .into_iter()
+        .map(|method| {
+            let (exits, revenue) = methods.get(method.as_str()).copied().unwrap_or_default();
+            MethodDay {
+                method,
+                exits,
+                revenue,
+            }
+        })
+        .collect();
+    stats.by_class = class_rows(&tx, classes)?;
+    Ok(stats)
+}
+
+/// Every configured class in display order (zeros included, so charts keep their shape), then
+/// any other class the day's visits carry.
+fn class_rows(
+    conn: &Connection,
+    mut tallies: BTreeMap<String, ClassTally>,
+) -> StoreResult<Vec<ClassDay>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT code FROM vehicle_classes ORDER BY sort_order, code")?;
+    let configured = stmt
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut ordered: Vec<(String, ClassTally)> = configured
+        .into_iter()
+        .map(|code| {
+            let tally = tallies.remove(&code).unwrap_or_default();
+            (code, tally)
+        })
+        .collect();
+    ordered.extend(tallies);
+    ordered
+        .into_iter()
+        .map(|(code, tally)| {
+            let class = ClassCode::parse(&code).map_err(|err| {
+                StoreError::Database(format!("unreadable vehicle class in the database: {err}"))
+            })?;
+            Ok(ClassDay {
+                class,
+                entries: tally.entries,
+                exits: tally.exits,
+                revenue: tally.revenue,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jakarta_day_is_utc_17_to_17() {
+        let day = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap_or_default();
+        let (start, end) = day_range(day, chrono_tz::Asia::Jakarta).unwrap();
+        assert_eq!(start.to_rfc3339(), "2024-02-29T17:00:00+00:00");
+        assert_eq!(end.to_rfc3339(), "2024-03-01T17:00:00+00:00");
+    }
+
+    #[test]
+    fn a_daylight_saving_day_has_its_true_length() {
+        let day = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap_or_default();
+        let (start, end) = day_range(day, chrono_tz::Europe::Berlin).unwrap();
+        assert_eq!((end - start).num_hours(), 23);
+        // Santiago skips from 00:00 to 01:00 on 2024-09-08: the day starts at 01:00 local.
+        let day = NaiveDate::from_ymd_opt(2024, 9, 8).unwrap_or_default();
+        let (start, _) = day_range(day, chrono_tz::America::Santiago).unwrap();
+        assert_eq!(start.to_rfc3339(), "2024-09-08T04:00:00+00:00");
+    }
+}

@@ -1,0 +1,345 @@
+//! Entries, exits, photos and the queries over visits (lookups, the transaction list, orphans).
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
+use uuid::Uuid;
+
+use super::codec::{
+    self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_at, exit_at, ms, opt_exit_at,
+    uuid_text,
+};
+use crate::domain::plate::search_key;
+use crate::store::{
+    Entry, EntryLookup, Exit, InsertOutcome, PageRequest, Photo, PhotoKind, StoreError,
+    StoreResult, Visit, VisitFilter, VisitPage, VisitState,
+};
+
+/// Turns a row count into the outcome of an idempotent insert.
+fn outcome(inserted: usize) -> InsertOutcome {
+    if inserted == 0 {
+        InsertOutcome::AlreadyPresent
+    } else {
+        InsertOutcome::Inserted
+    }
+}
+
+/// The plate search key of a plate, `None` when nothing searchable is left.
+fn plate_key(plate: &str) -> Option<String> {
+    Some(search_key(plate)).filter(|key| !key.is_empty())
+}
+
+pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<InsertOutcome> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate, plate_key,
+                 class, card_uid, entry_time, operator, photo_id, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            uuid_text(entry.id),
+            entry.site,
+            entry.booth,
+            entry.ticket_no,
+            entry.ticket_code,
+            entry.plate,
+            entry.plate.as_deref().and_then(plate_key),
+            entry.class.as_str(),
+            entry.card_uid,
+            ms(entry.entry_time),
+            entry.operator,
+            entry.photo_id.map(uuid_text),
+            entry.origin.as_str(),
+        ])?;
+    Ok(outcome(inserted))
+}
+
+pub(super) fn record_exit(conn: &mut Connection, exit: &Exit) -> StoreResult<InsertOutcome> {
+    let fee = serde_json::to_string(&exit.fee)
+        .map_err(|err| StoreError::Database(format!("cannot encode the fee: {err}")))?;
+    // Immediate: the checks and the insert must see the same exits as any other writer.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let same_id = tx
+        .prepare_cached("SELECT 1 FROM exits WHERE id = ?1")?
+        .exists([uuid_text(exit.id)])?;
+    if same_id {
+        return Ok(InsertOutcome::AlreadyPresent);
+    }
+    let earlier = tx
+        .prepare_cached("SELECT id, exit_time, booth FROM exits WHERE entry_id = ?1")?
+        .query_row([uuid_text(exit.entry_id)], |row| {
+            Ok((codec::uuid(row, 0)?, codec::time(row, 1)?, row.get(2)?))
+        })
+        .optional()?;
+    if let Some((exit_id, exit_time, booth)) = earlier {
+        return Err(StoreError::AlreadyExited {
+            exit_id,
+            exit_time,
+            booth,
+        });
+    }
+    tx.prepare_cached(
+        "INSERT INTO exits (id, entry_id, site_code, booth, exit_time, operator, shift_id, fee,
+             total, method, tendered, change, reference, lost_ticket, photo_id, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        uuid_text(exit.id),
+        uuid_text(exit.entry_id),
+        exit.site,
+        exit.booth,
+        ms(exit.exit_time),
+        exit.operator,
+        exit.shift_id.map(uuid_text),
+        fee,
+        exit.total.0,
+        exit.method.as_str(),
+        exit.tendered.map(|r| r.0),
+        exit.change.map(|r| r.0),
+        exit.reference,
+        exit.lost_ticket,
+        exit.photo_id.map(uuid_text),
+        exit.origin.as_str(),
+    ])?;
+    tx.commit()?;
+    Ok(InsertOutcome::Inserted)
+}
+
+/// The WHERE condition and value for a lookup; each matches one index.
+fn lookup_condition(lookup: &EntryLookup) -> (&'static str, String) {
+    match lookup {
+        EntryLookup::Id(id) => ("e.id = ?2", uuid_text(*id)),
+        EntryLookup::TicketCode(code) => ("e.ticket_code = ?2", code.trim().to_string()),
+        EntryLookup::TicketNo(number) => ("e.ticket_no = ?2", number.trim().to_string()),
+        EntryLookup::PlateKey(plate) => ("e.plate_key = ?2", search_key(plate)),
+        EntryLookup::Card(uid) => ("e.card_uid = ?2", uid.trim().to_ascii_uppercase()),
+    }
+}
+
+pub(super) fn find_visit(
+    conn: &Connection,
+    site: &str,
+    lookup: &EntryLookup,
+) -> StoreResult<Option<Visit>> {
+    let (condition, value) = lookup_condition(lookup);
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS}, {EXIT_COLUMNS}
+         FROM entries e LEFT JOIN exits x ON x.entry_id = e.id
+         WHERE e.site_code = ?1 AND {condition}
+         ORDER BY e.entry_time DESC, e.id DESC LIMIT 1"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![site, value], |row| {
+            Ok(Visit {
+                entry: entry_at(row, 0)?,
+                exit: opt_exit_at(row, ENTRY_COLUMN_COUNT)?,
+            })
+        })
+        .optional()?)
+}
+
+pub(super) fn find_open_entry(
+    conn: &Connection,
+    site: &str,
+    lookup: &EntryLookup,
+) -> StoreResult<Option<Entry>> {
+    let (condition, value) = lookup_condition(lookup);
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM entries e
+         WHERE e.site_code = ?1 AND {condition}
+           AND NOT EXISTS (SELECT 1 FROM exits x WHERE x.entry_id = e.id)
+         ORDER BY e.entry_time DESC, e.id DESC LIMIT 1"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![site, value], |row| entry_at(row, 0))
+        .optional()?)
+}
+
+pub(super) fn inside_count(conn: &Connection, site: &str) -> StoreResult<u64> {
+    let count: i64 = conn
+        .prepare_cached("SELECT count(*) FROM open_entries WHERE site_code = ?1")?
+        .query_row([site], |row| row.get(0))?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// A WHERE clause built from the filter fields that are set, with its values in order.
+#[derive(Default)]
+struct Conditions {
+    clauses: Vec<String>,
+    values: Vec<Value>,
+    /// Some condition reads the exit's columns, so the count needs the join too.
+    uses_exit: bool,
+}
+
+impl Conditions {
+    fn add(&mut self, clause: &str, values: impl IntoIterator<Item = Value>) {
+        self.clauses.push(clause.to_string());
+        self.values.extend(values);
+    }
+
+    fn add_exit(&mut self, clause: &str, values: impl IntoIterator<Item = Value>) {
+        self.uses_exit = true;
+        self.add(clause, values);
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+fn text(value: &str) -> Value {
+    Value::Text(value.to_string())
+}
+
+fn visit_conditions(filter: &VisitFilter) -> Conditions {
+    let mut c = Conditions::default();
+    if let Some(site) = &filter.site {
+        c.add("e.site_code = ?", [text(site)]);
+    }
+    if let Some(from) = filter.from {
+        c.add("e.entry_time >= ?", [Value::Integer(ms(from))]);
+    }
+    if let Some(to) = filter.to {
+        c.add("e.entry_time < ?", [Value::Integer(ms(to))]);
+    }
+    // plate_key is in the (site_code, entry_time) index, so this is checked without a row read.
+    if let Some(key) = filter.plate.as_deref().and_then(plate_key) {
+        c.add("instr(e.plate_key, ?) > 0", [Value::Text(key)]);
+    }
+    if let Some(ticket) = filter.ticket.as_deref().map(str::trim)
+        && !ticket.is_empty()
+    {
+        c.add(
+            "instr(upper(e.ticket_no), ?) > 0",
+            [Value::Text(ticket.to_uppercase())],
+        );
+    }
+    if let Some(class) = &filter.class {
+        c.add("e.class = ?", [text(class.as_str())]);
+    }
+    if let Some(booth) = &filter.booth {
+        c.add_exit("(e.booth = ? OR x.booth = ?)", [text(booth), text(booth)]);
+    }
+    if let Some(operator) = &filter.operator {
+        let operator = operator.trim().to_lowercase();
+        c.add_exit(
+            "(lower(e.operator) = ? OR lower(x.operator) = ?)",
+            [text(&operator), text(&operator)],
+        );
+    }
+    if let Some(method) = filter.method {
+        c.add_exit("x.method = ?", [text(method.as_str())]);
+    }
+    match filter.state {
+        // The trigger-kept open_entries table is small, so "inside" never scans all visits.
+        Some(VisitState::Inside) => c.add("e.id IN (SELECT entry_id FROM open_entries)", []),
+        Some(VisitState::Exited) => c.add_exit("x.id IS NOT NULL", []),
+        None => {}
+    }
+    if filter.lost_only {
+        c.add_exit("x.lost_ticket = 1", []);
+    }
+    if filter.offline_only {
+        c.add_exit("(e.origin = 'journal' OR x.origin = 'journal')", []);
+    }
+    c
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+pub(super) fn list_visits(
+    conn: &Connection,
+    filter: &VisitFilter,
+    page: PageRequest,
+) -> StoreResult<VisitPage> {
+    let conditions = visit_conditions(filter);
+    let where_sql = conditions.sql();
+    // One read transaction, so the total and the rows describe the same moment.
+    let tx = conn.unchecked_transaction()?;
+    let join = if conditions.uses_exit {
+        "LEFT JOIN exits x ON x.entry_id = e.id"
+    } else {
+        ""
+    };
+    let total: i64 = tx
+        .prepare_cached(&format!("SELECT count(*) FROM entries e {join} {where_sql}"))?
+        .query_row(params_from_iter(conditions.values.iter()), |row| row.get(0))?;
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS}, {EXIT_COLUMNS}
+         FROM entries e LEFT JOIN exits x ON x.entry_id = e.id
+         {where_sql}
+         ORDER BY e.entry_time DESC, e.id DESC LIMIT ? OFFSET ?"
+    );
+    let mut values = conditions.values;
+    values.push(Value::Integer(to_i64(page.limit)));
+    values.push(Value::Integer(to_i64(page.offset)));
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(values.iter()), |row| {
+            Ok(Visit {
+                entry: entry_at(row, 0)?,
+                exit: opt_exit_at(row, ENTRY_COLUMN_COUNT)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(VisitPage {
+        rows,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+pub(super) fn orphan_exits(conn: &Connection, site: &str) -> StoreResult<Vec<Exit>> {
+    let sql = format!(
+        "SELECT {EXIT_COLUMNS} FROM orphan_exits o JOIN exits x ON x.id = o.exit_id
+         WHERE o.site_code = ?1 ORDER BY x.exit_time DESC, x.id DESC"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([site], |row| exit_at(row, 0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(super) fn shift_exits(conn: &Connection, shift: Uuid) -> StoreResult<Vec<Exit>> {
+    let sql = format!(
+        "SELECT {EXIT_COLUMNS} FROM exits x WHERE x.shift_id = ?1 ORDER BY x.exit_time, x.id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([uuid_text(shift)], |row| exit_at(row, 0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(super) fn put_photo(conn: &Connection, photo: &Photo) -> StoreResult<InsertOutcome> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO photos (id, kind, taken_at, jpeg) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            uuid_text(photo.id),
+            photo.kind.as_str(),
+            ms(photo.taken_at),
+            photo.jpeg,
+        ])?;
+    Ok(outcome(inserted))
+}
+
+pub(super) fn photo(conn: &Connection, id: Uuid) -> StoreResult<Option<Photo>> {
+    Ok(conn
+        .prepare_cached("SELECT id, kind, taken_at, jpeg FROM photos WHERE id = ?1")?
+        .query_row([uuid_text(id)], |row| {
+            Ok(Photo {
+                id: codec::uuid(row, 0)?,
+                kind: PhotoKind::parse(&row.get::<_, String>(1)?),
+                taken_at: codec::time(row, 2)?,
+                jpeg: row.get(3)?,
+            })
+        })
+        .optional()?)
+}
