@@ -73,9 +73,7 @@ pub fn hash_password(password: &str) -> Result<String, AuthError> {
 /// True when `password` matches the PHC `hash`; a malformed hash never matches.
 pub fn verify_password(hash: &str, password: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -90,9 +88,7 @@ fn decoy_hash() -> &'static str {
 /// True for a valid login name: 3–32 characters of `a–z`, `0–9`, `.`, `_`, `-`.
 pub fn valid_username(username: &str) -> bool {
     (3..=32).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
 }
 
 /// Where an action happens, for the audit log.
@@ -209,10 +205,7 @@ fn audit(
 
 fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> LoginError {
     let seconds = (until - now).num_seconds().max(0);
-    LoginError::Locked {
-        until,
-        minutes_left: (seconds + 59) / 60,
-    }
+    LoginError::Locked { until, minutes_left: (seconds + 59) / 60 }
 }
 
 /// Checks a username and password and returns the user when they may work at this booth.
@@ -260,8 +253,8 @@ pub fn login(
     }
     if !verify_password(&user.password_hash, password) {
         user.failed_attempts = user.failed_attempts.saturating_add(1);
-        let lock = (user.failed_attempts >= MAX_FAILED_ATTEMPTS)
-            .then(|| now + Duration::minutes(LOCKOUT_MINUTES));
+        let lock =
+            (user.failed_attempts >= MAX_FAILED_ATTEMPTS).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
         user.locked_until = lock;
         store.update_user(&user)?;
         audit(
@@ -284,21 +277,14 @@ pub fn login(
                 )?;
                 Err(locked(until, now))
             }
-            None => Err(LoginError::WrongPassword {
-                attempts_left: MAX_FAILED_ATTEMPTS - user.failed_attempts,
-            }),
+            None => {
+                Err(LoginError::WrongPassword { attempts_left: MAX_FAILED_ATTEMPTS - user.failed_attempts })
+            }
         };
     }
     // Checked only after the password, so a stranger learns nothing about the account.
     if !user.active {
-        audit(
-            store,
-            ctx,
-            now,
-            Some(&name),
-            "login_failed",
-            json!({ "reason": "inactive" }),
-        )?;
+        audit(store, ctx, now, Some(&name), "login_failed", json!({ "reason": "inactive" }))?;
         return Err(LoginError::Inactive);
     }
     if !allowed_roles.contains(&user.role) {
@@ -316,14 +302,7 @@ pub fn login(
         user.failed_attempts = 0;
         store.update_user(&user)?;
     }
-    audit(
-        store,
-        ctx,
-        now,
-        Some(&name),
-        "login",
-        json!({ "role": user.role }),
-    )?;
+    audit(store, ctx, now, Some(&name), "login", json!({ "role": user.role }))?;
     Ok(user)
 }
 
@@ -336,9 +315,7 @@ pub fn unlock(
     by: &str,
 ) -> Result<User, AuthError> {
     let key = username.trim().to_lowercase();
-    let mut user = store
-        .user_by_username(&key)?
-        .ok_or(AuthError::UnknownUser(key))?;
+    let mut user = store.user_by_username(&key)?.ok_or(AuthError::UnknownUser(key))?;
     let was_locked_until = user.locked_until;
     user.failed_attempts = 0;
     user.locked_until = None;
@@ -415,21 +392,12 @@ pub fn set_password(
 ) -> Result<User, AuthError> {
     check_password(password)?;
     let key = username.trim().to_lowercase();
-    let mut user = store
-        .user_by_username(&key)?
-        .ok_or(AuthError::UnknownUser(key))?;
+    let mut user = store.user_by_username(&key)?.ok_or(AuthError::UnknownUser(key))?;
     user.password_hash = hasher.hash(password)?;
     user.failed_attempts = 0;
     user.locked_until = None;
     store.update_user(&user)?;
-    audit(
-        store,
-        ctx,
-        clock.now(),
-        Some(by),
-        "password_changed",
-        json!({ "user": user.username }),
-    )?;
+    audit(store, ctx, clock.now(), Some(by), "password_changed", json!({ "user": user.username }))?;
     Ok(user)
 }
 

@@ -242,7 +242,8 @@ impl Config {
 
     /// Parses and checks a config file's text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let deserializer = toml::Deserializer::parse(text).map_err(|err| toml_error(file, text, &err, None))?;
+        let deserializer =
+            toml::Deserializer::parse(text).map_err(|err| toml_error(file, text, &err, None))?;
         let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
             let key = err.path().to_string();
             toml_error(file, text, err.inner(), Some(key))
@@ -264,7 +265,8 @@ impl Config {
 
     /// Checks values serde cannot: codes, time zone, URL scheme, ranges.
     pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
-        let fail = |key: &str, message: String| Err(ConfigError { file: file.into(), key: key.into(), message });
+        let fail =
+            |key: &str, message: String| Err(ConfigError { file: file.into(), key: key.into(), message });
         let code_ok = |text: &str, max: usize, dash: bool| {
             !text.is_empty()
                 && text.len() <= max
@@ -282,7 +284,10 @@ impl Config {
         if !code_ok(&self.booth.code, MAX_BOOTH_LEN, false) {
             return fail(
                 "booth.code",
-                format!("{:?} must be 1–{MAX_BOOTH_LEN} capital letters or digits, e.g. IN1", self.booth.code),
+                format!(
+                    "{:?} must be 1–{MAX_BOOTH_LEN} capital letters or digits, e.g. IN1",
+                    self.booth.code
+                ),
             );
         }
         if self.site.timezone.parse::<Tz>().is_err() {
@@ -304,7 +309,10 @@ impl Config {
             return fail("site.capacity", "must be at least 1, or left out for no limit".into());
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
-            return fail("logging.level", format!("{:?} must be error, warn, info, debug or trace", self.logging.level));
+            return fail(
+                "logging.level",
+                format!("{:?} must be error, warn, info, debug or trace", self.logging.level),
+            );
         }
         Ok(())
     }
@@ -350,7 +358,9 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn toml_error(file: &str, text: &str, err: &toml::de::Error, key: Option<String>) -> ConfigError {
-    let line = err.span().map(|span| text.as_bytes()[..span.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1);
+    let line = err.span().map(|span| {
+        text.as_bytes()[..span.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    });
     let key = match (key.filter(|k| !k.is_empty() && k != "."), line) {
         (Some(key), Some(line)) => format!("{key} (line {line})"),
         (Some(key), None) => key,
@@ -408,7 +418,10 @@ mod tests {
 
     #[test]
     fn passwords_never_leave_a_connection_string() {
-        assert_eq!(redact_url("postgres://gardu:s3cret@10.0.0.2/parking"), "postgres://gardu:***@10.0.0.2/parking");
+        assert_eq!(
+            redact_url("postgres://gardu:s3cret@10.0.0.2/parking"),
+            "postgres://gardu:***@10.0.0.2/parking"
+        );
         assert_eq!(redact_url("postgres://10.0.0.2/parking"), "postgres://10.0.0.2/parking");
         let err = Config::parse("[database]\nurl = \"mysql://u:pw@h/db\"\n", "c.toml").unwrap_err();
         assert!(!err.to_string().contains("pw"), "{err}");

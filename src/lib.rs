@@ -1,8 +1,8 @@
 //! Gardu: operator console for staffed parking sites (entry, exit and admin booths).
 
 pub mod auth; // operator login: argon2id hashes, lockout, audit
-pub mod clock; // time as a parameter: system clock and hand-set test clock
 pub mod cli; // headless subcommands over the same store, domain and lane code
+pub mod clock; // time as a parameter: system clock and hand-set test clock
 pub mod config; // config.toml: every setting, its default, and checks that name file and key
 pub mod devices; // serial readers, controllers, barrier relays, printers and cameras: real and simulated
 pub mod domain; // money, plates, vehicle classes, tariff and fee, ticket codes: pure, no I/O

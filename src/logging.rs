@@ -3,13 +3,13 @@
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
-use tracing_subscriber::{EnvFilter, Layer};
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// Keeps the file writer flushing; drop it last, at exit.
-pub struct LogGuard(Option<WorkerGuard>);
+pub struct LogGuard(#[allow(dead_code, reason = "held only to flush on drop")] Option<WorkerGuard>);
 
 /// Starts logging. `verbosity` counts `-v` minus `-q` (0 = warnings on stderr).
 /// When the log folder cannot be made, logging goes on to stderr only and says so.

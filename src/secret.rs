@@ -55,8 +55,11 @@ impl SiteSecret {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 let mut bytes = [0u8; 32];
                 rand::rng().fill_bytes(&mut bytes);
-                write_private(path, &to_hex(&bytes))
-                    .map_err(|source| SecretError::Io { path: shown, action: "created", source })?;
+                write_private(path, &to_hex(&bytes)).map_err(|source| SecretError::Io {
+                    path: shown,
+                    action: "created",
+                    source,
+                })?;
                 tracing::info!(file = %path.display(), "made a new site secret");
                 Ok(SiteSecret(bytes))
             }

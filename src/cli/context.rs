@@ -27,7 +27,9 @@ impl Context {
     pub fn resolve(config_arg: Option<&Path>, data_dir_arg: Option<&Path>) -> Result<Context, ConfigError> {
         let data_dir = match (data_dir_arg, config_arg) {
             (Some(dir), _) => dir.to_path_buf(),
-            (None, Some(file)) => file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf(),
+            (None, Some(file)) => {
+                file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
+            }
             (None, None) => PathBuf::from("."),
         };
         let candidate = config_arg.map(Path::to_path_buf).unwrap_or_else(|| data_dir.join("config.toml"));

@@ -25,7 +25,10 @@ pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let info = store.schema_info()?;
     match command {
         DbCommand::Migrate => {
-            println!("{} database ready: schema version {}, site {}", info.backend, info.version, ctx.config.site.code);
+            println!(
+                "{} database ready: schema version {}, site {}",
+                info.backend, info.version, ctx.config.site.code
+            );
         }
         DbCommand::Check { json: true } => super::print_json(&serde_json::to_value(&info)?),
         DbCommand::Check { json: false } => {

@@ -6,9 +6,9 @@ use chrono::{Duration, SubsecRound};
 
 use super::Context;
 use crate::clock::{Clock, SystemClock};
+use crate::domain::FeeFlags;
 use crate::domain::tariff::parking_fee;
 use crate::domain::ticket::{self, TicketClaims};
-use crate::domain::FeeFlags;
 
 /// Migrates, issues and verifies a ticket, shows a tampered code refused, and quotes fees.
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -27,12 +27,17 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let booth = ctx.config.booth.code.clone();
     let sequence = store.next_ticket_sequence(site, &booth, now.with_timezone(&tz).date_naive())?;
-    let claims = TicketClaims { site: site.clone(), booth, sequence, entry_time: now, class: class.code.clone() };
+    let claims =
+        TicketClaims { site: site.clone(), booth, sequence, entry_time: now, class: class.code.clone() };
     let code = ticket::encode(&claims, secret.bytes())?;
     println!("2. Ticket {} issued, class {} — code {code}", claims.ticket_number(tz), class.name_id);
 
     let verified = ticket::decode(&code, secret.bytes(), site)?;
-    println!("3. Verified offline: entered {} at booth {}", verified.entry_time.with_timezone(&tz).format("%d/%m/%Y %H:%M"), verified.booth);
+    println!(
+        "3. Verified offline: entered {} at booth {}",
+        verified.entry_time.with_timezone(&tz).format("%d/%m/%Y %H:%M"),
+        verified.booth
+    );
     let mut tampered = code.clone();
     let last = tampered.pop().map(|c| if c == '0' { '1' } else { '0' }).unwrap_or('0');
     tampered.push(last);

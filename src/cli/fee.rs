@@ -44,7 +44,10 @@ pub fn run(args: FeeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
     let now = SystemClock.now();
     let Some(tariff) = store.tariff_at(&ctx.config.site.code, &class, now)? else {
-        bail!("there is no tariff for class {class} at site {}; add one in Admin → Tariffs", ctx.config.site.code);
+        bail!(
+            "there is no tariff for class {class} at site {}; add one in Admin → Tariffs",
+            ctx.config.site.code
+        );
     };
     let flags = FeeFlags { lost_ticket: args.lost, member: args.member };
     let fee = match args.minutes {
@@ -71,7 +74,11 @@ pub fn run(args: FeeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         for line in &fee.lines {
             println!("{:<36} {:>14}", line.label(language), line.amount.to_string());
         }
-        println!("{:<36} {:>14}", if language == "en" { "TOTAL" } else { "TOTAL BAYAR" }, fee.total.to_string());
+        println!(
+            "{:<36} {:>14}",
+            if language == "en" { "TOTAL" } else { "TOTAL BAYAR" },
+            fee.total.to_string()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

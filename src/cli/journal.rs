@@ -42,7 +42,11 @@ pub enum JournalCommand {
 
 /// The journal of this booth, from the config.
 pub fn journal(ctx: &Context) -> Journal {
-    Journal::new(ctx.path(&ctx.config.journal.dir), ctx.path(&ctx.config.journal.images_dir), ctx.config.booth.code.clone())
+    Journal::new(
+        ctx.path(&ctx.config.journal.dir),
+        ctx.path(&ctx.config.journal.images_dir),
+        ctx.config.booth.code.clone(),
+    )
 }
 
 /// Runs a journal subcommand.
@@ -53,7 +57,11 @@ pub fn run(command: JournalCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         JournalCommand::Replay { dry_run, json } => {
             let store = ctx.open_store()?;
             let summary = replay::replay(&journal, store.as_ref(), &SystemClock, dry_run, &mut |_| {})?;
-            let purged = if dry_run { 0 } else { journal.purge_synced(ctx.config.journal.retention_days, chrono::Utc::now())? };
+            let purged = if dry_run {
+                0
+            } else {
+                journal.purge_synced(ctx.config.journal.retention_days, chrono::Utc::now())?
+            };
             if json {
                 super::print_json(&json!({
                     "dry_run": dry_run,
@@ -72,7 +80,11 @@ pub fn run(command: JournalCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 }
                 println!(
                     "synced {}, already present {}, orphans {}, failed {}, rejected {}",
-                    summary.synced, summary.already_present, summary.orphans, summary.failed, summary.rejected
+                    summary.synced,
+                    summary.already_present,
+                    summary.orphans,
+                    summary.failed,
+                    summary.rejected
                 );
                 for (file, reason) in summary.rejections.iter().chain(&summary.failures) {
                     println!("  {}: {reason}", file.display());
@@ -81,7 +93,11 @@ pub fn run(command: JournalCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     println!("stopped early, the rest stays pending: {why}");
                 }
             }
-            Ok(if summary.interrupted.is_some() || summary.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if summary.interrupted.is_some() || summary.failed > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         JournalCommand::Drill { records } => {
             for n in 0..records {
@@ -93,7 +109,11 @@ pub fn run(command: JournalCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     action: "journal_drill".into(),
                     detail: json!({ "n": n, "padding": "x".repeat(2_000) }),
                 };
-                journal.write(JournalPayload::Audit { id: uuid::Uuid::new_v4(), audit }, None, chrono::Utc::now())?;
+                journal.write(
+                    JournalPayload::Audit { id: uuid::Uuid::new_v4(), audit },
+                    None,
+                    chrono::Utc::now(),
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -117,13 +137,24 @@ fn list(journal: &Journal, json: bool) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        rows.extend(problems.iter().map(|p| json!({ "file": p.file.display().to_string(), "kind": "unreadable", "reason": p.reason })));
+        rows.extend(problems.iter().map(
+            |p| json!({ "file": p.file.display().to_string(), "kind": "unreadable", "reason": p.reason }),
+        ));
         super::print_json(&serde_json::Value::Array(rows));
     } else {
         println!("{} pending in {}", items.len(), journal.dir().display());
         for item in &items {
-            let tries = if item.attempts > 0 { format!("  ({} failed: {})", item.attempts, item.last_error.as_deref().unwrap_or("")) } else { String::new() };
-            println!("{}  {:<6} {}{tries}", item.created_at.format("%Y-%m-%d %H:%M:%S"), item.kind, summary(&item.record.payload));
+            let tries = if item.attempts > 0 {
+                format!("  ({} failed: {})", item.attempts, item.last_error.as_deref().unwrap_or(""))
+            } else {
+                String::new()
+            };
+            println!(
+                "{}  {:<6} {}{tries}",
+                item.created_at.format("%Y-%m-%d %H:%M:%S"),
+                item.kind,
+                summary(&item.record.payload)
+            );
         }
         for problem in &problems {
             println!("UNREADABLE {}: {}", problem.file.display(), problem.reason);
@@ -137,8 +168,12 @@ fn summary(payload: &JournalPayload) -> String {
         JournalPayload::Entry(Entry { ticket_no, plate, class, .. }) => {
             format!("{ticket_no} {class} {}", plate.as_deref().unwrap_or("-"))
         }
-        JournalPayload::Exit(exit) => format!("exit of {} {} {}", exit.entry_id, exit.total, exit.method.as_str()),
-        JournalPayload::Shift(shift) => format!("shift of {} from {}", shift.username, shift.opened_at.format("%H:%M")),
+        JournalPayload::Exit(exit) => {
+            format!("exit of {} {} {}", exit.entry_id, exit.total, exit.method.as_str())
+        }
+        JournalPayload::Shift(shift) => {
+            format!("shift of {} from {}", shift.username, shift.opened_at.format("%H:%M"))
+        }
         JournalPayload::Audit { audit, .. } => audit.action.clone(),
     }
 }

@@ -5,7 +5,7 @@ mod db;
 mod demo;
 mod fee;
 mod journal;
-mod shift;
+// mod shift;
 mod ticket;
 mod user;
 
@@ -19,8 +19,14 @@ pub use context::Context;
 use crate::config::Mode;
 
 /// Version line: crate version, commit, build date.
-pub const LONG_VERSION: &str =
-    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("GARDU_GIT_COMMIT"), ", built ", env!("GARDU_BUILD_DATE"), ")");
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("GARDU_GIT_COMMIT"),
+    ", built ",
+    env!("GARDU_BUILD_DATE"),
+    ")"
+);
 
 /// Gardu: the operator console for staffed parking sites.
 #[derive(Debug, Parser)]
@@ -72,9 +78,7 @@ pub enum Command {
     /// Offline journal: list and replay.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
-    /// Shift reports.
-    #[command(subcommand)]
-    Shift(shift::ShiftCommand),
+    // (shift reports arrive with the lanes)
     /// Issue, verify or render signed ticket codes.
     #[command(subcommand)]
     Ticket(ticket::TicketCommand),
@@ -89,7 +93,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Fee(args) => fee::run(args, ctx),
         Command::Ticket(cmd) => ticket::run(cmd, ctx),
         Command::Journal(cmd) => journal::run(cmd, ctx),
-        Command::Shift(cmd) => shift::run(cmd, ctx),
+        // Command::Shift(cmd) => shift::run(cmd, ctx),
     }
 }
 

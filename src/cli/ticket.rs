@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::Context;
 use crate::clock::{Clock, SystemClock};
-use crate::domain::ticket::{self, TicketClaims};
 use crate::domain::ClassCode;
+use crate::domain::ticket::{self, TicketClaims};
 
 /// Ticket subcommands.
 #[derive(Debug, Subcommand)]
@@ -82,7 +82,12 @@ fn verify(ctx: &Context, code: &str, json: bool) -> anyhow::Result<ExitCode> {
                 super::print_json(&claims_json(&claims, &ticket_no));
             } else {
                 let local = claims.entry_time.with_timezone(&tz);
-                println!("valid ticket {ticket_no}: class {}, entered {} at booth {}", claims.class, local.format("%d/%m/%Y %H:%M:%S"), claims.booth);
+                println!(
+                    "valid ticket {ticket_no}: class {}, entered {} at booth {}",
+                    claims.class,
+                    local.format("%d/%m/%Y %H:%M:%S"),
+                    claims.booth
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 use clap::Subcommand;
 
 use super::Context;
-use crate::auth::{self, AuditContext};
+use crate::auth::{self, AuditContext, Hasher, NewUser};
 use crate::clock::SystemClock;
 use crate::store::Role;
 
@@ -43,8 +43,9 @@ pub fn run(command: UserCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         UserCommand::Add { username, role, full_name } => {
             let password = read_password()?;
             let full_name = full_name.unwrap_or_else(|| username.clone());
+            let new = NewUser { username: &username, full_name: &full_name, role, password: &password };
             let user =
-                auth::create_user(store.as_ref(), &SystemClock, &audit, &username, &full_name, role, &password, "cli")?;
+                auth::create_user(store.as_ref(), &SystemClock, &Hasher::default(), &audit, &new, "cli")?;
             println!("created {} ({})", user.username, user.role.as_str());
         }
         UserCommand::List => {
@@ -52,7 +53,14 @@ pub fn run(command: UserCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             for user in store.list_users()? {
                 let locked = user.locked_until.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into());
                 let active = if user.active { "yes" } else { "no" };
-                println!("{:<20} {:<11} {:<8} {:<25} {}", user.username, user.role.as_str(), active, locked, user.full_name);
+                println!(
+                    "{:<20} {:<11} {:<8} {:<25} {}",
+                    user.username,
+                    user.role.as_str(),
+                    active,
+                    locked,
+                    user.full_name
+                );
             }
         }
         UserCommand::Unlock { username } => {

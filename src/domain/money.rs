@@ -7,9 +7,7 @@ use std::ops::{Add, AddAssign, Sub};
 use serde::{Deserialize, Serialize};
 
 /// An amount of money in whole rupiah. Never a float.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Rupiah(pub i64);
 
@@ -145,11 +143,7 @@ mod tests {
             (".000", None),
         ];
         for (text, expected) in cases {
-            assert_eq!(
-                Rupiah::parse(text).map(Rupiah::amount),
-                expected,
-                "text {text:?}"
-            );
+            assert_eq!(Rupiah::parse(text).map(Rupiah::amount), expected, "text {text:?}");
         }
     }
 
@@ -157,9 +151,6 @@ mod tests {
     fn arithmetic_saturates_instead_of_wrapping() {
         assert_eq!(Rupiah(i64::MAX) + Rupiah(1), Rupiah(i64::MAX));
         assert_eq!(Rupiah(3_000).times(4), Rupiah(12_000));
-        assert_eq!(
-            [Rupiah(1), Rupiah(2)].into_iter().sum::<Rupiah>(),
-            Rupiah(3)
-        );
+        assert_eq!([Rupiah(1), Rupiah(2)].into_iter().sum::<Rupiah>(), Rupiah(3));
     }
 }

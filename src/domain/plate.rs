@@ -18,11 +18,8 @@ pub struct Plate(String);
 impl Plate {
     /// Normalises a typed plate; `None` when nothing plate-like is left (empty or only symbols).
     pub fn normalise(text: &str) -> Option<Plate> {
-        let compact: String = text
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let compact: String =
+            text.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
         if compact.is_empty() {
             return None;
         }
@@ -79,18 +76,12 @@ impl std::fmt::Display for Plate {
 /// The key admin search and lookups use: capital letters and digits only, so `B1234XYZ`,
 /// `b 1234 xyz` and `B-1234-XYZ` all find the same visit.
 pub fn search_key(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    text.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// Splits `B1234XYZ` into (`B`, `1234`, `XYZ`) when it has the civilian shape.
 fn split_standard(compact: &str) -> Option<(&str, &str, &str)> {
-    let region_len = compact
-        .chars()
-        .take_while(|c| c.is_ascii_uppercase())
-        .count();
+    let region_len = compact.chars().take_while(|c| c.is_ascii_uppercase()).count();
     let rest = &compact[region_len..];
     let number_len = rest.chars().take_while(|c| c.is_ascii_digit()).count();
     let suffix = &rest[number_len..];
@@ -131,16 +122,10 @@ mod tests {
 
     #[test]
     fn unusual_plates_warn_but_are_accepted() {
-        assert_eq!(
-            Plate::normalise("B1234XYZ").map(|p| p.check()),
-            Some(PlateCheck::Standard)
-        );
+        assert_eq!(Plate::normalise("B1234XYZ").map(|p| p.check()), Some(PlateCheck::Standard));
         for typed in ["CD 12 34", "12345-00", "ABC 12345"] {
             let plate = Plate::normalise(typed);
-            assert!(
-                matches!(plate.map(|p| p.check()), Some(PlateCheck::Unusual(_))),
-                "{typed:?}"
-            );
+            assert!(matches!(plate.map(|p| p.check()), Some(PlateCheck::Unusual(_))), "{typed:?}");
         }
     }
 

@@ -84,10 +84,7 @@ impl Tariff {
             }
         }
         if self.daily_max < self.first_fee {
-            return Err(TariffError::DailyMaxBelowFirst {
-                max: self.daily_max,
-                first: self.first_fee,
-            });
+            return Err(TariffError::DailyMaxBelowFirst { max: self.daily_max, first: self.first_fee });
         }
         if let MemberRule::PercentOff(percent) = self.member
             && percent > 100
@@ -101,8 +98,7 @@ impl Tariff {
 /// The tariff table shipped with the migrations (DESIGN.md).
 pub fn default_tariffs() -> Vec<Tariff> {
     let row = |code: &str, first: i64, next: i64, max: i64, lost: i64| Tariff {
-        class: ClassCode::parse(code)
-            .unwrap_or_else(|_| unreachable!("literal class codes are valid")),
+        class: ClassCode::parse(code).unwrap_or_else(|_| unreachable!("literal class codes are valid")),
         grace_min: 5,
         first_period_min: 60,
         first_fee: Rupiah(first),
@@ -187,11 +183,7 @@ impl FeeLine {
             FeeLineKind::FullDays { days } if en => format!("{days} × 24 hours (daily max.)"),
             FeeLineKind::FullDays { days } => format!("{days} × 24 jam (maks. harian)"),
             FeeLineKind::FirstPeriod { minutes } => period_label(1, *minutes, en, true),
-            FeeLineKind::FurtherPeriods {
-                count,
-                minutes,
-                each,
-            } => {
+            FeeLineKind::FurtherPeriods { count, minutes, each } => {
                 format!("{} × {each}", period_label(*count, *minutes, en, false))
             }
             FeeLineKind::DailyCap if en => "Capped at daily max.".to_string(),
@@ -212,11 +204,7 @@ fn period_label(count: i64, minutes: u32, en: bool, first: bool) -> String {
         (
             count * i64::from(minutes / 60),
             "jam",
-            if count * i64::from(minutes / 60) == 1 {
-                "hour"
-            } else {
-                "hours"
-            },
+            if count * i64::from(minutes / 60) == 1 { "hour" } else { "hours" },
         )
     } else {
         (count * i64::from(minutes), "menit", "min")
@@ -241,29 +229,18 @@ pub struct Fee {
 }
 
 /// The parking fee for a stay from `entry` to `exit` (either order is treated as zero length).
-pub fn parking_fee(
-    tariff: &Tariff,
-    entry: DateTime<Utc>,
-    exit: DateTime<Utc>,
-    flags: FeeFlags,
-) -> Fee {
+pub fn parking_fee(tariff: &Tariff, entry: DateTime<Utc>, exit: DateTime<Utc>, flags: FeeFlags) -> Fee {
     let stay_s = (exit - entry).num_seconds().max(0);
     let mut lines = stay_lines(tariff, stay_s);
     if flags.lost_ticket {
-        lines.push(FeeLine {
-            kind: FeeLineKind::LostTicket,
-            amount: tariff.lost_fine,
-        });
+        lines.push(FeeLine { kind: FeeLineKind::LostTicket, amount: tariff.lost_fine });
     }
     finish(tariff, Some(stay_s / 60), lines, flags.member)
 }
 
 /// The fee for a lost ticket whose entry could not be found: the fine alone.
 pub fn lost_ticket_fine_only(tariff: &Tariff, member: bool) -> Fee {
-    let lines = vec![FeeLine {
-        kind: FeeLineKind::LostTicket,
-        amount: tariff.lost_fine,
-    }];
+    let lines = vec![FeeLine { kind: FeeLineKind::LostTicket, amount: tariff.lost_fine }];
     finish(tariff, None, lines, member)
 }
 
@@ -276,31 +253,18 @@ fn finish(tariff: &Tariff, stay_min: Option<i64>, mut lines: Vec<FeeLine>, membe
         };
         let discount = Rupiah(subtotal.0 * i64::from(percent) / 100);
         if discount > Rupiah::ZERO {
-            lines.push(FeeLine {
-                kind: FeeLineKind::Member { percent },
-                amount: Rupiah(-discount.0),
-            });
+            lines.push(FeeLine { kind: FeeLineKind::Member { percent }, amount: Rupiah(-discount.0) });
         }
     }
-    let total = lines
-        .iter()
-        .map(|line| line.amount)
-        .sum::<Rupiah>()
-        .max(Rupiah::ZERO);
-    Fee {
-        stay_min,
-        lines,
-        total,
-    }
+    let total = lines.iter().map(|line| line.amount).sum::<Rupiah>().max(Rupiah::ZERO);
+    Fee { stay_min, lines, total }
 }
 
 /// The lines for the stay itself, before fines and discounts.
 fn stay_lines(tariff: &Tariff, stay_s: i64) -> Vec<FeeLine> {
     if stay_s <= i64::from(tariff.grace_min) * 60 {
         return vec![FeeLine {
-            kind: FeeLineKind::Grace {
-                minutes: tariff.grace_min,
-            },
+            kind: FeeLineKind::Grace { minutes: tariff.grace_min },
             amount: Rupiah::ZERO,
         }];
     }
@@ -308,27 +272,18 @@ fn stay_lines(tariff: &Tariff, stay_s: i64) -> Vec<FeeLine> {
     let days = stay_s / DAY_S;
     let rest_s = stay_s % DAY_S;
     if days > 0 {
-        lines.push(FeeLine {
-            kind: FeeLineKind::FullDays { days },
-            amount: tariff.daily_max.times(days),
-        });
+        lines.push(FeeLine { kind: FeeLineKind::FullDays { days }, amount: tariff.daily_max.times(days) });
     }
     if rest_s == 0 {
         return lines;
     }
     lines.push(FeeLine {
-        kind: FeeLineKind::FirstPeriod {
-            minutes: tariff.first_period_min,
-        },
+        kind: FeeLineKind::FirstPeriod { minutes: tariff.first_period_min },
         amount: tariff.first_fee,
     });
     let first_s = i64::from(tariff.first_period_min) * 60;
     let next_s = i64::from(tariff.next_period_min.max(1)) * 60;
-    let further = if rest_s > first_s {
-        (rest_s - first_s + next_s - 1) / next_s
-    } else {
-        0
-    };
+    let further = if rest_s > first_s { (rest_s - first_s + next_s - 1) / next_s } else { 0 };
     let mut rest_fee = tariff.first_fee;
     if further > 0 {
         let amount = tariff.next_fee.times(further);
@@ -343,10 +298,7 @@ fn stay_lines(tariff: &Tariff, stay_s: i64) -> Vec<FeeLine> {
         });
     }
     if rest_fee > tariff.daily_max {
-        lines.push(FeeLine {
-            kind: FeeLineKind::DailyCap,
-            amount: tariff.daily_max - rest_fee,
-        });
+        lines.push(FeeLine { kind: FeeLineKind::DailyCap, amount: tariff.daily_max - rest_fee });
     }
     lines
 }
@@ -359,10 +311,7 @@ mod tests {
     use super::*;
 
     fn tariff(code: &str) -> Tariff {
-        default_tariffs()
-            .into_iter()
-            .find(|t| t.class.as_str() == code)
-            .unwrap()
+        default_tariffs().into_iter().find(|t| t.class.as_str() == code).unwrap()
     }
 
     fn at(minutes: i64) -> DateTime<Utc> {
@@ -376,10 +325,7 @@ mod tests {
     #[test]
     fn fee_table_for_the_edges() {
         let none = FeeFlags::default();
-        let lost = FeeFlags {
-            lost_ticket: true,
-            member: false,
-        };
+        let lost = FeeFlags { lost_ticket: true, member: false };
         // (class, minutes parked, flags, expected total)
         let cases = [
             ("MBL", 0, none, 0),
@@ -391,7 +337,7 @@ mod tests {
             ("MBL", 121, none, 11_000),
             ("MBL", 600, none, 32_000), // 5 000 + 9 × 3 000
             ("MBL", 720, none, 38_000),
-            ("MBL", 781, none, 40_000), // 5 000 + 12 × 3 000 = 41 000 → capped
+            ("MBL", 781, none, 40_000),   // 5 000 + 12 × 3 000 = 41 000 → capped
             ("MBL", 1_440, none, 40_000), // exactly 24 h: one daily maximum, rest zero
             ("MBL", 1_441, none, 45_000), // 24 h + 1 min: the rest starts a first period
             ("MBL", 3 * 1_440 + 90, none, 128_000), // 3 days + 1 h 30 → 120 000 + 8 000
@@ -422,22 +368,13 @@ mod tests {
 
     #[test]
     fn members_park_free_or_at_a_discount() {
-        let member = FeeFlags {
-            lost_ticket: false,
-            member: true,
-        };
+        let member = FeeFlags { lost_ticket: false, member: true };
         assert_eq!(fee_for("MBL", 200, member).total, Rupiah::ZERO);
         let mut half = tariff("MBL");
         half.member = MemberRule::PercentOff(50);
-        assert_eq!(
-            parking_fee(&half, at(0), at(61), member).total,
-            Rupiah(4_000)
-        );
+        assert_eq!(parking_fee(&half, at(0), at(61), member).total, Rupiah(4_000));
         let lines = parking_fee(&half, at(0), at(61), member).lines;
-        assert_eq!(
-            lines.last().map(|l| l.label("id")).as_deref(),
-            Some("Diskon member 50%")
-        );
+        assert_eq!(lines.last().map(|l| l.label("id")).as_deref(), Some("Diskon member 50%"));
     }
 
     #[test]
@@ -445,42 +382,25 @@ mod tests {
         let fee = fee_for("MBL", 150, FeeFlags::default());
         let labels: Vec<String> = fee.lines.iter().map(|l| l.label("id")).collect();
         assert_eq!(labels, ["1 jam pertama", "2 jam berikutnya × Rp 3.000"]);
-        assert_eq!(
-            fee.lines.iter().map(|l| l.amount).sum::<Rupiah>(),
-            fee.total
-        );
+        assert_eq!(fee.lines.iter().map(|l| l.amount).sum::<Rupiah>(), fee.total);
         let capped = fee_for("MBL", 1_441 + 900, FeeFlags::default());
         let labels: Vec<String> = capped.lines.iter().map(|l| l.label("id")).collect();
         assert_eq!(
             labels,
-            [
-                "1 × 24 jam (maks. harian)",
-                "1 jam pertama",
-                "15 jam berikutnya × Rp 3.000",
-                "maks. harian"
-            ]
+            ["1 × 24 jam (maks. harian)", "1 jam pertama", "15 jam berikutnya × Rp 3.000", "maks. harian"]
         );
         assert_eq!(capped.total, Rupiah(80_000));
-        assert_eq!(
-            fee_for("MBL", 61, FeeFlags::default()).lines[1].label("en"),
-            "1 further hour × Rp 3.000"
-        );
+        assert_eq!(fee_for("MBL", 61, FeeFlags::default()).lines[1].label("en"), "1 further hour × Rp 3.000");
     }
 
     #[test]
     fn validation_names_the_problem() {
         let mut bad = tariff("MBL");
         bad.first_period_min = 0;
-        assert_eq!(
-            bad.validate(),
-            Err(TariffError::ZeroPeriod("the first period"))
-        );
+        assert_eq!(bad.validate(), Err(TariffError::ZeroPeriod("the first period")));
         let mut bad = tariff("MBL");
         bad.daily_max = Rupiah(1_000);
-        assert!(matches!(
-            bad.validate(),
-            Err(TariffError::DailyMaxBelowFirst { .. })
-        ));
+        assert!(matches!(bad.validate(), Err(TariffError::DailyMaxBelowFirst { .. })));
         let mut bad = tariff("MBL");
         bad.member = MemberRule::PercentOff(120);
         assert_eq!(bad.validate(), Err(TariffError::DiscountOver100(120)));
@@ -488,15 +408,8 @@ mod tests {
     }
 
     fn any_tariff() -> impl Strategy<Value = Tariff> {
-        (
-            0u32..30,
-            1u32..240,
-            0i64..20_000,
-            1u32..240,
-            0i64..20_000,
-            0i64..200_000,
-        )
-            .prop_map(|(grace, first_min, first, next_min, next, extra)| Tariff {
+        (0u32..30, 1u32..240, 0i64..20_000, 1u32..240, 0i64..20_000, 0i64..200_000).prop_map(
+            |(grace, first_min, first, next_min, next, extra)| Tariff {
                 class: ClassCode::parse("MBL").unwrap(),
                 grace_min: grace,
                 first_period_min: first_min,
@@ -506,7 +419,8 @@ mod tests {
                 daily_max: Rupiah(first + extra),
                 lost_fine: Rupiah(50_000),
                 member: MemberRule::Free,
-            })
+            },
+        )
     }
 
     proptest! {

@@ -79,11 +79,7 @@ pub fn ticket_number(booth: &str, local_date: NaiveDate, sequence: u32) -> Strin
 impl TicketClaims {
     /// The ticket number for these claims, dated in the site's time zone.
     pub fn ticket_number(&self, tz: Tz) -> String {
-        ticket_number(
-            &self.booth,
-            self.entry_time.with_timezone(&tz).date_naive(),
-            self.sequence,
-        )
+        ticket_number(&self.booth, self.entry_time.with_timezone(&tz).date_naive(), self.sequence)
     }
 }
 
@@ -105,8 +101,8 @@ pub fn encode(claims: &TicketClaims, secret: &[u8]) -> Result<String, TicketErro
     if !valid_code_part(&claims.booth, MAX_BOOTH_LEN) || claims.booth.contains('-') {
         return Err(TicketError::TooLong("the booth code"));
     }
-    let seconds = u64::try_from(claims.entry_time.timestamp())
-        .map_err(|_| TicketError::Malformed("entry time"))?;
+    let seconds =
+        u64::try_from(claims.entry_time.timestamp()).map_err(|_| TicketError::Malformed("entry time"))?;
     let body = format!(
         "{CODE_VERSION}.{}.{}.{}.{}.{}",
         claims.site,
@@ -127,9 +123,7 @@ pub fn decode(code: &str, secret: &[u8], expected_site: &str) -> Result<TicketCl
     let code = code.trim_matches(|c: char| c == '\r' || c == '\n' || c == ' ');
     let version = code.split('.').next().unwrap_or_default();
     if version != CODE_VERSION {
-        return Err(TicketError::WrongVersion {
-            found: version.chars().take(8).collect(),
-        });
+        return Err(TicketError::WrongVersion { found: version.chars().take(8).collect() });
     }
     if code.len() > MAX_CODE_LEN {
         return Err(TicketError::Malformed("too long"));
@@ -142,9 +136,7 @@ pub fn decode(code: &str, secret: &[u8], expected_site: &str) -> Result<TicketCl
         return Err(TicketError::Malformed("site or booth"));
     }
     if site != expected_site {
-        return Err(TicketError::ForeignSite {
-            site: site.to_string(),
-        });
+        return Err(TicketError::ForeignSite { site: site.to_string() });
     }
     let sequence = parse_base32_u64(sequence)
         .and_then(|n| u32::try_from(n).ok())
@@ -152,10 +144,7 @@ pub fn decode(code: &str, secret: &[u8], expected_site: &str) -> Result<TicketCl
     let seconds = parse_base32_u64(time)
         .and_then(|n| i64::try_from(n).ok())
         .ok_or(TicketError::Malformed("entry time"))?;
-    let entry_time = Utc
-        .timestamp_opt(seconds, 0)
-        .single()
-        .ok_or(TicketError::Malformed("entry time"))?;
+    let entry_time = Utc.timestamp_opt(seconds, 0).single().ok_or(TicketError::Malformed("entry time"))?;
     let class = ClassCode::parse(class).map_err(|_| TicketError::Malformed("vehicle class"))?;
     // The class parser upper-cases; a code must already be canonical to be genuine.
     if class.as_str() != class_text(code) {
@@ -164,16 +153,9 @@ pub fn decode(code: &str, secret: &[u8], expected_site: &str) -> Result<TicketCl
     let tag_bytes = parse_base32_tag(tag_text).ok_or(TicketError::Malformed("signature"))?;
     let body_len = code.len() - tag_text.len() - 1;
     let mut mac = mac(secret);
-    mac.update(code[..body_len].as_bytes());
-    mac.verify_truncated_left(&tag_bytes)
-        .map_err(|_| TicketError::BadTag)?;
-    Ok(TicketClaims {
-        site: site.to_string(),
-        booth: booth.to_string(),
-        sequence,
-        entry_time,
-        class,
-    })
+    mac.update(&code.as_bytes()[..body_len]);
+    mac.verify_truncated_left(&tag_bytes).map_err(|_| TicketError::BadTag)?;
+    Ok(TicketClaims { site: site.to_string(), booth: booth.to_string(), sequence, entry_time, class })
 }
 
 fn class_text(code: &str) -> &str {
@@ -184,9 +166,7 @@ fn class_text(code: &str) -> &str {
 fn valid_code_part(text: &str, max_len: usize) -> bool {
     !text.is_empty()
         && text.len() <= max_len
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        && text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn mac(secret: &[u8]) -> Hmac<Sha256> {
@@ -226,28 +206,20 @@ fn parse_base32_u64(text: &str) -> Option<u64> {
     if text.is_empty() || text.len() > 13 || (text.len() > 1 && text.starts_with('0')) {
         return None;
     }
-    text.bytes()
-        .try_fold(0u64, |acc, b| acc.checked_mul(32)?.checked_add(digit(b)?))
+    text.bytes().try_fold(0u64, |acc, b| acc.checked_mul(32)?.checked_add(digit(b)?))
 }
 
 fn base32_tag(bytes: &[u8; TAG_BYTES]) -> String {
     // 80 bits = 16 groups of 5 bits, most significant first.
-    let value = bytes
-        .iter()
-        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
-    (0..TAG_CHARS)
-        .rev()
-        .map(|i| ALPHABET[((value >> (i * 5)) & 31) as usize] as char)
-        .collect()
+    let value = bytes.iter().fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
+    (0..TAG_CHARS).rev().map(|i| ALPHABET[((value >> (i * 5)) & 31) as usize] as char).collect()
 }
 
 fn parse_base32_tag(text: &str) -> Option<[u8; TAG_BYTES]> {
     if text.len() != TAG_CHARS {
         return None;
     }
-    let value = text
-        .bytes()
-        .try_fold(0u128, |acc, b| Some((acc << 5) | u128::from(digit(b)?)))?;
+    let value = text.bytes().try_fold(0u128, |acc, b| Some((acc << 5) | u128::from(digit(b)?)))?;
     let mut out = [0u8; TAG_BYTES];
     for (i, byte) in out.iter_mut().enumerate() {
         *byte = (value >> ((TAG_BYTES - 1 - i) * 8)) as u8;
@@ -277,16 +249,10 @@ mod tests {
     fn round_trips_and_stays_short_and_wedge_safe() {
         let code = encode(&claims(), SECRET).unwrap();
         assert!(code.len() <= MAX_CODE_LEN, "{code}");
-        assert!(
-            code.bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
-        );
+        assert!(code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-'));
         assert_eq!(decode(&code, SECRET, "JKT-MALL-01").unwrap(), claims());
         // A scanner's trailing CR/LF is not part of the code.
-        assert_eq!(
-            decode(&format!("{code}\r\n"), SECRET, "JKT-MALL-01").unwrap(),
-            claims()
-        );
+        assert_eq!(decode(&format!("{code}\r\n"), SECRET, "JKT-MALL-01").unwrap(), claims());
     }
 
     #[test]
@@ -305,9 +271,7 @@ mod tests {
     #[test]
     fn every_single_character_change_is_refused() {
         let code = encode(&claims(), SECRET).unwrap();
-        let charset: Vec<char> = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz.-_ "
-            .chars()
-            .collect();
+        let charset: Vec<char> = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz.-_ ".chars().collect();
         for (i, original) in code.char_indices() {
             for &replacement in &charset {
                 if replacement == original {
@@ -315,10 +279,7 @@ mod tests {
                 }
                 let mut tampered = code.clone();
                 tampered.replace_range(i..i + 1, &replacement.to_string());
-                assert!(
-                    decode(&tampered, SECRET, "JKT-MALL-01").is_err(),
-                    "accepted {tampered}"
-                );
+                assert!(decode(&tampered, SECRET, "JKT-MALL-01").is_err(), "accepted {tampered}");
             }
         }
     }
@@ -326,33 +287,19 @@ mod tests {
     #[test]
     fn errors_say_what_is_wrong() {
         let code = encode(&claims(), SECRET).unwrap();
-        assert_eq!(
-            decode(&code, b"another secret", "JKT-MALL-01"),
-            Err(TicketError::BadTag)
-        );
+        assert_eq!(decode(&code, b"another secret", "JKT-MALL-01"), Err(TicketError::BadTag));
         assert_eq!(
             decode(&code, SECRET, "BDG-MALL-02"),
-            Err(TicketError::ForeignSite {
-                site: "JKT-MALL-01".into()
-            })
+            Err(TicketError::ForeignSite { site: "JKT-MALL-01".into() })
         );
         assert_eq!(
             decode(&code.replacen("G1", "G2", 1), SECRET, "JKT-MALL-01"),
             Err(TicketError::WrongVersion { found: "G2".into() })
         );
-        assert!(matches!(
-            decode("G1.JKT", SECRET, "JKT-MALL-01"),
-            Err(TicketError::Malformed(_))
-        ));
-        assert!(matches!(
-            decode("", SECRET, "JKT-MALL-01"),
-            Err(TicketError::WrongVersion { .. })
-        ));
+        assert!(matches!(decode("G1.JKT", SECRET, "JKT-MALL-01"), Err(TicketError::Malformed(_))));
+        assert!(matches!(decode("", SECRET, "JKT-MALL-01"), Err(TicketError::WrongVersion { .. })));
         let truncated = &code[..code.len() - 1];
-        assert!(matches!(
-            decode(truncated, SECRET, "JKT-MALL-01"),
-            Err(TicketError::Malformed(_))
-        ));
+        assert!(matches!(decode(truncated, SECRET, "JKT-MALL-01"), Err(TicketError::Malformed(_))));
     }
 
     #[test]

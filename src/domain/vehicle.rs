@@ -19,14 +19,8 @@ impl ClassCode {
     pub fn parse(text: &str) -> Result<Self, ClassCodeError> {
         let code = text.trim().to_ascii_uppercase();
         let valid = (2..=4).contains(&code.len())
-            && code
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if valid {
-            Ok(Self(code))
-        } else {
-            Err(ClassCodeError(text.to_string()))
-        }
+            && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if valid { Ok(Self(code)) } else { Err(ClassCodeError(text.to_string())) }
     }
 
     /// The code as text.
@@ -70,29 +64,21 @@ pub struct VehicleClass {
 impl VehicleClass {
     /// The name in the given language (`"en"` for English, anything else Indonesian).
     pub fn name(&self, language: &str) -> &str {
-        if language == "en" {
-            &self.name_en
-        } else {
-            &self.name_id
-        }
+        if language == "en" { &self.name_en } else { &self.name_id }
     }
 }
 
 /// The classes every new site starts with.
 pub fn default_classes() -> Vec<VehicleClass> {
-    [
-        ("MTR", "Motor", "Motorcycle", 1),
-        ("MBL", "Mobil", "Car", 2),
-        ("TRK", "Truk/Bus", "Truck/Bus", 3),
-    ]
-    .into_iter()
-    .map(|(code, name_id, name_en, sort_order)| VehicleClass {
-        code: ClassCode(code.to_string()),
-        name_id: name_id.to_string(),
-        name_en: name_en.to_string(),
-        sort_order,
-    })
-    .collect()
+    [("MTR", "Motor", "Motorcycle", 1), ("MBL", "Mobil", "Car", 2), ("TRK", "Truk/Bus", "Truck/Bus", 3)]
+        .into_iter()
+        .map(|(code, name_id, name_en, sort_order)| VehicleClass {
+            code: ClassCode(code.to_string()),
+            name_id: name_id.to_string(),
+            name_en: name_en.to_string(),
+            sort_order,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -112,20 +98,13 @@ mod tests {
             ("", None),
         ];
         for (text, expected) in cases {
-            assert_eq!(
-                ClassCode::parse(text).ok().as_ref().map(ClassCode::as_str),
-                expected,
-                "{text:?}"
-            );
+            assert_eq!(ClassCode::parse(text).ok().as_ref().map(ClassCode::as_str), expected, "{text:?}");
         }
     }
 
     #[test]
     fn defaults_are_the_three_design_classes_in_order() {
-        let codes: Vec<String> = default_classes()
-            .into_iter()
-            .map(|c| c.code.to_string())
-            .collect();
+        let codes: Vec<String> = default_classes().into_iter().map(|c| c.code.to_string()).collect();
         assert_eq!(codes, ["MTR", "MBL", "TRK"]);
         assert_eq!(default_classes()[1].name("en"), "Car");
         assert_eq!(default_classes()[1].name("id"), "Mobil");

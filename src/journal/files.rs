@@ -247,11 +247,13 @@ impl Journal {
 /// Reads and checks one journal file; the error says what is wrong in plain words.
 pub(super) fn read_record(path: &Path) -> Result<JournalRecord, String> {
     let bytes = fs::read(path).map_err(|err| format!("cannot be read: {err}"))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|err| format!("not complete JSON (truncated or corrupt): {err}"))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|err| format!("not complete JSON (truncated or corrupt): {err}"))?;
     match value.get("schema").and_then(serde_json::Value::as_u64) {
         Some(schema) if schema == u64::from(SCHEMA_VERSION) => {}
-        Some(schema) => return Err(format!("schema version {schema} is not one this build reads ({SCHEMA_VERSION})")),
+        Some(schema) => {
+            return Err(format!("schema version {schema} is not one this build reads ({SCHEMA_VERSION})"));
+        }
         None => return Err("no schema version: not a Gardu journal record".into()),
     }
     serde_json::from_value(value).map_err(|err| format!("a field is missing or wrong: {err}"))
@@ -346,8 +348,12 @@ mod tests {
     fn records_round_trip_with_their_photos_under_design_names() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::new(dir.path().join("offline_data"), dir.path().join("Images"), "IN1");
-        let photo =
-            Photo { id: Uuid::from_u128(1_001), kind: PhotoKind::Entry, taken_at: at(1), jpeg: vec![0xFF, 0xD8, 1, 2, 0xFF, 0xD9] };
+        let photo = Photo {
+            id: Uuid::from_u128(1_001),
+            kind: PhotoKind::Entry,
+            taken_at: at(1),
+            jpeg: vec![0xFF, 0xD8, 1, 2, 0xFF, 0xD9],
+        };
         let path = journal.write(JournalPayload::Entry(entry(1)), Some(&photo), at(1)).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         assert_eq!(name, format!("parking_entry_20261123_030100_{}.json", Uuid::from_u128(1)));
@@ -368,8 +374,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::new(dir.path(), dir.path().join("Images"), "IN1");
         journal.write(JournalPayload::Entry(entry(2)), None, at(2)).unwrap();
-        fs::write(dir.path().join("parking_entry_20261123_000000_truncated.json"), b"{\"schema\":1,\"id\":").unwrap();
-        fs::write(dir.path().join("parking_exit_20261123_000000_foreign.json"), br#"{"schema":99,"id":"x"}"#).unwrap();
+        fs::write(dir.path().join("parking_entry_20261123_000000_truncated.json"), b"{\"schema\":1,\"id\":")
+            .unwrap();
+        fs::write(dir.path().join("parking_exit_20261123_000000_foreign.json"), br#"{"schema":99,"id":"x"}"#)
+            .unwrap();
         fs::write(dir.path().join(".parking_entry_x.json.123.tmp"), b"half").unwrap();
         let (items, problems) = journal.list().unwrap();
         assert_eq!(items.len(), 1);
@@ -379,7 +387,8 @@ mod tests {
         for problem in &problems {
             journal.reject(&problem.file, &problem.reason).unwrap();
         }
-        let rejected: Vec<_> = fs::read_dir(journal.rejected_dir()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let rejected: Vec<_> =
+            fs::read_dir(journal.rejected_dir()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(rejected.len(), 4, "two files and two reasons: {rejected:?}");
         assert_eq!(journal.pending_count(), 1);
     }
@@ -396,7 +405,8 @@ mod tests {
             action: "manual_open".into(),
             detail: serde_json::json!({ "reason": "ambulance", "total": Rupiah(0) }),
         };
-        let path = journal.write(JournalPayload::Audit { id: Uuid::from_u128(9), audit }, None, at(3)).unwrap();
+        let path =
+            journal.write(JournalPayload::Audit { id: Uuid::from_u128(9), audit }, None, at(3)).unwrap();
         journal.record_failure(&path, "constraint failed", at(4)).unwrap();
         journal.record_failure(&path, "constraint failed again", at(5)).unwrap();
         let (items, _) = journal.list().unwrap();

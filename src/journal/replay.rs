@@ -113,7 +113,9 @@ fn replay_chunk(
                     Err(err) if err.goes_to_journal() => return Err(err),
                     Err(err) => tracing::warn!(file = %item.file.display(), "photo not stored: {err}"),
                 },
-                Err(err) => tracing::warn!(file = %item.file.display(), "photo of a journal record is missing: {err}"),
+                Err(err) => {
+                    tracing::warn!(file = %item.file.display(), "photo of a journal record is missing: {err}")
+                }
             }
         }
     }
@@ -143,9 +145,13 @@ fn replay_chunk(
             JournalPayload::Entry(_) => entry_outcomes.next(),
             JournalPayload::Exit(_) => exit_outcomes.next(),
             JournalPayload::Shift(shift) => Some(store.save_shift(shift)),
-            JournalPayload::Audit { audit, .. } => Some(store.append_audit(audit).map(|()| InsertOutcome::Inserted)),
+            JournalPayload::Audit { audit, .. } => {
+                Some(store.append_audit(audit).map(|()| InsertOutcome::Inserted))
+            }
         }
-        .unwrap_or_else(|| Err(StoreError::Database("the database returned fewer outcomes than records".into())));
+        .unwrap_or_else(|| {
+            Err(StoreError::Database("the database returned fewer outcomes than records".into()))
+        });
         match outcome {
             Ok(result) => {
                 if let JournalPayload::Exit(exit) = &item.record.payload {

@@ -55,17 +55,16 @@ pub enum StoreError {
 impl StoreError {
     /// True when the record should go to the offline journal instead.
     pub fn goes_to_journal(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Unavailable(_) | StoreError::OutcomeUnknown(_)
-        )
+        matches!(self, StoreError::Unavailable(_) | StoreError::OutcomeUnknown(_))
     }
 }
 
 /// Opens the configured database, applying migrations.
 pub fn open(location: &crate::config::DatabaseLocation) -> StoreResult<std::sync::Arc<dyn Store>> {
     match location {
-        crate::config::DatabaseLocation::Sqlite(path) => Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path)?)),
+        crate::config::DatabaseLocation::Sqlite(path) => {
+            Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path)?))
+        }
         crate::config::DatabaseLocation::Postgres(_) => Err(StoreError::Unavailable(
             "PostgreSQL is not supported by this build; use database.url = \"sqlite:data/gardu.db\"".into(),
         )),
@@ -96,12 +95,7 @@ pub trait Store: Send + Sync {
     /// Creates or updates a vehicle class.
     fn save_vehicle_class(&self, class: &VehicleClass) -> StoreResult<()>;
     /// The tariff of a class in force at `at`.
-    fn tariff_at(
-        &self,
-        site: &str,
-        class: &ClassCode,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Option<Tariff>>;
+    fn tariff_at(&self, site: &str, class: &ClassCode, at: DateTime<Utc>) -> StoreResult<Option<Tariff>>;
     /// Every tariff version of a site, newest first.
     fn tariff_versions(&self, site: &str) -> StoreResult<Vec<TariffVersion>>;
     /// Adds a tariff version (old visits keep the tariff that applied to them).
@@ -176,7 +170,12 @@ pub trait Store: Send + Sync {
         let stored = self.shift(shift.id)?;
         let mut outcome = InsertOutcome::AlreadyPresent;
         if stored.is_none() {
-            self.open_shift(&Shift { closed_at: None, expected_cash: None, counted_cash: None, ..shift.clone() })?;
+            self.open_shift(&Shift {
+                closed_at: None,
+                expected_cash: None,
+                counted_cash: None,
+                ..shift.clone()
+            })?;
             outcome = InsertOutcome::Inserted;
         }
         let stored_closed = stored.as_ref().is_some_and(|s| s.closed_at.is_some());
@@ -193,12 +192,7 @@ pub trait Store: Send + Sync {
     /// The user's open shift, if any.
     fn open_shift_of(&self, username: &str) -> StoreResult<Option<Shift>>;
     /// Shifts opened in a time range, newest first.
-    fn list_shifts(
-        &self,
-        site: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<Shift>>;
+    fn list_shifts(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Shift>>;
     /// Exits of a shift.
     fn shift_exits(&self, id: Uuid) -> StoreResult<Vec<Exit>>;
 

@@ -54,9 +54,7 @@ impl Role {
 
     /// Parses a stored name.
     pub fn parse(text: &str) -> Option<Role> {
-        [Role::Guard, Role::Cashier, Role::Admin, Role::Technician]
-            .into_iter()
-            .find(|r| r.as_str() == text)
+        [Role::Guard, Role::Cashier, Role::Admin, Role::Technician].into_iter().find(|r| r.as_str() == text)
     }
 }
 
@@ -134,11 +132,7 @@ impl Origin {
 
     /// Parses a stored name (unknown names read as journal: the conservative choice).
     pub fn parse(text: &str) -> Origin {
-        if text == "online" {
-            Origin::Online
-        } else {
-            Origin::Journal
-        }
+        if text == "online" { Origin::Online } else { Origin::Journal }
     }
 }
 

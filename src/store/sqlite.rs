@@ -24,9 +24,9 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 use uuid::Uuid;
 
 use super::{
-    AuditFilter, AuditRecord, DailyStats, Entry, EntryLookup, Exit, InsertOutcome, Member,
-    PageRequest, Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion,
-    User, Visit, VisitFilter, VisitPage,
+    AuditFilter, AuditRecord, DailyStats, Entry, EntryLookup, Exit, InsertOutcome, Member, PageRequest,
+    Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter,
+    VisitPage,
 };
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
 
@@ -35,9 +35,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, in order; the applied count is SQLite's `user_version`.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!(
-        "../../migrations/sqlite/0001_initial.sql"
-    ))])
+    Migrations::new(vec![M::up(include_str!("../../migrations/sqlite/0001_initial.sql"))])
 }
 
 /// The tables `schema_info` counts, in schema order.
@@ -67,9 +65,7 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("location", &self.location)
-            .finish_non_exhaustive()
+        f.debug_struct("SqliteStore").field("location", &self.location).finish_non_exhaustive()
     }
 }
 
@@ -112,11 +108,7 @@ impl SqliteStore {
         let mut writer = Connection::open_in_memory().map_err(|err| open_error(&location, err))?;
         configure(&writer).map_err(|err| open_error(&location, err))?;
         apply_migrations(&mut writer, &location)?;
-        Ok(SqliteStore {
-            writer: Mutex::new(writer),
-            reader: None,
-            location,
-        })
+        Ok(SqliteStore { writer: Mutex::new(writer), reader: None, location })
     }
 
     /// Brings the file's schema up to date without keeping it open; returns the version.
@@ -151,18 +143,14 @@ impl SqliteStore {
 /// Locks a connection; a panic elsewhere cannot leave a half-done transaction behind (the
 /// transaction guard rolls back on unwind), so a poisoned lock is still safe to use.
 fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    connection
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Settings every writer connection needs before its first statement.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // The first statement that reads the file: a non-database file fails here.
-    let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| {
-        row.get(0)
-    })?;
+    let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
@@ -190,12 +178,10 @@ fn open_error(path: &Path, err: rusqlite::Error) -> StoreError {
             "{shown} is not a database file; check the database path in the configuration, \
              or move that file away to start a new database"
         )),
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-            StoreError::Unavailable(format!(
-                "{shown} is locked by another program; close the other Gardu or database tool \
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Unavailable(format!(
+            "{shown} is locked by another program; close the other Gardu or database tool \
                  and start again"
-            ))
-        }
+        )),
         Some(ErrorCode::DatabaseCorrupt) => StoreError::Unavailable(format!(
             "{shown} is damaged; restore it from a backup or move it away to start a new one"
         )),
@@ -225,9 +211,9 @@ impl From<rusqlite::Error> for StoreError {
     /// a constraint means the value is taken; anything else is reported as is.
     fn from(err: rusqlite::Error) -> StoreError {
         match sqlite_code(&err) {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Unavailable(
-                format!("the database is locked by another program ({err})"),
-            ),
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                StoreError::Unavailable(format!("the database is locked by another program ({err})"))
+            }
             Some(
                 ErrorCode::CannotOpen
                 | ErrorCode::SystemIoFailure
@@ -240,9 +226,9 @@ impl From<rusqlite::Error> for StoreError {
             ) => StoreError::Unavailable(err.to_string()),
             Some(ErrorCode::ConstraintViolation) => StoreError::Duplicate(err.to_string()),
             _ => match err {
-                rusqlite::Error::FromSqlConversionFailure(column, _, why) => StoreError::Database(
-                    format!("unreadable value in the database (column {column}): {why}"),
-                ),
+                rusqlite::Error::FromSqlConversionFailure(column, _, why) => {
+                    StoreError::Database(format!("unreadable value in the database (column {column}): {why}"))
+                }
                 other => StoreError::Database(other.to_string()),
             },
         }
@@ -264,16 +250,10 @@ impl Store for SqliteStore {
             let mut counts = Vec::with_capacity(COUNTED_TABLES.len());
             for table in COUNTED_TABLES {
                 let count: i64 =
-                    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                        row.get(0)
-                    })?;
+                    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?;
                 counts.push((table.to_string(), count));
             }
-            Ok(SchemaInfo {
-                backend: self.backend().to_string(),
-                version,
-                counts,
-            })
+            Ok(SchemaInfo { backend: self.backend().to_string(), version, counts })
         })
     }
 
@@ -297,12 +277,7 @@ impl Store for SqliteStore {
         self.write(|conn| catalog::save_vehicle_class(conn, class))
     }
 
-    fn tariff_at(
-        &self,
-        site: &str,
-        class: &ClassCode,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Option<Tariff>> {
+    fn tariff_at(&self, site: &str, class: &ClassCode, at: DateTime<Utc>) -> StoreResult<Option<Tariff>> {
         self.read(|conn| catalog::tariff_at(conn, site, class, at))
     }
 
@@ -408,12 +383,7 @@ impl Store for SqliteStore {
         self.read(|conn| shifts::open_shift_of(conn, username))
     }
 
-    fn list_shifts(
-        &self,
-        site: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<Shift>> {
+    fn list_shifts(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Shift>> {
         self.read(|conn| shifts::list_shifts(conn, site, from, to))
     }
 

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use uuid::Uuid;
 
 use super::*;
-use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
+use crate::domain::{ClassCode, Tariff, VehicleClass};
 
 /// Wraps a store; `set_down(true)` makes it unreachable until `set_down(false)`.
 pub struct SwitchableStore {
@@ -34,11 +34,7 @@ impl SwitchableStore {
     }
 
     fn check(&self) -> StoreResult<()> {
-        if self.is_down() {
-            Err(StoreError::Unavailable("simulated database outage".into()))
-        } else {
-            Ok(())
-        }
+        if self.is_down() { Err(StoreError::Unavailable("simulated database outage".into())) } else { Ok(()) }
     }
 }
 
@@ -82,7 +78,7 @@ impl Store for SwitchableStore {
         self.inner.save_vehicle_class(class)
     }
 
-    fn tariff_at(&self, site: &str, class: &ClassCode, at: DateTime<Utc>,) -> StoreResult<Option<Tariff>> {
+    fn tariff_at(&self, site: &str, class: &ClassCode, at: DateTime<Utc>) -> StoreResult<Option<Tariff>> {
         self.check()?;
         self.inner.tariff_at(site, class, at)
     }
@@ -206,7 +202,13 @@ impl Store for SwitchableStore {
         self.inner.open_shift(shift)
     }
 
-    fn close_shift(&self, id: Uuid, closed_at: DateTime<Utc>, expected: crate::domain::Rupiah, counted: crate::domain::Rupiah,) -> StoreResult<Shift> {
+    fn close_shift(
+        &self,
+        id: Uuid,
+        closed_at: DateTime<Utc>,
+        expected: crate::domain::Rupiah,
+        counted: crate::domain::Rupiah,
+    ) -> StoreResult<Shift> {
         self.check()?;
         self.inner.close_shift(id, closed_at, expected, counted)
     }
@@ -226,7 +228,7 @@ impl Store for SwitchableStore {
         self.inner.open_shift_of(username)
     }
 
-    fn list_shifts(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>,) -> StoreResult<Vec<Shift>> {
+    fn list_shifts(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Shift>> {
         self.check()?;
         self.inner.list_shifts(site, from, to)
     }

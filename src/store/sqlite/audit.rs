@@ -47,11 +47,8 @@ pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult
         clauses.push("time < ?");
         values.push(Value::Integer(ms(to)));
     }
-    let where_sql = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
+    let where_sql =
+        if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     // A limit of 0 means "no limit", which SQLite spells as a negative LIMIT.
     let limit = match filter.limit {
         0 => -1,

@@ -15,13 +15,10 @@ const SEED_AUTHOR: &str = "system";
 
 /// The seeded tariffs apply from long before any site opened, so every visit finds one.
 fn seed_effective_from() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
-        .single()
-        .unwrap_or(DateTime::UNIX_EPOCH)
+    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::UNIX_EPOCH)
 }
 
-const SITE_COLUMNS: &str =
-    "code, name, location, region, timezone, capacity, receipt_header, receipt_footer";
+const SITE_COLUMNS: &str = "code, name, location, region, timezone, capacity, receipt_header, receipt_footer";
 
 fn site_from_row(row: &Row<'_>) -> rusqlite::Result<Site> {
     Ok(Site {
@@ -32,9 +29,7 @@ fn site_from_row(row: &Row<'_>) -> rusqlite::Result<Site> {
         timezone: row.get(4)?,
         capacity: match row.get::<_, Option<i64>>(5)? {
             None => None,
-            Some(value) => {
-                Some(u32::try_from(value).map_err(|err| bad_value(5, Type::Integer, err))?)
-            }
+            Some(value) => Some(u32::try_from(value).map_err(|err| bad_value(5, Type::Integer, err))?),
         },
         receipt_header: row.get(6)?,
         receipt_footer: row.get(7)?,
@@ -43,10 +38,7 @@ fn site_from_row(row: &Row<'_>) -> rusqlite::Result<Site> {
 
 pub(super) fn site(conn: &Connection, code: &str) -> StoreResult<Option<Site>> {
     let sql = format!("SELECT {SITE_COLUMNS} FROM sites WHERE code = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([code], site_from_row)
-        .optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([code], site_from_row).optional()?)
 }
 
 pub(super) fn save_site(conn: &Connection, site: &Site) -> StoreResult<()> {
@@ -95,11 +87,8 @@ pub(super) fn ensure_site(conn: &mut Connection, site: &Site) -> StoreResult<()>
             save_vehicle_class(&tx, &class)?;
         }
     }
-    let tariffs: i64 = tx.query_row(
-        "SELECT count(*) FROM tariffs WHERE site_code = ?1",
-        [&site.code],
-        |row| row.get(0),
-    )?;
+    let tariffs: i64 =
+        tx.query_row("SELECT count(*) FROM tariffs WHERE site_code = ?1", [&site.code], |row| row.get(0))?;
     if tariffs == 0 {
         for tariff in default_tariffs() {
             // A site whose admin removed a default class gets no tariff for it.
@@ -142,19 +131,12 @@ pub(super) fn save_vehicle_class(conn: &Connection, class: &VehicleClass) -> Sto
              name_id = excluded.name_id, name_en = excluded.name_en,
              sort_order = excluded.sort_order",
     )?
-    .execute(params![
-        class.code.as_str(),
-        class.name_id,
-        class.name_en,
-        class.sort_order
-    ])?;
+    .execute(params![class.code.as_str(), class.name_id, class.name_en, class.sort_order])?;
     Ok(())
 }
 
 fn class_exists(conn: &Connection, class: &ClassCode) -> StoreResult<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM vehicle_classes WHERE code = ?1")?
-        .exists([class.as_str()])?)
+    Ok(conn.prepare_cached("SELECT 1 FROM vehicle_classes WHERE code = ?1")?.exists([class.as_str()])?)
 }
 
 const TARIFF_COLUMNS: &str = "class, grace_min, first_period_min, first_fee, next_period_min, \
@@ -166,16 +148,10 @@ fn tariff_from_row(row: &Row<'_>) -> rusqlite::Result<Tariff> {
         "free" => MemberRule::Free,
         "percent_off" => {
             let percent: i64 = row.get(9)?;
-            MemberRule::PercentOff(
-                u8::try_from(percent).map_err(|err| bad_value(9, Type::Integer, err))?,
-            )
+            MemberRule::PercentOff(u8::try_from(percent).map_err(|err| bad_value(9, Type::Integer, err))?)
         }
         other => {
-            return Err(bad_value(
-                8,
-                Type::Text,
-                format!("unknown member rule {other:?}"),
-            ));
+            return Err(bad_value(8, Type::Text, format!("unknown member rule {other:?}")));
         }
     };
     Ok(Tariff {
@@ -228,19 +204,13 @@ pub(super) fn tariff_versions(conn: &Connection, site: &str) -> StoreResult<Vec<
 }
 
 pub(super) fn add_tariff_version(conn: &mut Connection, version: &TariffVersion) -> StoreResult<()> {
-    version
-        .tariff
-        .validate()
-        .map_err(|err| StoreError::Refused(err.to_string()))?;
+    version.tariff.validate().map_err(|err| StoreError::Refused(err.to_string()))?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if site(&tx, &version.site)?.is_none() {
         return Err(StoreError::NotFound(format!("site {}", version.site)));
     }
     if !class_exists(&tx, &version.tariff.class)? {
-        return Err(StoreError::NotFound(format!(
-            "vehicle class {}",
-            version.tariff.class
-        )));
+        return Err(StoreError::NotFound(format!("vehicle class {}", version.tariff.class)));
     }
     insert_tariff(&tx, version)?;
     tx.commit()?;
@@ -299,9 +269,6 @@ pub(super) fn next_ticket_sequence(
              RETURNING last",
         )?
         .query_row(params![site, booth, codec::day_text(day)], |row| row.get(0))?;
-    u32::try_from(last).map_err(|_| {
-        StoreError::Refused(format!(
-            "booth {booth} has used every ticket number for {day}"
-        ))
-    })
+    u32::try_from(last)
+        .map_err(|_| StoreError::Refused(format!("booth {booth} has used every ticket number for {day}")))
 }

@@ -65,9 +65,7 @@ pub(super) fn uuid(row: &Row<'_>, index: usize) -> rusqlite::Result<Uuid> {
 pub(super) fn opt_uuid(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Uuid>> {
     match row.get::<_, Option<String>>(index)? {
         None => Ok(None),
-        Some(text) => Uuid::parse_str(&text)
-            .map(Some)
-            .map_err(|err| bad_value(index, Type::Text, err)),
+        Some(text) => Uuid::parse_str(&text).map(Some).map_err(|err| bad_value(index, Type::Text, err)),
     }
 }
 
@@ -107,13 +105,8 @@ pub(super) fn day(row: &Row<'_>, index: usize) -> rusqlite::Result<NaiveDate> {
 /// A stored payment method name.
 pub(super) fn method(row: &Row<'_>, index: usize) -> rusqlite::Result<PaymentMethod> {
     let text: String = row.get(index)?;
-    PaymentMethod::parse(&text).ok_or_else(|| {
-        bad_value(
-            index,
-            Type::Text,
-            format!("unknown payment method {text:?}"),
-        )
-    })
+    PaymentMethod::parse(&text)
+        .ok_or_else(|| bad_value(index, Type::Text, format!("unknown payment method {text:?}")))
 }
 
 /// Reads an entry from [`ENTRY_COLUMNS`] starting at column `at`.

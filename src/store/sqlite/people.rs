@@ -15,13 +15,8 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         id: codec::uuid(row, 0)?,
         username: row.get(1)?,
         full_name: row.get(2)?,
-        role: Role::parse(&role).ok_or_else(|| {
-            bad_value(
-                3,
-                rusqlite::types::Type::Text,
-                format!("unknown role {role:?}"),
-            )
-        })?,
+        role: Role::parse(&role)
+            .ok_or_else(|| bad_value(3, rusqlite::types::Type::Text, format!("unknown role {role:?}")))?,
         password_hash: row.get(4)?,
         active: row.get(5)?,
         failed_attempts: codec::u32_at(row, 6)?,
@@ -107,17 +102,13 @@ pub(super) fn update_user(conn: &mut Connection, user: &User) -> StoreResult<()>
 
 pub(super) fn user_by_username(conn: &Connection, username: &str) -> StoreResult<Option<User>> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE username = ?1"
-        ))?
+        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"))?
         .query_row([username_key(username)], user_from_row)
         .optional()?)
 }
 
 pub(super) fn list_users(conn: &Connection) -> StoreResult<Vec<User>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {USER_COLUMNS} FROM users ORDER BY username"
-    ))?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))?;
     let rows = stmt.query_map([], user_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -141,11 +132,7 @@ fn card_key(card_uid: &str) -> String {
 }
 
 pub(super) fn save_member(conn: &Connection, member: &Member) -> StoreResult<()> {
-    let plate_key = member
-        .plate
-        .as_deref()
-        .map(search_key)
-        .filter(|key| !key.is_empty());
+    let plate_key = member.plate.as_deref().map(search_key).filter(|key| !key.is_empty());
     conn.prepare_cached(
         "INSERT INTO members (card_uid, name, plate, plate_key, class, valid_until, active)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -167,9 +154,7 @@ pub(super) fn save_member(conn: &Connection, member: &Member) -> StoreResult<()>
 
 pub(super) fn member_by_card(conn: &Connection, card_uid: &str) -> StoreResult<Option<Member>> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {MEMBER_COLUMNS} FROM members WHERE card_uid = ?1"
-        ))?
+        .prepare_cached(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE card_uid = ?1"))?
         .query_row([card_key(card_uid)], member_from_row)
         .optional()?)
 }

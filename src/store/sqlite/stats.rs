@@ -31,9 +31,7 @@ fn day_range(day: NaiveDate, tz: Tz) -> StoreResult<(DateTime<Utc>, DateTime<Utc
     let next = day.succ_opt();
     match (day_start(day, tz), next.and_then(|next| day_start(next, tz))) {
         (Some(start), Some(end)) => Ok((start, end)),
-        _ => Err(StoreError::Refused(format!(
-            "{day} cannot be placed in time zone {tz}"
-        ))),
+        _ => Err(StoreError::Refused(format!("{day} cannot be placed in time zone {tz}"))),
     }
 }
 
@@ -53,12 +51,7 @@ struct ClassTally {
     revenue: Rupiah,
 }
 
-pub(super) fn daily_stats(
-    conn: &Connection,
-    site: &str,
-    day: NaiveDate,
-    tz: Tz,
-) -> StoreResult<DailyStats> {
+pub(super) fn daily_stats(conn: &Connection, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats> {
     let (start, end) = day_range(day, tz)?;
     let range = (site, ms(start), ms(end));
     let tx = conn.unchecked_transaction()?;
@@ -106,9 +99,8 @@ pub(super) fn daily_stats(
         let exit_ms: i64 = row.get(0)?;
         let total = Rupiah(row.get(1)?);
         let method: String = row.get(2)?;
-        let method = PaymentMethod::parse(&method).ok_or_else(|| {
-            bad_value(2, Type::Text, format!("unknown payment method {method:?}"))
-        })?;
+        let method = PaymentMethod::parse(&method)
+            .ok_or_else(|| bad_value(2, Type::Text, format!("unknown payment method {method:?}")))?;
         stats.exits += 1;
         stats.revenue += total;
         stats.exits_per_hour[local_hour(exit_ms, tz, 0)?] += 1;
@@ -138,11 +130,7 @@ pub(super) fn daily_stats(
         .into_iter()
         .map(|method| {
             let (exits, revenue) = methods.get(method.as_str()).copied().unwrap_or_default();
-            MethodDay {
-                method,
-                exits,
-                revenue,
-            }
+            MethodDay { method, exits, revenue }
         })
         .collect();
     stats.by_class = class_rows(&tx, classes)?;
@@ -151,15 +139,10 @@ pub(super) fn daily_stats(
 
 /// Every configured class in display order (zeros included, so charts keep their shape), then
 /// any other class the day's visits carry.
-fn class_rows(
-    conn: &Connection,
-    mut tallies: BTreeMap<String, ClassTally>,
-) -> StoreResult<Vec<ClassDay>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT code FROM vehicle_classes ORDER BY sort_order, code")?;
-    let configured = stmt
-        .query_map([], |row| row.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+fn class_rows(conn: &Connection, mut tallies: BTreeMap<String, ClassTally>) -> StoreResult<Vec<ClassDay>> {
+    let mut stmt = conn.prepare_cached("SELECT code FROM vehicle_classes ORDER BY sort_order, code")?;
+    let configured =
+        stmt.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
     let mut ordered: Vec<(String, ClassTally)> = configured
         .into_iter()
         .map(|code| {
@@ -174,12 +157,7 @@ fn class_rows(
             let class = ClassCode::parse(&code).map_err(|err| {
                 StoreError::Database(format!("unreadable vehicle class in the database: {err}"))
             })?;
-            Ok(ClassDay {
-                class,
-                entries: tally.entries,
-                exits: tally.exits,
-                revenue: tally.revenue,
-            })
+            Ok(ClassDay { class, entries: tally.entries, exits: tally.exits, revenue: tally.revenue })
         })
         .collect()
 }

@@ -5,22 +5,17 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, param
 use uuid::Uuid;
 
 use super::codec::{
-    self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_at, exit_at, ms, opt_exit_at,
-    uuid_text,
+    self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_at, exit_at, ms, opt_exit_at, uuid_text,
 };
 use crate::domain::plate::search_key;
 use crate::store::{
-    Entry, EntryLookup, Exit, InsertOutcome, PageRequest, Photo, PhotoKind, StoreError,
-    StoreResult, Visit, VisitFilter, VisitPage, VisitState,
+    Entry, EntryLookup, Exit, InsertOutcome, PageRequest, Photo, PhotoKind, StoreError, StoreResult, Visit,
+    VisitFilter, VisitPage, VisitState,
 };
 
 /// Turns a row count into the outcome of an idempotent insert.
 fn outcome(inserted: usize) -> InsertOutcome {
-    if inserted == 0 {
-        InsertOutcome::AlreadyPresent
-    } else {
-        InsertOutcome::Inserted
-    }
+    if inserted == 0 { InsertOutcome::AlreadyPresent } else { InsertOutcome::Inserted }
 }
 
 /// The plate search key of a plate, `None` when nothing searchable is left.
@@ -59,9 +54,7 @@ pub(super) fn record_exit(conn: &mut Connection, exit: &Exit) -> StoreResult<Ins
         .map_err(|err| StoreError::Database(format!("cannot encode the fee: {err}")))?;
     // Immediate: the checks and the insert must see the same exits as any other writer.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let same_id = tx
-        .prepare_cached("SELECT 1 FROM exits WHERE id = ?1")?
-        .exists([uuid_text(exit.id)])?;
+    let same_id = tx.prepare_cached("SELECT 1 FROM exits WHERE id = ?1")?.exists([uuid_text(exit.id)])?;
     if same_id {
         return Ok(InsertOutcome::AlreadyPresent);
     }
@@ -72,11 +65,7 @@ pub(super) fn record_exit(conn: &mut Connection, exit: &Exit) -> StoreResult<Ins
         })
         .optional()?;
     if let Some((exit_id, exit_time, booth)) = earlier {
-        return Err(StoreError::AlreadyExited {
-            exit_id,
-            exit_time,
-            booth,
-        });
+        return Err(StoreError::AlreadyExited { exit_id, exit_time, booth });
     }
     tx.prepare_cached(
         "INSERT INTO exits (id, entry_id, site_code, booth, exit_time, operator, shift_id, fee,
@@ -116,11 +105,7 @@ fn lookup_condition(lookup: &EntryLookup) -> (&'static str, String) {
     }
 }
 
-pub(super) fn find_visit(
-    conn: &Connection,
-    site: &str,
-    lookup: &EntryLookup,
-) -> StoreResult<Option<Visit>> {
+pub(super) fn find_visit(conn: &Connection, site: &str, lookup: &EntryLookup) -> StoreResult<Option<Visit>> {
     let (condition, value) = lookup_condition(lookup);
     let sql = format!(
         "SELECT {ENTRY_COLUMNS}, {EXIT_COLUMNS}
@@ -131,10 +116,7 @@ pub(super) fn find_visit(
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(params![site, value], |row| {
-            Ok(Visit {
-                entry: entry_at(row, 0)?,
-                exit: opt_exit_at(row, ENTRY_COLUMN_COUNT)?,
-            })
+            Ok(Visit { entry: entry_at(row, 0)?, exit: opt_exit_at(row, ENTRY_COLUMN_COUNT)? })
         })
         .optional()?)
 }
@@ -151,10 +133,7 @@ pub(super) fn find_open_entry(
            AND NOT EXISTS (SELECT 1 FROM exits x WHERE x.entry_id = e.id)
          ORDER BY e.entry_time DESC, e.id DESC LIMIT 1"
     );
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(params![site, value], |row| entry_at(row, 0))
-        .optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row(params![site, value], |row| entry_at(row, 0)).optional()?)
 }
 
 pub(super) fn inside_count(conn: &Connection, site: &str) -> StoreResult<u64> {
@@ -185,11 +164,7 @@ impl Conditions {
     }
 
     fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", self.clauses.join(" AND "))
-        }
+        if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
     }
 }
 
@@ -215,10 +190,7 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
     if let Some(ticket) = filter.ticket.as_deref().map(str::trim)
         && !ticket.is_empty()
     {
-        c.add(
-            "instr(upper(e.ticket_no), ?) > 0",
-            [Value::Text(ticket.to_uppercase())],
-        );
+        c.add("instr(upper(e.ticket_no), ?) > 0", [Value::Text(ticket.to_uppercase())]);
     }
     if let Some(class) = &filter.class {
         c.add("e.class = ?", [text(class.as_str())]);
@@ -228,10 +200,7 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
     }
     if let Some(operator) = &filter.operator {
         let operator = operator.trim().to_lowercase();
-        c.add_exit(
-            "(lower(e.operator) = ? OR lower(x.operator) = ?)",
-            [text(&operator), text(&operator)],
-        );
+        c.add_exit("(lower(e.operator) = ? OR lower(x.operator) = ?)", [text(&operator), text(&operator)]);
     }
     if let Some(method) = filter.method {
         c.add_exit("x.method = ?", [text(method.as_str())]);
@@ -264,11 +233,7 @@ pub(super) fn list_visits(
     let where_sql = conditions.sql();
     // One read transaction, so the total and the rows describe the same moment.
     let tx = conn.unchecked_transaction()?;
-    let join = if conditions.uses_exit {
-        "LEFT JOIN exits x ON x.entry_id = e.id"
-    } else {
-        ""
-    };
+    let join = if conditions.uses_exit { "LEFT JOIN exits x ON x.entry_id = e.id" } else { "" };
     let total: i64 = tx
         .prepare_cached(&format!("SELECT count(*) FROM entries e {join} {where_sql}"))?
         .query_row(params_from_iter(conditions.values.iter()), |row| row.get(0))?;
@@ -284,16 +249,10 @@ pub(super) fn list_visits(
     let mut stmt = tx.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(params_from_iter(values.iter()), |row| {
-            Ok(Visit {
-                entry: entry_at(row, 0)?,
-                exit: opt_exit_at(row, ENTRY_COLUMN_COUNT)?,
-            })
+            Ok(Visit { entry: entry_at(row, 0)?, exit: opt_exit_at(row, ENTRY_COLUMN_COUNT)? })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(VisitPage {
-        rows,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    Ok(VisitPage { rows, total: u64::try_from(total).unwrap_or(0) })
 }
 
 pub(super) fn orphan_exits(conn: &Connection, site: &str) -> StoreResult<Vec<Exit>> {
@@ -307,9 +266,7 @@ pub(super) fn orphan_exits(conn: &Connection, site: &str) -> StoreResult<Vec<Exi
 }
 
 pub(super) fn shift_exits(conn: &Connection, shift: Uuid) -> StoreResult<Vec<Exit>> {
-    let sql = format!(
-        "SELECT {EXIT_COLUMNS} FROM exits x WHERE x.shift_id = ?1 ORDER BY x.exit_time, x.id"
-    );
+    let sql = format!("SELECT {EXIT_COLUMNS} FROM exits x WHERE x.shift_id = ?1 ORDER BY x.exit_time, x.id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([uuid_text(shift)], |row| exit_at(row, 0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -321,12 +278,7 @@ pub(super) fn put_photo(conn: &Connection, photo: &Photo) -> StoreResult<InsertO
             "INSERT INTO photos (id, kind, taken_at, jpeg) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO NOTHING",
         )?
-        .execute(params![
-            uuid_text(photo.id),
-            photo.kind.as_str(),
-            ms(photo.taken_at),
-            photo.jpeg,
-        ])?;
+        .execute(params![uuid_text(photo.id), photo.kind.as_str(), ms(photo.taken_at), photo.jpeg,])?;
     Ok(outcome(inserted))
 }
 
