@@ -1,0 +1,123 @@
+//! The `gardu` binary as an operator or a script uses it: fee, ticket, user, db, config errors.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use std::io::Write;
+
+fn gardu(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gardu")).arg("--data-dir").arg(dir).args(args).output().unwrap()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+#[test]
+fn fee_json_has_total_and_readable_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (vec!["--class", "MBL", "--minutes", "3"], 0),
+        (vec!["--class", "MBL", "--minutes", "61"], 8_000),
+        (vec!["--class", "MTR", "--minutes", "1441"], 12_000),
+        (vec!["--class", "TRK", "--minutes", "120", "--lost"], 115_000),
+        (vec!["--class", "MBL", "--lost"], 50_000),
+        (vec!["--class", "MBL", "--minutes", "300", "--member"], 0),
+    ];
+    for (args, total) in cases {
+        let mut full = vec!["fee"];
+        full.extend(&args);
+        full.push("--json");
+        let out = gardu(dir.path(), &full);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let value = json(&out);
+        assert_eq!(value["total"], total, "{args:?}: {value}");
+        assert!(value["lines"].as_array().is_some_and(|l| !l.is_empty()), "{value}");
+    }
+    let out = gardu(dir.path(), &["fee", "--class", "MBL", "--minutes", "150", "--json"]);
+    let labels: Vec<String> = json(&out)["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(labels, ["1 jam pertama", "2 jam berikutnya × Rp 3.000"]);
+}
+
+#[test]
+fn issued_tickets_verify_and_any_changed_character_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let issued = json(&gardu(dir.path(), &["ticket", "issue", "--class", "MBL", "--booth", "IN2", "--json"]));
+    let code = issued["code"].as_str().unwrap().to_string();
+    assert!(code.len() <= 64);
+    assert_eq!(issued["sequence"], 1);
+    let again = json(&gardu(dir.path(), &["ticket", "issue", "--class", "MBL", "--booth", "IN2", "--json"]));
+    assert_eq!(again["sequence"], 2);
+
+    let out = gardu(dir.path(), &["ticket", "verify", &code, "--json"]);
+    assert!(out.status.success());
+    let verified = json(&out);
+    assert_eq!(verified["valid"], true);
+    for key in ["site", "booth", "sequence", "entry_time", "class"] {
+        assert_eq!(verified[key], issued[key], "{key}");
+    }
+    assert_eq!(verified["booth"], "IN2");
+
+    for i in [0, 3, 10, code.len() / 2, code.len() - 1] {
+        let mut tampered: Vec<char> = code.chars().collect();
+        tampered[i] = if tampered[i] == '7' { '8' } else { '7' };
+        let tampered: String = tampered.into_iter().collect();
+        let out = gardu(dir.path(), &["ticket", "verify", &tampered, "--json"]);
+        assert_eq!(out.status.code(), Some(1), "{tampered}");
+        let value = json(&out);
+        assert_eq!(value["valid"], false);
+        assert!(value["error"].as_str().is_some_and(|e| !e.is_empty()));
+    }
+}
+
+#[test]
+fn a_ticket_from_another_site_secret_is_refused() {
+    let site_a = tempfile::tempdir().unwrap();
+    let site_b = tempfile::tempdir().unwrap();
+    let code = json(&gardu(site_a.path(), &["ticket", "issue", "--class", "MBL", "--json"]))["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = gardu(site_b.path(), &["ticket", "verify", &code, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(json(&out)["error"].as_str().unwrap().contains("forged"));
+}
+
+#[test]
+fn a_bad_config_stops_with_file_key_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "[booth]\nmode = \"parking\"\n").unwrap();
+    let out = gardu(dir.path(), &["db", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("config.toml") && stderr.contains("booth.mode"), "{stderr}");
+}
+
+#[test]
+fn users_are_created_from_piped_passwords_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gardu"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["user", "add", "--username", "kasir1", "--role", "cashier", "--full-name", "Siti Kasir"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"rahasia-123\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list = String::from_utf8_lossy(&gardu(dir.path(), &["user", "list"]).stdout).into_owned();
+    assert!(list.contains("kasir1") && list.contains("cashier") && list.contains("Siti Kasir"), "{list}");
+    let check = json(&gardu(dir.path(), &["db", "check", "--json"]));
+    assert_eq!(check["backend"], "sqlite");
+    let log = std::fs::read_dir(dir.path().join("logs")).unwrap().flatten().next().unwrap().path();
+    assert!(!std::fs::read_to_string(log).unwrap().contains("rahasia-123"));
+}
