@@ -11,6 +11,8 @@ use super::Context;
 pub enum DbCommand {
     /// Apply pending migrations and seed the site, classes and default tariff.
     Migrate,
+    /// Fill the store with realistic past visits (demos, benchmarks).
+    SeedDemo(super::seed::SeedArgs),
     /// Show the backend, schema version and row counts.
     Check {
         /// One JSON object on stdout.
@@ -21,6 +23,9 @@ pub enum DbCommand {
 
 /// Runs a database subcommand.
 pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    if let DbCommand::SeedDemo(args) = command {
+        return super::seed::run(args, ctx);
+    }
     let store = ctx.open_store()?;
     let info = store.schema_info()?;
     match command {
@@ -31,6 +36,7 @@ pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             );
         }
         DbCommand::Check { json: true } => super::print_json(&serde_json::to_value(&info)?),
+        DbCommand::SeedDemo(_) => {}
         DbCommand::Check { json: false } => {
             println!("backend         {}", info.backend);
             println!("schema version  {}", info.version);

@@ -5,6 +5,7 @@ mod db;
 mod demo;
 mod fee;
 mod journal;
+pub mod seed;
 // mod shift;
 mod ticket;
 mod user;
