@@ -3,6 +3,11 @@
 //! Every device runs in its own named worker thread, reconnects by itself and publishes a
 //! [`DeviceStatus`] the console shows. Lanes talk to devices only through the traits here.
 
+pub mod input; // input events (loops, buttons, cards, scans) and the one card-uid form
+pub mod protocol; // pure serial protocols: line controllers, RDM6300, scanners, relay boards
+
+pub use input::{CardUid, CardUidError, InputEvent};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
