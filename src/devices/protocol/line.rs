@@ -191,6 +191,9 @@ impl LineSplitter {
 mod tests {
     use super::*;
 
+    /// Terminator, chunks as they arrive, lines expected.
+    type Case<'a> = (Terminator, &'a [&'a [u8]], &'a [&'a str]);
+
     fn split(terminator: Terminator, chunks: &[&[u8]]) -> Vec<String> {
         let mut splitter = LineSplitter::new(terminator);
         chunks
@@ -201,7 +204,7 @@ mod tests {
 
     #[test]
     fn lines_split_at_each_terminator_kind() {
-        let cases: &[(Terminator, &[&[u8]], &[&str])] = &[
+        let cases: &[Case] = &[
             (
                 Terminator::Any,
                 &[b"IN1\rBTN\nHELP\r\n"],

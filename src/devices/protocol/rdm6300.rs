@@ -172,6 +172,9 @@ impl InputDecoder for Rdm6300Decoder {
 mod tests {
     use super::*;
 
+    /// Bytes fed, frames expected.
+    type Case = (Vec<u8>, Vec<Result<CardUid, FrameError>>);
+
     fn card(hex: &str) -> Result<CardUid, FrameError> {
         Ok(CardUid::parse(hex).unwrap())
     }
@@ -188,7 +191,7 @@ mod tests {
         let good = encode_frame(0x1A, 0xDEAD_BEEF);
         let mut bad_checksum = good;
         bad_checksum[12] = b'0';
-        let cases: Vec<(Vec<u8>, Vec<Result<CardUid, FrameError>>)> = vec![
+        let cases: Vec<Case> = vec![
             (good.to_vec(), vec![card("DEADBEEF")]),
             (
                 bad_checksum.to_vec(),
@@ -246,7 +249,7 @@ mod tests {
         let frame = encode_frame(0x01, 0x00BC_614E);
         let mut reader = Rdm6300Decoder::new(Duration::from_millis(1500));
         let tapped = Decoded::Event(InputEvent::Card(CardUid::from_u32(0x00BC_614E)));
-        assert_eq!(reader.feed(&frame, at(0)), [tapped.clone()]);
+        assert_eq!(reader.feed(&frame, at(0)), std::slice::from_ref(&tapped));
         assert!(reader.feed(&frame, at(200)).is_empty());
         assert!(reader.feed(&[frame, frame].concat(), at(400)).is_empty());
         assert_eq!(reader.feed(&frame, at(2000)), [tapped]);
