@@ -1,8 +1,13 @@
 //! Tests of the serial-side device config: parsing, defaults, refusals and simulated start.
 
+use std::time::Duration;
+
 use super::*;
+use crate::devices::DeviceStatus;
 use crate::devices::barrier::BarrierPosition;
 use crate::devices::input::CardUid;
+use crate::devices::input::InputEvent;
+use crate::devices::protocol::controller::LineMeaning;
 
 fn parse(text: &str) -> Result<SerialDevicesConfig, toml::de::Error> {
     toml::from_str(text)
@@ -76,7 +81,7 @@ fn a_full_config_parses() {
     );
     assert_eq!(
         controller.events.meaning("tiket"),
-        crate::devices::protocol::controller::LineMeaning::Event(InputEvent::Button)
+        LineMeaning::Event(InputEvent::Button)
     );
     let relay = config.relay_settings().unwrap().unwrap();
     assert_eq!(relay.frames.open_on, [0xA0, 0x01, 0x01, 0xA2]);
@@ -87,9 +92,14 @@ fn a_full_config_parses() {
 
 #[test]
 fn profile_defaults_fill_missing_commands() {
-    let mut config = SerialDevicesConfig::default();
-    config.controller.kind = ControllerKind::Serial;
-    config.controller.port = Some("/dev/ttyUSB0".into());
+    let config = SerialDevicesConfig {
+        controller: ControllerConfig {
+            kind: ControllerKind::Serial,
+            port: Some("/dev/ttyUSB0".into()),
+            ..ControllerConfig::default()
+        },
+        ..SerialDevicesConfig::default()
+    };
     let settings = config.controller_settings().unwrap().unwrap();
     assert_eq!(settings.open_command, "OPEN\n");
     assert_eq!(settings.close_command, "CLOSE\n");
@@ -169,8 +179,13 @@ fn inconsistent_settings_are_refused_with_their_key() {
 
 #[test]
 fn simulated_devices_start_and_feed_one_event_queue() {
-    let mut config = SerialDevicesConfig::default();
-    config.barrier.travel_ms = 0;
+    let config = SerialDevicesConfig {
+        barrier: BarrierConfig {
+            travel_ms: 0,
+            ..BarrierConfig::default()
+        },
+        ..SerialDevicesConfig::default()
+    };
     let devices = config.start(false, None).unwrap();
     let names: Vec<String> = devices.statuses().into_iter().map(|s| s.name).collect();
     assert_eq!(names, ["controller", "reader", "scanner", "barrier"]);
@@ -229,7 +244,9 @@ fn simulate_replaces_real_devices_and_none_stays_none() {
     assert!(devices.simulated_controller().is_some());
     assert!(devices.simulated_scanner().is_none());
     assert!(devices.simulated_barrier().is_some());
-    let status = pulse_configured_barrier(&config, true, Duration::ZERO, Duration::ZERO).unwrap();
+    let status = devices
+        .test_barrier(Duration::ZERO, Duration::ZERO)
+        .unwrap();
     assert!(status.connected());
 }
 

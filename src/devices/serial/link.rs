@@ -50,8 +50,11 @@ impl LinkOutput {
         let Some(events) = &self.events else {
             return;
         };
+        // A good message ends the warning about earlier bad ones; cleared before the send
+        // so whoever receives the event sees the status that goes with it.
+        self.status.set_warning(None);
         match events.try_send(event) {
-            Ok(()) => self.status.set_warning(None),
+            Ok(()) => {}
             Err(TrySendError::Full(event)) => {
                 tracing::warn!(device = %self.name, ?event, "event queue full: event dropped");
                 self.status
