@@ -180,6 +180,8 @@ impl Driver for ControllerDriver {
                 None
             };
             if let Some(pending) = acknowledged {
+                // Status first, so a caller that sees the answer also sees the fault gone.
+                out.healthy();
                 answer(&pending.reply, Ok(()));
                 continue;
             }
@@ -240,14 +242,16 @@ impl Driver for ControllerDriver {
         out: &LinkOutput,
     ) -> io::Result<()> {
         if let Some(pending) = self.pending.take() {
-            tracing::warn!(device = %out.name, "no acknowledgement in time");
-            answer(
-                &pending.reply,
-                Err(DeviceError::Timeout {
-                    device: out.name.clone(),
-                    timeout_ms: self.ack_timeout.as_millis().try_into().unwrap_or(u64::MAX),
-                }),
-            );
+            let error = DeviceError::Timeout {
+                device: out.name.clone(),
+                timeout_ms: self.ack_timeout.as_millis().try_into().unwrap_or(u64::MAX),
+            };
+            tracing::warn!(device = %out.name, %error, "no acknowledgement");
+            // Connected but not answering: a fault until a command is acknowledged again.
+            out.fault(format!(
+                "{error}: check the controller's program and wiring"
+            ));
+            answer(&pending.reply, Err(error));
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The worker loop every serial device shares: open the port, read with a short timeout, feed
 //! the device's driver, run its commands and timers, and reopen with backoff when the port goes.
 
+use std::cell::Cell;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +15,7 @@ use serialport::SerialPort;
 use super::{Backoff, ReconnectPolicy, describe_io_error, describe_open_error, open_port};
 use crate::devices::input::InputEvent;
 use crate::devices::shared_status::{Notify, SharedStatus};
-use crate::devices::{DeviceError, DeviceStatus};
+use crate::devices::{DeviceError, DeviceStatus, LinkState};
 
 /// Longest a read blocks: bounds how late a command is written and how late a stop is seen.
 const READ_TIMEOUT: Duration = Duration::from_millis(10);
@@ -22,6 +23,9 @@ const READ_TIMEOUT: Duration = Duration::from_millis(10);
 const WRITE_TIMEOUT: Duration = Duration::from_millis(500);
 /// Commands waiting for a busy worker; callers beyond that are told the device is busy.
 const COMMAND_QUEUE: usize = 8;
+/// Unusable messages in a row after which the device counts as faulty (wrong baud rate or
+/// wrong device type give nothing else).
+const UNREADABLE_IN_A_ROW: u32 = 3;
 
 /// Where a worker's port is and how to retry it.
 #[derive(Debug, Clone)]
@@ -42,6 +46,8 @@ pub(crate) struct LinkOutput {
     pub path: String,
     events: Option<Sender<InputEvent>>,
     pub status: SharedStatus,
+    /// Unusable messages since the last good one.
+    unreadable_in_a_row: Cell<u32>,
 }
 
 impl LinkOutput {
@@ -53,6 +59,9 @@ impl LinkOutput {
         // A good message ends the warning about earlier bad ones; cleared before the send
         // so whoever receives the event sees the status that goes with it.
         self.status.set_warning(None);
+        if self.unreadable_in_a_row.replace(0) >= UNREADABLE_IN_A_ROW {
+            self.healthy();
+        }
         match events.try_send(event) {
             Ok(()) => {}
             Err(TrySendError::Full(event)) => {
@@ -69,7 +78,27 @@ impl LinkOutput {
     /// A complete message that could not be used: logged, and shown until the next good one.
     pub fn reject(&self, reason: String) {
         tracing::warn!(device = %self.name, %reason, "unusable message");
+        let in_a_row = self.unreadable_in_a_row.get().saturating_add(1);
+        self.unreadable_in_a_row.set(in_a_row);
+        if in_a_row == UNREADABLE_IN_A_ROW {
+            self.fault(format!(
+                "only unreadable data arrives ({reason}): check the baud rate and the device type"
+            ));
+        }
         self.status.set_warning(Some(reason));
+    }
+
+    /// The port is open but the device misbehaves; the reason in plain words.
+    pub fn fault(&self, reason: String) {
+        self.status.update(|status| {
+            status.state = LinkState::Fault;
+            status.last_error = Some(reason);
+        });
+    }
+
+    /// The device behaves again after a fault.
+    pub fn healthy(&self) {
+        self.status.set_connected();
     }
 
     /// The error a command gets while the port is not open.
@@ -188,6 +217,7 @@ impl<C: Send + 'static> LinkHandle<C> {
             path: spec.path.clone(),
             events,
             status: status.clone(),
+            unreadable_in_a_row: Cell::new(0),
         };
         let worker_stop = Arc::clone(&stop);
         let (name, path) = (spec.name.clone(), spec.path.clone());
@@ -281,6 +311,7 @@ fn run<D: Driver>(
             Ok(mut port) => {
                 backoff.reset();
                 tracing::info!(device = %spec.name, port = %spec.path, "connected");
+                out.unreadable_in_a_row.set(0);
                 out.status.set_connected();
                 match session(port.as_mut(), &mut driver, &commands, &stop, &out) {
                     SessionEnd::Stopped => return,
