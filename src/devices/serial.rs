@@ -199,7 +199,7 @@ pub fn hex_ascii_line(bytes: &[u8]) -> String {
 }
 
 /// Read results that only mean "nothing arrived yet".
-fn is_quiet(error: &io::Error) -> bool {
+pub(crate) fn is_quiet(error: &io::Error) -> bool {
     matches!(
         error.kind(),
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted

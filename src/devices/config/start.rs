@@ -103,13 +103,6 @@ impl SerialDevicesConfig {
             }
         };
 
-        let simulated_barrier = |notify: Option<Notify>| -> Result<_, StartDevicesError> {
-            Ok(Arc::new(SimBarrier::start(
-                "barrier",
-                self.barrier.travel_ms,
-                notify,
-            )?))
-        };
         let (barrier, sim_barrier): (Arc<dyn Barrier>, Option<Arc<SimBarrier>>) =
             match (self.barrier.kind, simulate, &controller) {
                 (BarrierKind::Controller, false, InputDevice::Controller(serial)) => {
@@ -126,7 +119,11 @@ impl SerialDevicesConfig {
                 }
                 // Simulated, or driven by a simulated controller: the simulated arm.
                 _ => {
-                    let sim = simulated_barrier(notify.clone())?;
+                    let sim = Arc::new(SimBarrier::start(
+                        "barrier",
+                        self.barrier.travel_ms,
+                        notify.clone(),
+                    )?);
                     (Arc::clone(&sim) as Arc<dyn Barrier>, Some(sim))
                 }
             };

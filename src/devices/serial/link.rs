@@ -12,7 +12,9 @@ use chrono::Utc;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 use serialport::SerialPort;
 
-use super::{Backoff, ReconnectPolicy, describe_io_error, describe_open_error, open_port};
+use super::{
+    Backoff, ReconnectPolicy, describe_io_error, describe_open_error, is_quiet, open_port,
+};
 use crate::devices::input::InputEvent;
 use crate::devices::shared_status::{Notify, SharedStatus};
 use crate::devices::{DeviceError, DeviceStatus, LinkState};
@@ -405,13 +407,7 @@ fn session<D: Driver>(
                 out.status.set_seen(Utc::now());
                 driver.on_bytes(&buffer[..count], Instant::now(), out);
             }
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    io::ErrorKind::TimedOut
-                        | io::ErrorKind::WouldBlock
-                        | io::ErrorKind::Interrupted
-                ) => {}
+            Err(error) if is_quiet(&error) => {}
             Err(error) => return lost(error),
         }
     }
