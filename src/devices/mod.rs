@@ -3,6 +3,18 @@
 //! Every device runs in its own named worker thread, reconnects by itself and publishes a
 //! [`DeviceStatus`] the console shows. Lanes talk to devices only through the traits here.
 
+pub mod barrier; // the Barrier trait and positions
+pub mod config; // [devices.controller|reader|scanner|barrier|reconnect] config and starting them
+pub mod input; // input events (loops, buttons, cards, scans) and the one card-uid form
+pub mod protocol; // pure serial protocols: line controllers, RDM6300, scanners, relay boards
+pub mod serial; // serial ports: open, list, monitor; reconnecting workers for controller, reader, relay
+pub mod shared_status; // a device status shared by its worker and the screens, with a notify hook
+pub mod sim; // simulated barrier and controller/reader/scanner
+
+pub use barrier::{Barrier, BarrierPosition};
+pub use input::{CardUid, CardUidError, InputEvent};
+pub use shared_status::{Notify, SharedStatus};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
