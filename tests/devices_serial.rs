@@ -27,10 +27,7 @@ use serialport::{SerialPort, TTYPort};
 /// Only to keep a broken test from hanging; nothing is timed against it.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-const FAST_RETRY: ReconnectPolicy = ReconnectPolicy {
-    initial_ms: 5,
-    max_ms: 20,
-};
+const FAST_RETRY: ReconnectPolicy = ReconnectPolicy { initial_ms: 5, max_ms: 20 };
 
 /// A device at the far end of a pseudo-terminal, reached by the worker through a symlink
 /// that plays the role of `/dev/ttyUSB0`.
@@ -44,11 +41,7 @@ impl FakeDevice {
     fn plug() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let link = dir.path().join("ttyFAKE0");
-        let mut device = Self {
-            _dir: dir,
-            link,
-            master: None,
-        };
+        let mut device = Self { _dir: dir, link, master: None };
         device.replug();
         device
     }
@@ -89,11 +82,7 @@ impl FakeDevice {
         let mut bytes = vec![0u8; count];
         let mut filled = 0;
         while filled < count {
-            assert!(
-                Instant::now() < deadline,
-                "only got {:02X?}",
-                &bytes[..filled]
-            );
+            assert!(Instant::now() < deadline, "only got {:02X?}", &bytes[..filled]);
             match master.read(&mut bytes[filled..]) {
                 Ok(read) => filled += read,
                 Err(error) if error.kind() == std::io::ErrorKind::TimedOut => {}
@@ -123,10 +112,7 @@ fn wait_for_state(what: &str, status: impl Fn() -> DeviceStatus, state: LinkStat
         if now.state == state {
             return now;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{what} never became {state:?}: {now:?}"
-        );
+        assert!(Instant::now() < deadline, "{what} never became {state:?}: {now:?}");
         std::thread::sleep(Duration::from_millis(2));
     }
 }
@@ -164,10 +150,8 @@ fn start_controller(settings: ControllerSettings) -> (SerialController, Receiver
 #[test]
 fn controller_lines_become_events_despite_garbage_and_oversized_lines() {
     let mut device = FakeDevice::plug();
-    let (controller, events) = start_controller(controller_settings(
-        &device.path(),
-        ControllerProfile::ArduinoText,
-    ));
+    let (controller, events) =
+        start_controller(controller_settings(&device.path(), ControllerProfile::ArduinoText));
     device.send(b"IN1\r\nBT");
     device.send(b"N\n\x00\xFFnoise\r\nIN:0012345678\r\n");
     device.send(&vec![b'Z'; 1000]);
@@ -209,13 +193,7 @@ fn controller_commands_wait_for_the_ack_and_time_out_without_one() {
     let closer = Arc::clone(&controller);
     let close = std::thread::spawn(move || closer.close());
     assert_eq!(device.receive(6), b"CLOSE\n");
-    assert!(matches!(
-        close.join().unwrap(),
-        Err(DeviceError::Timeout {
-            timeout_ms: 300,
-            ..
-        })
-    ));
+    assert!(matches!(close.join().unwrap(), Err(DeviceError::Timeout { timeout_ms: 300, .. })));
     assert_eq!(controller.position(), BarrierPosition::Unknown);
     let fault = wait_for_state("controller", || controller.status(), LinkState::Fault);
     assert!(fault.last_error.unwrap().contains("300 ms"));
@@ -236,10 +214,8 @@ fn controller_commands_wait_for_the_ack_and_time_out_without_one() {
 #[test]
 fn framed_controller_wraps_commands_and_resynchronises_on_frames() {
     let mut device = FakeDevice::plug();
-    let (controller, events) = start_controller(controller_settings(
-        &device.path(),
-        ControllerProfile::Framed,
-    ));
+    let (controller, events) =
+        start_controller(controller_settings(&device.path(), ControllerProfile::Framed));
     device.send(b"junk\xA9\xA6IN1\xA9\xA6BT");
     device.send(b"N\xA9IN1\n\xA6IN:00BC\xA6HELP\xA9");
     assert_eq!(next_event(&events), InputEvent::LoopOccupied { loop_id: 1 });
@@ -255,28 +231,16 @@ fn framed_controller_wraps_commands_and_resynchronises_on_frames() {
 #[test]
 fn controller_comes_back_after_an_unplug_without_a_restart() {
     let mut device = FakeDevice::plug();
-    let (controller, events) = start_controller(controller_settings(
-        &device.path(),
-        ControllerProfile::ArduinoText,
-    ));
+    let (controller, events) =
+        start_controller(controller_settings(&device.path(), ControllerProfile::ArduinoText));
     device.send(b"IN1\n");
     assert_eq!(next_event(&events), InputEvent::LoopOccupied { loop_id: 1 });
 
     device.unplug();
-    let lost = wait_for_state(
-        "controller",
-        || controller.status(),
-        LinkState::Disconnected,
-    );
+    let lost = wait_for_state("controller", || controller.status(), LinkState::Disconnected);
     let reason = lost.last_error.unwrap();
-    assert!(
-        reason.contains("unplugged") || reason.contains("does not exist"),
-        "{reason}"
-    );
-    assert!(matches!(
-        controller.open(),
-        Err(DeviceError::NotConnected { .. })
-    ));
+    assert!(reason.contains("unplugged") || reason.contains("does not exist"), "{reason}");
+    assert!(matches!(controller.open(), Err(DeviceError::NotConnected { .. })));
 
     device.replug();
     let back = wait_for_state("controller", || controller.status(), LinkState::Connected);
@@ -302,11 +266,7 @@ fn a_missing_port_is_reported_and_picked_up_when_it_appears() {
         })),
     )
     .unwrap();
-    let missing = wait_for_state(
-        "controller",
-        || controller.status(),
-        LinkState::Disconnected,
-    );
+    let missing = wait_for_state("controller", || controller.status(), LinkState::Disconnected);
     let reason = missing.last_error.unwrap();
     assert!(reason.contains("ttyFAKE0 does not exist"), "{reason}");
     device.replug();
@@ -322,16 +282,7 @@ fn start_reader(
     decoder: Box<dyn gardu::devices::protocol::InputDecoder>,
 ) -> (SerialReader, Receiver<InputEvent>) {
     let (tx, rx) = crossbeam_channel::bounded(64);
-    let reader = SerialReader::start(
-        "reader",
-        &device.path(),
-        9600,
-        FAST_RETRY,
-        decoder,
-        tx,
-        None,
-    )
-    .unwrap();
+    let reader = SerialReader::start("reader", &device.path(), 9600, FAST_RETRY, decoder, tx, None).unwrap();
     wait_for_state("reader", || reader.status(), LinkState::Connected);
     (reader, rx)
 }
@@ -340,10 +291,7 @@ fn start_reader(
 fn rdm6300_reader_checks_frames_resyncs_and_reports_a_held_card_once() {
     let mut device = FakeDevice::plug();
     // A hold-off far longer than the test: every repeat below is the same presentation.
-    let (reader, events) = start_reader(
-        &device,
-        Box::new(Rdm6300Decoder::new(Duration::from_secs(600))),
-    );
+    let (reader, events) = start_reader(&device, Box::new(Rdm6300Decoder::new(Duration::from_secs(600))));
     let first = encode_frame(0x01, 0x00BC_614E);
     let second = encode_frame(0x1A, 0xDEAD_BEEF);
     let mut bad_checksum = second;
@@ -367,10 +315,7 @@ fn rdm6300_reader_checks_frames_resyncs_and_reports_a_held_card_once() {
 #[test]
 fn rdm6300_bad_frames_warn_and_only_bad_frames_mean_a_fault() {
     let mut device = FakeDevice::plug();
-    let (reader, events) = start_reader(
-        &device,
-        Box::new(Rdm6300Decoder::new(Duration::from_millis(1500))),
-    );
+    let (reader, events) = start_reader(&device, Box::new(Rdm6300Decoder::new(Duration::from_millis(1500))));
     let mut bad = encode_frame(0x01, 0x1234_5678);
     bad[3] = b'F';
     device.send(&bad);
@@ -391,28 +336,17 @@ fn rdm6300_bad_frames_warn_and_only_bad_frames_mean_a_fault() {
 #[test]
 fn wiegand_converter_and_scanner_lines() {
     let mut converter = FakeDevice::plug();
-    let (_reader, cards) = start_reader(
-        &converter,
-        Box::new(CardLineDecoder::new(
-            Terminator::CrLf,
-            Duration::from_secs(600),
-        )),
-    );
+    let (_reader, cards) =
+        start_reader(&converter, Box::new(CardLineDecoder::new(Terminator::CrLf, Duration::from_secs(600))));
     converter.send(b"W26 0012345678\r\n0012345678\r\n0xDEADBEEF\r\nrubbish\r\n188,24910\r\n");
     assert_eq!(next_event(&cards), card("00BC614E"));
     assert_eq!(next_event(&cards), card("DEADBEEF"));
     assert_eq!(next_event(&cards), card("00BC614E"));
 
     let mut scanner_device = FakeDevice::plug();
-    let (_scanner, scans) = start_reader(
-        &scanner_device,
-        Box::new(ScannerDecoder::new(Terminator::Cr)),
-    );
+    let (_scanner, scans) = start_reader(&scanner_device, Box::new(ScannerDecoder::new(Terminator::Cr)));
     scanner_device.send(b" G1.JKT-MALL-01.000123.ab12 \r8991234567890\r\n\r");
-    assert_eq!(
-        next_event(&scans),
-        InputEvent::Scan("G1.JKT-MALL-01.000123.ab12".into())
-    );
+    assert_eq!(next_event(&scans), InputEvent::Scan("G1.JKT-MALL-01.000123.ab12".into()));
     assert_eq!(next_event(&scans), InputEvent::Scan("8991234567890".into()));
 }
 
@@ -468,15 +402,9 @@ fn lcus_relay_releases_on_connect_and_pulses_on_open() {
 fn lcus_relay_with_a_close_channel_pulses_it_on_close() {
     let mut device = FakeDevice::plug();
     let relay = start_relay(&mut device, RelayFrames::lcus(1, Some(2)));
-    assert_eq!(
-        device.receive(8),
-        [LCUS_OFF, [0xA0, 0x02, 0x00, 0xA2]].concat()
-    );
+    assert_eq!(device.receive(8), [LCUS_OFF, [0xA0, 0x02, 0x00, 0xA2]].concat());
     relay.close().unwrap();
-    assert_eq!(
-        device.receive(8),
-        [[0xA0, 0x02, 0x01, 0xA3], [0xA0, 0x02, 0x00, 0xA2]].concat()
-    );
+    assert_eq!(device.receive(8), [[0xA0, 0x02, 0x01, 0xA3], [0xA0, 0x02, 0x00, 0xA2]].concat());
 }
 
 #[test]
@@ -490,10 +418,7 @@ fn raw_relay_writes_the_configured_bytes() {
     let relay = start_relay(&mut device, frames);
     assert_eq!(device.receive(6), b"\xFE\x05\x00\x00\x00\x00");
     relay.open().unwrap();
-    assert_eq!(
-        device.receive(12),
-        b"\xFE\x05\x00\x00\xFF\x00\xFE\x05\x00\x00\x00\x00"
-    );
+    assert_eq!(device.receive(12), b"\xFE\x05\x00\x00\xFF\x00\xFE\x05\x00\x00\x00\x00");
 }
 
 #[test]
@@ -505,10 +430,7 @@ fn relay_comes_back_after_an_unplug_and_releases_again() {
     device.unplug();
     let lost = wait_for_state("relay", || relay.status(), LinkState::Disconnected);
     assert!(lost.last_error.is_some());
-    assert!(matches!(
-        relay.open(),
-        Err(DeviceError::NotConnected { .. })
-    ));
+    assert!(matches!(relay.open(), Err(DeviceError::NotConnected { .. })));
 
     device.replug();
     wait_for_state("relay", || relay.status(), LinkState::Connected);
@@ -523,9 +445,8 @@ fn monitor_prints_hex_and_ascii_until_stopped() {
     let stop = Arc::new(AtomicBool::new(false));
     let (path, worker_stop) = (device.path(), Arc::clone(&stop));
     let (chunks_tx, chunks) = crossbeam_channel::bounded(64);
-    let monitor = std::thread::spawn(move || {
-        serial::monitor(&path, 9600, &worker_stop, &mut ChannelWriter(chunks_tx))
-    });
+    let monitor =
+        std::thread::spawn(move || serial::monitor(&path, 9600, &worker_stop, &mut ChannelWriter(chunks_tx)));
     let mut text = String::new();
     let read_until = |needle: &str, text: &mut String| {
         while !text.contains(needle) {
@@ -588,10 +509,7 @@ fn devices_started_from_config_share_the_controller_port_for_the_barrier() {
     assert_eq!(names, ["controller", "reader", "controller"]);
 
     controller_device.send(b"IN1\n");
-    assert_eq!(
-        next_event(devices.events()),
-        InputEvent::LoopOccupied { loop_id: 1 }
-    );
+    assert_eq!(next_event(devices.events()), InputEvent::LoopOccupied { loop_id: 1 });
     reader_device.send(&encode_frame(1, 42));
     assert_eq!(next_event(devices.events()), card("0000002A"));
     devices.barrier().open().unwrap();

@@ -59,7 +59,13 @@ pub fn run(args: SeedArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 /// Writes `args.visits` visits ending before `now`: morning and evening peaks, 55 % motorbikes,
 /// 40 % cars, 5 % trucks, stays from minutes to days, cash, QRIS, card and e-money; visits of the
 /// last few hours are partly still inside. Booths `IN1`/`IN2` and `OUT1`/`OUT2`.
-pub fn seed(store: &dyn Store, secret: &SiteSecret, site: &str, args: &SeedArgs, now: DateTime<Utc>) -> StoreResult<Seeded> {
+pub fn seed(
+    store: &dyn Store,
+    secret: &SiteSecret,
+    site: &str,
+    args: &SeedArgs,
+    now: DateTime<Utc>,
+) -> StoreResult<Seeded> {
     let mut rng = StdRng::seed_from_u64(args.seed);
     let tariffs = default_tariffs();
     let span_s = i64::from(args.days.max(1)) * 86_400;
@@ -80,7 +86,8 @@ pub fn seed(store: &dyn Store, secret: &SiteSecret, site: &str, args: &SeedArgs,
             entry_time,
             class: tariff.class.clone(),
         };
-        let code = ticket::encode(&claims, secret.bytes()).map_err(|e| crate::store::StoreError::Refused(e.to_string()))?;
+        let code = ticket::encode(&claims, secret.bytes())
+            .map_err(|e| crate::store::StoreError::Refused(e.to_string()))?;
         let entry = Entry {
             id: ticket::entry_id(&code),
             site: site.to_string(),
@@ -114,7 +121,12 @@ pub fn seed(store: &dyn Store, secret: &SiteSecret, site: &str, args: &SeedArgs,
     Ok(seeded)
 }
 
-fn flush(store: &dyn Store, entries: &mut Vec<Entry>, exits: &mut Vec<Exit>, seeded: &mut Seeded) -> StoreResult<()> {
+fn flush(
+    store: &dyn Store,
+    entries: &mut Vec<Entry>,
+    exits: &mut Vec<Exit>,
+    seeded: &mut Seeded,
+) -> StoreResult<()> {
     for outcome in store.record_entries(entries) {
         outcome?;
     }
@@ -180,6 +192,7 @@ fn random_plate(rng: &mut StdRng) -> String {
     const REGIONS: [&str; 10] = ["B", "D", "F", "L", "AB", "AD", "BK", "DK", "H", "N"];
     let region = REGIONS[rng.random_range(0..REGIONS.len())];
     let number: u32 = rng.random_range(1..10_000);
-    let suffix: String = (0..rng.random_range(1..=3)).map(|_| char::from(b'A' + rng.random_range(0..26u8))).collect();
+    let suffix: String =
+        (0..rng.random_range(1..=3)).map(|_| char::from(b'A' + rng.random_range(0..26u8))).collect();
     format!("{region} {number} {suffix}")
 }

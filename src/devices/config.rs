@@ -92,12 +92,7 @@ pub struct ControllerCommands {
 
 impl Default for ControllerCommands {
     fn default() -> Self {
-        Self {
-            open: None,
-            close: None,
-            ack: None,
-            ack_timeout_ms: 1000,
-        }
+        Self { open: None, close: None, ack: None, ack_timeout_ms: 1000 }
     }
 }
 
@@ -173,12 +168,7 @@ pub struct ScannerConfig {
 
 impl Default for ScannerConfig {
     fn default() -> Self {
-        Self {
-            kind: ScannerKind::Simulated,
-            port: None,
-            baud: DEFAULT_BAUD,
-            terminator: Terminator::Any,
-        }
+        Self { kind: ScannerKind::Simulated, port: None, baud: DEFAULT_BAUD, terminator: Terminator::Any }
     }
 }
 
@@ -255,10 +245,7 @@ pub struct DeviceConfigError {
 }
 
 fn config_error(key: &str, message: impl Into<String>) -> DeviceConfigError {
-    DeviceConfigError {
-        key: key.to_owned(),
-        message: message.into(),
-    }
+    DeviceConfigError { key: key.to_owned(), message: message.into() }
 }
 
 /// Why the devices could not start.
@@ -272,11 +259,7 @@ pub enum StartDevicesError {
     Device(#[from] DeviceError),
 }
 
-fn required_port<'a>(
-    port: &'a Option<String>,
-    key: &str,
-    kind: &str,
-) -> Result<&'a str, DeviceConfigError> {
+fn required_port<'a>(port: &'a Option<String>, key: &str, kind: &str) -> Result<&'a str, DeviceConfigError> {
     match port.as_deref().map(str::trim) {
         Some(port) if !port.is_empty() => Ok(port),
         _ => Err(config_error(
@@ -300,11 +283,7 @@ impl SerialDevicesConfig {
         self.relay_settings()?;
         let reader = &self.reader;
         if matches!(reader.kind, ReaderKind::Rdm6300 | ReaderKind::Wiegand) {
-            let kind = if reader.kind == ReaderKind::Rdm6300 {
-                "rdm6300"
-            } else {
-                "wiegand"
-            };
+            let kind = if reader.kind == ReaderKind::Rdm6300 { "rdm6300" } else { "wiegand" };
             required_port(&reader.port, "devices.reader.port", kind)?;
             check_baud(reader.baud, "devices.reader.baud")?;
         }
@@ -312,9 +291,7 @@ impl SerialDevicesConfig {
             required_port(&self.scanner.port, "devices.scanner.port", "serial")?;
             check_baud(self.scanner.baud, "devices.scanner.baud")?;
         }
-        if self.barrier.kind == BarrierKind::Controller
-            && self.controller.kind == ControllerKind::None
-        {
+        if self.barrier.kind == BarrierKind::Controller && self.controller.kind == ControllerKind::None {
             return Err(config_error(
                 "devices.barrier.kind",
                 "\"controller\" needs a controller: set devices.controller.kind, or choose \"lcus\", \"raw\" or \"simulated\"",
@@ -349,12 +326,7 @@ impl SerialDevicesConfig {
             config.profile.default_close_command(),
             "devices.controller.commands.close",
         )?;
-        let ack = commands
-            .ack
-            .as_deref()
-            .map(str::trim)
-            .filter(|ack| !ack.is_empty())
-            .map(str::to_owned);
+        let ack = commands.ack.as_deref().map(str::trim).filter(|ack| !ack.is_empty()).map(str::to_owned);
         if ack.is_some() && commands.ack_timeout_ms == 0 {
             return Err(config_error(
                 "devices.controller.commands.ack_timeout_ms",
@@ -381,10 +353,7 @@ impl SerialDevicesConfig {
         let frames = match config.kind {
             BarrierKind::Lcus => {
                 if config.channel == 0 || config.close_channel == Some(0) {
-                    return Err(config_error(
-                        "devices.barrier.channel",
-                        "LCUS channels are numbered from 1",
-                    ));
+                    return Err(config_error("devices.barrier.channel", "LCUS channels are numbered from 1"));
                 }
                 RelayFrames::lcus(config.channel, config.close_channel)
             }
@@ -396,9 +365,7 @@ impl SerialDevicesConfig {
                     ));
                 };
                 let close = match (&config.close_on, &config.close_off) {
-                    (Some(close_on), Some(close_off)) => {
-                        Some((close_on.0.clone(), close_off.0.clone()))
-                    }
+                    (Some(close_on), Some(close_off)) => Some((close_on.0.clone(), close_off.0.clone())),
                     (None, None) => None,
                     _ => {
                         return Err(config_error(
@@ -407,19 +374,11 @@ impl SerialDevicesConfig {
                         ));
                     }
                 };
-                RelayFrames {
-                    open_on: on.0.clone(),
-                    open_off: off.0.clone(),
-                    close,
-                }
+                RelayFrames { open_on: on.0.clone(), open_off: off.0.clone(), close }
             }
             BarrierKind::Controller | BarrierKind::Simulated => return Ok(None),
         };
-        let kind = if config.kind == BarrierKind::Lcus {
-            "lcus"
-        } else {
-            "raw"
-        };
+        let kind = if config.kind == BarrierKind::Lcus { "lcus" } else { "raw" };
         let port = required_port(&config.port, "devices.barrier.port", kind)?;
         check_baud(config.baud, "devices.barrier.baud")?;
         Ok(Some(RelaySettings {

@@ -80,10 +80,7 @@ impl CardUid {
         let not_a_number = || CardUidError::NotACardNumber(trimmed.to_owned());
         let too_large = || CardUidError::TooLarge(trimmed.to_owned());
 
-        if let Some(hex) = value
-            .strip_prefix("0x")
-            .or_else(|| value.strip_prefix("0X"))
-        {
+        if let Some(hex) = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) {
             if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(not_a_number());
             }
@@ -91,41 +88,32 @@ impl CardUid {
             if significant.len() > 8 {
                 return Err(too_large());
             }
-            return u32::from_str_radix(hex, 16)
-                .map(Self::from_u32)
-                .map_err(|_| too_large());
+            return u32::from_str_radix(hex, 16).map(Self::from_u32).map_err(|_| too_large());
         }
         if let Some((facility, card)) = value.split_once(',') {
             let facility: u8 = facility.trim().parse().map_err(|_| not_a_number())?;
             let card: u16 = card.trim().parse().map_err(|_| not_a_number())?;
-            return Ok(Self::from_u32(
-                (u32::from(facility) << 16) | u32::from(card),
-            ));
+            return Ok(Self::from_u32((u32::from(facility) << 16) | u32::from(card)));
         }
         if !value.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(not_a_number());
         }
         let all_decimal = value.bytes().all(|b| b.is_ascii_digit());
         match (value.len(), all_decimal) {
-            (8, _) => u32::from_str_radix(value, 16)
-                .map(Self::from_u32)
-                .map_err(|_| not_a_number()),
-            (10, false) => u32::from_str_radix(&value[2..], 16)
-                .map(Self::from_u32)
-                .map_err(|_| not_a_number()),
+            (8, _) => u32::from_str_radix(value, 16).map(Self::from_u32).map_err(|_| not_a_number()),
+            (10, false) => {
+                u32::from_str_radix(&value[2..], 16).map(Self::from_u32).map_err(|_| not_a_number())
+            }
             (_, true) => {
                 let digits = value.trim_start_matches('0');
                 if digits.is_empty() {
                     return Ok(Self::from_u32(0));
                 }
-                digits
-                    .parse::<u32>()
-                    .map(Self::from_u32)
-                    .map_err(|_| too_large())
+                digits.parse::<u32>().map(Self::from_u32).map_err(|_| too_large())
             }
-            (len, false) if len < 8 => u32::from_str_radix(value, 16)
-                .map(Self::from_u32)
-                .map_err(|_| not_a_number()),
+            (len, false) if len < 8 => {
+                u32::from_str_radix(value, 16).map(Self::from_u32).map_err(|_| not_a_number())
+            }
             _ => Err(not_a_number()),
         }
     }
@@ -233,28 +221,10 @@ mod tests {
     #[test]
     fn bad_card_numbers_are_refused_with_the_reason() {
         assert_eq!(CardUid::parse("   "), Err(CardUidError::Empty));
-        assert_eq!(
-            CardUid::parse("4294967296"),
-            Err(CardUidError::TooLarge("4294967296".into()))
-        );
-        assert_eq!(
-            CardUid::parse("0x1FFFFFFFF"),
-            Err(CardUidError::TooLarge("0x1FFFFFFFF".into()))
-        );
-        for bad in [
-            "W",
-            "0x",
-            "12-34",
-            "GHIJKL",
-            "ABCDEF123",
-            "300,1",
-            "1,70000",
-            "ABCDEF12345",
-        ] {
-            assert!(
-                matches!(CardUid::parse(bad), Err(CardUidError::NotACardNumber(_))),
-                "{bad:?}"
-            );
+        assert_eq!(CardUid::parse("4294967296"), Err(CardUidError::TooLarge("4294967296".into())));
+        assert_eq!(CardUid::parse("0x1FFFFFFFF"), Err(CardUidError::TooLarge("0x1FFFFFFFF".into())));
+        for bad in ["W", "0x", "12-34", "GHIJKL", "ABCDEF123", "300,1", "1,70000", "ABCDEF12345"] {
+            assert!(matches!(CardUid::parse(bad), Err(CardUidError::NotACardNumber(_))), "{bad:?}");
         }
     }
 

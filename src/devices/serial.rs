@@ -47,10 +47,7 @@ pub struct ReconnectPolicy {
 
 impl Default for ReconnectPolicy {
     fn default() -> Self {
-        Self {
-            initial_ms: 100,
-            max_ms: 5000,
-        }
+        Self { initial_ms: 100, max_ms: 5000 }
     }
 }
 
@@ -64,10 +61,7 @@ pub struct Backoff {
 impl Backoff {
     /// Starts at the policy's first wait.
     pub fn new(policy: ReconnectPolicy) -> Self {
-        Self {
-            policy,
-            next_ms: policy.initial_ms,
-        }
+        Self { policy, next_ms: policy.initial_ms }
     }
 
     /// The wait before the next attempt; doubles the one after it.
@@ -134,11 +128,7 @@ pub fn list_ports() -> Result<Vec<PortInfo>, DeviceError> {
                 SerialPortType::BluetoothPort => ("bluetooth", None),
                 SerialPortType::Unknown => ("unknown", None),
             };
-            PortInfo {
-                name: port.port_name,
-                kind,
-                usb,
-            }
+            PortInfo { name: port.port_name, kind, usb }
         })
         .collect())
 }
@@ -148,19 +138,10 @@ const MONITOR_LINE_BYTES: usize = 16;
 
 /// `gardu device monitor`: prints what arrives on a port as hex and ASCII lines until `stop`
 /// is set. Does not reconnect: a technician watching the port wants to see it vanish.
-pub fn monitor(
-    path: &str,
-    baud: u32,
-    stop: &AtomicBool,
-    out: &mut impl Write,
-) -> Result<(), DeviceError> {
+pub fn monitor(path: &str, baud: u32, stop: &AtomicBool, out: &mut impl Write) -> Result<(), DeviceError> {
     let device = "monitor";
-    let io_error = |message: String| DeviceError::Io {
-        device: device.into(),
-        message,
-    };
-    let mut port =
-        open_port(path, baud).map_err(|error| io_error(describe_open_error(path, &error)))?;
+    let io_error = |message: String| DeviceError::Io { device: device.into(), message };
+    let mut port = open_port(path, baud).map_err(|error| io_error(describe_open_error(path, &error)))?;
     writeln!(out, "monitoring {path} at {baud} baud").map_err(|e| io_error(e.to_string()))?;
     let mut buffer = [0u8; 256];
     while !stop.load(Ordering::Relaxed) {
@@ -168,8 +149,7 @@ pub fn monitor(
             Ok(0) => return Err(io_error(format!("{path}: the port was closed"))),
             Ok(count) => {
                 for chunk in buffer[..count].chunks(MONITOR_LINE_BYTES) {
-                    writeln!(out, "{}", hex_ascii_line(chunk))
-                        .map_err(|e| io_error(e.to_string()))?;
+                    writeln!(out, "{}", hex_ascii_line(chunk)).map_err(|e| io_error(e.to_string()))?;
                 }
                 out.flush().map_err(|e| io_error(e.to_string()))?;
             }
@@ -186,13 +166,7 @@ pub fn hex_ascii_line(bytes: &[u8]) -> String {
     let hex: Vec<String> = bytes.iter().map(|byte| format!("{byte:02X}")).collect();
     let ascii: String = bytes
         .iter()
-        .map(|&byte| {
-            if byte.is_ascii_graphic() || byte == b' ' {
-                byte as char
-            } else {
-                '.'
-            }
-        })
+        .map(|&byte| if byte.is_ascii_graphic() || byte == b' ' { byte as char } else { '.' })
         .collect();
     let width = MONITOR_LINE_BYTES * 3 - 1;
     format!("{:<width$}  |{ascii}|", hex.join(" "))
@@ -200,10 +174,7 @@ pub fn hex_ascii_line(bytes: &[u8]) -> String {
 
 /// Read results that only mean "nothing arrived yet".
 pub(crate) fn is_quiet(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-    )
+    matches!(error.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted)
 }
 
 /// Why a port would not open, in words a technician can act on.
@@ -242,13 +213,8 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_limit_and_resets() {
-        let mut backoff = Backoff::new(ReconnectPolicy {
-            initial_ms: 100,
-            max_ms: 500,
-        });
-        let waits: Vec<u64> = (0..5)
-            .map(|_| backoff.next_delay().as_millis() as u64)
-            .collect();
+        let mut backoff = Backoff::new(ReconnectPolicy { initial_ms: 100, max_ms: 500 });
+        let waits: Vec<u64> = (0..5).map(|_| backoff.next_delay().as_millis() as u64).collect();
         assert_eq!(waits, [100, 200, 400, 500, 500]);
         backoff.reset();
         assert_eq!(backoff.next_delay(), Duration::from_millis(100));
@@ -256,24 +222,15 @@ mod tests {
 
     #[test]
     fn backoff_with_zero_waits_does_not_stick_at_zero() {
-        let mut backoff = Backoff::new(ReconnectPolicy {
-            initial_ms: 0,
-            max_ms: 0,
-        });
+        let mut backoff = Backoff::new(ReconnectPolicy { initial_ms: 0, max_ms: 0 });
         assert_eq!(backoff.next_delay(), Duration::ZERO);
         assert_eq!(backoff.next_delay(), Duration::ZERO);
     }
 
     #[test]
     fn monitor_lines_show_hex_and_ascii() {
-        assert_eq!(
-            hex_ascii_line(b"IN1\r\n"),
-            format!("{:<47}  |IN1..|", "49 4E 31 0D 0A")
-        );
-        assert_eq!(
-            hex_ascii_line(&[0xA0, 0x01, 0x01, 0xA2]),
-            format!("{:<47}  |....|", "A0 01 01 A2")
-        );
+        assert_eq!(hex_ascii_line(b"IN1\r\n"), format!("{:<47}  |IN1..|", "49 4E 31 0D 0A"));
+        assert_eq!(hex_ascii_line(&[0xA0, 0x01, 0x01, 0xA2]), format!("{:<47}  |....|", "A0 01 01 A2"));
         let full: Vec<u8> = (b'a'..=b'p').collect();
         assert_eq!(hex_ascii_line(&full).len(), 47 + 4 + 16);
     }
@@ -282,10 +239,7 @@ mod tests {
     fn open_errors_are_told_in_plain_words() {
         let missing = serialport::Error::new(serialport::ErrorKind::NoDevice, "x");
         assert!(describe_open_error("COM3", &missing).contains("COM3 is missing"));
-        let denied = serialport::Error::new(
-            serialport::ErrorKind::Io(io::ErrorKind::PermissionDenied),
-            "x",
-        );
+        let denied = serialport::Error::new(serialport::ErrorKind::Io(io::ErrorKind::PermissionDenied), "x");
         assert!(describe_open_error("/dev/ttyUSB0", &denied).contains("dialout"));
         let gone = io::Error::new(io::ErrorKind::BrokenPipe, "EPIPE");
         assert!(describe_io_error("/dev/ttyACM0", &gone).contains("unplugged"));

@@ -25,10 +25,7 @@ pub struct SharedStatus {
 impl SharedStatus {
     /// A status cell starting at `initial`.
     pub fn new(initial: DeviceStatus, notify: Option<Notify>) -> Self {
-        Self {
-            cell: Arc::new(Mutex::new(initial)),
-            notify,
-        }
+        Self { cell: Arc::new(Mutex::new(initial)), notify }
     }
 
     /// A copy of the current status.
@@ -42,15 +39,10 @@ impl SharedStatus {
             let mut status = self.lock();
             let before = status.clone();
             change(&mut status);
-            let seen_only = DeviceStatus {
-                last_seen: status.last_seen,
-                ..before.clone()
-            } == *status;
+            let seen_only = DeviceStatus { last_seen: status.last_seen, ..before.clone() } == *status;
             if seen_only {
                 match (before.last_seen, status.last_seen) {
-                    (Some(old), Some(new)) => {
-                        new - old >= Duration::milliseconds(SEEN_NOTIFY_INTERVAL_MS)
-                    }
+                    (Some(old), Some(new)) => new - old >= Duration::milliseconds(SEEN_NOTIFY_INTERVAL_MS),
                     (old, new) => old != new,
                 }
             } else {
@@ -92,9 +84,7 @@ impl SharedStatus {
 
     fn lock(&self) -> MutexGuard<'_, DeviceStatus> {
         // A panic while holding the lock leaves a status that is still a valid value.
-        self.cell
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

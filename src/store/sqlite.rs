@@ -301,6 +301,16 @@ impl Store for SqliteStore {
         self.write(|conn| visits::record_exit(conn, exit))
     }
 
+    fn record_entries(&self, entries: &[Entry]) -> Vec<StoreResult<InsertOutcome>> {
+        self.write(|conn| visits::record_entries(conn, entries))
+            .unwrap_or_else(|err| entries.iter().map(|_| Err(err.clone())).collect())
+    }
+
+    fn record_exits(&self, exits: &[Exit]) -> Vec<StoreResult<InsertOutcome>> {
+        self.write(|conn| visits::record_exits(conn, exits))
+            .unwrap_or_else(|err| exits.iter().map(|_| Err(err.clone())).collect())
+    }
+
     fn find_visit(&self, site: &str, lookup: &EntryLookup) -> StoreResult<Option<Visit>> {
         self.read(|conn| visits::find_visit(conn, site, lookup))
     }

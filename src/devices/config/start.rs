@@ -25,33 +25,19 @@ const EVENT_QUEUE: usize = 64;
 impl SerialDevicesConfig {
     /// Starts every configured device; with `simulate`, every real one is replaced by its
     /// simulated twin. Events from all inputs arrive on [`SerialDevices::events`].
-    pub fn start(
-        &self,
-        simulate: bool,
-        notify: Option<Notify>,
-    ) -> Result<SerialDevices, StartDevicesError> {
+    pub fn start(&self, simulate: bool, notify: Option<Notify>) -> Result<SerialDevices, StartDevicesError> {
         self.validate()?;
         let (events_tx, events_rx) = crossbeam_channel::bounded(EVENT_QUEUE);
         let sim_input = |name: &str| {
-            InputDevice::Simulated(SimController::new(
-                name,
-                1,
-                events_tx.clone(),
-                notify.clone(),
-            ))
+            InputDevice::Simulated(SimController::new(name, 1, events_tx.clone(), notify.clone()))
         };
 
         let controller = match (self.controller.kind, simulate) {
             (ControllerKind::None, _) => InputDevice::None,
-            (ControllerKind::Simulated, _) | (ControllerKind::Serial, true) => {
-                sim_input("controller")
-            }
+            (ControllerKind::Simulated, _) | (ControllerKind::Serial, true) => sim_input("controller"),
             (ControllerKind::Serial, false) => {
                 let settings = self.controller_settings()?.ok_or_else(|| {
-                    config_error(
-                        "devices.controller.kind",
-                        "a serial controller needs a port",
-                    )
+                    config_error("devices.controller.kind", "a serial controller needs a port")
                 })?;
                 InputDevice::Controller(Arc::new(SerialController::start(
                     settings,
@@ -67,9 +53,7 @@ impl SerialDevicesConfig {
             (kind, false) => {
                 let holdoff = Duration::from_millis(self.reader.holdoff_ms);
                 let decoder: Box<dyn InputDecoder> = match kind {
-                    ReaderKind::Wiegand => {
-                        Box::new(CardLineDecoder::new(self.reader.terminator, holdoff))
-                    }
+                    ReaderKind::Wiegand => Box::new(CardLineDecoder::new(self.reader.terminator, holdoff)),
                     _ => Box::new(Rdm6300Decoder::new(holdoff)),
                 };
                 // validate() has already required the port for both reader kinds.
@@ -112,30 +96,16 @@ impl SerialDevicesConfig {
                     let settings = self.relay_settings()?.ok_or_else(|| {
                         config_error("devices.barrier.kind", "a relay barrier needs a port")
                     })?;
-                    (
-                        Arc::new(SerialRelayBarrier::start(settings, notify.clone())?),
-                        None,
-                    )
+                    (Arc::new(SerialRelayBarrier::start(settings, notify.clone())?), None)
                 }
                 // Simulated, or driven by a simulated controller: the simulated arm.
                 _ => {
-                    let sim = Arc::new(SimBarrier::start(
-                        "barrier",
-                        self.barrier.travel_ms,
-                        notify.clone(),
-                    )?);
+                    let sim = Arc::new(SimBarrier::start("barrier", self.barrier.travel_ms, notify.clone())?);
                     (Arc::clone(&sim) as Arc<dyn Barrier>, Some(sim))
                 }
             };
 
-        Ok(SerialDevices {
-            events: events_rx,
-            barrier,
-            sim_barrier,
-            controller,
-            reader,
-            scanner,
-        })
+        Ok(SerialDevices { events: events_rx, barrier, sim_barrier, controller, reader, scanner })
     }
 }
 

@@ -75,14 +75,8 @@ fn a_full_config_parses() {
     assert_eq!(controller.path, "COM3");
     assert_eq!(controller.open_command, "OPEN1");
     assert_eq!(controller.ack.as_deref(), Some("OK"));
-    assert_eq!(
-        controller.framing.encode(&controller.open_command),
-        b"\xA6OPEN1\xA9"
-    );
-    assert_eq!(
-        controller.events.meaning("tiket"),
-        LineMeaning::Event(InputEvent::Button)
-    );
+    assert_eq!(controller.framing.encode(&controller.open_command), b"\xA6OPEN1\xA9");
+    assert_eq!(controller.events.meaning("tiket"), LineMeaning::Event(InputEvent::Button));
     let relay = config.relay_settings().unwrap().unwrap();
     assert_eq!(relay.frames.open_on, [0xA0, 0x01, 0x01, 0xA2]);
     assert_eq!(relay.pulse_ms, 800);
@@ -112,10 +106,7 @@ fn typos_and_bad_values_are_refused_at_parse_time() {
         ("[controller]\nkind = \"usb\"", "unknown variant"),
         ("[controller]\nbaud_rate = 9600", "unknown field"),
         ("[controller.events]\n\"IN1\" = \"open\"", "not an event"),
-        (
-            "[scanner]\nterminator = \"newline\"",
-            "not a line terminator",
-        ),
+        ("[scanner]\nterminator = \"newline\"", "not a line terminator"),
         ("[barrier]\non = \"A0 1\"", "not a hex byte string"),
         ("[reader]\nkind = \"mifare\"", "unknown variant"),
         ("[barrier]\nkind = \"relay\"", "unknown variant"),
@@ -130,18 +121,9 @@ fn typos_and_bad_values_are_refused_at_parse_time() {
 fn inconsistent_settings_are_refused_with_their_key() {
     let cases: Vec<(&str, &str)> = vec![
         ("[controller]\nkind = \"serial\"", "devices.controller.port"),
-        (
-            "[controller]\nkind = \"serial\"\nport = \" \"",
-            "devices.controller.port",
-        ),
-        (
-            "[controller]\nkind = \"serial\"\nport = \"COM1\"\nbaud = 0",
-            "devices.controller.baud",
-        ),
-        (
-            "[controller.events]\n\"CARD\" = \"card\"",
-            "devices.controller.events",
-        ),
+        ("[controller]\nkind = \"serial\"\nport = \" \"", "devices.controller.port"),
+        ("[controller]\nkind = \"serial\"\nport = \"COM1\"\nbaud = 0", "devices.controller.baud"),
+        ("[controller.events]\n\"CARD\" = \"card\"", "devices.controller.events"),
         (
             "[controller]\nkind = \"serial\"\nport = \"COM1\"\n[controller.commands]\nopen = \"\"",
             "devices.controller.commands.open",
@@ -153,22 +135,13 @@ fn inconsistent_settings_are_refused_with_their_key() {
         ("[reader]\nkind = \"rdm6300\"", "devices.reader.port"),
         ("[scanner]\nkind = \"serial\"", "devices.scanner.port"),
         ("[barrier]\nkind = \"lcus\"", "devices.barrier.port"),
-        (
-            "[barrier]\nkind = \"lcus\"\nport = \"COM4\"\nchannel = 0",
-            "devices.barrier.channel",
-        ),
-        (
-            "[barrier]\nkind = \"raw\"\nport = \"COM4\"",
-            "devices.barrier.on",
-        ),
+        ("[barrier]\nkind = \"lcus\"\nport = \"COM4\"\nchannel = 0", "devices.barrier.channel"),
+        ("[barrier]\nkind = \"raw\"\nport = \"COM4\"", "devices.barrier.on"),
         (
             "[barrier]\nkind = \"raw\"\nport = \"COM4\"\non = \"01\"\noff = \"00\"\nclose_on = \"02\"",
             "devices.barrier.close_on",
         ),
-        (
-            "[controller]\nkind = \"none\"\n[barrier]\nkind = \"controller\"",
-            "devices.barrier.kind",
-        ),
+        ("[controller]\nkind = \"none\"\n[barrier]\nkind = \"controller\"", "devices.barrier.kind"),
     ];
     for (text, key) in cases {
         let error = parse(text).unwrap().validate().unwrap_err();
@@ -180,10 +153,7 @@ fn inconsistent_settings_are_refused_with_their_key() {
 #[test]
 fn simulated_devices_start_and_feed_one_event_queue() {
     let config = SerialDevicesConfig {
-        barrier: BarrierConfig {
-            travel_ms: 0,
-            ..BarrierConfig::default()
-        },
+        barrier: BarrierConfig { travel_ms: 0, ..BarrierConfig::default() },
         ..SerialDevicesConfig::default()
     };
     let devices = config.start(false, None).unwrap();
@@ -191,26 +161,14 @@ fn simulated_devices_start_and_feed_one_event_queue() {
     assert_eq!(names, ["controller", "reader", "scanner", "barrier"]);
     assert!(devices.statuses().iter().all(DeviceStatus::connected));
 
-    devices
-        .simulated_controller()
-        .unwrap()
-        .vehicle_arrives()
-        .unwrap();
+    devices.simulated_controller().unwrap().vehicle_arrives().unwrap();
     let uid = CardUid::from_u32(7);
-    devices
-        .simulated_reader()
-        .unwrap()
-        .tap_card(uid.clone())
-        .unwrap();
+    devices.simulated_reader().unwrap().tap_card(uid.clone()).unwrap();
     devices.simulated_scanner().unwrap().scan("G1.X").unwrap();
     let events: Vec<InputEvent> = devices.events().try_iter().collect();
     assert_eq!(
         events,
-        [
-            InputEvent::LoopOccupied { loop_id: 1 },
-            InputEvent::Card(uid),
-            InputEvent::Scan("G1.X".into()),
-        ]
+        [InputEvent::LoopOccupied { loop_id: 1 }, InputEvent::Card(uid), InputEvent::Scan("G1.X".into()),]
     );
 
     let barrier = devices.barrier();
@@ -244,9 +202,7 @@ fn simulate_replaces_real_devices_and_none_stays_none() {
     assert!(devices.simulated_controller().is_some());
     assert!(devices.simulated_scanner().is_none());
     assert!(devices.simulated_barrier().is_some());
-    let status = devices
-        .test_barrier(Duration::ZERO, Duration::ZERO)
-        .unwrap();
+    let status = devices.test_barrier(Duration::ZERO, Duration::ZERO).unwrap();
     assert!(status.connected());
 }
 

@@ -32,10 +32,7 @@ impl ControllerProfile {
     pub fn framing(self) -> Framing {
         match self {
             Self::ArduinoText => Framing::Lines(Terminator::Any),
-            Self::Framed => Framing::Frames {
-                start: FRAME_START,
-                end: FRAME_END,
-            },
+            Self::Framed => Framing::Frames { start: FRAME_START, end: FRAME_END },
         }
     }
 
@@ -236,10 +233,8 @@ impl EventTable {
             }
             merged.insert((text.to_ascii_uppercase(), prefix), *action);
         }
-        let mut rules: Vec<_> = merged
-            .into_iter()
-            .map(|((text, prefix), action)| (text, prefix, action))
-            .collect();
+        let mut rules: Vec<_> =
+            merged.into_iter().map(|((text, prefix), action)| (text, prefix, action)).collect();
         rules.sort_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())));
         Ok(Self { rules })
     }
@@ -344,12 +339,7 @@ struct FrameSplitter {
 
 impl FrameSplitter {
     fn new(start: u8, end: u8) -> Self {
-        Self {
-            start,
-            end,
-            buffer: Vec::with_capacity(32),
-            in_frame: false,
-        }
+        Self { start, end, buffer: Vec::with_capacity(32), in_frame: false }
     }
 
     fn feed(&mut self, bytes: &[u8]) -> Vec<String> {
@@ -404,32 +394,17 @@ mod tests {
     fn default_lines_map_to_events() {
         let table = table(ControllerProfile::ArduinoText, &[]);
         let cases = [
-            (
-                "IN1",
-                LineMeaning::Event(InputEvent::LoopOccupied { loop_id: 1 }),
-            ),
-            (
-                "in1",
-                LineMeaning::Event(InputEvent::LoopOccupied { loop_id: 1 }),
-            ),
-            (
-                "IN1OFF",
-                LineMeaning::Event(InputEvent::LoopCleared { loop_id: 1 }),
-            ),
-            (
-                "IN2",
-                LineMeaning::Event(InputEvent::LoopOccupied { loop_id: 2 }),
-            ),
+            ("IN1", LineMeaning::Event(InputEvent::LoopOccupied { loop_id: 1 })),
+            ("in1", LineMeaning::Event(InputEvent::LoopOccupied { loop_id: 1 })),
+            ("IN1OFF", LineMeaning::Event(InputEvent::LoopCleared { loop_id: 1 })),
+            ("IN2", LineMeaning::Event(InputEvent::LoopOccupied { loop_id: 2 })),
             ("BTN", LineMeaning::Event(InputEvent::Button)),
             ("HELP", LineMeaning::Event(InputEvent::HelpButton)),
             ("IN:00BC614E", card("00BC614E")),
             ("IN: 0012345678", card("00BC614E")),
             ("W12345678", card("12345678")),
             ("W26:0012345678", card("00BC614E")),
-            (
-                "IN:garbage",
-                LineMeaning::BadCard(CardUidError::NotACardNumber("IN:garbage".into())),
-            ),
+            ("IN:garbage", LineMeaning::BadCard(CardUidError::NotACardNumber("IN:garbage".into()))),
             ("READY", LineMeaning::Unknown),
             ("IN10", LineMeaning::Unknown),
             ("BTN2", LineMeaning::Unknown),
@@ -451,44 +426,25 @@ mod tests {
                 ("TIKET", "button"),
             ],
         );
-        assert_eq!(
-            table.meaning("BTN"),
-            LineMeaning::Event(InputEvent::HelpButton)
-        );
-        assert_eq!(
-            table.meaning("loop_a_on"),
-            LineMeaning::Event(InputEvent::LoopOccupied { loop_id: 3 })
-        );
-        assert_eq!(
-            table.meaning("QR:Gd1.AbC"),
-            LineMeaning::Event(InputEvent::Scan("Gd1.AbC".into()))
-        );
+        assert_eq!(table.meaning("BTN"), LineMeaning::Event(InputEvent::HelpButton));
+        assert_eq!(table.meaning("loop_a_on"), LineMeaning::Event(InputEvent::LoopOccupied { loop_id: 3 }));
+        assert_eq!(table.meaning("QR:Gd1.AbC"), LineMeaning::Event(InputEvent::Scan("Gd1.AbC".into())));
         assert_eq!(table.meaning("QR:"), LineMeaning::Unknown);
         assert_eq!(table.meaning("W12345678"), LineMeaning::Ignored);
-        assert_eq!(
-            table.meaning("TIKET"),
-            LineMeaning::Event(InputEvent::Button)
-        );
+        assert_eq!(table.meaning("TIKET"), LineMeaning::Event(InputEvent::Button));
     }
 
     #[test]
     fn exact_rules_beat_prefixes_and_long_prefixes_beat_short_ones() {
-        let table = table(
-            ControllerProfile::ArduinoText,
-            &[("WAIT", "ignore"), ("WX*", "scan")],
-        );
+        let table = table(ControllerProfile::ArduinoText, &[("WAIT", "ignore"), ("WX*", "scan")]);
         assert_eq!(table.meaning("WAIT"), LineMeaning::Ignored);
-        assert_eq!(
-            table.meaning("WX123"),
-            LineMeaning::Event(InputEvent::Scan("123".into()))
-        );
+        assert_eq!(table.meaning("WX123"), LineMeaning::Event(InputEvent::Scan("123".into())));
         assert_eq!(table.meaning("W00000001"), card("00000001"));
     }
 
     #[test]
     fn bad_rules_are_refused() {
-        let card_rule: BTreeMap<String, EventAction> =
-            [("CARD".to_owned(), EventAction::Card)].into();
+        let card_rule: BTreeMap<String, EventAction> = [("CARD".to_owned(), EventAction::Card)].into();
         assert_eq!(
             EventTable::for_profile(ControllerProfile::ArduinoText, &card_rule),
             Err(EventRuleError::ValueNeedsPrefix("CARD".into()))
@@ -498,13 +454,7 @@ mod tests {
             EventTable::for_profile(ControllerProfile::ArduinoText, &empty),
             Err(EventRuleError::EmptyPattern)
         );
-        for bad in [
-            "",
-            "open",
-            "loop_occupied:",
-            "loop_occupied:256",
-            "loop_cleared:x",
-        ] {
+        for bad in ["", "open", "loop_occupied:", "loop_occupied:256", "loop_cleared:x"] {
             assert!(bad.parse::<EventAction>().is_err(), "{bad:?}");
         }
     }
@@ -527,16 +477,10 @@ mod tests {
     #[test]
     fn commands_are_encoded_per_framing() {
         let text = ControllerProfile::ArduinoText;
-        assert_eq!(
-            text.framing().encode(text.default_open_command()),
-            b"OPEN\n"
-        );
+        assert_eq!(text.framing().encode(text.default_open_command()), b"OPEN\n");
         assert_eq!(text.framing().encode("OPEN_GATE\r\n"), b"OPEN_GATE\r\n");
         let framed = ControllerProfile::Framed;
-        assert_eq!(
-            framed.framing().encode(framed.default_open_command()),
-            b"\xA6OPEN\xA9"
-        );
+        assert_eq!(framed.framing().encode(framed.default_open_command()), b"\xA6OPEN\xA9");
         assert_eq!(framed.framing().encode("OPEN1"), b"\xA6OPEN1\xA9");
     }
 

@@ -19,10 +19,7 @@ pub struct HoldOff {
 impl HoldOff {
     /// A filter with this quiet time.
     pub fn new(holdoff: Duration) -> Self {
-        Self {
-            holdoff,
-            last: None,
-        }
+        Self { holdoff, last: None }
     }
 
     /// True when `uid`, read at `now`, starts a new presentation and should be reported.

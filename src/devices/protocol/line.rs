@@ -27,9 +27,7 @@ pub enum Terminator {
 
 /// A terminator name that is not one of `cr`, `lf`, `crlf`, `any` or `0xNN`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{0:?} is not a line terminator: use \"cr\", \"lf\", \"crlf\", \"any\" or a byte like \"0x03\""
-)]
+#[error("{0:?} is not a line terminator: use \"cr\", \"lf\", \"crlf\", \"any\" or a byte like \"0x03\"")]
 pub struct TerminatorError(String);
 
 impl FromStr for Terminator {
@@ -196,45 +194,26 @@ mod tests {
 
     fn split(terminator: Terminator, chunks: &[&[u8]]) -> Vec<String> {
         let mut splitter = LineSplitter::new(terminator);
-        chunks
-            .iter()
-            .flat_map(|chunk| splitter.feed(chunk))
-            .collect()
+        chunks.iter().flat_map(|chunk| splitter.feed(chunk)).collect()
     }
 
     #[test]
     fn lines_split_at_each_terminator_kind() {
         let cases: &[Case] = &[
-            (
-                Terminator::Any,
-                &[b"IN1\rBTN\nHELP\r\n"],
-                &["IN1", "BTN", "HELP"],
-            ),
-            (
-                Terminator::Any,
-                &[b"IN", b"1\r", b"\n", b"BT", b"N\n"],
-                &["IN1", "BTN"],
-            ),
+            (Terminator::Any, &[b"IN1\rBTN\nHELP\r\n"], &["IN1", "BTN", "HELP"]),
+            (Terminator::Any, &[b"IN", b"1\r", b"\n", b"BT", b"N\n"], &["IN1", "BTN"]),
             (Terminator::Any, &[b"\r\n\r\n  \n"], &[]),
             (Terminator::Cr, &[b"ABC\r\nDEF\r"], &["ABC", "DEF"]),
             (Terminator::Lf, &[b"ABC\rDEF\n"], &["ABC\rDEF"]),
             (Terminator::CrLf, &[b"A\rB\r\nC\r", b"\n"], &["A\rB", "C"]),
             (Terminator::CrLf, &[b"A\r\rB\r\n"], &["A\r\rB"]),
-            (
-                Terminator::Byte(0x03),
-                &[b"\x02123\x03 456\x03"],
-                &["\x02123", "456"],
-            ),
+            (Terminator::Byte(0x03), &[b"\x02123\x03 456\x03"], &["\x02123", "456"]),
             (Terminator::Any, &[b"  padded text \t\n"], &["padded text"]),
             (Terminator::Any, &[b"\xFFbad utf8\n"], &["\u{FFFD}bad utf8"]),
             (Terminator::Any, &[b"no terminator yet"], &[]),
         ];
         for (terminator, chunks, expected) in cases {
-            assert_eq!(
-                split(*terminator, chunks),
-                *expected,
-                "{terminator:?} {chunks:?}"
-            );
+            assert_eq!(split(*terminator, chunks), *expected, "{terminator:?} {chunks:?}");
         }
     }
 

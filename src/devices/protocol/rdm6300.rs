@@ -35,13 +35,7 @@ pub enum FrameError {
 
 /// Encodes a card id as the reader sends it (for tests and the simulated reader).
 pub fn encode_frame(version: u8, card: u32) -> [u8; 14] {
-    let data = [
-        version,
-        (card >> 24) as u8,
-        (card >> 16) as u8,
-        (card >> 8) as u8,
-        card as u8,
-    ];
+    let data = [version, (card >> 24) as u8, (card >> 16) as u8, (card >> 8) as u8, card as u8];
     let checksum = data.iter().fold(0, |acc, byte| acc ^ byte);
     let text = format!(
         "{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}",
@@ -114,10 +108,7 @@ impl FrameDecoder {
         }
         let computed = bytes[..5].iter().fold(0, |acc, byte| acc ^ byte);
         if computed != bytes[5] {
-            return Err(FrameError::BadChecksum {
-                sent: bytes[5],
-                computed,
-            });
+            return Err(FrameError::BadChecksum { sent: bytes[5], computed });
         }
         // The first byte is the tag's version/customer byte; the member table keys on the
         // 32-bit number printed on the card.
@@ -141,10 +132,7 @@ pub struct Rdm6300Decoder {
 impl Rdm6300Decoder {
     /// A reader that reports the same card again only after `holdoff` without reading it.
     pub fn new(holdoff: Duration) -> Self {
-        Self {
-            frames: FrameDecoder::new(),
-            holdoff: HoldOff::new(holdoff),
-        }
+        Self { frames: FrameDecoder::new(), holdoff: HoldOff::new(holdoff) }
     }
 }
 
@@ -154,9 +142,7 @@ impl InputDecoder for Rdm6300Decoder {
             .feed(bytes)
             .into_iter()
             .filter_map(|frame| match frame {
-                Ok(uid) if self.holdoff.admit(&uid, now) => {
-                    Some(Decoded::Event(InputEvent::Card(uid)))
-                }
+                Ok(uid) if self.holdoff.admit(&uid, now) => Some(Decoded::Event(InputEvent::Card(uid))),
                 Ok(_) => None,
                 Err(error) => Some(Decoded::Rejected(error.to_string())),
             })
@@ -193,35 +179,14 @@ mod tests {
         bad_checksum[12] = b'0';
         let cases: Vec<Case> = vec![
             (good.to_vec(), vec![card("DEADBEEF")]),
-            (
-                bad_checksum.to_vec(),
-                vec![Err(FrameError::BadChecksum {
-                    sent: 0x30,
-                    computed: 0x38,
-                })],
-            ),
-            (
-                [b"garbage\x03\xFF".as_slice(), &good].concat(),
-                vec![card("DEADBEEF")],
-            ),
+            (bad_checksum.to_vec(), vec![Err(FrameError::BadChecksum { sent: 0x30, computed: 0x38 })]),
+            ([b"garbage\x03\xFF".as_slice(), &good].concat(), vec![card("DEADBEEF")]),
             // A frame cut short by a new STX: only the second one counts.
             ([&good[..7], &good[..]].concat(), vec![card("DEADBEEF")]),
-            (
-                b"\x020100BC\x03".to_vec(),
-                vec![Err(FrameError::WrongLength(6))],
-            ),
-            (
-                b"\x020100BC614EF3FF\x03".to_vec(),
-                vec![Err(FrameError::WrongLength(14))],
-            ),
-            (
-                b"\x020100BC614EZ3\x03".to_vec(),
-                vec![Err(FrameError::NotHex)],
-            ),
-            (
-                [&good[..], &good[..]].concat(),
-                vec![card("DEADBEEF"), card("DEADBEEF")],
-            ),
+            (b"\x020100BC\x03".to_vec(), vec![Err(FrameError::WrongLength(6))]),
+            (b"\x020100BC614EF3FF\x03".to_vec(), vec![Err(FrameError::WrongLength(14))]),
+            (b"\x020100BC614EZ3\x03".to_vec(), vec![Err(FrameError::NotHex)]),
+            ([&good[..], &good[..]].concat(), vec![card("DEADBEEF"), card("DEADBEEF")]),
         ];
         for (bytes, expected) in cases {
             assert_eq!(FrameDecoder::new().feed(&bytes), expected, "{bytes:?}");

@@ -34,12 +34,8 @@ impl RelayFrames {
         Self {
             open_on: lcus_frame(channel, true).to_vec(),
             open_off: lcus_frame(channel, false).to_vec(),
-            close: close_channel.map(|close| {
-                (
-                    lcus_frame(close, true).to_vec(),
-                    lcus_frame(close, false).to_vec(),
-                )
-            }),
+            close: close_channel
+                .map(|close| (lcus_frame(close, true).to_vec(), lcus_frame(close, false).to_vec())),
         }
     }
 
@@ -70,10 +66,7 @@ impl FromStr for HexBytes {
         let error = || HexBytesError(text.to_owned());
         let mut bytes = Vec::new();
         for token in text.split(|c: char| c.is_whitespace() || c == ',' || c == ':') {
-            let digits = token
-                .strip_prefix("0x")
-                .or_else(|| token.strip_prefix("0X"))
-                .unwrap_or(token);
+            let digits = token.strip_prefix("0x").or_else(|| token.strip_prefix("0X")).unwrap_or(token);
             if digits.len() % 2 != 0 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(error());
             }
@@ -129,11 +122,7 @@ mod tests {
             (0x60, true, [0xA0, 0x60, 0x01, 0x01]),
         ];
         for (channel, on, expected) in cases {
-            assert_eq!(
-                lcus_frame(channel, on),
-                expected,
-                "channel {channel} on {on}"
-            );
+            assert_eq!(lcus_frame(channel, on), expected, "channel {channel} on {on}");
         }
     }
 
@@ -141,29 +130,14 @@ mod tests {
     fn lcus_board_with_a_close_relay_releases_both() {
         let frames = RelayFrames::lcus(1, Some(2));
         assert_eq!(frames.open_on, [0xA0, 0x01, 0x01, 0xA2]);
-        assert_eq!(
-            frames.release_all(),
-            [0xA0, 0x01, 0x00, 0xA1, 0xA0, 0x02, 0x00, 0xA2]
-        );
-        assert_eq!(
-            RelayFrames::lcus(1, None).release_all(),
-            [0xA0, 0x01, 0x00, 0xA1]
-        );
+        assert_eq!(frames.release_all(), [0xA0, 0x01, 0x00, 0xA1, 0xA0, 0x02, 0x00, 0xA2]);
+        assert_eq!(RelayFrames::lcus(1, None).release_all(), [0xA0, 0x01, 0x00, 0xA1]);
     }
 
     #[test]
     fn hex_byte_strings_parse_in_the_usual_spellings() {
-        for text in [
-            "A0 01 01 A2",
-            "a00101a2",
-            "0xA0,0x01,0x01,0xA2",
-            " A0:01  01 A2 ",
-        ] {
-            assert_eq!(
-                text.parse::<HexBytes>(),
-                Ok(HexBytes(vec![0xA0, 0x01, 0x01, 0xA2])),
-                "{text:?}"
-            );
+        for text in ["A0 01 01 A2", "a00101a2", "0xA0,0x01,0x01,0xA2", " A0:01  01 A2 "] {
+            assert_eq!(text.parse::<HexBytes>(), Ok(HexBytes(vec![0xA0, 0x01, 0x01, 0xA2])), "{text:?}");
         }
         for bad in ["", "A", "A0 1", "ZZ", "0x"] {
             assert!(bad.parse::<HexBytes>().is_err(), "{bad:?}");

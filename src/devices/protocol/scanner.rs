@@ -17,19 +17,13 @@ pub struct ScannerDecoder {
 impl ScannerDecoder {
     /// A scanner whose codes end with `terminator`.
     pub fn new(terminator: Terminator) -> Self {
-        Self {
-            lines: LineSplitter::new(terminator),
-        }
+        Self { lines: LineSplitter::new(terminator) }
     }
 }
 
 impl InputDecoder for ScannerDecoder {
     fn feed(&mut self, bytes: &[u8], _now: Instant) -> Vec<Decoded> {
-        self.lines
-            .feed(bytes)
-            .into_iter()
-            .map(|line| Decoded::Event(InputEvent::Scan(line)))
-            .collect()
+        self.lines.feed(bytes).into_iter().map(|line| Decoded::Event(InputEvent::Scan(line))).collect()
     }
 
     fn reset(&mut self) {
@@ -49,10 +43,7 @@ pub struct CardLineDecoder {
 impl CardLineDecoder {
     /// A converter whose lines end with `terminator`; repeats within `holdoff` are dropped.
     pub fn new(terminator: Terminator, holdoff: Duration) -> Self {
-        Self {
-            lines: LineSplitter::new(terminator),
-            holdoff: HoldOff::new(holdoff),
-        }
+        Self { lines: LineSplitter::new(terminator), holdoff: HoldOff::new(holdoff) }
     }
 }
 
@@ -62,9 +53,7 @@ impl InputDecoder for CardLineDecoder {
             .feed(bytes)
             .into_iter()
             .filter_map(|line| match CardUid::parse(&line) {
-                Ok(uid) if self.holdoff.admit(&uid, now) => {
-                    Some(Decoded::Event(InputEvent::Card(uid)))
-                }
+                Ok(uid) if self.holdoff.admit(&uid, now) => Some(Decoded::Event(InputEvent::Card(uid))),
                 Ok(_) => None,
                 Err(error) => Some(Decoded::Rejected(error.to_string())),
             })
@@ -93,11 +82,7 @@ mod tests {
         let now = Instant::now();
         let cases: &[(Terminator, &[u8], &[&str])] = &[
             (Terminator::Cr, b"G1.ABC.123\r", &["G1.ABC.123"]),
-            (
-                Terminator::Any,
-                b"  8991234567890 \r\nX\n",
-                &["8991234567890", "X"],
-            ),
+            (Terminator::Any, b"  8991234567890 \r\nX\n", &["8991234567890", "X"]),
             (Terminator::CrLf, b"one\r\ntwo\r\n", &["one", "two"]),
             (Terminator::Byte(b'#'), b"abc#def#", &["abc", "def"]),
             (Terminator::Lf, b"partial", &[]),

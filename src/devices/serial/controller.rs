@@ -99,9 +99,7 @@ impl SerialController {
     }
 
     fn command(&self, motion: Motion) -> Result<(), DeviceError> {
-        let result = self
-            .link
-            .request(|reply| ControllerCommand { motion, reply }, self.reply_wait);
+        let result = self.link.request(|reply| ControllerCommand { motion, reply }, self.reply_wait);
         let position = match (&result, motion) {
             (Ok(()), Motion::Open) => BarrierPosition::Open,
             (Ok(()), Motion::Close) => BarrierPosition::Closed,
@@ -110,10 +108,7 @@ impl SerialController {
             // Written but unconfirmed: it may or may not have moved.
             (Err(_), _) => BarrierPosition::Unknown,
         };
-        *self
-            .position
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = position;
+        *self.position.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = position;
         result
     }
 }
@@ -128,10 +123,7 @@ impl Barrier for SerialController {
     }
 
     fn position(&self) -> BarrierPosition {
-        *self
-            .position
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self.position.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn status(&self) -> DeviceStatus {
@@ -170,15 +162,9 @@ impl Driver for ControllerDriver {
 
     fn on_bytes(&mut self, bytes: &[u8], _now: Instant, out: &LinkOutput) {
         for message in self.decoder.feed(bytes) {
-            let acknowledges = self
-                .ack
-                .as_deref()
-                .is_some_and(|ack| ack.trim().eq_ignore_ascii_case(&message));
-            let acknowledged = if acknowledges {
-                self.pending.take()
-            } else {
-                None
-            };
+            let acknowledges =
+                self.ack.as_deref().is_some_and(|ack| ack.trim().eq_ignore_ascii_case(&message));
+            let acknowledged = if acknowledges { self.pending.take() } else { None };
             if let Some(pending) = acknowledged {
                 // Status first, so a caller that sees the answer also sees the fault gone.
                 out.healthy();
@@ -217,10 +203,7 @@ impl Driver for ControllerDriver {
         }
         tracing::info!(device = %out.name, motion = ?command.motion, "barrier command sent");
         if self.ack.is_some() {
-            self.pending = Some(PendingAck {
-                deadline: now + self.ack_timeout,
-                reply: command.reply,
-            });
+            self.pending = Some(PendingAck { deadline: now + self.ack_timeout, reply: command.reply });
         } else {
             answer(&command.reply, Ok(()));
         }
@@ -235,12 +218,7 @@ impl Driver for ControllerDriver {
         self.pending.as_ref().map(|pending| pending.deadline)
     }
 
-    fn on_deadline(
-        &mut self,
-        _now: Instant,
-        _port: &mut PortWriter<'_>,
-        out: &LinkOutput,
-    ) -> io::Result<()> {
+    fn on_deadline(&mut self, _now: Instant, _port: &mut PortWriter<'_>, out: &LinkOutput) -> io::Result<()> {
         if let Some(pending) = self.pending.take() {
             let error = DeviceError::Timeout {
                 device: out.name.clone(),
@@ -248,9 +226,7 @@ impl Driver for ControllerDriver {
             };
             tracing::warn!(device = %out.name, %error, "no acknowledgement");
             // Connected but not answering: a fault until a command is acknowledged again.
-            out.fault(format!(
-                "{error}: check the controller's program and wiring"
-            ));
+            out.fault(format!("{error}: check the controller's program and wiring"));
             answer(&pending.reply, Err(error));
         }
         Ok(())

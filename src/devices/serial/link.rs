@@ -12,9 +12,7 @@ use chrono::Utc;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 use serialport::SerialPort;
 
-use super::{
-    Backoff, ReconnectPolicy, describe_io_error, describe_open_error, is_quiet, open_port,
-};
+use super::{Backoff, ReconnectPolicy, describe_io_error, describe_open_error, is_quiet, open_port};
 use crate::devices::input::InputEvent;
 use crate::devices::shared_status::{Notify, SharedStatus};
 use crate::devices::{DeviceError, DeviceStatus, LinkState};
@@ -68,8 +66,7 @@ impl LinkOutput {
             Ok(()) => {}
             Err(TrySendError::Full(event)) => {
                 tracing::warn!(device = %self.name, ?event, "event queue full: event dropped");
-                self.status
-                    .set_warning(Some("events are not being read: some were dropped".into()));
+                self.status.set_warning(Some("events are not being read: some were dropped".into()));
             }
             Err(TrySendError::Disconnected(event)) => {
                 tracing::debug!(device = %self.name, ?event, "nobody listens: event dropped");
@@ -105,18 +102,12 @@ impl LinkOutput {
 
     /// The error a command gets while the port is not open.
     pub fn not_connected(&self) -> DeviceError {
-        DeviceError::NotConnected {
-            device: self.name.clone(),
-            port: self.path.clone(),
-        }
+        DeviceError::NotConnected { device: self.name.clone(), port: self.path.clone() }
     }
 
     /// The error a command gets when writing failed.
     pub fn io_error(&self, error: &io::Error) -> DeviceError {
-        DeviceError::Io {
-            device: self.name.clone(),
-            message: describe_io_error(&self.path, error),
-        }
+        DeviceError::Io { device: self.name.clone(), message: describe_io_error(&self.path, error) }
     }
 }
 
@@ -230,14 +221,7 @@ impl<C: Send + 'static> LinkHandle<C> {
                 device: name.clone(),
                 message: format!("cannot start its worker thread: {error}"),
             })?;
-        Ok(Self {
-            commands: Some(command_tx),
-            stop,
-            thread: Some(thread),
-            status,
-            name,
-            path,
-        })
+        Ok(Self { commands: Some(command_tx), stop, thread: Some(thread), status, name, path })
     }
 
     /// The device's current status.
@@ -255,20 +239,16 @@ impl<C: Send + 'static> LinkHandle<C> {
             device: self.name.clone(),
             timeout_ms: wait.as_millis().try_into().unwrap_or(u64::MAX),
         };
-        let not_connected = || DeviceError::NotConnected {
-            device: self.name.clone(),
-            port: self.path.clone(),
-        };
+        let not_connected =
+            || DeviceError::NotConnected { device: self.name.clone(), port: self.path.clone() };
         let Some(commands) = &self.commands else {
             return Err(not_connected());
         };
         let (reply_tx, reply_rx) = crossbeam_channel::bounded(1);
-        commands
-            .send_timeout(make(reply_tx), wait)
-            .map_err(|error| match error {
-                crossbeam_channel::SendTimeoutError::Timeout(_) => timeout(),
-                crossbeam_channel::SendTimeoutError::Disconnected(_) => not_connected(),
-            })?;
+        commands.send_timeout(make(reply_tx), wait).map_err(|error| match error {
+            crossbeam_channel::SendTimeoutError::Timeout(_) => timeout(),
+            crossbeam_channel::SendTimeoutError::Disconnected(_) => not_connected(),
+        })?;
         match reply_rx.recv_timeout(wait) {
             Ok(result) => result,
             Err(RecvTimeoutError::Timeout) => Err(timeout()),
@@ -282,10 +262,7 @@ impl<C> Drop for LinkHandle<C> {
         self.stop.store(true, Ordering::Relaxed);
         // Dropping the sender wakes a worker waiting out a backoff.
         self.commands.take();
-        let panicked = self
-            .thread
-            .take()
-            .is_some_and(|thread| thread.join().is_err());
+        let panicked = self.thread.take().is_some_and(|thread| thread.join().is_err());
         if panicked {
             tracing::error!(device = %self.name, "serial worker panicked");
         }
@@ -362,10 +339,7 @@ fn session<D: Driver>(
     out: &LinkOutput,
 ) -> SessionEnd {
     let lost = |error: io::Error| SessionEnd::Lost(describe_io_error(&out.path, &error));
-    let mut writer = PortWriter {
-        timeout: port.timeout(),
-        port,
-    };
+    let mut writer = PortWriter { timeout: port.timeout(), port };
     if let Err(error) = driver.on_connect(&mut writer) {
         return lost(error);
     }
@@ -377,8 +351,7 @@ fn session<D: Driver>(
         while driver.accepts_commands() {
             match commands.try_recv() {
                 Ok(command) => {
-                    if let Err(error) = driver.on_command(command, &mut writer, Instant::now(), out)
-                    {
+                    if let Err(error) = driver.on_command(command, &mut writer, Instant::now(), out) {
                         return lost(error);
                     }
                 }

@@ -29,12 +29,7 @@ impl SerialReader {
         events: Sender<InputEvent>,
         notify: Option<Notify>,
     ) -> Result<Self, DeviceError> {
-        let spec = LinkSpec {
-            name: name.to_owned(),
-            path: path.to_owned(),
-            baud,
-            reconnect,
-        };
+        let spec = LinkSpec { name: name.to_owned(), path: path.to_owned(), baud, reconnect };
         let link = LinkHandle::spawn(spec, ReaderDriver { decoder }, Some(events), notify)?;
         Ok(Self { link })
     }

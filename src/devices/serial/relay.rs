@@ -74,12 +74,8 @@ impl SerialRelayBarrier {
     }
 
     fn command(&self, motion: Motion) -> Result<(), DeviceError> {
-        self.link
-            .request(|reply| RelayCommand { motion, reply }, REPLY_WAIT)?;
-        *self
-            .position
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = match motion {
+        self.link.request(|reply| RelayCommand { motion, reply }, REPLY_WAIT)?;
+        *self.position.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = match motion {
             Motion::Open => BarrierPosition::Open,
             Motion::Close => BarrierPosition::Closed,
         };
@@ -97,10 +93,7 @@ impl Barrier for SerialRelayBarrier {
     }
 
     fn position(&self) -> BarrierPosition {
-        *self
-            .position
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self.position.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn status(&self) -> DeviceStatus {
@@ -153,14 +146,8 @@ impl Driver for RelayDriver {
         out: &LinkOutput,
     ) -> io::Result<()> {
         // The other relay must not stay on while this one pulses.
-        let opposite_on = self
-            .pulse_ends
-            .is_some_and(|(_, motion)| motion != command.motion);
-        let released = if opposite_on {
-            self.end_pulse(port)
-        } else {
-            Ok(())
-        };
+        let opposite_on = self.pulse_ends.is_some_and(|(_, motion)| motion != command.motion);
+        let released = if opposite_on { self.end_pulse(port) } else { Ok(()) };
         let on_bytes = match (command.motion, &self.frames.close) {
             (Motion::Open, _) => Some(&self.frames.open_on),
             (Motion::Close, Some((close_on, _))) => Some(close_on),
@@ -196,12 +183,7 @@ impl Driver for RelayDriver {
         self.pulse_ends.map(|(ends, _)| ends)
     }
 
-    fn on_deadline(
-        &mut self,
-        _now: Instant,
-        port: &mut PortWriter<'_>,
-        _out: &LinkOutput,
-    ) -> io::Result<()> {
+    fn on_deadline(&mut self, _now: Instant, port: &mut PortWriter<'_>, _out: &LinkOutput) -> io::Result<()> {
         self.end_pulse(port)
     }
 

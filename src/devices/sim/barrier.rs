@@ -49,10 +49,7 @@ impl SimBarrier {
     pub fn start(name: &str, travel_ms: u64, notify: Option<Notify>) -> Result<Self, DeviceError> {
         let status = SharedStatus::new(DeviceStatus::connecting(name, "simulated"), notify);
         status.set_connected();
-        let arm = Arc::new(Mutex::new(Arm {
-            position: BarrierPosition::Closed,
-            moving: None,
-        }));
+        let arm = Arc::new(Mutex::new(Arm { position: BarrierPosition::Closed, moving: None }));
         let (command_tx, command_rx) = crossbeam_channel::bounded(4);
         let worker = Worker {
             arm: Arc::clone(&arm),
@@ -66,20 +63,13 @@ impl SimBarrier {
                 device: name.to_owned(),
                 message: format!("cannot start its simulation thread: {error}"),
             })?;
-        Ok(Self {
-            commands: Some(command_tx),
-            thread: Some(thread),
-            arm,
-            status,
-            name: name.to_owned(),
-        })
+        Ok(Self { commands: Some(command_tx), thread: Some(thread), arm, status, name: name.to_owned() })
     }
 
     /// Simulates unplugging (`true`) or plugging back (`false`) the barrier's board.
     pub fn fault(&self, unplugged: bool) {
         if unplugged {
-            self.status
-                .set_disconnected("simulated unplug: the barrier board is not connected");
+            self.status.set_disconnected("simulated unplug: the barrier board is not connected");
         } else {
             self.status.set_connected();
         }
@@ -88,10 +78,7 @@ impl SimBarrier {
     fn command(&self, motion: Motion) -> Result<(), DeviceError> {
         let status = self.status.get();
         if !status.connected() {
-            return Err(DeviceError::NotConnected {
-                device: self.name.clone(),
-                port: status.port,
-            });
+            return Err(DeviceError::NotConnected { device: self.name.clone(), port: status.port });
         }
         let timeout = || DeviceError::Timeout {
             device: self.name.clone(),
@@ -99,15 +86,7 @@ impl SimBarrier {
         };
         let commands = self.commands.as_ref().ok_or_else(timeout)?;
         let (reply_tx, reply_rx) = crossbeam_channel::bounded(1);
-        commands
-            .send_timeout(
-                MoveCommand {
-                    motion,
-                    reply: reply_tx,
-                },
-                REPLY_WAIT,
-            )
-            .map_err(|_| timeout())?;
+        commands.send_timeout(MoveCommand { motion, reply: reply_tx }, REPLY_WAIT).map_err(|_| timeout())?;
         reply_rx.recv_timeout(REPLY_WAIT).map_err(|_| timeout())
     }
 }
@@ -133,10 +112,7 @@ impl Barrier for SimBarrier {
 impl Drop for SimBarrier {
     fn drop(&mut self) {
         self.commands.take();
-        let panicked = self
-            .thread
-            .take()
-            .is_some_and(|thread| thread.join().is_err());
+        let panicked = self.thread.take().is_some_and(|thread| thread.join().is_err());
         if panicked {
             tracing::error!(device = %self.name, "simulated barrier thread panicked");
         }
@@ -254,10 +230,7 @@ mod tests {
     fn an_unplugged_barrier_refuses_commands_until_plugged_back() {
         let barrier = SimBarrier::start("barrier", 0, None).unwrap();
         barrier.fault(true);
-        assert!(matches!(
-            barrier.open(),
-            Err(DeviceError::NotConnected { .. })
-        ));
+        assert!(matches!(barrier.open(), Err(DeviceError::NotConnected { .. })));
         assert!(!barrier.status().connected());
         assert_eq!(barrier.position(), BarrierPosition::Closed);
         barrier.fault(false);

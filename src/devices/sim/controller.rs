@@ -23,21 +23,10 @@ pub struct SimController {
 
 impl SimController {
     /// A connected simulated device publishing on `events`; its vehicle loop is `loop_id`.
-    pub fn new(
-        name: &str,
-        loop_id: u8,
-        events: Sender<InputEvent>,
-        notify: Option<Notify>,
-    ) -> Self {
+    pub fn new(name: &str, loop_id: u8, events: Sender<InputEvent>, notify: Option<Notify>) -> Self {
         let status = SharedStatus::new(DeviceStatus::connecting(name, "simulated"), notify);
         status.set_connected();
-        Self {
-            name: name.to_owned(),
-            loop_id,
-            events,
-            status,
-            loop_occupied: Mutex::new(false),
-        }
+        Self { name: name.to_owned(), loop_id, events, status, loop_occupied: Mutex::new(false) }
     }
 
     /// A vehicle drives onto the loop: `LoopOccupied` unless one is there already.
@@ -78,8 +67,7 @@ impl SimController {
     /// Simulates unplugging (`true`) or plugging back (`false`) the device.
     pub fn fault(&self, unplugged: bool) {
         if unplugged {
-            self.status
-                .set_disconnected("simulated unplug: the device is not connected");
+            self.status.set_disconnected("simulated unplug: the device is not connected");
         } else {
             self.status.set_connected();
         }
@@ -129,17 +117,12 @@ impl SimController {
         if status.connected() {
             Ok(())
         } else {
-            Err(DeviceError::NotConnected {
-                device: self.name.clone(),
-                port: status.port,
-            })
+            Err(DeviceError::NotConnected { device: self.name.clone(), port: status.port })
         }
     }
 
     fn lock_loop(&self) -> std::sync::MutexGuard<'_, bool> {
-        self.loop_occupied
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.loop_occupied.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -180,10 +163,7 @@ mod tests {
         let (tx, rx) = crossbeam_channel::bounded(16);
         let sim = SimController::new("controller", 1, tx, None);
         sim.fault(true);
-        assert!(matches!(
-            sim.press_button(),
-            Err(DeviceError::NotConnected { .. })
-        ));
+        assert!(matches!(sim.press_button(), Err(DeviceError::NotConnected { .. })));
         assert!(sim.vehicle_arrives().is_err());
         assert!(!sim.loop_occupied());
         let status = sim.status();

@@ -50,10 +50,39 @@ pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<Inse
 }
 
 pub(super) fn record_exit(conn: &mut Connection, exit: &Exit) -> StoreResult<InsertOutcome> {
-    let fee = serde_json::to_string(&exit.fee)
-        .map_err(|err| StoreError::Database(format!("cannot encode the fee: {err}")))?;
     // Immediate: the checks and the insert must see the same exits as any other writer.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let outcome = record_exit_in(&tx, exit)?;
+    tx.commit()?;
+    Ok(outcome)
+}
+
+/// Many entries in one transaction (a replay or a seed); one outcome per entry.
+pub(super) fn record_entries(
+    conn: &mut Connection,
+    entries: &[Entry],
+) -> StoreResult<Vec<StoreResult<InsertOutcome>>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let outcomes = entries.iter().map(|entry| record_entry(&tx, entry)).collect();
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+/// Many exits in one transaction; one outcome per exit, exactly as `record_exit` would give.
+pub(super) fn record_exits(
+    conn: &mut Connection,
+    exits: &[Exit],
+) -> StoreResult<Vec<StoreResult<InsertOutcome>>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let outcomes = exits.iter().map(|exit| record_exit_in(&tx, exit)).collect();
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+/// The checks and the insert of one exit, inside the caller's transaction.
+fn record_exit_in(tx: &Connection, exit: &Exit) -> StoreResult<InsertOutcome> {
+    let fee = serde_json::to_string(&exit.fee)
+        .map_err(|err| StoreError::Database(format!("cannot encode the fee: {err}")))?;
     let same_id = tx.prepare_cached("SELECT 1 FROM exits WHERE id = ?1")?.exists([uuid_text(exit.id)])?;
     if same_id {
         return Ok(InsertOutcome::AlreadyPresent);
@@ -90,7 +119,6 @@ pub(super) fn record_exit(conn: &mut Connection, exit: &Exit) -> StoreResult<Ins
         exit.photo_id.map(uuid_text),
         exit.origin.as_str(),
     ])?;
-    tx.commit()?;
     Ok(InsertOutcome::Inserted)
 }
 
