@@ -10,6 +10,7 @@ mod sequence;
 pub mod shift;
 mod slips;
 mod tariffs;
+pub mod traffic;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -91,6 +91,11 @@ impl Connectivity {
         self.request_check();
     }
 
+    /// The database answered a check made outside the monitor (headless runs, tests).
+    pub fn report_success(&self) {
+        self.0.online.store(true, Ordering::Release);
+    }
+
     /// Asks the monitor to check now (the indicator was clicked, a write failed).
     pub fn request_check(&self) {
         let mut wake = self.0.wake.lock().unwrap_or_else(|p| p.into_inner());
