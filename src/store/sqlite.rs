@@ -160,9 +160,8 @@ fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // The first statement that reads the file: a non-database file fails here.
-    let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| {
-        row.get(0)
-    })?;
+    let _mode: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())

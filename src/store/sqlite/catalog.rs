@@ -89,7 +89,8 @@ pub(super) fn ensure_site(conn: &mut Connection, site: &Site) -> StoreResult<()>
         site.receipt_header,
         site.receipt_footer,
     ])?;
-    let classes: i64 = tx.query_row("SELECT count(*) FROM vehicle_classes", [], |row| row.get(0))?;
+    let classes: i64 =
+        tx.query_row("SELECT count(*) FROM vehicle_classes", [], |row| row.get(0))?;
     if classes == 0 {
         for class in default_classes() {
             save_vehicle_class(&tx, &class)?;
@@ -227,7 +228,10 @@ pub(super) fn tariff_versions(conn: &Connection, site: &str) -> StoreResult<Vec<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub(super) fn add_tariff_version(conn: &mut Connection, version: &TariffVersion) -> StoreResult<()> {
+pub(super) fn add_tariff_version(
+    conn: &mut Connection,
+    version: &TariffVersion,
+) -> StoreResult<()> {
     version
         .tariff
         .validate()
