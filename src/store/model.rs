@@ -460,11 +460,13 @@ pub struct DailyStats {
     pub entries_per_hour: [u64; 24],
     /// Exits in each local hour 0–23.
     pub exits_per_hour: [u64; 24],
-    /// By class.
+    /// By class: every configured class in display order (zeros included), then any other
+    /// class the day's visits carry. An exit counts under its entry's class; an orphan exit
+    /// (entry not stored yet) is in the day's totals but in no class.
     pub by_class: Vec<ClassDay>,
-    /// By payment method.
+    /// By payment method: every method in `PaymentMethod::ALL` order, zeros included.
     pub by_method: Vec<MethodDay>,
-    /// Average stay of the day's exits, in whole minutes.
+    /// Average stay of the day's exits whose entry is known, in whole minutes (rounded down).
     pub average_stay_min: Option<i64>,
     /// Lost tickets among the day's exits.
     pub lost_tickets: u64,
@@ -483,7 +485,7 @@ pub struct AuditFilter {
     pub from: Option<DateTime<Utc>>,
     /// To (exclusive).
     pub to: Option<DateTime<Utc>>,
-    /// At most this many, newest first.
+    /// At most this many, newest first; 0 for no limit.
     pub limit: u64,
 }
 

@@ -1,0 +1,402 @@
+//! The transaction list with its filters and paging, and the daily statistics.
+
+use gardu::domain::Rupiah;
+use gardu::store::{
+    ClassDay, MethodDay, Origin, PageRequest, PaymentMethod, Store, VisitFilter, VisitState,
+};
+use uuid::Uuid;
+
+use crate::common::fixtures::{
+    OTHER_SITE, SITE, at, class, date, entry, entry_id, exit_of, lost_exit_without_entry, seed,
+};
+
+/// Six visits at the main site and one elsewhere, all on 2024-03-01 (UTC):
+///
+/// | n | entry | plate      | class | in booth / guard | exit                          |
+/// |---|-------|------------|-------|------------------|-------------------------------|
+/// | 1 | 01:00 | B 1234 XYZ | MBL   | IN1 guard1       | 03:00 OUT1 cashier1 cash      |
+/// | 2 | 02:00 | B 5678 ABC | MTR   | IN2 guard2 (jrn) | 02:30 OUT2 cashier2 qris      |
+/// | 3 | 03:00 | D 1234 AB  | MBL   | IN1 guard1       | inside                        |
+/// | 4 | 04:00 | (card)     | TRK   | IN2 guard2       | 06:00 OUT1 cashier1 cash lost (jrn) |
+/// | 5 | 05:00 | B 1234 XYZ | MBL   | IN1 guard1       | inside                        |
+/// | 6 | 06:00 | AB 12      | MTR   | IN2 guard1       | 06:03 OUT2 cashier2 free      |
+/// | 7 | 03:30 | B 1234 XYZ | MBL   | other site       | inside                        |
+fn record_fixture_visits(store: &dyn Store) {
+    let in2 = |n: u128, hour, plate, class_code, operator: &str| {
+        let mut e = entry(n, at(2024, 3, 1, hour, 0), plate, class_code);
+        e.booth = "IN2".to_string();
+        e.ticket_no = format!("IN2-240301-{n:04}");
+        e.operator = Some(operator.to_string());
+        e
+    };
+    let out2 = |x: &mut gardu::store::Exit| {
+        x.booth = "OUT2".to_string();
+        x.operator = Some("cashier2".to_string());
+    };
+    let v1 = entry(1, at(2024, 3, 1, 1, 0), Some("B 1234 XYZ"), "MBL");
+    let mut v2 = in2(2, 2, Some("B 5678 ABC"), "MTR", "guard2");
+    v2.origin = Origin::Journal;
+    let v3 = entry(3, at(2024, 3, 1, 3, 0), Some("D 1234 AB"), "MBL");
+    let mut v4 = in2(4, 4, None, "TRK", "guard2");
+    v4.card_uid = Some("0A1B2C3D".to_string());
+    let v5 = entry(5, at(2024, 3, 1, 5, 0), Some("B 1234 XYZ"), "MBL");
+    let v6 = in2(6, 6, Some("AB 12"), "MTR", "guard1");
+    let mut v7 = entry(7, at(2024, 3, 1, 3, 30), Some("B 1234 XYZ"), "MBL");
+    v7.site = OTHER_SITE.to_string();
+    for e in [&v1, &v2, &v3, &v4, &v5, &v6, &v7] {
+        store.record_entry(e).unwrap();
+    }
+    let x1 = exit_of(&v1, at(2024, 3, 1, 3, 0), PaymentMethod::Cash);
+    let mut x2 = exit_of(&v2, at(2024, 3, 1, 2, 30), PaymentMethod::Qris);
+    out2(&mut x2);
+    let mut x4 = exit_of(&v4, at(2024, 3, 1, 6, 0), PaymentMethod::Cash);
+    x4.lost_ticket = true;
+    x4.origin = Origin::Journal;
+    let mut x6 = exit_of(&v6, at(2024, 3, 1, 6, 3), PaymentMethod::Free);
+    out2(&mut x6);
+    for x in [&x1, &x2, &x4, &x6] {
+        store.record_exit(x).unwrap();
+    }
+}
+
+/// The fixture numbers of a page, and the total.
+fn listed(store: &dyn Store, filter: VisitFilter) -> (Vec<u128>, u64) {
+    let page = store
+        .list_visits(
+            &filter,
+            PageRequest {
+                offset: 0,
+                limit: 50,
+            },
+        )
+        .unwrap();
+    let numbers = page
+        .rows
+        .iter()
+        .map(|v| v.entry.id.as_u128() - entry_id(0).as_u128())
+        .collect();
+    (numbers, page.total)
+}
+
+pub fn list_visits_applies_every_filter(store: &dyn Store) {
+    record_fixture_visits(store);
+    let here = || VisitFilter {
+        site: Some(SITE.to_string()),
+        ..VisitFilter::default()
+    };
+    let text = |s: &str| Some(s.to_string());
+    let cases: Vec<(&str, VisitFilter, Vec<u128>)> = vec![
+        ("site", here(), vec![6, 5, 4, 3, 2, 1]),
+        (
+            "any site",
+            VisitFilter::default(),
+            vec![6, 5, 4, 7, 3, 2, 1],
+        ),
+        (
+            "entry time range",
+            VisitFilter {
+                from: Some(at(2024, 3, 1, 2, 0)),
+                to: Some(at(2024, 3, 1, 5, 0)),
+                ..here()
+            },
+            vec![4, 3, 2],
+        ),
+        (
+            "plate part",
+            VisitFilter {
+                plate: text("1234"),
+                ..here()
+            },
+            vec![5, 3, 1],
+        ),
+        (
+            "plate spaced",
+            VisitFilter {
+                plate: text("b 1234 xyz"),
+                ..here()
+            },
+            vec![5, 1],
+        ),
+        (
+            "plate prefix",
+            VisitFilter {
+                plate: text("b1234 x"),
+                ..here()
+            },
+            vec![5, 1],
+        ),
+        (
+            "plate only symbols",
+            VisitFilter {
+                plate: text(" - "),
+                ..here()
+            },
+            vec![6, 5, 4, 3, 2, 1],
+        ),
+        (
+            "ticket part",
+            VisitFilter {
+                ticket: text("IN2"),
+                ..here()
+            },
+            vec![6, 4, 2],
+        ),
+        (
+            "ticket sequence",
+            VisitFilter {
+                ticket: text("0003"),
+                ..here()
+            },
+            vec![3],
+        ),
+        (
+            "ticket lower case",
+            VisitFilter {
+                ticket: text("in1-240301-0005"),
+                ..here()
+            },
+            vec![5],
+        ),
+        (
+            "class",
+            VisitFilter {
+                class: Some(class("MTR")),
+                ..here()
+            },
+            vec![6, 2],
+        ),
+        (
+            "entry booth",
+            VisitFilter {
+                booth: text("IN1"),
+                ..here()
+            },
+            vec![5, 3, 1],
+        ),
+        (
+            "exit booth",
+            VisitFilter {
+                booth: text("OUT2"),
+                ..here()
+            },
+            vec![6, 2],
+        ),
+        (
+            "exit operator",
+            VisitFilter {
+                operator: text("cashier1"),
+                ..here()
+            },
+            vec![4, 1],
+        ),
+        (
+            "entry operator",
+            VisitFilter {
+                operator: text("GUARD2"),
+                ..here()
+            },
+            vec![4, 2],
+        ),
+        (
+            "method",
+            VisitFilter {
+                method: Some(PaymentMethod::Cash),
+                ..here()
+            },
+            vec![4, 1],
+        ),
+        (
+            "inside",
+            VisitFilter {
+                state: Some(VisitState::Inside),
+                ..here()
+            },
+            vec![5, 3],
+        ),
+        (
+            "exited",
+            VisitFilter {
+                state: Some(VisitState::Exited),
+                ..here()
+            },
+            vec![6, 4, 2, 1],
+        ),
+        (
+            "lost",
+            VisitFilter {
+                lost_only: true,
+                ..here()
+            },
+            vec![4],
+        ),
+        (
+            "offline either side",
+            VisitFilter {
+                offline_only: true,
+                ..here()
+            },
+            vec![4, 2],
+        ),
+        (
+            "plate and inside",
+            VisitFilter {
+                plate: text("1234"),
+                state: Some(VisitState::Inside),
+                ..here()
+            },
+            vec![5, 3],
+        ),
+        (
+            "booth and method",
+            VisitFilter {
+                booth: text("IN1"),
+                method: Some(PaymentMethod::Cash),
+                ..here()
+            },
+            vec![1],
+        ),
+        (
+            "nothing matches",
+            VisitFilter {
+                plate: text("Z 9"),
+                ..here()
+            },
+            vec![],
+        ),
+    ];
+    for (name, filter, expected) in cases {
+        let total = expected.len() as u64;
+        assert_eq!(listed(store, filter), (expected, total), "{name}");
+    }
+    // Rows carry their exit, if any.
+    let page = store
+        .list_visits(
+            &here(),
+            PageRequest {
+                offset: 0,
+                limit: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        page.rows[0].exit.as_ref().map(|x| x.method),
+        Some(PaymentMethod::Free)
+    );
+    assert_eq!(page.rows[1].exit, None);
+}
+
+pub fn list_visits_pages_with_exact_totals(store: &dyn Store) {
+    record_fixture_visits(store);
+    let filter = VisitFilter {
+        site: Some(SITE.to_string()),
+        ..VisitFilter::default()
+    };
+    let page = |offset, limit| {
+        let page = store
+            .list_visits(&filter, PageRequest { offset, limit })
+            .unwrap();
+        let ids: Vec<Uuid> = page.rows.iter().map(|v| v.entry.id).collect();
+        (ids, page.total)
+    };
+    let ids = |ns: &[u128]| ns.iter().map(|&n| entry_id(n)).collect::<Vec<_>>();
+    assert_eq!(page(0, 4), (ids(&[6, 5, 4, 3]), 6));
+    assert_eq!(page(4, 4), (ids(&[2, 1]), 6));
+    assert_eq!(page(8, 4), (ids(&[]), 6));
+    assert_eq!(page(1, 2), (ids(&[5, 4]), 6));
+    assert_eq!(page(0, 0), (ids(&[]), 6));
+}
+
+pub fn daily_stats_follow_the_local_day(store: &dyn Store) {
+    seed(store);
+    let jakarta = chrono_tz::Asia::Jakarta;
+    // Jakarta is UTC+7: 2024-03-01 local runs from 2024-02-29 17:00 to 2024-03-01 17:00 UTC.
+    let late = entry(1, at(2024, 3, 1, 16, 30), Some("B 1 AA"), "MBL"); // 23:30 local, Mar 1
+    let after_midnight = entry(2, at(2024, 3, 1, 17, 30), Some("B 2 AA"), "MTR"); // 00:30, Mar 2
+    let morning = entry(3, at(2024, 3, 1, 1, 0), Some("B 3 AA"), "MBL"); // 08:00
+    let quick = entry(4, at(2024, 3, 1, 3, 10), Some("B 4 AA"), "MTR"); // 10:10
+    let mut elsewhere = entry(5, at(2024, 3, 1, 3, 0), Some("B 5 AA"), "MBL");
+    elsewhere.site = OTHER_SITE.to_string();
+    for e in [&late, &after_midnight, &morning, &quick, &elsewhere] {
+        store.record_entry(e).unwrap();
+    }
+    let exits = [
+        exit_of(&morning, at(2024, 3, 1, 4, 0), PaymentMethod::Cash), // 11:00, 3 h, Rp 11.000
+        exit_of(&quick, at(2024, 3, 1, 3, 13), PaymentMethod::Free),  // 10:13, grace, Rp 0
+        exit_of(&late, at(2024, 3, 1, 18, 0), PaymentMethod::Qris),   // 01:00 Mar 2, Rp 8.000
+        exit_of(&elsewhere, at(2024, 3, 1, 4, 0), PaymentMethod::Cash),
+        // 12:00, a lost ticket whose entry never came: in the totals, not in by_class.
+        lost_exit_without_entry(9, at(2024, 3, 1, 5, 0), "MBL"),
+    ];
+    for x in &exits {
+        store.record_exit(x).unwrap();
+    }
+    assert_eq!(exits[0].total, Rupiah(11_000));
+    assert_eq!(exits[4].total, Rupiah(50_000));
+
+    let day1 = store.daily_stats(SITE, date(2024, 3, 1), jakarta).unwrap();
+    assert_eq!(day1.day, date(2024, 3, 1));
+    assert_eq!((day1.entries, day1.exits), (3, 3));
+    assert_eq!(day1.revenue, Rupiah(61_000));
+    let mut hours = [0; 24];
+    hours[8] = 1;
+    hours[10] = 1;
+    hours[23] = 1;
+    assert_eq!(day1.entries_per_hour, hours);
+    let mut hours = [0; 24];
+    hours[10] = 1;
+    hours[11] = 1;
+    hours[12] = 1;
+    assert_eq!(day1.exits_per_hour, hours);
+    let class_day = |code, entries, exits, revenue| ClassDay {
+        class: class(code),
+        entries,
+        exits,
+        revenue: Rupiah(revenue),
+    };
+    assert_eq!(
+        day1.by_class,
+        vec![
+            class_day("MTR", 1, 1, 0),
+            class_day("MBL", 2, 1, 11_000),
+            class_day("TRK", 0, 0, 0),
+        ]
+    );
+    let method_day = |method, exits, revenue| MethodDay {
+        method,
+        exits,
+        revenue: Rupiah(revenue),
+    };
+    assert_eq!(
+        day1.by_method,
+        vec![
+            method_day(PaymentMethod::Cash, 2, 61_000),
+            method_day(PaymentMethod::Qris, 0, 0),
+            method_day(PaymentMethod::Card, 0, 0),
+            method_day(PaymentMethod::Emoney, 0, 0),
+            method_day(PaymentMethod::Free, 1, 0),
+        ]
+    );
+    // (180 + 3) / 2 = 91.5 minutes, in whole minutes.
+    assert_eq!(day1.average_stay_min, Some(91));
+    assert_eq!(day1.lost_tickets, 1);
+
+    let day2 = store.daily_stats(SITE, date(2024, 3, 2), jakarta).unwrap();
+    assert_eq!(
+        (day2.entries, day2.exits, day2.revenue),
+        (1, 1, Rupiah(8_000))
+    );
+    assert_eq!(day2.entries_per_hour[0], 1);
+    assert_eq!(day2.exits_per_hour[1], 1);
+    assert_eq!(day2.average_stay_min, Some(90));
+    assert_eq!(day2.lost_tickets, 0);
+    assert_eq!(day2.by_class[0], class_day("MTR", 1, 0, 0));
+    assert_eq!(day2.by_class[1], class_day("MBL", 0, 1, 8_000));
+
+    let empty = store.daily_stats(SITE, date(2024, 3, 5), jakarta).unwrap();
+    assert_eq!(
+        (empty.entries, empty.exits, empty.revenue),
+        (0, 0, Rupiah::ZERO)
+    );
+    assert_eq!(empty.average_stay_min, None);
+    assert_eq!(empty.by_class.len(), 3);
+}
