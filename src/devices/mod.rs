@@ -3,6 +3,11 @@
 //! Every device runs in its own named worker thread, reconnects by itself and publishes a
 //! [`DeviceStatus`] the console shows. Lanes talk to devices only through the traits here.
 
+pub mod draw;
+pub mod printer;
+
+pub use printer::{PrintJob, Printer};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
