@@ -3,9 +3,11 @@
 //! Every device runs in its own named worker thread, reconnects by itself and publishes a
 //! [`DeviceStatus`] the console shows. Lanes talk to devices only through the traits here.
 
+pub mod camera;
 pub mod draw;
 pub mod printer;
 
+pub use camera::{Camera, Jpeg};
 pub use printer::{PrintJob, Printer};
 
 use chrono::{DateTime, Utc};

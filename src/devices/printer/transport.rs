@@ -223,7 +223,8 @@ fn query_condition(
     link.set_read_timeout(timeout.min(STATUS_REPLY_TIMEOUT))
         .map_err(io_error)?;
     let mut condition = PrinterCondition::default();
-    let queries: [(&[u8], fn(u8, &mut PrinterCondition) -> bool); 2] = [
+    type Parser = fn(u8, &mut PrinterCondition) -> bool;
+    let queries: [(&[u8], Parser); 2] = [
         (&escpos::QUERY_PAPER, escpos::parse_paper_status),
         (&escpos::QUERY_OFFLINE, escpos::parse_offline_status),
     ];
