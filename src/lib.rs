@@ -7,6 +7,7 @@ pub mod config; // config.toml: every setting, its default, and checks that name
 pub mod devices; // serial readers, controllers, barrier relays, printers and cameras: real and simulated
 pub mod domain; // money, plates, vehicle classes, tariff and fee, ticket codes: pure, no I/O
 pub mod journal; // offline journal files and the replay (sync engine)
+pub mod lane; // entry and exit workflows, shifts, connection monitor, traffic simulation
 pub mod logging; // tracing to stderr and daily-rotated files under logs/
 pub mod secret; // the site secret that signs ticket codes: made once, 0600, never logged
 pub mod store; // the Store trait and its SQLite and PostgreSQL backends

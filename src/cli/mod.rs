@@ -6,7 +6,7 @@ mod demo;
 mod fee;
 mod journal;
 pub mod seed;
-// mod shift;
+mod shift;
 mod ticket;
 mod user;
 
@@ -79,7 +79,9 @@ pub enum Command {
     /// Offline journal: list and replay.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
-    // (shift reports arrive with the lanes)
+    /// Shift reports.
+    #[command(subcommand)]
+    Shift(shift::ShiftCommand),
     /// Issue, verify or render signed ticket codes.
     #[command(subcommand)]
     Ticket(ticket::TicketCommand),
@@ -94,7 +96,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Fee(args) => fee::run(args, ctx),
         Command::Ticket(cmd) => ticket::run(cmd, ctx),
         Command::Journal(cmd) => journal::run(cmd, ctx),
-        // Command::Shift(cmd) => shift::run(cmd, ctx),
+        Command::Shift(cmd) => shift::run(cmd, ctx),
     }
 }
 

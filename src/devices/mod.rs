@@ -4,8 +4,11 @@
 //! [`DeviceStatus`] the console shows. Lanes talk to devices only through the traits here.
 
 pub mod barrier; // the Barrier trait and positions
+pub mod camera; // cameras: USB, HTTP snapshot, simulated; capture with timeout
 pub mod config; // [devices.controller|reader|scanner|barrier|reconnect] config and starting them
+pub mod draw; // text and shapes on images (tickets, simulated camera)
 pub mod input; // input events (loops, buttons, cards, scans) and the one card-uid form
+pub mod printer; // ESC/POS printers, slip layout, PNG rendering, simulated printer
 pub mod protocol; // pure serial protocols: line controllers, RDM6300, scanners, relay boards
 pub mod serial; // serial ports: open, list, monitor; reconnecting workers for controller, reader, relay
 pub mod shared_status; // a device status shared by its worker and the screens, with a notify hook
@@ -14,6 +17,7 @@ pub mod sim; // simulated barrier and controller/reader/scanner
 pub use barrier::{Barrier, BarrierPosition};
 pub use input::{CardUid, CardUidError, InputEvent};
 pub use shared_status::{Notify, SharedStatus};
+pub use camera::{Camera, Jpeg};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -415,7 +415,10 @@ impl ExitLane {
         if quote.lost_ticket {
             let detail = json!({ "exit_id": exit.id, "plate": quote.plate, "entry_found": quote.entry.is_some(),
                 "total": total.amount(), "shift_id": shift_id });
-            self.audit("lost_ticket", detail, None);
+            // The exit row carries the lost-ticket flag too, so a failed audit loses no fact.
+            if let Err(err) = self.audit("lost_ticket", detail, None) {
+                tracing::warn!("lost-ticket audit line not saved: {err}");
+            }
         }
         let slip = slips::receipt(&self.ctx, &exit, &quote.ticket_no, quote.entry_time, &self.cashier_name);
         let receipt_printed = match self.devices.printer.print(&PrintJob::Receipt(slip)) {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::entry::{EntryDevices, EntryLane, EntryTrigger};
 use super::exit::{ExitDevices, ExitLane, Payment};
 use super::{Connectivity, IdSource, LaneContext, SiteInfo, shift};
-use crate::clock::{Clock, ManualClock};
+use crate::clock::ManualClock;
 use crate::config::Language;
 use crate::devices::camera::{PhotoSettings, SimulatedCamera};
 use crate::devices::input::InputEvent;
