@@ -410,10 +410,7 @@ mod tests {
         let hasher = Hasher::for_tests();
         let first = hasher.hash("rahasia123").unwrap();
         let second = hasher.hash("rahasia123").unwrap();
-        assert!(
-            first.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"),
-            "{first}"
-        );
+        assert!(first.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{first}");
         assert_ne!(first, second, "each hash has its own salt");
         assert!(verify_password(&first, "rahasia123"));
         assert!(!verify_password(&first, "rahasia124"));
@@ -424,10 +421,7 @@ mod tests {
     #[test]
     fn production_hashes_carry_the_recommended_parameters() {
         let hash = hash_password("rahasia123").unwrap();
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         assert!(verify_password(&hash, "rahasia123"));
     }
 

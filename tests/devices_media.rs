@@ -33,9 +33,7 @@ mod camera_server;
 // Fixtures
 
 fn clock() -> Arc<dyn Clock> {
-    Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2024, 3, 15, 1, 30, 5).unwrap(),
-    ))
+    Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2024, 3, 15, 1, 30, 5).unwrap()))
 }
 
 fn ticket(ticket_no: &str, ticket_code: &str) -> TicketSlip {
@@ -61,10 +59,7 @@ fn receipt() -> ReceiptSlip {
         entry_time: Some("15/03/2024 08:30:05".into()),
         exit_time: "15/03/2024 11:02:40".into(),
         duration: "2 jam 32 menit".into(),
-        lines: vec![
-            ("Jam pertama".into(), Rupiah(5_000)),
-            ("2 jam berikutnya".into(), Rupiah(6_000)),
-        ],
+        lines: vec![("Jam pertama".into(), Rupiah(5_000)), ("2 jam berikutnya".into(), Rupiah(6_000))],
         total: Rupiah(11_000),
         method: "QRIS".into(),
         tendered: None,
@@ -83,49 +78,31 @@ fn zbarimg(png: &[u8], extra_args: &[&str]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("slip.png");
     std::fs::write(&path, png).unwrap();
-    let output = Command::new("zbarimg")
-        .args(["--raw", "-q"])
-        .args(extra_args)
-        .arg(&path)
-        .output()
-        .unwrap_or_else(|err| {
-            panic!(
-                "zbarimg could not be run ({err}): install it with `apt-get install zbar-tools` \
+    let output =
+        Command::new("zbarimg").args(["--raw", "-q"]).args(extra_args).arg(&path).output().unwrap_or_else(
+            |err| {
+                panic!(
+                    "zbarimg could not be run ({err}): install it with `apt-get install zbar-tools` \
                  — this test checks that printed codes scan and is never skipped"
-            )
-        });
+                )
+            },
+        );
     assert!(
         output.status.success(),
         "zbarimg found no symbol (exit {:?}): {}",
         output.status.code(),
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
+    String::from_utf8(output.stdout).unwrap().lines().map(str::to_string).collect()
 }
 
 #[test]
 fn rendered_tickets_scan_back_to_the_code_and_the_number() {
     let cases = [
-        (
-            Paper::Mm58,
-            "IN1-0042",
-            "G1.JKT-MALL-01.IN1.42.1710466205.MBL.Q7W2E9R4T6",
-        ),
-        (
-            Paper::Mm80,
-            "IN1-0042",
-            "G1.JKT-MALL-01.IN1.42.1710466205.MBL.Q7W2E9R4T6",
-        ),
+        (Paper::Mm58, "IN1-0042", "G1.JKT-MALL-01.IN1.42.1710466205.MBL.Q7W2E9R4T6"),
+        (Paper::Mm80, "IN1-0042", "G1.JKT-MALL-01.IN1.42.1710466205.MBL.Q7W2E9R4T6"),
         // 64 characters of code, and a number long enough to need code set C on 58 mm.
-        (
-            Paper::Mm58,
-            "A-20240315000042",
-            "G1.JKT-MALL-01.OUT12.000042.1710466205.TRK.ABCDEFGHJKMNPQRSTVWXY",
-        ),
+        (Paper::Mm58, "A-20240315000042", "G1.JKT-MALL-01.OUT12.000042.1710466205.TRK.ABCDEFGHJKMNPQRSTVWXY"),
         // Long enough for one-dot bars on 58 mm.
         (Paper::Mm58, "IN1-20240315-00042", "G1.X-1"),
     ];
@@ -138,10 +115,7 @@ fn rendered_tickets_scan_back_to_the_code_and_the_number() {
         let expected: BTreeSet<String> = [number.to_string(), code.to_string()].into();
         assert_eq!(all, expected, "{paper:?} {number}");
         assert_eq!(zbarimg(&png, &["-Sdisable", "-Sqrcode.enable"]), vec![code]);
-        assert_eq!(
-            zbarimg(&png, &["-Sdisable", "-Scode128.enable"]),
-            vec![number]
-        );
+        assert_eq!(zbarimg(&png, &["-Sdisable", "-Scode128.enable"]), vec![number]);
     }
 }
 
@@ -158,14 +132,8 @@ fn rendered_receipts_are_paper_wide_pngs() {
 
 #[test]
 fn simulated_test_page_scans_and_timing_is_reported() {
-    let handle = printer_from_config(
-        &PrinterConfig {
-            print_ms: 0,
-            ..PrinterConfig::default()
-        },
-        clock(),
-    )
-    .unwrap();
+    let handle =
+        printer_from_config(&PrinterConfig { print_ms: 0, ..PrinterConfig::default() }, clock()).unwrap();
     let printer = handle.printer();
     print_test_page(printer.as_ref(), "Mall", "IN1", "15/03/2024 08:30").unwrap();
     let simulated = handle.simulated().unwrap();
@@ -175,9 +143,7 @@ fn simulated_test_page_scans_and_timing_is_reported() {
 
     // One simulated ticket print (layout, ESC/POS, render) timed for the report, not asserted.
     let started = Instant::now();
-    printer
-        .print(&PrintJob::Ticket(ticket("IN1-0042", "G1.X")))
-        .unwrap();
+    printer.print(&PrintJob::Ticket(ticket("IN1-0042", "G1.X"))).unwrap();
     println!(
         "simulated print + render of a ticket: {:?} ({} jobs)",
         started.elapsed(),
@@ -197,9 +163,7 @@ fn fake_tcp_printer(replies: Vec<u8>) -> (SocketAddr, std::thread::JoinHandle<Ve
         .name("fake-tcp-printer".into())
         .spawn(move || {
             let (mut stream, _) = listener.accept().unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
             let mut received = Vec::new();
             let mut replies = replies.into_iter();
             let mut buf = [0u8; 4096];
@@ -225,9 +189,7 @@ fn fake_tcp_printer(replies: Vec<u8>) -> (SocketAddr, std::thread::JoinHandle<Ve
 
 fn tcp_printer(address: SocketAddr, paper: Paper) -> EscPosPrinter {
     EscPosPrinter::new(
-        Transport::Tcp {
-            address: address.to_string(),
-        },
+        Transport::Tcp { address: address.to_string() },
         paper,
         Duration::from_secs(5),
         clock(),
@@ -259,9 +221,7 @@ fn tcp_printer_out_of_paper_refuses_the_job() {
     // Paper sensor: end (bits 5-6); offline cause: stopped for paper end (bit 5).
     let (address, server) = fake_tcp_printer(vec![0x72, 0x32]);
     let printer = tcp_printer(address, Paper::Mm58);
-    let err = printer
-        .print(&PrintJob::Ticket(ticket("IN1-1", "G1.X")))
-        .unwrap_err();
+    let err = printer.print(&PrintJob::Ticket(ticket("IN1-1", "G1.X"))).unwrap_err();
     assert!(matches!(err, DeviceError::Fault { .. }), "{err:?}");
     assert!(err.to_string().contains("paper roll is empty"), "{err}");
     let received = server.join().unwrap();
@@ -275,9 +235,7 @@ fn tcp_printer_out_of_paper_refuses_the_job() {
 fn tcp_printer_with_paper_low_prints_and_warns() {
     let (address, server) = fake_tcp_printer(vec![0x1E, 0x12]);
     let printer = tcp_printer(address, Paper::Mm58);
-    printer
-        .print(&PrintJob::Ticket(ticket("IN1-2", "G1.X")))
-        .unwrap();
+    printer.print(&PrintJob::Ticket(ticket("IN1-2", "G1.X"))).unwrap();
     assert!(server.join().unwrap().ends_with(&PARTIAL_CUT));
     let status = printer.status();
     assert_eq!(status.state, LinkState::Connected);
@@ -298,14 +256,9 @@ fn tcp_printer_that_never_answers_status_still_prints() {
 #[test]
 fn unreachable_tcp_printer_is_disconnected() {
     // A port that was just free: nothing listens there now.
-    let address = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let address = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let printer = tcp_printer(address, Paper::Mm58);
-    let err = printer
-        .print(&PrintJob::Ticket(ticket("IN1-4", "G1.X")))
-        .unwrap_err();
+    let err = printer.print(&PrintJob::Ticket(ticket("IN1-4", "G1.X"))).unwrap_err();
     assert!(matches!(err, DeviceError::NotConnected { .. }), "{err:?}");
     let status = printer.status();
     assert_eq!(status.state, LinkState::Disconnected);
@@ -326,19 +279,13 @@ fn device_file_printer_recovers_when_the_printer_comes_back() {
     let err = printer.print(&job).unwrap_err();
     assert!(matches!(err, DeviceError::NotConnected { .. }), "{err:?}");
     assert_eq!(printer.status().state, LinkState::Disconnected);
-    assert!(
-        !path.exists(),
-        "an unplugged printer's device file is never created"
-    );
+    assert!(!path.exists(), "an unplugged printer's device file is never created");
     // "Plugging in" the printer: the next job goes through, no status queries on a file.
     std::fs::write(&path, b"").unwrap();
     printer.print(&job).unwrap();
     printer.print(&job).unwrap();
     let written = std::fs::read(&path).unwrap();
-    assert_eq!(
-        written,
-        [printer.encode(&job), printer.encode(&job)].concat()
-    );
+    assert_eq!(written, [printer.encode(&job), printer.encode(&job)].concat());
     let status = printer.status();
     assert_eq!(status.state, LinkState::Connected);
     assert_eq!(status.last_error, None);
@@ -358,9 +305,7 @@ fn a_blocked_device_file_times_out_instead_of_hanging() {
         Duration::from_millis(200),
         clock(),
     );
-    let err = printer
-        .print(&PrintJob::Ticket(ticket("IN1-6", "G1.X")))
-        .unwrap_err();
+    let err = printer.print(&PrintJob::Ticket(ticket("IN1-6", "G1.X"))).unwrap_err();
     assert!(matches!(err, DeviceError::Timeout { .. }), "{err:?}");
     assert_eq!(printer.status().state, LinkState::Disconnected);
     // Unblock the abandoned job thread so it ends.
@@ -377,10 +322,7 @@ fn serial_printer_over_a_pseudo_terminal() {
     let (mut master, slave) = TTYPort::pair().unwrap();
     let port = slave.name().unwrap();
     let printer = EscPosPrinter::new(
-        Transport::Serial {
-            port: port.clone(),
-            baud: 115_200,
-        },
+        Transport::Serial { port: port.clone(), baud: 115_200 },
         Paper::Mm58,
         Duration::from_secs(5),
         clock(),
@@ -423,9 +365,7 @@ fn serial_printer_over_a_pseudo_terminal() {
 // HTTP cameras against a local server
 
 fn test_jpeg(width: u32, height: u32) -> Vec<u8> {
-    let image = RgbImage::from_fn(width, height, |x, y| {
-        Rgb([(x / 8 % 256) as u8, (y / 8 % 256) as u8, 128])
-    });
+    let image = RgbImage::from_fn(width, height, |x, y| Rgb([(x / 8 % 256) as u8, (y / 8 % 256) as u8, 128]));
     encode_jpeg(&image, 85).unwrap().bytes
 }
 
@@ -448,11 +388,7 @@ fn http_camera(url: &str, user: &str, password: &str, auth: AuthScheme) -> HttpC
 #[test]
 fn digest_camera_serves_a_scaled_jpeg_and_reuses_its_nonce() {
     let jpeg = Arc::new(test_jpeg(1920, 1080));
-    let server = camera_server(Serve::DigestJpeg {
-        user: "admin",
-        password: "Kamera#2024",
-        jpeg,
-    });
+    let server = camera_server(Serve::DigestJpeg { user: "admin", password: "Kamera#2024", jpeg });
     let camera = http_camera(&server.url, "admin", "Kamera#2024", AuthScheme::Digest);
     let photo = camera.capture(Duration::from_secs(5)).unwrap();
     assert_eq!((photo.width, photo.height), (1280, 720));
@@ -462,29 +398,13 @@ fn digest_camera_serves_a_scaled_jpeg_and_reuses_its_nonce() {
         assert_eq!(seen.len(), 2, "challenge, then the authorised request");
         assert!(seen[0].authorization.is_none() && !seen[0].authorized);
         assert!(seen[1].authorized, "server-side digest check passed");
-        assert!(
-            seen[1]
-                .authorization
-                .as_ref()
-                .unwrap()
-                .contains("nc=00000001")
-        );
+        assert!(seen[1].authorization.as_ref().unwrap().contains("nc=00000001"));
     }
     camera.capture(Duration::from_secs(5)).unwrap();
     let seen = server.seen.lock().unwrap();
-    assert_eq!(
-        seen.len(),
-        3,
-        "the second photo reuses the nonce: one request"
-    );
+    assert_eq!(seen.len(), 3, "the second photo reuses the nonce: one request");
     assert!(seen[2].authorized);
-    assert!(
-        seen[2]
-            .authorization
-            .as_ref()
-            .unwrap()
-            .contains("nc=00000002")
-    );
+    assert!(seen[2].authorization.as_ref().unwrap().contains("nc=00000002"));
     let status = camera.status();
     assert_eq!(status.state, LinkState::Connected);
     assert_eq!(status.port, server.url);
@@ -516,10 +436,7 @@ fn wrong_password_is_a_clear_error_without_the_password() {
     let err = camera.capture(Duration::from_secs(5)).unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, DeviceError::Fault { .. }), "{err:?}");
-    assert!(
-        message.contains("refused the user name or password"),
-        "{message}"
-    );
+    assert!(message.contains("refused the user name or password"), "{message}");
     assert!(!message.contains("wrong-one"), "{message}");
     let status = camera.status();
     assert_eq!(status.state, LinkState::Fault);
@@ -546,37 +463,18 @@ fn a_hanging_camera_times_out() {
     let server = camera_server(Serve::Hang);
     let camera = http_camera(&server.url, "admin", "x", AuthScheme::Digest);
     let err = camera.capture(Duration::from_millis(300)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DeviceError::Timeout {
-                timeout_ms: 300,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, DeviceError::Timeout { timeout_ms: 300, .. }), "{err:?}");
     assert_eq!(camera.status().state, LinkState::Disconnected);
 }
 
 #[test]
 fn simulated_camera_from_config_and_timing_is_reported() {
-    let config = CameraConfig {
-        kind: CameraKind::Simulated,
-        ..CameraConfig::default()
-    };
+    let config = CameraConfig { kind: CameraKind::Simulated, ..CameraConfig::default() };
     let handle = camera_from_config(&config, "IN1", chrono_tz::Asia::Jakarta, clock()).unwrap();
-    handle
-        .simulated()
-        .unwrap()
-        .set_vehicle(Some("B 1234 XYZ".into()));
+    handle.simulated().unwrap().set_vehicle(Some("B 1234 XYZ".into()));
     let camera = handle.camera();
     let started = Instant::now();
     let photo = camera.capture(Duration::from_secs(5)).unwrap();
-    println!(
-        "simulated capture (draw + JPEG): {:?}, {} bytes",
-        started.elapsed(),
-        photo.bytes.len()
-    );
+    println!("simulated capture (draw + JPEG): {:?}, {} bytes", started.elapsed(), photo.bytes.len());
     assert_eq!((photo.width, photo.height), (1280, 720));
 }

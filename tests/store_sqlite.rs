@@ -27,12 +27,7 @@ fn a_reopened_file_keeps_its_data() {
         assert_eq!(store.location(), path);
         seed(&store);
         store.record_entry(&e).unwrap();
-        assert_eq!(
-            store
-                .next_ticket_sequence(SITE, "IN1", date(2024, 3, 1))
-                .unwrap(),
-            1
-        );
+        assert_eq!(store.next_ticket_sequence(SITE, "IN1", date(2024, 3, 1)).unwrap(), 1);
     }
     let version = SqliteStore::migrate_only(&path).unwrap();
     assert!(version >= 1);
@@ -42,17 +37,10 @@ fn a_reopened_file_keeps_its_data() {
     let found = store.find_visit(SITE, &EntryLookup::Id(e.id)).unwrap();
     assert_eq!(found.map(|v| v.entry), Some(e));
     assert_eq!(store.vehicle_classes().unwrap().len(), 3);
-    assert_eq!(
-        store
-            .next_ticket_sequence(SITE, "IN1", date(2024, 3, 1))
-            .unwrap(),
-        2
-    );
+    assert_eq!(store.next_ticket_sequence(SITE, "IN1", date(2024, 3, 1)).unwrap(), 2);
 
     let raw = rusqlite::Connection::open(&path).unwrap();
-    let mode: String = raw
-        .pragma_query_value(None, "journal_mode", |row| row.get(0))
-        .unwrap();
+    let mode: String = raw.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
     assert_eq!(mode, "wal");
 }
 
@@ -95,27 +83,18 @@ fn a_locked_file_is_unavailable_and_journals() {
     let store = SqliteStore::open(&path).unwrap();
     let e = entry(1, at(2024, 3, 1, 1, 0), Some("B 1 AA"), "MBL");
     let writer = rusqlite::Connection::open(&path).unwrap();
-    writer
-        .execute_batch("BEGIN IMMEDIATE; INSERT INTO sites (code, name) VALUES ('X', 'X');")
-        .unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE; INSERT INTO sites (code, name) VALUES ('X', 'X');").unwrap();
     let err = store.record_entry(&e).unwrap_err();
     assert!(err.goes_to_journal(), "{err:?}");
-    assert!(
-        store.find_visit(SITE, &EntryLookup::Id(e.id)).is_ok(),
-        "reads go on"
-    );
+    assert!(store.find_visit(SITE, &EntryLookup::Id(e.id)).is_ok(), "reads go on");
     writer.execute_batch("ROLLBACK").unwrap();
     drop(writer);
     store.record_entry(&e).unwrap();
     drop(store);
 
     let holder = rusqlite::Connection::open(&path).unwrap();
-    holder
-        .pragma_update(None, "locking_mode", "EXCLUSIVE")
-        .unwrap();
-    holder
-        .execute_batch("BEGIN EXCLUSIVE; INSERT INTO sites (code, name) VALUES ('X', 'X');")
-        .unwrap();
+    holder.pragma_update(None, "locking_mode", "EXCLUSIVE").unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE; INSERT INTO sites (code, name) VALUES ('X', 'X');").unwrap();
     let message = unavailable_message(SqliteStore::open(&path));
     assert!(message.contains("locked"), "{message}");
     assert!(message.contains(&path.display().to_string()), "{message}");
@@ -152,29 +131,18 @@ fn concurrent_booths_draw_distinct_ticket_numbers() {
     let second = Arc::new(SqliteStore::open(Path::new(&path)).unwrap());
     let workers: Vec<_> = (0..4)
         .map(|i| {
-            let store = if i % 2 == 0 {
-                first.clone()
-            } else {
-                second.clone()
-            };
+            let store = if i % 2 == 0 { first.clone() } else { second.clone() };
             std::thread::Builder::new()
                 .name(format!("booth-{i}"))
                 .spawn(move || {
                     (0..50)
-                        .map(|_| {
-                            store
-                                .next_ticket_sequence(SITE, "IN1", date(2024, 3, 1))
-                                .unwrap()
-                        })
+                        .map(|_| store.next_ticket_sequence(SITE, "IN1", date(2024, 3, 1)).unwrap())
                         .collect::<Vec<_>>()
                 })
                 .unwrap()
         })
         .collect();
-    let mut drawn: Vec<u32> = workers
-        .into_iter()
-        .flat_map(|worker| worker.join().unwrap())
-        .collect();
+    let mut drawn: Vec<u32> = workers.into_iter().flat_map(|worker| worker.join().unwrap()).collect();
     drawn.sort_unstable();
     assert_eq!(drawn, (1..=200).collect::<Vec<_>>());
 }

@@ -7,6 +7,7 @@ mod fee;
 mod journal;
 pub mod seed;
 mod shift;
+mod sim;
 mod ticket;
 mod user;
 
@@ -79,6 +80,9 @@ pub enum Command {
     /// Offline journal: list and replay.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
+    /// Simulated traffic through the real lanes.
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
     /// Shift reports.
     #[command(subcommand)]
     Shift(shift::ShiftCommand),
@@ -97,6 +101,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Ticket(cmd) => ticket::run(cmd, ctx),
         Command::Journal(cmd) => journal::run(cmd, ctx),
         Command::Shift(cmd) => shift::run(cmd, ctx),
+        Command::Sim(cmd) => sim::run(cmd, ctx),
     }
 }
 

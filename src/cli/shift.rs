@@ -46,7 +46,10 @@ pub fn run(command: ShiftCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             for (class, tally) in &report.by_class {
                 println!("  {class:<8} {:>4}   {:>14}", tally.exits, tally.total.to_string());
             }
-            println!("lost tickets {}, manual opens {}, voids {}", report.lost_tickets, report.manual_opens, report.voids);
+            println!(
+                "lost tickets {}, manual opens {}, voids {}",
+                report.lost_tickets, report.manual_opens, report.voids
+            );
             println!("float {}  expected cash {}", shift.opening_float, report.expected_cash);
             if let (Some(counted), Some(diff)) = (report.counted_cash, report.difference) {
                 println!("counted {counted}  difference {diff}");

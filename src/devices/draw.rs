@@ -45,28 +45,16 @@ impl TextStyle {
 
     /// Regular black text in `face` of the given size.
     pub fn new(face: Face, size_px: f32) -> Self {
-        Self {
-            face,
-            size_px,
-            stretch_y: 1.0,
-            color: BLACK,
-            bold: false,
-        }
+        Self { face, size_px, stretch_y: 1.0, color: BLACK, bold: false }
     }
 
     /// The same style stretched vertically by `factor`.
     pub fn stretched(self, factor: f32) -> Self {
-        Self {
-            stretch_y: factor,
-            ..self
-        }
+        Self { stretch_y: factor, ..self }
     }
 
     fn scale(&self) -> PxScale {
-        PxScale {
-            x: self.size_px,
-            y: self.size_px * self.stretch_y,
-        }
+        PxScale { x: self.size_px, y: self.size_px * self.stretch_y }
     }
 
     /// The same style in bold.
@@ -89,8 +77,7 @@ pub fn font(face: Face) -> Option<&'static FontRef<'static>> {
         Face::Mono => (&MONO, epaint_default_fonts::HACK_REGULAR),
         Face::Sans => (&SANS, epaint_default_fonts::UBUNTU_LIGHT),
     };
-    cell.get_or_init(|| FontRef::try_from_slice(bytes).ok())
-        .as_ref()
+    cell.get_or_init(|| FontRef::try_from_slice(bytes).ok()).as_ref()
 }
 
 /// Horizontal advance of `text` in pixels.
@@ -99,10 +86,7 @@ pub fn text_width_px(style: &TextStyle, text: &str) -> f32 {
         return 0.0;
     };
     let scaled = font.as_scaled(style.scale());
-    let mut width: f32 = text
-        .chars()
-        .map(|ch| scaled.h_advance(scaled.glyph_id(ch)))
-        .sum();
+    let mut width: f32 = text.chars().map(|ch| scaled.h_advance(scaled.glyph_id(ch))).sum();
     if style.bold && !text.is_empty() {
         width += 1.0;
     }
@@ -241,13 +225,7 @@ mod tests {
     fn bold_text_has_more_ink() {
         let ink = |bold: bool| {
             let mut img = RgbImage::from_pixel(200, 40, WHITE);
-            draw_text(
-                &mut img,
-                &TextStyle::mono(20.0).bolded(bold),
-                0.0,
-                0.0,
-                "TOTAL",
-            );
+            draw_text(&mut img, &TextStyle::mono(20.0).bolded(bold), 0.0, 0.0, "TOTAL");
             img.pixels().filter(|p| p.0[0] < 128).count()
         };
         assert!(ink(true) > ink(false));

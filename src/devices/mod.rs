@@ -15,9 +15,9 @@ pub mod shared_status; // a device status shared by its worker and the screens, 
 pub mod sim; // simulated barrier and controller/reader/scanner
 
 pub use barrier::{Barrier, BarrierPosition};
+pub use camera::{Camera, Jpeg};
 pub use input::{CardUid, CardUidError, InputEvent};
 pub use shared_status::{Notify, SharedStatus};
-pub use camera::{Camera, Jpeg};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -121,7 +121,7 @@ impl Journal {
         let name = format!("{PREFIX}{kind}_{}_{id}.json", now.format("%Y%m%d_%H%M%S"));
         let path = self.dir.join(name);
         write_atomic(&self.dir, &path, &json)?;
-        tracing::warn!(file = %path.display(), kind, %id, "record written to the offline journal");
+        tracing::info!(file = %path.display(), kind, %id, "record written to the offline journal");
         Ok(path)
     }
 

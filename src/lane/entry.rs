@@ -218,7 +218,10 @@ impl EntryLane {
     /// Closes the barrier when a vehicle never cleared the loop in time. Call now and then.
     pub fn tick(&mut self) {
         if self.barrier_opened_at.is_some_and(|at| at.elapsed() >= BARRIER_TIMEOUT) {
-            tracing::warn!("barrier closed after {} s without the vehicle clearing the loop", BARRIER_TIMEOUT.as_secs());
+            tracing::warn!(
+                "barrier closed after {} s without the vehicle clearing the loop",
+                BARRIER_TIMEOUT.as_secs()
+            );
             self.close_barrier();
         }
     }
@@ -313,7 +316,8 @@ impl EntryLane {
         };
         let _span = tracing::info_span!("entry", ticket = %entry.ticket_no, plate = ?entry.plate).entered();
         let persisted = self.ctx.recorder().entry(&entry, photo.as_ref())?;
-        let entry = Entry { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..entry };
+        let entry =
+            Entry { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..entry };
 
         let slip = slips::ticket(&self.ctx, &entry, class_info.as_ref());
         let print_result = self.devices.printer.print(&PrintJob::Ticket(slip));
@@ -364,7 +368,8 @@ impl EntryLane {
         match self.devices.barrier.open() {
             Ok(()) => {
                 self.barrier_opened_at = Some(Instant::now());
-                let ticket_no = self.presence_ticket.as_ref().map(|t| t.entry.ticket_no.clone()).unwrap_or_default();
+                let ticket_no =
+                    self.presence_ticket.as_ref().map(|t| t.entry.ticket_no.clone()).unwrap_or_default();
                 self.phase = EntryPhase::VehiclePassing { ticket_no };
                 Ok(())
             }
@@ -418,7 +423,12 @@ impl EntryLane {
 
     fn take_photo(&self, now: DateTime<Utc>) -> Option<Photo> {
         match self.devices.camera.capture(self.ctx.camera_timeout) {
-            Ok(jpeg) => Some(Photo { id: self.ctx.ids.new_id(), kind: PhotoKind::Entry, taken_at: now, jpeg: jpeg.bytes }),
+            Ok(jpeg) => Some(Photo {
+                id: self.ctx.ids.new_id(),
+                kind: PhotoKind::Entry,
+                taken_at: now,
+                jpeg: jpeg.bytes,
+            }),
             Err(err) => {
                 tracing::warn!("entry goes on without a photo: {err}");
                 None

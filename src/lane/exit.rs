@@ -15,12 +15,14 @@ use super::{LaneContext, slips};
 use crate::devices::DeviceError;
 use crate::devices::barrier::Barrier;
 use crate::devices::camera::Camera;
-use crate::devices::input::CardUid;
+use crate::devices::input::{CardUid, InputEvent};
 use crate::devices::printer::{PrintJob, Printer};
 use crate::domain::tariff::{lost_ticket_fine_only, parking_fee};
 use crate::domain::ticket::{self, TicketError};
 use crate::domain::{ClassCode, Fee, FeeFlags, Rupiah, plate};
-use crate::store::{AuditRecord, Entry, EntryLookup, Exit, Member, Origin, PaymentMethod, Photo, PhotoKind, Shift, StoreError};
+use crate::store::{
+    AuditRecord, Entry, EntryLookup, Exit, Member, Origin, PaymentMethod, Photo, PhotoKind, Shift, StoreError,
+};
 
 /// Exits this booth remembers, to refuse a second exit while offline.
 const REMEMBERED_EXITS: usize = 500;
@@ -271,7 +273,10 @@ impl ExitLane {
             entry_id: entry.as_ref().map(|e| e.id).unwrap_or_else(|| self.ctx.ids.new_id()),
             ticket_no: entry.as_ref().map(|e| e.ticket_no.clone()).unwrap_or_default(),
             class,
-            plate: entry.as_ref().and_then(|e| e.plate.clone()).or_else(|| crate::domain::Plate::normalise(plate_text).map(|p| p.to_string())),
+            plate: entry
+                .as_ref()
+                .and_then(|e| e.plate.clone())
+                .or_else(|| crate::domain::Plate::normalise(plate_text).map(|p| p.to_string())),
             entry_time: entry.as_ref().map(|e| e.entry_time),
             entry_photo: entry.as_ref().and_then(|e| self.photo(e.photo_id)),
             entry,
@@ -336,7 +341,12 @@ impl ExitLane {
         })
     }
 
-    fn quote_lookup(&mut self, lookup: EntryLookup, shown: &str, started: Instant) -> Result<Quote, ExitError> {
+    fn quote_lookup(
+        &mut self,
+        lookup: EntryLookup,
+        shown: &str,
+        started: Instant,
+    ) -> Result<Quote, ExitError> {
         if !self.ctx.connectivity.online() {
             return Err(ExitError::NeedsDatabase);
         }
@@ -378,9 +388,14 @@ impl ExitLane {
                 return Err(ExitError::NotEnoughCash { tendered, total });
             }
             Payment::Cash { tendered } => (PaymentMethod::Cash, Some(tendered), Some(tendered - total), None),
-            Payment::NonCash { method, reference } => (method, None, None, reference.filter(|r| !r.trim().is_empty())),
+            Payment::NonCash { method, reference } => {
+                (method, None, None, reference.filter(|r| !r.trim().is_empty()))
+            }
         };
-        let photo = quote.exit_photo.clone().or_else(|| capture(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Exit, quote.exit_time));
+        let photo = quote
+            .exit_photo
+            .clone()
+            .or_else(|| capture(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Exit, quote.exit_time));
         let exit = Exit {
             id: self.ctx.ids.new_id(),
             entry_id: quote.entry_id,
@@ -409,7 +424,8 @@ impl ExitLane {
             }
             Err(err) => return Err(err.into()),
         };
-        let exit = Exit { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..exit };
+        let exit =
+            Exit { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..exit };
         self.exited.push_front((exit.entry_id, exit.exit_time));
         self.exited.truncate(REMEMBERED_EXITS);
         if quote.lost_ticket {
@@ -435,7 +451,10 @@ impl ExitLane {
                 self.phase = ExitPhase::Done(Box::new(paid.clone()));
             }
             Err(err) => {
-                self.phase = ExitPhase::PaidBarrierFailed(Box::new(paid.clone()), format!("{err}; press Re-open (F9): the driver has paid"));
+                self.phase = ExitPhase::PaidBarrierFailed(
+                    Box::new(paid.clone()),
+                    format!("{err}; press Re-open (F9): the driver has paid"),
+                );
             }
         }
         Ok(paid)
@@ -497,14 +516,42 @@ impl ExitLane {
         self.phase = ExitPhase::Ready;
     }
 
-    /// Back to ready after the vehicle has gone.
-    pub fn finish(&mut self) {
-        if matches!(self.phase, ExitPhase::Done(_) | ExitPhase::Refused(_)) {
+    /// Feeds a device event: a scan or card quotes, the loop clearing closes the barrier.
+    pub fn handle(&mut self, event: &InputEvent) -> Option<Result<Quote, ExitError>> {
+        match event {
+            InputEvent::Scan(text) => Some(self.scan(text)),
+            InputEvent::Card(uid) => Some(self.card(uid)),
+            InputEvent::LoopCleared { .. } => {
+                self.vehicle_passed();
+                None
+            }
+            InputEvent::LoopOccupied { .. } | InputEvent::Button | InputEvent::HelpButton => None,
+        }
+    }
+
+    /// The vehicle has left the barrier: close it and get ready for the next one.
+    pub fn vehicle_passed(&mut self) {
+        if matches!(self.phase, ExitPhase::Done(_)) {
+            if let Err(err) = self.devices.barrier.close() {
+                tracing::warn!("exit barrier did not close: {err}");
+            }
             self.phase = ExitPhase::Ready;
         }
     }
 
-    fn audit(&self, action: &str, detail: serde_json::Value, photo: Option<&Photo>) -> Result<Persisted, RecordError> {
+    /// Back to ready after a refusal was read.
+    pub fn finish(&mut self) {
+        if matches!(self.phase, ExitPhase::Refused(_)) {
+            self.phase = ExitPhase::Ready;
+        }
+    }
+
+    fn audit(
+        &self,
+        action: &str,
+        detail: serde_json::Value,
+        photo: Option<&Photo>,
+    ) -> Result<Persisted, RecordError> {
         let record = AuditRecord {
             time: self.ctx.clock.now(),
             site: self.ctx.site.code.clone(),

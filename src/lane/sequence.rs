@@ -43,7 +43,9 @@ impl SequenceKeeper {
             match from_store {
                 Ok(n) => sequence = sequence.max(n),
                 Err(err) if err.goes_to_journal() => ctx.connectivity.report_failure(),
-                Err(err) => tracing::warn!("ticket sequence from the database failed, using the local one: {err}"),
+                Err(err) => {
+                    tracing::warn!("ticket sequence from the database failed, using the local one: {err}")
+                }
             }
         }
         if let Err(err) = self.write(day, sequence) {

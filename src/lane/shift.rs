@@ -23,7 +23,9 @@ pub enum ShiftError {
     #[error(transparent)]
     NotSaved(#[from] RecordError),
     /// Closing needs the day's exits from the database.
-    #[error("a shift can be closed only while the database is reachable; keep it open until the indicator is green")]
+    #[error(
+        "a shift can be closed only while the database is reachable; keep it open until the indicator is green"
+    )]
     Offline,
     /// A negative float or count.
     #[error("amounts cannot be negative")]
@@ -66,7 +68,11 @@ pub struct ShiftReport {
 
 /// Opens a shift for `username` with the float in the drawer. Offline the shift is kept in the
 /// journal and replayed with the exits that belong to it.
-pub fn open_shift(ctx: &LaneContext, username: &str, opening_float: Rupiah) -> Result<(Shift, Persisted), ShiftError> {
+pub fn open_shift(
+    ctx: &LaneContext,
+    username: &str,
+    opening_float: Rupiah,
+) -> Result<(Shift, Persisted), ShiftError> {
     if opening_float < Rupiah::ZERO {
         return Err(ShiftError::Negative);
     }
@@ -125,7 +131,11 @@ pub fn report(store: &dyn Store, id: Uuid, now: DateTime<Utc>) -> Result<ShiftRe
             .map(|visit| visit.entry.class)
             .map(|c: ClassCode| c.to_string())
             .unwrap_or_else(|| "?".into());
-        for tally in [&mut all, by_method.entry(exit.method.as_str().into()).or_default(), by_class.entry(class).or_default()] {
+        for tally in [
+            &mut all,
+            by_method.entry(exit.method.as_str().into()).or_default(),
+            by_class.entry(class).or_default(),
+        ] {
             tally.exits += 1;
             tally.total += exit.total;
         }

@@ -33,8 +33,14 @@ fn header(ctx: &LaneContext) -> Vec<String> {
 pub(super) fn ticket(ctx: &LaneContext, entry: &Entry, class: Option<&VehicleClass>) -> TicketSlip {
     let english = ctx.language.code() == "en";
     let footer = if ctx.site.footer_lines.is_empty() {
-        vec![if english { "Keep this ticket. Lost ticket = fine." } else { "Simpan tiket ini. Tiket hilang dikenakan denda." }
-            .to_string()]
+        vec![
+            if english {
+                "Keep this ticket. Lost ticket = fine."
+            } else {
+                "Simpan tiket ini. Tiket hilang dikenakan denda."
+            }
+            .to_string(),
+        ]
     } else {
         ctx.site.footer_lines.clone()
     };
@@ -68,7 +74,13 @@ pub(crate) fn method_label(method: PaymentMethod, english: bool) -> &'static str
 }
 
 /// The receipt for a recorded exit.
-pub(super) fn receipt(ctx: &LaneContext, exit: &Exit, ticket_no: &str, entry_time: Option<DateTime<Utc>>, cashier: &str) -> ReceiptSlip {
+pub(super) fn receipt(
+    ctx: &LaneContext,
+    exit: &Exit,
+    ticket_no: &str,
+    entry_time: Option<DateTime<Utc>>,
+    cashier: &str,
+) -> ReceiptSlip {
     let english = ctx.language.code() == "en";
     ReceiptSlip {
         header_lines: header(ctx),
@@ -86,7 +98,10 @@ pub(super) fn receipt(ctx: &LaneContext, exit: &Exit, ticket_no: &str, entry_tim
         reference: exit.reference.clone(),
         lost_ticket: exit.lost_ticket,
         footer_lines: if ctx.site.footer_lines.is_empty() {
-            vec![if english { "Thank you. Drive safely." } else { "Terima kasih. Hati-hati di jalan." }.to_string()]
+            vec![
+                if english { "Thank you. Drive safely." } else { "Terima kasih. Hati-hati di jalan." }
+                    .to_string(),
+            ]
         } else {
             ctx.site.footer_lines.clone()
         },

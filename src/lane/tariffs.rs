@@ -35,7 +35,12 @@ impl TariffBook {
     }
 
     /// The tariff of `class` in force at `at`.
-    pub(super) fn tariff(&mut self, ctx: &LaneContext, class: &ClassCode, at: DateTime<Utc>) -> Option<Tariff> {
+    pub(super) fn tariff(
+        &mut self,
+        ctx: &LaneContext,
+        class: &ClassCode,
+        at: DateTime<Utc>,
+    ) -> Option<Tariff> {
         if ctx.connectivity.online() {
             match ctx.store.tariff_at(&ctx.site.code, class, at) {
                 Ok(found) => return found,

@@ -150,7 +150,14 @@ pub fn run(
     let (entry_ctx, exit_ctx) = (ctx("IN1"), ctx("OUT1"));
     let photos = PhotoSettings { max_width: 640, jpeg_quality: 70 };
     let camera = |booth: &str| {
-        Arc::new(SimulatedCamera::new(booth, site.tz, photos, Duration::ZERO, Duration::from_millis(800), clock.clone()))
+        Arc::new(SimulatedCamera::new(
+            booth,
+            site.tz,
+            photos,
+            Duration::ZERO,
+            Duration::from_millis(800),
+            clock.clone(),
+        ))
     };
     let barrier = |name: &str| SimBarrier::start(name, 0, None).map(Arc::new).map_err(|e| e.to_string());
     let entry_camera = camera("IN1");
@@ -173,7 +180,8 @@ pub fn run(
             barrier: barrier("exit-barrier")?,
         },
     );
-    let (open_shift, _) = shift::open_shift(&exit_ctx, "sim-kasir", Rupiah(500_000)).map_err(|e| e.to_string())?;
+    let (open_shift, _) =
+        shift::open_shift(&exit_ctx, "sim-kasir", Rupiah(500_000)).map_err(|e| e.to_string())?;
     exit_lane.set_operator(Some("sim-kasir".into()), "Kasir Simulasi".into(), Some(open_shift.clone()));
 
     let mut rng = StdRng::seed_from_u64(options.seed);
@@ -188,13 +196,15 @@ pub fn run(
             1..=7 => rng.random_range(10..300),
             _ => rng.random_range(300..2_000),
         });
-        let class = ClassCode::parse(classes[rng.random_range(0..classes.len())]).map_err(|e| e.to_string())?;
-        let plate = format!("B {} {}", rng.random_range(1..9_999), ["XY", "ABC", "KJ", "TR"][rng.random_range(0..4)]);
+        let class =
+            ClassCode::parse(classes[rng.random_range(0..classes.len())]).map_err(|e| e.to_string())?;
+        let plate =
+            format!("B {} {}", rng.random_range(1..9_999), ["XY", "ABC", "KJ", "TR"][rng.random_range(0..4)]);
         let plate = Plate::normalise(&plate).ok_or("plate")?;
         vehicles.push(Vehicle { class, plate, arrive: at, depart: at + stay, code: None });
     }
-    // Vehicles still parked an hour after the last arrival stay inside.
-    let end = at + Span::hours(1);
+    // Vehicles still parked six hours after the last arrival stay inside.
+    let end = at + Span::hours(6);
     let mut events: Vec<(DateTime<Utc>, Event)> = Vec::new();
     for (i, v) in vehicles.iter().enumerate() {
         events.push((v.arrive, Event::Arrive(i)));
@@ -229,7 +239,8 @@ pub fn run(
                 let vehicle = &mut vehicles[i];
                 entry_camera.set_vehicle(Some(vehicle.plate.to_string()));
                 entry_lane.handle(&InputEvent::LoopOccupied { loop_id: 1 });
-                let trigger = EntryTrigger::Guard { class: vehicle.class.clone(), plate: Some(vehicle.plate.clone()) };
+                let trigger =
+                    EntryTrigger::Guard { class: vehicle.class.clone(), plate: Some(vehicle.plate.clone()) };
                 match entry_lane.trigger(trigger) {
                     Ok(issued) => {
                         report.entries += 1;
@@ -262,7 +273,10 @@ pub fn run(
                                 report.revenue += paid.exit.total;
                                 fees_total += quote.fee.total;
                                 report.journaled += u64::from(paid.persisted.journaled());
-                                if paid.exit.change != Some(tendered - quote.fee.total) || !paid.barrier_opened {
+                                let cash = paid.exit.method == crate::store::PaymentMethod::Cash;
+                                if (cash && paid.exit.change != Some(tendered - quote.fee.total))
+                                    || !paid.barrier_opened
+                                {
                                     report.problems.push(format!("exit {i}: change or barrier wrong"));
                                 }
                             }
@@ -277,6 +291,7 @@ pub fn run(
                         report.problems.push(format!("scan {i}: {err}"));
                     }
                 }
+                exit_lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
                 exit_lane.finish();
                 exit_camera.set_vehicle(None);
             }
@@ -292,7 +307,8 @@ pub fn run(
 
     // Replay what the outage left in the journal, then check the books against the database.
     let journal = Journal::new(&paths.journal_dir, &paths.images_dir, "SIM");
-    let summary = replay::replay(&journal, store.as_ref(), clock.as_ref(), false, &mut |_| {}).map_err(|e| e.to_string())?;
+    let summary = replay::replay(&journal, store.as_ref(), clock.as_ref(), false, &mut |_| {})
+        .map_err(|e| e.to_string())?;
     report.replayed = (summary.synced + summary.already_present) as u64;
     if summary.failed + summary.rejected > 0 || summary.interrupted.is_some() {
         report.problems.push(format!("replay: {} failed, {} rejected", summary.failed, summary.rejected));
@@ -300,19 +316,31 @@ pub fn run(
     if report.revenue != fees_total {
         report.problems.push(format!("revenue {} differs from the sum of fees {fees_total}", report.revenue));
     }
-    let filter = VisitFilter { site: Some(site.code.clone()), from: Some(start), to: Some(end), ..VisitFilter::default() };
+    let filter = VisitFilter {
+        site: Some(site.code.clone()),
+        from: Some(start),
+        to: Some(end),
+        ..VisitFilter::default()
+    };
     let page = store.list_visits(&filter, PageRequest { offset: 0, limit: 1 }).map_err(|e| e.to_string())?;
     if page.total != report.entries {
         report.problems.push(format!("{} entries issued but {} in the database", report.entries, page.total));
     }
     let inside_filter = VisitFilter { state: Some(crate::store::VisitState::Inside), ..filter };
-    let inside = store.list_visits(&inside_filter, PageRequest { offset: 0, limit: 1 }).map_err(|e| e.to_string())?;
+    let inside =
+        store.list_visits(&inside_filter, PageRequest { offset: 0, limit: 1 }).map_err(|e| e.to_string())?;
     if inside.total != report.inside {
-        report.problems.push(format!("{} inside by the lanes but {} by the database", report.inside, inside.total));
+        report
+            .problems
+            .push(format!("{} inside by the lanes but {} by the database", report.inside, inside.total));
     }
-    let closing = shift::close_shift(&exit_ctx, &open_shift, Rupiah(500_000) + report.revenue).map_err(|e| e.to_string())?;
+    let closing = shift::close_shift(&exit_ctx, &open_shift, Rupiah(500_000) + report.revenue)
+        .map_err(|e| e.to_string())?;
     if closing.all.total != report.revenue || closing.difference != Some(Rupiah::ZERO) {
-        report.problems.push(format!("shift report total {} differs from revenue {}", closing.all.total, report.revenue));
+        report.problems.push(format!(
+            "shift report total {} differs from revenue {}",
+            closing.all.total, report.revenue
+        ));
     }
     report.books_ok = report.problems.is_empty();
     Ok(report)

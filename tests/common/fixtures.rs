@@ -13,9 +13,7 @@ pub const OTHER_SITE: &str = "BDG-PLAZA-02";
 
 /// A UTC instant.
 pub fn at(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(year, month, day, hour, minute, 0)
-        .single()
-        .expect("a valid fixed time")
+    Utc.with_ymd_and_hms(year, month, day, hour, minute, 0).single().expect("a valid fixed time")
 }
 
 /// A calendar day.
@@ -30,10 +28,7 @@ pub fn class(code: &str) -> ClassCode {
 
 /// The default tariff of a class.
 pub fn default_tariff(code: &str) -> Tariff {
-    default_tariffs()
-        .into_iter()
-        .find(|t| t.class.as_str() == code)
-        .expect("a default class")
+    default_tariffs().into_iter().find(|t| t.class.as_str() == code).expect("a default class")
 }
 
 /// A site in Jakarta with the given code.
@@ -52,9 +47,7 @@ pub fn site(code: &str) -> Site {
 
 /// Sets up the main site with its default classes and tariffs.
 pub fn seed(store: &dyn Store) {
-    store
-        .ensure_site(&site(SITE))
-        .expect("ensure the main site");
+    store.ensure_site(&site(SITE)).expect("ensure the main site");
 }
 
 /// The entry id of test visit `n`.
@@ -88,12 +81,7 @@ pub fn entry(n: u128, time: DateTime<Utc>, plate: Option<&str>, class_code: &str
 /// The exit of `entry` at `time` through booth `OUT1`, with the default tariff's fee.
 pub fn exit_of(entry: &Entry, time: DateTime<Utc>, method: PaymentMethod) -> Exit {
     let n = entry.id.as_u128() - 0xE000_0000;
-    let fee = parking_fee(
-        &default_tariff(entry.class.as_str()),
-        entry.entry_time,
-        time,
-        FeeFlags::default(),
-    );
+    let fee = parking_fee(&default_tariff(entry.class.as_str()), entry.entry_time, time, FeeFlags::default());
     let (tendered, change) = if method == PaymentMethod::Cash {
         let tendered = Rupiah(50_000.max(fee.total.0));
         (Some(tendered), Some(tendered - fee.total))

@@ -10,17 +10,9 @@ use std::time::Duration;
 #[derive(Clone)]
 pub enum Serve {
     /// A JPEG behind digest authentication for this user and password.
-    DigestJpeg {
-        user: &'static str,
-        password: &'static str,
-        jpeg: Arc<Vec<u8>>,
-    },
+    DigestJpeg { user: &'static str, password: &'static str, jpeg: Arc<Vec<u8>> },
     /// A JPEG behind basic authentication.
-    BasicJpeg {
-        user: &'static str,
-        password: &'static str,
-        jpeg: Arc<Vec<u8>>,
-    },
+    BasicJpeg { user: &'static str, password: &'static str, jpeg: Arc<Vec<u8>> },
     /// A login page with status 200, as some cameras do.
     Html,
     /// Accept, read the request, answer nothing for a while.
@@ -71,9 +63,7 @@ pub fn camera_server(serve: Serve) -> CameraServer {
 }
 
 fn handle_connection(mut stream: TcpStream, serve: &Serve, log: &Mutex<Vec<Seen>>) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -89,28 +79,16 @@ fn handle_connection(mut stream: TcpStream, serve: &Serve, log: &Mutex<Vec<Seen>
         .filter_map(|line| line.split_once(':'))
         .find(|(name, _)| name.trim().eq_ignore_ascii_case("authorization"))
         .map(|(_, value)| value.trim().to_string());
-    let path = request_line
-        .split(' ')
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
+    let path = request_line.split(' ').nth(1).unwrap_or_default().to_string();
     let (authorized, reply) = match serve {
         Serve::Hang => {
             std::thread::sleep(Duration::from_secs(3));
             return;
         }
-        Serve::Html => (
-            true,
-            response("200 OK", "text/html", b"<html>Login</html>", None),
-        ),
-        Serve::DigestJpeg {
-            user,
-            password,
-            jpeg,
-        } => {
-            let ok = authorization
-                .as_deref()
-                .is_some_and(|auth| digest_is_valid(auth, user, password, &path));
+        Serve::Html => (true, response("200 OK", "text/html", b"<html>Login</html>", None)),
+        Serve::DigestJpeg { user, password, jpeg } => {
+            let ok =
+                authorization.as_deref().is_some_and(|auth| digest_is_valid(auth, user, password, &path));
             if ok {
                 (true, response("200 OK", "image/jpeg", jpeg, None))
             } else {
@@ -118,35 +96,21 @@ fn handle_connection(mut stream: TcpStream, serve: &Serve, log: &Mutex<Vec<Seen>
                     "Digest realm=\"{REALM}\", nonce=\"{NONCE}\", qop=\"auth\", \
                      algorithm=\"MD5\", stale=\"FALSE\""
                 );
-                (
-                    false,
-                    response("401 Unauthorized", "text/html", b"401", Some(&challenge)),
-                )
+                (false, response("401 Unauthorized", "text/html", b"401", Some(&challenge)))
             }
         }
-        Serve::BasicJpeg {
-            user,
-            password,
-            jpeg,
-        } => {
+        Serve::BasicJpeg { user, password, jpeg } => {
             use base64::Engine as _;
-            let token =
-                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             if authorization.as_deref() == Some(&format!("Basic {token}")) {
                 (true, response("200 OK", "image/jpeg", jpeg, None))
             } else {
                 let challenge = format!("Basic realm=\"{REALM}\"");
-                (
-                    false,
-                    response("401 Unauthorized", "text/plain", b"401", Some(&challenge)),
-                )
+                (false, response("401 Unauthorized", "text/plain", b"401", Some(&challenge)))
             }
         }
     };
-    log.lock().unwrap().push(Seen {
-        authorization,
-        authorized,
-    });
+    log.lock().unwrap().push(Seen { authorization, authorized });
     let _ = stream.write_all(&reply);
 }
 
@@ -165,10 +129,7 @@ fn response(status: &str, content_type: &str, body: &[u8], challenge: Option<&st
 
 fn md5_hex(text: &str) -> String {
     use md5::{Digest, Md5};
-    Md5::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Md5::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Checks an `Authorization: Digest` header the way a camera does (RFC 7616, MD5, qop=auth).
@@ -191,10 +152,6 @@ fn digest_is_valid(header: &str, user: &str, password: &str, path: &str) -> bool
     }
     let ha1 = md5_hex(&format!("{user}:{REALM}:{password}"));
     let ha2 = md5_hex(&format!("GET:{path}"));
-    let expected = md5_hex(&format!(
-        "{ha1}:{NONCE}:{}:{}:auth:{ha2}",
-        get("nc"),
-        get("cnonce")
-    ));
+    let expected = md5_hex(&format!("{ha1}:{NONCE}:{}:{}:auth:{ha2}", get("nc"), get("cnonce")));
     get("response") == expected
 }

@@ -2,8 +2,7 @@
 
 use chrono::Duration;
 use gardu::auth::{
-    self, AuditContext, AuthError, Hasher, LOCKOUT_MINUTES, LoginError, MAX_FAILED_ATTEMPTS,
-    NewUser,
+    self, AuditContext, AuthError, Hasher, LOCKOUT_MINUTES, LoginError, MAX_FAILED_ATTEMPTS, NewUser,
 };
 use gardu::clock::ManualClock;
 use gardu::store::sqlite::SqliteStore;
@@ -26,49 +25,19 @@ impl Booth {
         let booth = Booth {
             store: SqliteStore::open_in_memory().unwrap(),
             clock: ManualClock::new(at(2024, 3, 1, 8, 0)),
-            ctx: AuditContext {
-                site: SITE.to_string(),
-                booth: "OUT1".to_string(),
-            },
+            ctx: AuditContext { site: SITE.to_string(), booth: "OUT1".to_string() },
         };
-        booth
-            .create("Budi", "Budi Santoso", Role::Cashier, PASSWORD)
-            .unwrap();
+        booth.create("Budi", "Budi Santoso", Role::Cashier, PASSWORD).unwrap();
         booth
     }
 
-    fn create(
-        &self,
-        username: &str,
-        full_name: &str,
-        role: Role,
-        password: &str,
-    ) -> Result<User, AuthError> {
-        let new = NewUser {
-            username,
-            full_name,
-            role,
-            password,
-        };
-        auth::create_user(
-            &self.store,
-            &self.clock,
-            &Hasher::for_tests(),
-            &self.ctx,
-            &new,
-            "admin",
-        )
+    fn create(&self, username: &str, full_name: &str, role: Role, password: &str) -> Result<User, AuthError> {
+        let new = NewUser { username, full_name, role, password };
+        auth::create_user(&self.store, &self.clock, &Hasher::for_tests(), &self.ctx, &new, "admin")
     }
 
     fn login(&self, username: &str, password: &str) -> Result<User, LoginError> {
-        auth::login(
-            &self.store,
-            &self.clock,
-            &self.ctx,
-            username,
-            password,
-            &[Role::Cashier, Role::Admin],
-        )
+        auth::login(&self.store, &self.clock, &self.ctx, username, password, &[Role::Cashier, Role::Admin])
     }
 
     fn actions(&self) -> Vec<String> {
@@ -99,22 +68,10 @@ fn a_good_login_returns_the_user_and_is_audited() {
 fn new_accounts_are_validated() {
     let booth = Booth::new();
     let refused = |username, name, password| booth.create(username, name, Role::Guard, password);
-    assert!(matches!(
-        refused("ab", "Ani", "panjang-sekali"),
-        Err(AuthError::InvalidUsername(_))
-    ));
-    assert!(matches!(
-        refused("ani wijaya", "Ani", "panjang-sekali"),
-        Err(AuthError::InvalidUsername(_))
-    ));
-    assert!(matches!(
-        refused("ani", "Ani", "pendek"),
-        Err(AuthError::WeakPassword)
-    ));
-    assert!(matches!(
-        refused("ani", "  ", "panjang-sekali"),
-        Err(AuthError::EmptyName)
-    ));
+    assert!(matches!(refused("ab", "Ani", "panjang-sekali"), Err(AuthError::InvalidUsername(_))));
+    assert!(matches!(refused("ani wijaya", "Ani", "panjang-sekali"), Err(AuthError::InvalidUsername(_))));
+    assert!(matches!(refused("ani", "Ani", "pendek"), Err(AuthError::WeakPassword)));
+    assert!(matches!(refused("ani", "  ", "panjang-sekali"), Err(AuthError::EmptyName)));
     assert!(matches!(
         refused("BUDI", "Budi Lain", "panjang-sekali"),
         Err(AuthError::Store(StoreError::Duplicate(_)))
@@ -129,33 +86,16 @@ fn new_accounts_are_validated() {
 fn five_wrong_passwords_lock_for_five_minutes() {
     let booth = Booth::new();
     for left in (1..MAX_FAILED_ATTEMPTS).rev() {
-        assert_eq!(
-            booth.login("budi", WRONG),
-            Err(LoginError::WrongPassword {
-                attempts_left: left
-            })
-        );
+        assert_eq!(booth.login("budi", WRONG), Err(LoginError::WrongPassword { attempts_left: left }));
     }
     let until = at(2024, 3, 1, 8, 0) + Duration::minutes(LOCKOUT_MINUTES);
-    assert_eq!(
-        booth.login("budi", WRONG),
-        Err(LoginError::Locked {
-            until,
-            minutes_left: 5
-        })
-    );
+    assert_eq!(booth.login("budi", WRONG), Err(LoginError::Locked { until, minutes_left: 5 }));
     assert_eq!(booth.budi().locked_until, Some(until));
 
     // Even the right password waits out the lock.
     booth.clock.advance(Duration::seconds(150));
     let err = booth.login("budi", PASSWORD).unwrap_err();
-    assert_eq!(
-        err,
-        LoginError::Locked {
-            until,
-            minutes_left: 3
-        }
-    );
+    assert_eq!(err, LoginError::Locked { until, minutes_left: 3 });
     assert!(err.to_string().contains("3 more minute"), "{err}");
 
     // The lock runs out by itself and the count starts afresh.
@@ -195,19 +135,13 @@ fn an_admin_unlocks_at_once() {
     for _ in 0..MAX_FAILED_ATTEMPTS {
         booth.login("budi", WRONG).unwrap_err();
     }
-    assert!(matches!(
-        booth.login("budi", PASSWORD),
-        Err(LoginError::Locked { .. })
-    ));
+    assert!(matches!(booth.login("budi", PASSWORD), Err(LoginError::Locked { .. })));
     let unlocked = auth::unlock(&booth.store, &booth.clock, &booth.ctx, "Budi", "siti").unwrap();
     assert_eq!((unlocked.failed_attempts, unlocked.locked_until), (0, None));
     booth.login("budi", PASSWORD).unwrap();
     let unlock = booth
         .store
-        .list_audit(&AuditFilter {
-            action: Some("unlock".to_string()),
-            ..AuditFilter::default()
-        })
+        .list_audit(&AuditFilter { action: Some("unlock".to_string()), ..AuditFilter::default() })
         .unwrap();
     assert_eq!(unlock.len(), 1);
     assert_eq!(unlock[0].username.as_deref(), Some("siti"));
@@ -221,21 +155,9 @@ fn an_admin_unlocks_at_once() {
 #[test]
 fn inactive_accounts_and_wrong_booths_are_refused() {
     let booth = Booth::new();
-    let guard_booth = auth::login(
-        &booth.store,
-        &booth.clock,
-        &booth.ctx,
-        "budi",
-        PASSWORD,
-        &[Role::Guard],
-    );
+    let guard_booth = auth::login(&booth.store, &booth.clock, &booth.ctx, "budi", PASSWORD, &[Role::Guard]);
     let err = guard_booth.unwrap_err();
-    assert_eq!(
-        err,
-        LoginError::RoleNotAllowed {
-            role: Role::Cashier
-        }
-    );
+    assert_eq!(err, LoginError::RoleNotAllowed { role: Role::Cashier });
     assert!(err.to_string().contains("cashier"), "{err}");
 
     let mut off = booth.budi();
@@ -243,16 +165,10 @@ fn inactive_accounts_and_wrong_booths_are_refused() {
     booth.store.update_user(&off).unwrap();
     assert_eq!(booth.login("budi", PASSWORD), Err(LoginError::Inactive));
     // A wrong password on an inactive account says only "wrong".
-    assert!(matches!(
-        booth.login("budi", WRONG),
-        Err(LoginError::WrongPassword { .. })
-    ));
+    assert!(matches!(booth.login("budi", WRONG), Err(LoginError::WrongPassword { .. })));
     let reasons: Vec<String> = booth
         .store
-        .list_audit(&AuditFilter {
-            action: Some("login_failed".to_string()),
-            ..AuditFilter::default()
-        })
+        .list_audit(&AuditFilter { action: Some("login_failed".to_string()), ..AuditFilter::default() })
         .unwrap()
         .into_iter()
         .rev()
@@ -270,10 +186,7 @@ fn unknown_users_read_like_wrong_passwords() {
     assert_eq!(unknown.to_string(), wrong.to_string());
     let failed = booth
         .store
-        .list_audit(&AuditFilter {
-            action: Some("login_failed".to_string()),
-            ..AuditFilter::default()
-        })
+        .list_audit(&AuditFilter { action: Some("login_failed".to_string()), ..AuditFilter::default() })
         .unwrap();
     assert_eq!(failed[1].username, None);
     assert_eq!(failed[1].detail["username"], "nobody");
@@ -284,32 +197,13 @@ fn set_password_replaces_the_old_one() {
     let booth = Booth::new();
     let hasher = Hasher::for_tests();
     assert_eq!(
-        auth::set_password(
-            &booth.store,
-            &booth.clock,
-            &hasher,
-            &booth.ctx,
-            "budi",
-            "short",
-            "siti"
-        )
-        .map(|u| u.username),
+        auth::set_password(&booth.store, &booth.clock, &hasher, &booth.ctx, "budi", "short", "siti")
+            .map(|u| u.username),
         Err(AuthError::WeakPassword)
     );
-    auth::set_password(
-        &booth.store,
-        &booth.clock,
-        &hasher,
-        &booth.ctx,
-        "budi",
-        "baru-sekali-2",
-        "siti",
-    )
-    .unwrap();
-    assert!(matches!(
-        booth.login("budi", PASSWORD),
-        Err(LoginError::WrongPassword { .. })
-    ));
+    auth::set_password(&booth.store, &booth.clock, &hasher, &booth.ctx, "budi", "baru-sekali-2", "siti")
+        .unwrap();
+    assert!(matches!(booth.login("budi", PASSWORD), Err(LoginError::WrongPassword { .. })));
     booth.login("budi", "baru-sekali-2").unwrap();
     assert!(booth.actions().contains(&"password_changed".to_string()));
 }

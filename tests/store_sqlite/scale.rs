@@ -7,9 +7,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Duration;
 use gardu::store::sqlite::SqliteStore;
-use gardu::store::{
-    EntryLookup, Origin, PageRequest, PaymentMethod, Store, VisitFilter, VisitState,
-};
+use gardu::store::{EntryLookup, Origin, PageRequest, PaymentMethod, Store, VisitFilter, VisitState};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -49,11 +47,7 @@ fn scale_one_million_visits() {
         let offset = (n as i64 * span_s) / VISITS as i64;
         let time = start + Duration::seconds(offset);
         let car = rng.random_range(0..200_000u32);
-        let plate = format!(
-            "B {} {}",
-            1000 + car % 9000,
-            ["XYZ", "ABC", "KJT", "RFS"][car as usize % 4]
-        );
+        let plate = format!("B {} {}", 1000 + car % 9000, ["XYZ", "ABC", "KJT", "RFS"][car as usize % 4]);
         let class = match rng.random_range(0..100) {
             0..60 => "MTR",
             60..95 => "MBL",
@@ -94,29 +88,17 @@ fn scale_one_million_visits() {
     drop(store);
     // Reopen, as a booth would after a restart.
     let store = SqliteStore::open(&path).unwrap();
-    let page = PageRequest {
-        offset: 0,
-        limit: 50,
-    };
-    let site = || VisitFilter {
-        site: Some(SITE.to_string()),
-        ..VisitFilter::default()
-    };
+    let page = PageRequest { offset: 0, limit: 50 };
+    let site = || VisitFilter { site: Some(SITE.to_string()), ..VisitFilter::default() };
     let cases = [
         ("list_visits, site only", site()),
         (
             "list_visits, plate \"B 1234\" (common part)",
-            VisitFilter {
-                plate: Some("B 1234".to_string()),
-                ..site()
-            },
+            VisitFilter { plate: Some("B 1234".to_string()), ..site() },
         ),
         (
             "list_visits, plate \"B 4321 KJT\" (one car)",
-            VisitFilter {
-                plate: Some("B 4321 KJT".to_string()),
-                ..site()
-            },
+            VisitFilter { plate: Some("B 4321 KJT".to_string()), ..site() },
         ),
         (
             "list_visits, plate + 7-day range",
@@ -127,27 +109,9 @@ fn scale_one_million_visits() {
                 ..site()
             },
         ),
-        (
-            "list_visits, inside now",
-            VisitFilter {
-                state: Some(VisitState::Inside),
-                ..site()
-            },
-        ),
-        (
-            "list_visits, method qris",
-            VisitFilter {
-                method: Some(PaymentMethod::Qris),
-                ..site()
-            },
-        ),
-        (
-            "list_visits, ticket part",
-            VisitFilter {
-                ticket: Some("0500000".to_string()),
-                ..site()
-            },
-        ),
+        ("list_visits, inside now", VisitFilter { state: Some(VisitState::Inside), ..site() }),
+        ("list_visits, method qris", VisitFilter { method: Some(PaymentMethod::Qris), ..site() }),
+        ("list_visits, ticket part", VisitFilter { ticket: Some("0500000".to_string()), ..site() }),
     ];
     for (name, filter) in cases {
         let (took, result) = best_of(3, || store.list_visits(&filter, page).unwrap());
@@ -158,11 +122,8 @@ fn scale_one_million_visits() {
             result.total
         );
     }
-    let (took, stats) = best_of(3, || {
-        store
-            .daily_stats(SITE, date(2024, 4, 10), chrono_tz::Asia::Jakarta)
-            .unwrap()
-    });
+    let (took, stats) =
+        best_of(3, || store.daily_stats(SITE, date(2024, 4, 10), chrono_tz::Asia::Jakarta).unwrap());
     println!(
         "daily_stats: {:.1} ms ({} entries, {} exits, revenue {})",
         took.as_secs_f64() * 1e3,
@@ -171,25 +132,12 @@ fn scale_one_million_visits() {
         stats.revenue
     );
     let probe = probe.expect("a probe entry");
-    let (took, found) = best_of(3, || {
-        store
-            .find_visit(SITE, &EntryLookup::TicketCode(probe.ticket_code.clone()))
-            .unwrap()
-    });
+    let (took, found) =
+        best_of(3, || store.find_visit(SITE, &EntryLookup::TicketCode(probe.ticket_code.clone())).unwrap());
     assert_eq!(found.map(|v| v.entry.id), Some(probe.id));
-    println!(
-        "find_visit by ticket code: {:.2} ms",
-        took.as_secs_f64() * 1e3
-    );
+    println!("find_visit by ticket code: {:.2} ms", took.as_secs_f64() * 1e3);
     let (took, inside) = best_of(3, || store.inside_count(SITE).unwrap());
-    println!(
-        "inside_count: {:.2} ms ({inside} inside)",
-        took.as_secs_f64() * 1e3
-    );
+    println!("inside_count: {:.2} ms ({inside} inside)", took.as_secs_f64() * 1e3);
     let (took, orphans) = best_of(3, || store.orphan_exits(SITE).unwrap());
-    println!(
-        "orphan_exits: {:.2} ms ({} orphans)",
-        took.as_secs_f64() * 1e3,
-        orphans.len()
-    );
+    println!("orphan_exits: {:.2} ms ({} orphans)", took.as_secs_f64() * 1e3, orphans.len());
 }

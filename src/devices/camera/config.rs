@@ -168,10 +168,7 @@ impl CameraConfig {
                 problem: "must be more than 0".into(),
             });
         }
-        Ok(PhotoSettings {
-            max_width: self.max_width,
-            jpeg_quality: self.jpeg_quality,
-        })
+        Ok(PhotoSettings { max_width: self.max_width, jpeg_quality: self.jpeg_quality })
     }
 
     /// The capture timeout.
@@ -231,10 +228,7 @@ pub fn camera_from_config(
                 .url
                 .as_ref()
                 .filter(|url| !url.trim().is_empty())
-                .ok_or(CameraConfigError::Missing {
-                    key: "url",
-                    kind: "http",
-                })?;
+                .ok_or(CameraConfigError::Missing { key: "url", kind: "http" })?;
             let target = SnapshotTarget {
                 url: url.trim().to_string(),
                 username: config.username.clone().filter(|u| !u.is_empty()),
@@ -244,35 +238,22 @@ pub fn camera_from_config(
                     HttpAuth::Digest => AuthScheme::Digest,
                 },
             };
-            let camera = HttpCamera::new(
-                target,
-                settings,
-                config.preview_interval(),
-                config.timeout(),
-                clock,
-            )
-            .map_err(|problem| CameraConfigError::Invalid {
-                key: "url",
-                problem,
-            })?;
+            let camera =
+                HttpCamera::new(target, settings, config.preview_interval(), config.timeout(), clock)
+                    .map_err(|problem| CameraConfigError::Invalid { key: "url", problem })?;
             CameraHandle::Http(Arc::new(camera))
         }
         #[cfg(feature = "usb-camera")]
-        CameraKind::Usb => {
-            CameraHandle::Usb(Arc::new(crate::devices::camera::usb::UsbCamera::new(
-                config.index,
-                settings,
-                config.preview_interval(),
-                config.timeout(),
-                clock,
-            )))
-        }
+        CameraKind::Usb => CameraHandle::Usb(Arc::new(crate::devices::camera::usb::UsbCamera::new(
+            config.index,
+            settings,
+            config.preview_interval(),
+            config.timeout(),
+            clock,
+        ))),
         #[cfg(not(feature = "usb-camera"))]
         CameraKind::Usb => {
-            return Err(CameraConfigError::NotBuiltIn {
-                kind: "usb",
-                feature: "usb-camera",
-            });
+            return Err(CameraConfigError::NotBuiltIn { kind: "usb", feature: "usb-camera" });
         }
         CameraKind::Simulated => CameraHandle::Simulated(Arc::new(SimulatedCamera::new(
             booth,
@@ -292,12 +273,7 @@ mod tests {
 
     fn build(text: &str) -> Result<CameraHandle, CameraConfigError> {
         let config: CameraConfig = toml::from_str(text).unwrap();
-        camera_from_config(
-            &config,
-            "IN1",
-            chrono_tz::Asia::Jakarta,
-            Arc::new(SystemClock),
-        )
+        camera_from_config(&config, "IN1", chrono_tz::Asia::Jakarta, Arc::new(SystemClock))
     }
 
     #[test]
@@ -318,44 +294,23 @@ mod tests {
         )
         .unwrap();
         let status = handle.camera().status();
-        assert_eq!(
-            status.port,
-            "http://10.0.0.7/ISAPI/Streaming/channels/101/picture"
-        );
+        assert_eq!(status.port, "http://10.0.0.7/ISAPI/Streaming/channels/101/picture");
         assert!(handle.simulated().is_none());
     }
 
     #[test]
     fn bad_sections_name_the_key() {
         let cases = [
-            (
-                "kind = \"http\"",
-                "devices.camera.url is required when kind = \"http\"",
-            ),
-            (
-                "jpeg_quality = 0",
-                "devices.camera.jpeg_quality: 0 is outside 1-100",
-            ),
-            (
-                "max_width = 8",
-                "devices.camera.max_width: 8 px is too small (at least 16)",
-            ),
-            (
-                "timeout_ms = 0",
-                "devices.camera.timeout_ms: must be more than 0",
-            ),
+            ("kind = \"http\"", "devices.camera.url is required when kind = \"http\""),
+            ("jpeg_quality = 0", "devices.camera.jpeg_quality: 0 is outside 1-100"),
+            ("max_width = 8", "devices.camera.max_width: 8 px is too small (at least 16)"),
+            ("timeout_ms = 0", "devices.camera.timeout_ms: must be more than 0"),
         ];
         for (text, message) in cases {
             assert_eq!(build(text).err().unwrap().to_string(), message, "{text}");
         }
-        let err = build("kind = \"http\"\nurl = \"http://admin:pw@10.0.0.7/pic\"")
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(
-            err.starts_with("devices.camera.url: must not contain"),
-            "{err}"
-        );
+        let err = build("kind = \"http\"\nurl = \"http://admin:pw@10.0.0.7/pic\"").err().unwrap().to_string();
+        assert!(err.starts_with("devices.camera.url: must not contain"), "{err}");
         assert!(!err.contains("pw@"), "{err}");
         for text in ["kind = \"ip\"", "auth = \"ntlm\"", "fps = 30"] {
             assert!(toml::from_str::<CameraConfig>(text).is_err(), "{text}");
@@ -366,9 +321,6 @@ mod tests {
     fn passwords_stay_out_of_debug_output() {
         let config: CameraConfig = toml::from_str("password = \"s3cret\"").unwrap();
         let shown = format!("{config:?}");
-        assert!(
-            !shown.contains("s3cret") && shown.contains("<hidden>"),
-            "{shown}"
-        );
+        assert!(!shown.contains("s3cret") && shown.contains("<hidden>"), "{shown}");
     }
 }

@@ -56,10 +56,7 @@ impl SnapshotTarget {
     /// belong in `username`/`password`, where they are kept out of logs). Returns the URL as
     /// shown in the status.
     pub fn validate(&self) -> Result<String, String> {
-        let uri: Uri = self
-            .url
-            .parse()
-            .map_err(|err| format!("not a URL ({err})"))?;
+        let uri: Uri = self.url.parse().map_err(|err| format!("not a URL ({err})"))?;
         match uri.scheme_str() {
             Some("http" | "https") => {}
             _ => return Err("must start with http:// or https://".into()),
@@ -97,11 +94,7 @@ impl SnapshotSource {
             .max_redirects(0)
             .build()
             .new_agent();
-        Self {
-            target,
-            agent,
-            challenge: None,
-        }
+        Self { target, agent, challenge: None }
     }
 
     /// Fetches one snapshot's bytes, authenticating as configured.
@@ -112,11 +105,10 @@ impl SnapshotSource {
         };
         let mut authorization = match (&credentials, self.target.auth) {
             (Some((user, password)), AuthScheme::Basic) => Some(basic(user, password)),
-            (Some((user, password)), AuthScheme::Digest) => {
-                self.challenge.as_mut().and_then(|challenge| {
-                    digest(challenge, user, password, &self.target.request_path())
-                })
-            }
+            (Some((user, password)), AuthScheme::Digest) => self
+                .challenge
+                .as_mut()
+                .and_then(|challenge| digest(challenge, user, password, &self.target.request_path())),
             (None, _) => None,
         };
         // All round trips of one snapshot share the caller's time budget.
@@ -174,19 +166,12 @@ impl SnapshotSource {
         authorization: Option<String>,
         timeout: Duration,
     ) -> Result<(u16, Option<WwwAuthenticateHeader>, Vec<u8>), DeviceError> {
-        let mut request = self
-            .agent
-            .get(&self.target.url)
-            .config()
-            .timeout_global(Some(timeout))
-            .build();
+        let mut request = self.agent.get(&self.target.url).config().timeout_global(Some(timeout)).build();
         if let Some(value) = authorization {
             request = request.header("Authorization", value);
         }
         let url = &self.target.url;
-        let mut response = request
-            .call()
-            .map_err(|err| transport_error(err, url, timeout))?;
+        let mut response = request.call().map_err(|err| transport_error(err, url, timeout))?;
         let status = response.status().as_u16();
         let challenge = response
             .headers()
@@ -229,24 +214,13 @@ fn basic(user: &str, password: &str) -> String {
     format!("Basic {token}")
 }
 
-fn digest(
-    challenge: &mut WwwAuthenticateHeader,
-    user: &str,
-    password: &str,
-    path: &str,
-) -> Option<String> {
+fn digest(challenge: &mut WwwAuthenticateHeader, user: &str, password: &str, path: &str) -> Option<String> {
     let context = AuthContext::new(user, password, path);
-    challenge
-        .respond(&context)
-        .ok()
-        .map(|header| header.to_header_string())
+    challenge.respond(&context).ok().map(|header| header.to_header_string())
 }
 
 fn refused(message: &str) -> DeviceError {
-    DeviceError::Fault {
-        device: CAMERA_NAME.to_string(),
-        message: message.to_string(),
-    }
+    DeviceError::Fault { device: CAMERA_NAME.to_string(), message: message.to_string() }
 }
 
 fn wrong_password() -> DeviceError {
@@ -257,23 +231,16 @@ fn wrong_password() -> DeviceError {
 }
 
 fn transport_error(err: ureq::Error, url: &str, timeout: Duration) -> DeviceError {
-    let not_connected = || DeviceError::NotConnected {
-        device: CAMERA_NAME.to_string(),
-        port: url.to_string(),
-    };
+    let not_connected =
+        || DeviceError::NotConnected { device: CAMERA_NAME.to_string(), port: url.to_string() };
     match err {
         ureq::Error::Timeout(_) => DeviceError::Timeout {
             device: CAMERA_NAME.to_string(),
             timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
         },
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => not_connected(),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            not_connected()
-        }
-        other => DeviceError::Io {
-            device: CAMERA_NAME.to_string(),
-            message: other.to_string(),
-        },
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => not_connected(),
+        other => DeviceError::Io { device: CAMERA_NAME.to_string(), message: other.to_string() },
     }
 }
 
@@ -292,12 +259,9 @@ impl HttpCamera {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, String> {
         let shown = target.validate()?;
-        let factory: SourceFactory = Arc::new(move || {
-            Ok(Box::new(SnapshotSource::new(target.clone())) as Box<dyn FrameSource>)
-        });
-        Ok(Self {
-            worker: CaptureWorker::new(shown, settings, preview_interval, timeout, factory, clock),
-        })
+        let factory: SourceFactory =
+            Arc::new(move || Ok(Box::new(SnapshotSource::new(target.clone())) as Box<dyn FrameSource>));
+        Ok(Self { worker: CaptureWorker::new(shown, settings, preview_interval, timeout, factory, clock) })
     }
 }
 
@@ -335,12 +299,7 @@ mod tests {
         assert_eq!(ok.request_path(), "/ISAPI/Streaming/channels/101/picture");
         let dahua = target("http://10.0.0.8:8080/cgi-bin/snapshot.cgi?channel=1");
         assert_eq!(dahua.request_path(), "/cgi-bin/snapshot.cgi?channel=1");
-        for bad in [
-            "ftp://x/y",
-            "not a url",
-            "http://admin:pw@10.0.0.7/pic",
-            "/relative",
-        ] {
+        for bad in ["ftp://x/y", "not a url", "http://admin:pw@10.0.0.7/pic", "/relative"] {
             assert!(target(bad).validate().is_err(), "{bad}");
         }
     }

@@ -19,10 +19,7 @@ pub struct PhotoSettings {
 
 impl Default for PhotoSettings {
     fn default() -> Self {
-        Self {
-            max_width: 1280,
-            jpeg_quality: 80,
-        }
+        Self { max_width: 1280, jpeg_quality: 80 }
     }
 }
 
@@ -55,8 +52,7 @@ pub fn scale_to_width(image: RgbImage, max_width: u32) -> RgbImage {
     if max_width == 0 || image.width() <= max_width {
         return image;
     }
-    let height =
-        (u64::from(image.height()) * u64::from(max_width) / u64::from(image.width())).max(1);
+    let height = (u64::from(image.height()) * u64::from(max_width) / u64::from(image.width())).max(1);
     let height = u32::try_from(height).unwrap_or(u32::MAX);
     // Triangle (bilinear) is sharp enough for plates at these ratios and much faster than Lanczos.
     imageops::resize(&image, max_width, height, FilterType::Triangle)
@@ -68,30 +64,22 @@ pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Jpeg, String> {
     JpegEncoder::new_with_quality(&mut bytes, quality.clamp(1, 100))
         .encode_image(image)
         .map_err(|err| format!("cannot encode the photo: {err}"))?;
-    Ok(Jpeg {
-        bytes,
-        width: image.width(),
-        height: image.height(),
-    })
+    Ok(Jpeg { bytes, width: image.width(), height: image.height() })
 }
 
 /// Turns a camera frame into the stored photo: decode (refusing non-JPEG replies), scale, encode.
 pub fn process_frame(frame: Frame, settings: &PhotoSettings) -> Result<Jpeg, DeviceError> {
     let image = match frame {
         Frame::Rgb(image) => image,
-        Frame::Jpeg(bytes) => {
-            decode_jpeg(&bytes).map_err(|problem| DeviceError::UnexpectedReply {
-                device: CAMERA_NAME.to_string(),
-                expected: "a JPEG image".into(),
-                got: format!("{problem} ({} bytes)", bytes.len()),
-            })?
-        }
+        Frame::Jpeg(bytes) => decode_jpeg(&bytes).map_err(|problem| DeviceError::UnexpectedReply {
+            device: CAMERA_NAME.to_string(),
+            expected: "a JPEG image".into(),
+            got: format!("{problem} ({} bytes)", bytes.len()),
+        })?,
     };
     let scaled = scale_to_width(image, settings.max_width);
-    encode_jpeg(&scaled, settings.jpeg_quality).map_err(|message| DeviceError::Io {
-        device: CAMERA_NAME.to_string(),
-        message,
-    })
+    encode_jpeg(&scaled, settings.jpeg_quality)
+        .map_err(|message| DeviceError::Io { device: CAMERA_NAME.to_string(), message })
 }
 
 #[cfg(test)]

@@ -17,9 +17,7 @@ use std::time::Duration;
 
 use crate::devices::{DeviceError, DeviceStatus};
 
-pub use config::{
-    CameraConfig, CameraConfigError, CameraHandle, CameraKind, HttpAuth, camera_from_config,
-};
+pub use config::{CameraConfig, CameraConfigError, CameraHandle, CameraKind, HttpAuth, camera_from_config};
 pub use http::HttpCamera;
 pub use jpeg::PhotoSettings;
 pub use sim::SimulatedCamera;
@@ -56,13 +54,7 @@ pub struct Jpeg {
 impl fmt::Debug for Jpeg {
     // Never dump a hundred kilobytes of photo into a log line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Jpeg({}x{}, {} bytes)",
-            self.width,
-            self.height,
-            self.bytes.len()
-        )
+        write!(f, "Jpeg({}x{}, {} bytes)", self.width, self.height, self.bytes.len())
     }
 }
 
@@ -72,11 +64,7 @@ mod tests {
 
     #[test]
     fn jpeg_debug_is_short() {
-        let jpeg = Jpeg {
-            bytes: vec![0; 100_000],
-            width: 1280,
-            height: 720,
-        };
+        let jpeg = Jpeg { bytes: vec![0; 100_000], width: 1280, height: 720 };
         assert_eq!(format!("{jpeg:?}"), "Jpeg(1280x720, 100000 bytes)");
     }
 }

@@ -45,11 +45,7 @@ impl SimulatedCamera {
         timeout: Duration,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let scene = Arc::new(Mutex::new(SceneState {
-            plate: None,
-            broken: false,
-            delay,
-        }));
+        let scene = Arc::new(Mutex::new(SceneState { plate: None, broken: false, delay }));
         let booth = booth.into();
         let factory: SourceFactory = {
             let (scene, clock) = (Arc::clone(&scene), Arc::clone(&clock));
@@ -62,10 +58,7 @@ impl SimulatedCamera {
                 }) as Box<dyn FrameSource>)
             })
         };
-        Self {
-            worker: CaptureWorker::new("simulated", settings, None, timeout, factory, clock),
-            scene,
-        }
+        Self { worker: CaptureWorker::new("simulated", settings, None, timeout, factory, clock), scene }
     }
 
     /// Puts a vehicle with this plate in front of the camera, or clears the lane (`None`).
@@ -99,9 +92,7 @@ impl Camera for SimulatedCamera {
 }
 
 fn lock(scene: &Mutex<SceneState>) -> std::sync::MutexGuard<'_, SceneState> {
-    scene
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    scene.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 struct SceneSource {
@@ -123,17 +114,9 @@ impl FrameSource for SceneSource {
                 port: "simulated".into(),
             });
         }
-        let stamp = self
-            .clock
-            .now()
-            .with_timezone(&self.time_zone)
-            .format("%Y-%m-%d %H:%M:%S %Z")
-            .to_string();
-        Ok(Frame::Rgb(draw_scene(
-            &self.booth,
-            &stamp,
-            scene.plate.as_deref(),
-        )))
+        let stamp =
+            self.clock.now().with_timezone(&self.time_zone).format("%Y-%m-%d %H:%M:%S %Z").to_string();
+        Ok(Frame::Rgb(draw_scene(&self.booth, &stamp, scene.plate.as_deref())))
     }
 }
 
@@ -146,11 +129,7 @@ pub fn draw_scene(booth: &str, stamp: &str, plate: Option<&str>) -> RgbImage {
         if y < 300 {
             // Sky fading towards the horizon.
             let t = y as f32 / 300.0;
-            Rgb([
-                (120.0 + 70.0 * t) as u8,
-                (160.0 + 50.0 * t) as u8,
-                (205.0 + 25.0 * t) as u8,
-            ])
+            Rgb([(120.0 + 70.0 * t) as u8, (160.0 + 50.0 * t) as u8, (205.0 + 25.0 * t) as u8])
         } else {
             Rgb([72, 72, 78])
         }
@@ -178,9 +157,7 @@ pub fn draw_scene(booth: &str, stamp: &str, plate: Option<&str>) -> RgbImage {
 
 fn draw_car(img: &mut RgbImage, plate: &str) {
     // Body colour from the plate, so different cars look different but the same car does not.
-    let hash = plate.bytes().fold(2166136261u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(16777619)
-    });
+    let hash = plate.bytes().fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
     let palette = [
         Rgb([180, 30, 30]),
         Rgb([30, 60, 150]),
@@ -203,12 +180,7 @@ fn draw_car(img: &mut RgbImage, plate: &str) {
     draw::fill_rect(img, 500, 440, 280, 50, Rgb([25, 25, 25]));
     // The plate: white with a black border and black characters, as current Indonesian plates.
     let (left, top, width, height) = PLATE_BOX;
-    let (left, top, width, height) = (
-        i64::from(left),
-        i64::from(top),
-        i64::from(width),
-        i64::from(height),
-    );
+    let (left, top, width, height) = (i64::from(left), i64::from(top), i64::from(width), i64::from(height));
     draw::fill_rect(img, left, top, width, height, BLACK);
     draw::fill_rect(img, left + 4, top + 4, width - 8, height - 8, WHITE);
     let mut style = TextStyle::mono(44.0).bolded(true);
@@ -236,9 +208,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn camera() -> SimulatedCamera {
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2024, 3, 15, 1, 30, 5).unwrap(),
-        ));
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2024, 3, 15, 1, 30, 5).unwrap()));
         SimulatedCamera::new(
             "IN1",
             chrono_tz::Asia::Jakarta,
@@ -318,10 +288,7 @@ mod tests {
         let camera = SimulatedCamera::new(
             "OUT1",
             chrono_tz::Asia::Jakarta,
-            PhotoSettings {
-                max_width: 640,
-                jpeg_quality: 60,
-            },
+            PhotoSettings { max_width: 640, jpeg_quality: 60 },
             Duration::ZERO,
             Duration::from_secs(5),
             clock,

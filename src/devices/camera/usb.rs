@@ -19,13 +19,8 @@ use crate::devices::camera::{CAMERA_NAME, Camera, Jpeg};
 use crate::devices::{DeviceError, DeviceStatus};
 
 /// Formats we can turn into pixels, best first.
-const FORMATS: &[FrameFormat] = &[
-    FrameFormat::MJPEG,
-    FrameFormat::YUYV,
-    FrameFormat::NV12,
-    FrameFormat::RAWRGB,
-    FrameFormat::GRAY,
-];
+const FORMATS: &[FrameFormat] =
+    &[FrameFormat::MJPEG, FrameFormat::YUYV, FrameFormat::NV12, FrameFormat::RAWRGB, FrameFormat::GRAY];
 
 /// After this long without a capture, frames queued in the driver are stale.
 const STALE_AFTER: Duration = Duration::from_secs(1);
@@ -40,10 +35,7 @@ struct UsbSource {
 }
 
 fn usb_error(index: u32, err: impl std::fmt::Display) -> DeviceError {
-    DeviceError::Io {
-        device: CAMERA_NAME.to_string(),
-        message: format!("USB camera {index}: {err}"),
-    }
+    DeviceError::Io { device: CAMERA_NAME.to_string(), message: format!("USB camera {index}: {err}") }
 }
 
 impl UsbSource {
@@ -53,16 +45,10 @@ impl UsbSource {
         let format = RequestedFormat::with_formats(RequestedFormatType::Closest(wanted), FORMATS);
         let mut camera = nokhwa::Camera::new(CameraIndex::Index(index), format).map_err(|err| {
             tracing::warn!(index, error = %err, "USB camera cannot be opened");
-            DeviceError::NotConnected {
-                device: CAMERA_NAME.to_string(),
-                port: format!("usb:{index}"),
-            }
+            DeviceError::NotConnected { device: CAMERA_NAME.to_string(), port: format!("usb:{index}") }
         })?;
         camera.open_stream().map_err(|err| usb_error(index, err))?;
-        Ok(Self {
-            camera,
-            last_grab: None,
-        })
+        Ok(Self { camera, last_grab: None })
     }
 }
 
@@ -72,9 +58,7 @@ impl FrameSource for UsbSource {
             CameraIndex::Index(index) => *index,
             CameraIndex::String(_) => 0,
         };
-        let idle = self
-            .last_grab
-            .is_none_or(|last| last.elapsed() > STALE_AFTER);
+        let idle = self.last_grab.is_none_or(|last| last.elapsed() > STALE_AFTER);
         let mut buffer = self.camera.frame().map_err(|err| usb_error(index, err))?;
         if idle {
             // A photo must show the vehicle now, not what the driver buffered a minute ago.
@@ -90,9 +74,7 @@ impl FrameSource for UsbSource {
         if buffer.source_frame_format() == FrameFormat::MJPEG {
             return Ok(Frame::Jpeg(buffer.buffer().to_vec()));
         }
-        let image = buffer
-            .decode_image::<RgbFormat>()
-            .map_err(|err| usb_error(index, err))?;
+        let image = buffer.decode_image::<RgbFormat>().map_err(|err| usb_error(index, err))?;
         Ok(Frame::Rgb(image))
     }
 }
@@ -150,18 +132,10 @@ mod tests {
     #[test]
     fn a_missing_camera_is_reported_not_connected() {
         // No machine running the tests has camera 97 attached.
-        let camera = UsbCamera::new(
-            97,
-            PhotoSettings::default(),
-            None,
-            Duration::from_secs(5),
-            Arc::new(SystemClock),
-        );
+        let camera =
+            UsbCamera::new(97, PhotoSettings::default(), None, Duration::from_secs(5), Arc::new(SystemClock));
         let err = camera.capture(Duration::from_secs(5)).unwrap_err();
-        assert!(
-            matches!(&err, DeviceError::NotConnected { port, .. } if port == "usb:97"),
-            "{err:?}"
-        );
+        assert!(matches!(&err, DeviceError::NotConnected { port, .. } if port == "usb:97"), "{err:?}");
         assert!(err.to_string().contains("check the cable"));
         let status = camera.status();
         assert_eq!(status.state, LinkState::Disconnected);

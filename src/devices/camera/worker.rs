@@ -21,8 +21,7 @@ pub trait FrameSource {
 }
 
 /// Opens a frame source on the worker thread; called again after a failure to reconnect.
-pub type SourceFactory =
-    Arc<dyn Fn() -> Result<Box<dyn FrameSource>, DeviceError> + Send + Sync + 'static>;
+pub type SourceFactory = Arc<dyn Fn() -> Result<Box<dyn FrameSource>, DeviceError> + Send + Sync + 'static>;
 
 /// Requests queued for one worker beyond the one it is working on.
 const REQUEST_QUEUE_LEN: usize = 2;
@@ -125,23 +124,19 @@ impl CaptureWorker {
             clock: Arc::clone(&self.clock),
             shared: Arc::clone(&self.shared),
         };
-        std::thread::Builder::new()
-            .name(self.thread_name.clone())
-            .spawn(move || thread.run())
-            .map_err(|err| DeviceError::Io {
+        std::thread::Builder::new().name(self.thread_name.clone()).spawn(move || thread.run()).map_err(
+            |err| DeviceError::Io {
                 device: CAMERA_NAME.to_string(),
                 message: format!("cannot start the camera thread: {err}"),
-            })?;
+            },
+        )?;
         Ok(handle)
     }
 
     /// Hands a request to a live, unstuck worker, replacing one that hangs or has died.
     fn submit(&self, request: Request) -> Result<(), DeviceError> {
         let mut current = lock(&self.current);
-        if current
-            .as_ref()
-            .is_some_and(|handle| handle.hung(Instant::now()))
-        {
+        if current.as_ref().is_some_and(|handle| handle.hung(Instant::now())) {
             if let Some(old) = current.take() {
                 old.retired.store(true, Ordering::SeqCst);
                 self.shared.stuck_workers.fetch_add(1, Ordering::SeqCst);
@@ -189,11 +184,7 @@ impl CaptureWorker {
 impl Camera for CaptureWorker {
     fn capture(&self, timeout: Duration) -> Result<Jpeg, DeviceError> {
         let (reply, answer) = mpsc::sync_channel(1);
-        self.submit(Request {
-            timeout,
-            deadline: Instant::now() + timeout,
-            reply,
-        })?;
+        self.submit(Request { timeout, deadline: Instant::now() + timeout, reply })?;
         match answer.recv_timeout(timeout) {
             Ok(result) => result,
             Err(RecvTimeoutError::Timeout) => {
@@ -315,9 +306,7 @@ impl WorkerThread {
             }
             Err(error) => {
                 status.state = match error {
-                    DeviceError::Fault { .. } | DeviceError::UnexpectedReply { .. } => {
-                        LinkState::Fault
-                    }
+                    DeviceError::Fault { .. } | DeviceError::UnexpectedReply { .. } => LinkState::Fault,
                     _ => LinkState::Disconnected,
                 };
                 status.last_error = Some(error.to_string());
@@ -327,9 +316,7 @@ impl WorkerThread {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

@@ -29,10 +29,9 @@ impl FrameSource for Scripted {
         lock(&self.thread_names).push(name);
         match self.script {
             Script::Frame => Ok(Frame::Rgb(RgbImage::from_pixel(64, 48, Rgb([9, 9, 9])))),
-            Script::Fail => Err(DeviceError::NotConnected {
-                device: CAMERA_NAME.into(),
-                port: "test".into(),
-            }),
+            Script::Fail => {
+                Err(DeviceError::NotConnected { device: CAMERA_NAME.into(), port: "test".into() })
+            }
             Script::Hang => {
                 let _ = lock(&self.release).recv();
                 Ok(Frame::Rgb(RgbImage::new(1, 1)))
@@ -67,9 +66,7 @@ fn rig(scripts: Vec<Script>, preview: Option<Duration>) -> Rig {
             }) as Box<dyn FrameSource>)
         })
     };
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2024, 3, 15, 1, 0, 0).unwrap(),
-    ));
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2024, 3, 15, 1, 0, 0).unwrap()));
     let camera = CaptureWorker::new(
         "test",
         PhotoSettings::default(),
@@ -78,12 +75,7 @@ fn rig(scripts: Vec<Script>, preview: Option<Duration>) -> Rig {
         factory,
         clock,
     );
-    Rig {
-        camera,
-        opened,
-        thread_names,
-        _release: release_tx,
-    }
+    Rig { camera, opened, thread_names, _release: release_tx }
 }
 
 const SHORT: Duration = Duration::from_millis(60);
@@ -99,10 +91,7 @@ fn captures_on_a_named_worker_thread() {
     assert_eq!(*lock(&rig.thread_names), vec!["camera-worker"; 2]);
     let status = rig.camera.status();
     assert_eq!(status.state, LinkState::Connected);
-    assert_eq!(
-        status.last_seen,
-        Some(Utc.with_ymd_and_hms(2024, 3, 15, 1, 0, 0).unwrap())
-    );
+    assert_eq!(status.last_seen, Some(Utc.with_ymd_and_hms(2024, 3, 15, 1, 0, 0).unwrap()));
     assert!(rig.camera.preview().is_none(), "previews are off");
 }
 
@@ -123,10 +112,7 @@ fn a_failed_source_is_reopened_on_the_next_capture() {
 fn a_hung_worker_is_abandoned_and_replaced() {
     let rig = rig(vec![Script::Hang, Script::Frame], None);
     let err = rig.camera.capture(SHORT).unwrap_err();
-    assert!(
-        matches!(err, DeviceError::Timeout { timeout_ms: 60, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, DeviceError::Timeout { timeout_ms: 60, .. }), "{err:?}");
     assert_eq!(rig.camera.status().state, LinkState::Disconnected);
     // The first worker is still stuck; the next capture gets a fresh one.
     rig.camera.capture(Duration::from_secs(5)).unwrap();

@@ -38,10 +38,7 @@ impl Code128Plan {
             let budget = (width_dots / module_dots).saturating_sub(2 * QUIET_MODULES);
             for parts in &candidates {
                 if modules(parts) <= budget {
-                    return Some(Code128Plan {
-                        parts: parts.clone(),
-                        module_dots,
-                    });
+                    return Some(Code128Plan { parts: parts.clone(), module_dots });
                 }
             }
         }
@@ -171,18 +168,9 @@ mod tests {
     fn long_numbers_compact_digit_runs_on_narrow_paper() {
         let text = "A-20240315000042";
         // Too wide in pure B on 58 mm paper with 2-dot bars, fine on 80 mm.
-        assert_eq!(
-            Code128Plan::for_width(text, 576).unwrap().parts,
-            vec![Code128Part::B(text.into())]
-        );
+        assert_eq!(Code128Plan::for_width(text, 576).unwrap().parts, vec![Code128Part::B(text.into())]);
         let plan = Code128Plan::for_width(text, 384).unwrap();
-        assert_eq!(
-            plan.parts,
-            vec![
-                Code128Part::B("A-".into()),
-                Code128Part::C("20240315000042".into()),
-            ]
-        );
+        assert_eq!(plan.parts, vec![Code128Part::B("A-".into()), Code128Part::C("20240315000042".into()),]);
         assert_eq!((plan.module_dots, plan.modules()), (2, 12 * 11 + 13));
         let mut expected = b"{BA-{C".to_vec();
         expected.extend([20, 24, 3, 15, 0, 0, 42]);
@@ -201,14 +189,8 @@ mod tests {
                 Code128Part::C("0042".into()),
             ]
         );
-        assert_eq!(
-            compact("1234AB"),
-            vec![Code128Part::C("1234".into()), Code128Part::B("AB".into())]
-        );
-        assert_eq!(
-            compact("AB12345CD"),
-            vec![Code128Part::B("AB12345CD".into())]
-        );
+        assert_eq!(compact("1234AB"), vec![Code128Part::C("1234".into()), Code128Part::B("AB".into())]);
+        assert_eq!(compact("AB12345CD"), vec![Code128Part::B("AB12345CD".into())]);
     }
 
     #[test]

@@ -119,11 +119,7 @@ impl PrinterConfig {
             key: &'static str,
             kind: &'static str,
         ) -> Result<T, PrinterConfigError> {
-            value
-                .as_ref()
-                .filter(|v| !empty(v))
-                .cloned()
-                .ok_or(PrinterConfigError::Missing { key, kind })
+            value.as_ref().filter(|v| !empty(v)).cloned().ok_or(PrinterConfigError::Missing { key, kind })
         }
         if self.timeout_ms == 0 {
             return Err(PrinterConfigError::Invalid {
@@ -192,14 +188,9 @@ pub fn printer_from_config(
     let footer = config.footer_lines.clone();
     Ok(match config.transport()? {
         Some(transport) => PrinterHandle::EscPos(Arc::new(
-            EscPosPrinter::new(
-                transport,
-                config.paper,
-                Duration::from_millis(config.timeout_ms),
-                clock,
-            )
-            .with_letterhead(header, footer)
-            .with_status_query(config.status_query),
+            EscPosPrinter::new(transport, config.paper, Duration::from_millis(config.timeout_ms), clock)
+                .with_letterhead(header, footer)
+                .with_status_query(config.status_query),
         )),
         None => PrinterHandle::Simulated(Arc::new(
             SimulatedPrinter::new(config.paper, Duration::from_millis(config.print_ms), clock)
@@ -227,22 +218,12 @@ mod tests {
         let cases = [
             (
                 "kind = \"serial\"\nport = \"/dev/ttyUSB0\"\nbaud = 19200",
-                Transport::Serial {
-                    port: "/dev/ttyUSB0".into(),
-                    baud: 19200,
-                },
+                Transport::Serial { port: "/dev/ttyUSB0".into(), baud: 19200 },
             ),
-            (
-                "kind = \"file\"\npath = \"/dev/usb/lp0\"",
-                Transport::File {
-                    path: "/dev/usb/lp0".into(),
-                },
-            ),
+            ("kind = \"file\"\npath = \"/dev/usb/lp0\"", Transport::File { path: "/dev/usb/lp0".into() }),
             (
                 "kind = \"tcp\"\naddress = \"10.0.0.5:9100\"\npaper = \"80mm\"",
-                Transport::Tcp {
-                    address: "10.0.0.5:9100".into(),
-                },
+                Transport::Tcp { address: "10.0.0.5:9100".into() },
             ),
         ];
         for (text, expected) in cases {
@@ -256,28 +237,14 @@ mod tests {
     #[test]
     fn bad_sections_name_the_key() {
         let cases = [
-            (
-                "kind = \"serial\"",
-                "devices.printer.port is required when kind = \"serial\"",
-            ),
-            (
-                "kind = \"tcp\"\naddress = \" \"",
-                "devices.printer.address is required when kind = \"tcp\"",
-            ),
-            (
-                "kind = \"file\"",
-                "devices.printer.path is required when kind = \"file\"",
-            ),
-            (
-                "timeout_ms = 0",
-                "devices.printer.timeout_ms: must be more than 0",
-            ),
+            ("kind = \"serial\"", "devices.printer.port is required when kind = \"serial\""),
+            ("kind = \"tcp\"\naddress = \" \"", "devices.printer.address is required when kind = \"tcp\""),
+            ("kind = \"file\"", "devices.printer.path is required when kind = \"file\""),
+            ("timeout_ms = 0", "devices.printer.timeout_ms: must be more than 0"),
         ];
         for (text, message) in cases {
             let config: PrinterConfig = toml::from_str(text).unwrap();
-            let err = printer_from_config(&config, Arc::new(SystemClock))
-                .err()
-                .unwrap();
+            let err = printer_from_config(&config, Arc::new(SystemClock)).err().unwrap();
             assert_eq!(err.to_string(), message, "{text}");
         }
         for text in ["colour = \"red\"", "paper = \"57mm\"", "kind = \"usb\""] {

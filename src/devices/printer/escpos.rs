@@ -47,11 +47,7 @@ struct Style {
 
 impl Default for Style {
     fn default() -> Self {
-        Self {
-            align: Align::Left,
-            bold: false,
-            size: Size::Normal,
-        }
+        Self { align: Align::Left, bold: false, size: Size::Normal }
     }
 }
 
@@ -64,17 +60,11 @@ struct Encoder {
 impl Encoder {
     fn block(&mut self, block: &Block) {
         match block {
-            Block::Text {
-                text,
-                align,
-                bold,
-                size,
-            } => {
+            Block::Text { text, align, bold, size } => {
                 self.set_align(*align);
                 self.set_bold(*bold);
                 self.set_size(*size);
-                self.out
-                    .extend(text.chars().map(|ch| cp437_byte(ch).unwrap_or(b'?')));
+                self.out.extend(text.chars().map(|ch| cp437_byte(ch).unwrap_or(b'?')));
                 self.out.push(LF);
             }
             Block::Qr { data, module_dots } => {
@@ -86,8 +76,7 @@ impl Encoder {
                 self.set_align(Align::Center);
                 // Bar height, narrow bar width, text below in font A.
                 self.out.extend([GS, b'h', BARCODE_HEIGHT_DOTS]);
-                self.out
-                    .extend([GS, b'w', u8::try_from(plan.module_dots).unwrap_or(2)]);
+                self.out.extend([GS, b'w', u8::try_from(plan.module_dots).unwrap_or(2)]);
                 self.out.extend([GS, b'H', 2, GS, b'f', 0]);
                 let data = plan.escpos_data();
                 // The printer caps the data length at 255; the plan is far shorter.
@@ -185,8 +174,7 @@ impl PrinterCondition {
 
     /// A warning that does not stop printing.
     pub fn warning(&self) -> Option<&'static str> {
-        self.paper_low
-            .then_some("paper roll is nearly empty: have a new roll ready")
+        self.paper_low.then_some("paper roll is nearly empty: have a new roll ready")
     }
 }
 

@@ -5,18 +5,11 @@ use crate::devices::printer::code128::Code128Plan;
 use crate::devices::printer::fixtures::{sample_receipt, sample_ticket};
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 fn text(text: &str, align: Align, bold: bool, size: Size) -> Block {
-    Block::Text {
-        text: text.into(),
-        align,
-        bold,
-        size,
-    }
+    Block::Text { text: text.into(), align, bold, size }
 }
 
 #[test]
@@ -68,10 +61,7 @@ fn qr_store_length_spans_two_bytes() {
 #[test]
 fn code128_block_byte_for_byte() {
     let plan = Code128Plan::for_width("IN1-0042", 384).unwrap();
-    let blocks = [Block::Code128 {
-        text: "IN1-0042".into(),
-        plan,
-    }];
+    let blocks = [Block::Code128 { text: "IN1-0042".into(), plan }];
     let mut expected = vec![0x1B, b'@', 0x1B, b't', 0, 0x1B, b'a', 1];
     expected.extend([0x1D, b'h', 80, 0x1D, b'w', 2, 0x1D, b'H', 2, 0x1D, b'f', 0]);
     expected.extend([0x1D, b'k', 73, 10]);
@@ -97,11 +87,7 @@ fn ticket_carries_number_large_qr_code_and_barcode_then_cuts() {
         b"Plat   : B 1234 XYZ\n",
         b"JKT-MALL-01\n",
     ] {
-        assert!(
-            find(&bytes, line).is_some(),
-            "{}",
-            String::from_utf8_lossy(line)
-        );
+        assert!(find(&bytes, line).is_some(), "{}", String::from_utf8_lossy(line));
     }
     let cuts = bytes.windows(4).filter(|w| w == &PARTIAL_CUT).count();
     assert_eq!(cuts, 1, "one cut");
@@ -142,11 +128,7 @@ fn text_is_sent_in_code_page_437_and_cannot_inject_commands() {
 
 #[test]
 fn test_page_encodes() {
-    let job = PrintJob::TestPage {
-        site: "Mall".into(),
-        booth: "IN1".into(),
-        at: "15/03/2024 08:30".into(),
-    };
+    let job = PrintJob::TestPage { site: "Mall".into(), booth: "IN1".into(), at: "15/03/2024 08:30".into() };
     let bytes = encode_job(&job, Paper::Mm58);
     assert!(find(&bytes, b"\x1D!\x11TES PRINTER\n").is_some());
     assert!(find(&bytes, b"01234567890123456789012345678901\n").is_some());
@@ -160,40 +142,15 @@ fn status_bytes_table() {
     let ok = PrinterCondition::default();
     let cases = [
         (0x12, 0x12, ok),
-        (
-            0x1E,
-            0x12,
-            PrinterCondition {
-                paper_low: true,
-                ..ok
-            },
-        ),
-        (
-            0x7E,
-            0x32,
-            PrinterCondition {
-                paper_low: true,
-                paper_out: true,
-                ..ok
-            },
-        ),
-        (
-            0x12,
-            0x16,
-            PrinterCondition {
-                cover_open: true,
-                ..ok
-            },
-        ),
+        (0x1E, 0x12, PrinterCondition { paper_low: true, ..ok }),
+        (0x7E, 0x32, PrinterCondition { paper_low: true, paper_out: true, ..ok }),
+        (0x12, 0x16, PrinterCondition { cover_open: true, ..ok }),
         (0x12, 0x52, PrinterCondition { error: true, ..ok }),
     ];
     for (paper, offline, expected) in cases {
         let mut condition = PrinterCondition::default();
         assert!(parse_paper_status(paper, &mut condition), "{paper:#04x}");
-        assert!(
-            parse_offline_status(offline, &mut condition),
-            "{offline:#04x}"
-        );
+        assert!(parse_offline_status(offline, &mut condition), "{offline:#04x}");
         assert_eq!(condition, expected, "{paper:#04x} {offline:#04x}");
     }
     let mut condition = PrinterCondition::default();
@@ -205,16 +162,9 @@ fn status_bytes_table() {
 
 #[test]
 fn condition_in_words() {
-    let out = PrinterCondition {
-        paper_out: true,
-        cover_open: true,
-        ..Default::default()
-    };
+    let out = PrinterCondition { paper_out: true, cover_open: true, ..Default::default() };
     assert!(out.fault().unwrap().contains("paper"));
-    let low = PrinterCondition {
-        paper_low: true,
-        ..Default::default()
-    };
+    let low = PrinterCondition { paper_low: true, ..Default::default() };
     assert_eq!(low.fault(), None);
     assert!(low.warning().unwrap().contains("nearly empty"));
 }

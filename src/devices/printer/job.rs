@@ -133,11 +133,7 @@ impl PrintJob {
     /// The job with the configured header and footer lines filled in where the slip has none.
     pub fn with_letterhead(&self, header_lines: &[String], footer_lines: &[String]) -> PrintJob {
         let fill = |own: &Vec<String>, configured: &[String]| {
-            if own.is_empty() {
-                configured.to_vec()
-            } else {
-                own.clone()
-            }
+            if own.is_empty() { configured.to_vec() } else { own.clone() }
         };
         match self {
             PrintJob::Ticket(slip) => PrintJob::Ticket(TicketSlip {
@@ -167,18 +163,12 @@ mod tests {
 
     #[test]
     fn jobs_round_trip_through_json() {
-        let job = PrintJob::TestPage {
-            site: "Mall".into(),
-            booth: "IN1".into(),
-            at: "15/03/2024 08:30".into(),
-        };
+        let job =
+            PrintJob::TestPage { site: "Mall".into(), booth: "IN1".into(), at: "15/03/2024 08:30".into() };
         let json = serde_json::to_string(&job).unwrap();
         assert!(json.contains("\"kind\":\"test_page\""), "{json}");
         assert_eq!(serde_json::from_str::<PrintJob>(&json).unwrap(), job);
-        assert_eq!(
-            serde_json::to_string(&Paper::Mm80).unwrap(),
-            "\"80mm\"".to_string()
-        );
+        assert_eq!(serde_json::to_string(&Paper::Mm80).unwrap(), "\"80mm\"".to_string());
     }
 
     #[test]
@@ -195,9 +185,7 @@ mod tests {
             footer_lines: vec!["own".into()],
         };
         let job = PrintJob::Ticket(slip).with_letterhead(&["Head".into()], &["Foot".into()]);
-        let PrintJob::Ticket(filled) = job else {
-            panic!("ticket expected")
-        };
+        let PrintJob::Ticket(filled) = job else { panic!("ticket expected") };
         assert_eq!(filled.header_lines, vec!["Head".to_string()]);
         assert_eq!(filled.footer_lines, vec!["own".to_string()]);
     }

@@ -142,10 +142,7 @@ pub fn layout_ticket(slip: &TicketSlip, paper: Paper) -> Vec<Block> {
         out.field(words::PLATE, plate);
     }
     out.blocks.push(Block::Feed(1));
-    out.blocks.push(Block::Qr {
-        data: slip.ticket_code.clone(),
-        module_dots: qr_module_dots(paper),
-    });
+    out.blocks.push(Block::Qr { data: slip.ticket_code.clone(), module_dots: qr_module_dots(paper) });
     out.code128(&slip.ticket_no);
     out.blocks.push(Block::Feed(1));
     if slip.footer_lines.is_empty() {
@@ -206,13 +203,8 @@ pub fn layout_test_page(site: &str, booth: &str, at: &str, paper: Paper) -> Vec<
     out.field(words::SITE, site);
     out.field(words::BOOTH, booth);
     out.field(words::TIME, at);
-    out.field(
-        words::PAPER,
-        &format!("{}, {} kolom", paper.label(), paper.columns()),
-    );
-    let ruler: String = (0..paper.columns())
-        .map(|i| char::from(b'0' + (i % 10) as u8))
-        .collect();
+    out.field(words::PAPER, &format!("{}, {} kolom", paper.label(), paper.columns()));
+    let ruler: String = (0..paper.columns()).map(|i| char::from(b'0' + (i % 10) as u8)).collect();
     out.left(&ruler, false, Size::Normal);
     out.amount(words::SAMPLE, Rupiah(12_345), false, Size::Normal);
     out.amount(words::TOTAL, Rupiah(12_345), true, Size::Tall);
@@ -232,10 +224,7 @@ struct Slip {
 
 impl Slip {
     fn new(paper: Paper) -> Self {
-        Self {
-            paper,
-            blocks: Vec::new(),
-        }
+        Self { paper, blocks: Vec::new() }
     }
 
     fn finish(mut self) -> Vec<Block> {
@@ -248,12 +237,7 @@ impl Slip {
     }
 
     fn push_line(&mut self, text: String, align: Align, bold: bool, size: Size) {
-        self.blocks.push(Block::Text {
-            text,
-            align,
-            bold,
-            size,
-        });
+        self.blocks.push(Block::Text { text, align, bold, size });
     }
 
     fn centered(&mut self, text: &str, bold: bool, size: Size) {
@@ -294,19 +278,9 @@ impl Slip {
         let value = to_printable(value);
         let mut lines = wrap(&value, width).into_iter();
         let first = lines.next().unwrap_or_default();
-        self.push_line(
-            format!("{label:<LABEL_WIDTH$}: {first}"),
-            Align::Left,
-            false,
-            Size::Normal,
-        );
+        self.push_line(format!("{label:<LABEL_WIDTH$}: {first}"), Align::Left, false, Size::Normal);
         for rest in lines {
-            self.push_line(
-                format!("{:indent$}{rest}", ""),
-                Align::Left,
-                false,
-                Size::Normal,
-            );
+            self.push_line(format!("{:indent$}{rest}", ""), Align::Left, false, Size::Normal);
         }
     }
 
@@ -320,10 +294,7 @@ impl Slip {
 
     fn code128(&mut self, text: &str) {
         if let Some(plan) = Code128Plan::for_width(text, self.paper.width_dots()) {
-            self.blocks.push(Block::Code128 {
-                text: text.to_string(),
-                plan,
-            });
+            self.blocks.push(Block::Code128 { text: text.to_string(), plan });
         }
         // Otherwise no barcode: the number is printed large above and the QR carries it too.
     }
@@ -395,10 +366,7 @@ pub fn cp437_byte(ch: char) -> Option<u8> {
     if ch.is_ascii() {
         return u8::try_from(u32::from(ch)).ok();
     }
-    CP437_HIGH
-        .chars()
-        .position(|c| c == ch)
-        .and_then(|i| u8::try_from(0x80 + i).ok())
+    CP437_HIGH.chars().position(|c| c == ch).and_then(|i| u8::try_from(0x80 + i).ok())
 }
 
 /// Nearest ASCII spelling of a character code page 437 lacks.
@@ -446,10 +414,7 @@ fn transliterate(ch: char) -> &'static str {
         ("€", "EUR"),
         ("×", "x"),
     ];
-    TABLE
-        .iter()
-        .find(|(chars, _)| chars.contains(ch))
-        .map_or("?", |(_, ascii)| ascii)
+    TABLE.iter().find(|(chars, _)| chars.contains(ch)).map_or("?", |(_, ascii)| ascii)
 }
 
 #[cfg(test)]

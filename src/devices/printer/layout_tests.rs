@@ -14,12 +14,7 @@ fn text_lines(blocks: &[Block]) -> Vec<String> {
 }
 
 fn text(text: &str, align: Align, bold: bool, size: Size) -> Block {
-    Block::Text {
-        text: text.into(),
-        align,
-        bold,
-        size,
-    }
+    Block::Text { text: text.into(), align, bold, size }
 }
 
 #[test]
@@ -28,44 +23,23 @@ fn ticket_on_58mm_paper_block_by_block() {
     let rule = "-".repeat(32);
     let expected = vec![
         text("MALL KOTA KASABLANKA", Align::Center, true, Size::Normal),
-        text(
-            "Jl. Casablanca Raya Kav. 88,",
-            Align::Center,
-            false,
-            Size::Normal,
-        ),
+        text("Jl. Casablanca Raya Kav. 88,", Align::Center, false, Size::Normal),
         text("Jakarta Selatan", Align::Center, false, Size::Normal),
         text("JKT-MALL-01", Align::Center, false, Size::Normal),
         text(&rule, Align::Left, false, Size::Normal),
         text("TIKET PARKIR", Align::Center, true, Size::Normal),
         text("IN1-0042", Align::Center, true, Size::Large),
         text(&rule, Align::Left, false, Size::Normal),
-        text(
-            "Masuk  : 15/03/2024 08:30:05",
-            Align::Left,
-            false,
-            Size::Normal,
-        ),
+        text("Masuk  : 15/03/2024 08:30:05", Align::Left, false, Size::Normal),
         text("Pintu  : IN1", Align::Left, false, Size::Normal),
         text("Jenis  : MOBIL", Align::Left, false, Size::Normal),
         text("Plat   : B 1234 XYZ", Align::Left, false, Size::Normal),
         Block::Feed(1),
-        Block::Qr {
-            data: "G1.JKT-MALL-01.IN1.42.1710466205.MBL.Q7W2E9R4T6".into(),
-            module_dots: 6,
-        },
-        Block::Code128 {
-            text: "IN1-0042".into(),
-            plan: Code128Plan::for_width("IN1-0042", 384).unwrap(),
-        },
+        Block::Qr { data: "G1.JKT-MALL-01.IN1.42.1710466205.MBL.Q7W2E9R4T6".into(), module_dots: 6 },
+        Block::Code128 { text: "IN1-0042".into(), plan: Code128Plan::for_width("IN1-0042", 384).unwrap() },
         Block::Feed(1),
         text("Simpan tiket ini.", Align::Center, false, Size::Normal),
-        text(
-            "Kehilangan tiket dikenakan denda",
-            Align::Center,
-            false,
-            Size::Normal,
-        ),
+        text("Kehilangan tiket dikenakan denda", Align::Center, false, Size::Normal),
         Block::Cut,
     ];
     assert_eq!(blocks, expected);
@@ -100,12 +74,8 @@ fn every_receipt_line_fits_the_paper() {
 #[test]
 fn receipt_on_80mm_paper_in_reading_order() {
     let lines = text_lines(&layout_receipt(&sample_receipt(), Paper::Mm80));
-    let amount_row = |label: &str, amount: &str| {
-        format!(
-            "{label}{}{amount}",
-            " ".repeat(48 - label.len() - amount.len())
-        )
-    };
+    let amount_row =
+        |label: &str, amount: &str| format!("{label}{}{amount}", " ".repeat(48 - label.len() - amount.len()));
     let expected_in_order = [
         "MALL KOTA KASABLANKA".to_string(),
         "STRUK PARKIR".into(),
@@ -187,12 +157,7 @@ fn two_column_table() {
     let cases: [(&str, &str, usize, &[&str]); 3] = [
         ("Parkir", "Rp 5.000", 20, &["Parkir      Rp 5.000"]),
         ("Parkir", "Rp 5.000", 15, &["Parkir Rp 5.000"]),
-        (
-            "Denda tiket hilang",
-            "Rp 50.000",
-            16,
-            &["Denda tiket", "hilang", "       Rp 50.000"],
-        ),
+        ("Denda tiket hilang", "Rp 50.000", 16, &["Denda tiket", "hilang", "       Rp 50.000"]),
     ];
     for (label, value, columns, expected) in cases {
         assert_eq!(two_columns(label, value, columns), expected, "{label:?}");

@@ -16,9 +16,7 @@ pub mod transport;
 
 use crate::devices::{DeviceError, DeviceStatus};
 
-pub use config::{
-    PrinterConfig, PrinterConfigError, PrinterHandle, PrinterKind, printer_from_config,
-};
+pub use config::{PrinterConfig, PrinterConfigError, PrinterHandle, PrinterKind, printer_from_config};
 pub use job::{Paper, PrintJob, ReceiptSlip, TicketSlip};
 pub use render::{RenderError, render_job, render_receipt_png, render_ticket_png};
 pub use sim::{PrintedSlip, SimulatedPrinter};
@@ -41,12 +39,7 @@ pub trait Printer: Send + Sync {
 
 /// Prints a test page (`gardu device test`): title, site, booth, time, a column ruler, a QR
 /// code and a barcode.
-pub fn print_test_page(
-    printer: &dyn Printer,
-    site: &str,
-    booth: &str,
-    at: &str,
-) -> Result<(), DeviceError> {
+pub fn print_test_page(printer: &dyn Printer, site: &str, booth: &str, at: &str) -> Result<(), DeviceError> {
     printer.print(&PrintJob::TestPage {
         site: site.to_string(),
         booth: booth.to_string(),
@@ -74,10 +67,7 @@ pub(crate) mod fixtures {
             booth: "IN1".into(),
             class_label: "MOBIL".into(),
             plate: Some("B 1234 XYZ".into()),
-            footer_lines: vec![
-                "Simpan tiket ini.".into(),
-                "Kehilangan tiket dikenakan denda".into(),
-            ],
+            footer_lines: vec!["Simpan tiket ini.".into(), "Kehilangan tiket dikenakan denda".into()],
         }
     }
 

@@ -57,30 +57,15 @@ pub fn render_job(job: &PrintJob, paper: Paper) -> Result<RgbImage, RenderError>
 /// Encodes an image as PNG.
 pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>, RenderError> {
     let mut out = Cursor::new(Vec::new());
-    image
-        .write_to(&mut out, ImageFormat::Png)
-        .map_err(|err| RenderError::Png(err.to_string()))?;
+    image.write_to(&mut out, ImageFormat::Png).map_err(|err| RenderError::Png(err.to_string()))?;
     Ok(out.into_inner())
 }
 
 /// A block ready to draw: codes are encoded first so the image height is known up front.
 enum Prepared<'a> {
-    Text {
-        text: &'a str,
-        align: Align,
-        bold: bool,
-        size: Size,
-    },
-    Qr {
-        modules: Vec<bool>,
-        width_modules: u32,
-        module_dots: u32,
-    },
-    Barcode {
-        bars: Vec<u8>,
-        module_dots: u32,
-        text: &'a str,
-    },
+    Text { text: &'a str, align: Align, bold: bool, size: Size },
+    Qr { modules: Vec<bool>, width_modules: u32, module_dots: u32 },
+    Barcode { bars: Vec<u8>, module_dots: u32, text: &'a str },
     Gap(u32),
 }
 
@@ -91,14 +76,10 @@ impl Prepared<'_> {
                 Size::Normal => LINE_DOTS,
                 Size::Tall | Size::Large => 2 * LINE_DOTS,
             },
-            Prepared::Qr {
-                width_modules,
-                module_dots,
-                ..
-            } => (width_modules + 2 * QR_QUIET_MODULES) * module_dots,
-            Prepared::Barcode { .. } => {
-                2 * BARCODE_GAP_DOTS + u32::from(BARCODE_HEIGHT_DOTS) + LINE_DOTS
+            Prepared::Qr { width_modules, module_dots, .. } => {
+                (width_modules + 2 * QR_QUIET_MODULES) * module_dots
             }
+            Prepared::Barcode { .. } => 2 * BARCODE_GAP_DOTS + u32::from(BARCODE_HEIGHT_DOTS) + LINE_DOTS,
             Prepared::Gap(dots) => *dots,
         }
     }
@@ -106,12 +87,8 @@ impl Prepared<'_> {
 
 /// Renders laid-out blocks on white paper `paper.width_dots()` pixels wide.
 pub fn render_blocks(blocks: &[Block], paper: Paper) -> Result<RgbImage, RenderError> {
-    let prepared = blocks
-        .iter()
-        .map(|block| prepare(block, paper))
-        .collect::<Result<Vec<_>, _>>()?;
-    let height =
-        TOP_MARGIN_DOTS + prepared.iter().map(Prepared::height).sum::<u32>() + BOTTOM_MARGIN_DOTS;
+    let prepared = blocks.iter().map(|block| prepare(block, paper)).collect::<Result<Vec<_>, _>>()?;
+    let height = TOP_MARGIN_DOTS + prepared.iter().map(Prepared::height).sum::<u32>() + BOTTOM_MARGIN_DOTS;
     let width = paper.width_dots();
     let mut image = RgbImage::from_pixel(width, height, WHITE);
     // One character cell is 12 dots wide, as in the printer's font A.
@@ -120,12 +97,7 @@ pub fn render_blocks(blocks: &[Block], paper: Paper) -> Result<RgbImage, RenderE
     let mut top = TOP_MARGIN_DOTS;
     for block in &prepared {
         match block {
-            Prepared::Text {
-                text,
-                align,
-                bold,
-                size,
-            } => {
+            Prepared::Text { text, align, bold, size } => {
                 let style = match size {
                     Size::Normal => TextStyle::mono(font_px),
                     Size::Tall => TextStyle::mono(font_px).stretched(2.0),
@@ -141,11 +113,7 @@ pub fn render_blocks(blocks: &[Block], paper: Paper) -> Result<RgbImage, RenderE
                 let glyph_top = top as f32 + (line - draw::line_height_px(&style)) / 2.0;
                 draw::draw_text(&mut image, &style, left, glyph_top, text);
             }
-            Prepared::Qr {
-                modules,
-                width_modules,
-                module_dots,
-            } => {
+            Prepared::Qr { modules, width_modules, module_dots } => {
                 let side = width_modules * module_dots;
                 let left = width.saturating_sub(side) / 2;
                 let qr_top = top + QR_QUIET_MODULES * module_dots;
@@ -164,11 +132,7 @@ pub fn render_blocks(blocks: &[Block], paper: Paper) -> Result<RgbImage, RenderE
                     }
                 }
             }
-            Prepared::Barcode {
-                bars,
-                module_dots,
-                text,
-            } => {
+            Prepared::Barcode { bars, module_dots, text } => {
                 let symbol_width = u32::try_from(bars.len()).unwrap_or(u32::MAX) * module_dots;
                 let left = width.saturating_sub(symbol_width) / 2;
                 let bars_top = top + BARCODE_GAP_DOTS;
@@ -201,17 +165,9 @@ pub fn render_blocks(blocks: &[Block], paper: Paper) -> Result<RgbImage, RenderE
 
 fn prepare(block: &Block, paper: Paper) -> Result<Prepared<'_>, RenderError> {
     Ok(match block {
-        Block::Text {
-            text,
-            align,
-            bold,
-            size,
-        } => Prepared::Text {
-            text,
-            align: *align,
-            bold: *bold,
-            size: *size,
-        },
+        Block::Text { text, align, bold, size } => {
+            Prepared::Text { text, align: *align, bold: *bold, size: *size }
+        }
         Block::Qr { data, module_dots } => {
             let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
                 .map_err(|err| RenderError::Qr(err.to_string()))?;
@@ -219,20 +175,14 @@ fn prepare(block: &Block, paper: Paper) -> Result<Prepared<'_>, RenderError> {
             // Shrink the modules rather than crop the code if it is wider than the paper.
             let fitting = (paper.width_dots() / (width_modules + 2 * QR_QUIET_MODULES)).max(1);
             Prepared::Qr {
-                modules: code
-                    .to_colors()
-                    .into_iter()
-                    .map(|color| color == Color::Dark)
-                    .collect(),
+                modules: code.to_colors().into_iter().map(|color| color == Color::Dark).collect(),
                 width_modules,
                 module_dots: u32::from(*module_dots).min(fitting),
             }
         }
-        Block::Code128 { text, plan } => Prepared::Barcode {
-            bars: code128_bars(plan)?,
-            module_dots: plan.module_dots,
-            text,
-        },
+        Block::Code128 { text, plan } => {
+            Prepared::Barcode { bars: code128_bars(plan)?, module_dots: plan.module_dots, text }
+        }
         Block::Feed(lines) => Prepared::Gap(u32::from(*lines) * LINE_DOTS),
         Block::Cut => Prepared::Gap(0),
     })
@@ -240,9 +190,7 @@ fn prepare(block: &Block, paper: Paper) -> Result<Prepared<'_>, RenderError> {
 
 /// The bars of a planned Code128 symbol, one entry per module (1 = bar), without quiet zones.
 pub fn code128_bars(plan: &Code128Plan) -> Result<Vec<u8>, RenderError> {
-    Ok(Code128::new(plan.barcoders_data())
-        .map_err(|err| RenderError::Barcode(err.to_string()))?
-        .encode())
+    Ok(Code128::new(plan.barcoders_data()).map_err(|err| RenderError::Barcode(err.to_string()))?.encode())
 }
 
 #[cfg(test)]
@@ -251,9 +199,7 @@ mod tests {
     use crate::devices::printer::fixtures::{sample_receipt, sample_ticket};
 
     fn dark_rows(image: &RgbImage) -> usize {
-        (0..image.height())
-            .filter(|&y| (0..image.width()).any(|x| image.get_pixel(x, y).0[0] < 128))
-            .count()
+        (0..image.height()).filter(|&y| (0..image.width()).any(|x| image.get_pixel(x, y).0[0] < 128)).count()
     }
 
     #[test]
@@ -273,8 +219,7 @@ mod tests {
     fn each_text_line_adds_one_line_of_paper() {
         let mut slip = sample_receipt();
         let short = render_job(&PrintJob::Receipt(slip.clone()), Paper::Mm58).unwrap();
-        slip.lines
-            .push(("Tambahan".into(), crate::domain::Rupiah(1_000)));
+        slip.lines.push(("Tambahan".into(), crate::domain::Rupiah(1_000)));
         let long = render_job(&PrintJob::Receipt(slip), Paper::Mm58).unwrap();
         assert_eq!(long.height(), short.height() + LINE_DOTS);
     }
@@ -289,16 +234,10 @@ mod tests {
 
     #[test]
     fn qr_code_is_centred_with_a_quiet_zone() {
-        let blocks = [Block::Qr {
-            data: "G1.ABC".into(),
-            module_dots: 6,
-        }];
+        let blocks = [Block::Qr { data: "G1.ABC".into(), module_dots: 6 }];
         let image = render_blocks(&blocks, Paper::Mm58).unwrap();
-        let dark: Vec<(u32, u32)> = image
-            .enumerate_pixels()
-            .filter(|(_, _, p)| p.0[0] < 128)
-            .map(|(x, y, _)| (x, y))
-            .collect();
+        let dark: Vec<(u32, u32)> =
+            image.enumerate_pixels().filter(|(_, _, p)| p.0[0] < 128).map(|(x, y, _)| (x, y)).collect();
         let min_x = dark.iter().map(|d| d.0).min().unwrap();
         let max_x = dark.iter().map(|d| d.0).max().unwrap();
         // Version 1 is 21 modules of 6 dots: 126 dots, centred in 384.

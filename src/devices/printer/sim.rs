@@ -107,19 +107,12 @@ impl SimulatedPrinter {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, SimState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 fn paper_out_message() -> &'static str {
-    escpos::PrinterCondition {
-        paper_out: true,
-        ..Default::default()
-    }
-    .fault()
-    .unwrap_or("paper out")
+    escpos::PrinterCondition { paper_out: true, ..Default::default() }.fault().unwrap_or("paper out")
 }
 
 impl Printer for SimulatedPrinter {
@@ -139,10 +132,7 @@ impl Printer for SimulatedPrinter {
         let image = match rendered {
             Ok(image) => image,
             Err(err) => {
-                let error = DeviceError::Fault {
-                    device: PRINTER_NAME.to_string(),
-                    message: err.to_string(),
-                };
+                let error = DeviceError::Fault { device: PRINTER_NAME.to_string(), message: err.to_string() };
                 state.status.last_error = Some(error.to_string());
                 return Err(error);
             }
@@ -177,9 +167,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn printer() -> SimulatedPrinter {
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2024, 3, 15, 1, 30, 0).unwrap(),
-        ));
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2024, 3, 15, 1, 30, 0).unwrap()));
         SimulatedPrinter::new(Paper::Mm58, Duration::ZERO, clock)
     }
 
@@ -197,19 +185,14 @@ mod tests {
         assert!(last.escpos.ends_with(&escpos::PARTIAL_CUT));
         let status = printer.status();
         assert_eq!(status.state, LinkState::Connected);
-        assert_eq!(
-            status.last_seen,
-            Some(Utc.with_ymd_and_hms(2024, 3, 15, 1, 30, 0).unwrap())
-        );
+        assert_eq!(status.last_seen, Some(Utc.with_ymd_and_hms(2024, 3, 15, 1, 30, 0).unwrap()));
     }
 
     #[test]
     fn paper_out_fails_jobs_until_a_new_roll() {
         let printer = printer();
         printer.set_paper_out(true);
-        let err = printer
-            .print(&PrintJob::Ticket(sample_ticket()))
-            .unwrap_err();
+        let err = printer.print(&PrintJob::Ticket(sample_ticket())).unwrap_err();
         assert!(matches!(err, DeviceError::Fault { .. }), "{err:?}");
         assert!(err.to_string().contains("paper"));
         assert_eq!(printer.status().state, LinkState::Fault);

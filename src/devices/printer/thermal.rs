@@ -31,12 +31,7 @@ pub struct EscPosPrinter {
 impl EscPosPrinter {
     /// A printer on `transport` with `paper`; `timeout` bounds opening, status queries and
     /// writing (serial lines get their transfer time on top).
-    pub fn new(
-        transport: Transport,
-        paper: Paper,
-        timeout: Duration,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(transport: Transport, paper: Paper, timeout: Duration, clock: Arc<dyn Clock>) -> Self {
         let status = DeviceStatus::connecting(PRINTER_NAME, transport.describe());
         Self {
             transport,
@@ -72,10 +67,7 @@ impl EscPosPrinter {
 
     /// The exact bytes a job sends, letterhead filled in.
     pub fn encode(&self, job: &PrintJob) -> Vec<u8> {
-        escpos::encode_job(
-            &job.with_letterhead(&self.header_lines, &self.footer_lines),
-            self.paper,
-        )
+        escpos::encode_job(&job.with_letterhead(&self.header_lines, &self.footer_lines), self.paper)
     }
 
     /// Asks the printer for its condition without printing and updates the status; `Ok(None)`
@@ -106,19 +98,12 @@ impl EscPosPrinter {
                 tracing::warn!(printer = %port, %message, "printer cannot be opened");
                 Err((LinkState::Disconnected, not_connected(&port)))
             }
-            Ok(Err(LinkError::Io(message))) => Err((
-                LinkState::Disconnected,
-                DeviceError::Io {
-                    device: PRINTER_NAME.to_string(),
-                    message,
-                },
-            )),
+            Ok(Err(LinkError::Io(message))) => {
+                Err((LinkState::Disconnected, DeviceError::Io { device: PRINTER_NAME.to_string(), message }))
+            }
             Ok(Err(LinkError::Fault(message))) => Err((
                 LinkState::Fault,
-                DeviceError::Fault {
-                    device: PRINTER_NAME.to_string(),
-                    message: message.to_string(),
-                },
+                DeviceError::Fault { device: PRINTER_NAME.to_string(), message: message.to_string() },
             )),
             Ok(Err(LinkError::Timeout)) | Err(DeadlineMissed) => Err((
                 LinkState::Disconnected,
@@ -128,18 +113,13 @@ impl EscPosPrinter {
                 },
             )),
         };
-        let mut status = self
-            .status
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut status = self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match outcome {
             Ok(report) => {
                 status.state = LinkState::Connected;
                 status.last_error = None;
-                status.warning = report
-                    .condition
-                    .and_then(|condition| condition.warning())
-                    .map(str::to_string);
+                status.warning =
+                    report.condition.and_then(|condition| condition.warning()).map(str::to_string);
                 status.last_seen = Some(self.clock.now());
                 Ok(report)
             }
@@ -161,11 +141,7 @@ impl Printer for EscPosPrinter {
         let lock = Arc::clone(&self.link_lock);
         let result = run_with_deadline(deadline, move || {
             let _guard = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            transport.send(
-                &bytes,
-                timeout + transport.transfer_time(bytes.len()),
-                status_query,
-            )
+            transport.send(&bytes, timeout + transport.transfer_time(bytes.len()), status_query)
         });
         let result = self.settle(result, deadline);
         match &result {
@@ -176,18 +152,12 @@ impl Printer for EscPosPrinter {
     }
 
     fn status(&self) -> DeviceStatus {
-        self.status
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 }
 
 fn not_connected(port: &str) -> DeviceError {
-    DeviceError::NotConnected {
-        device: PRINTER_NAME.to_string(),
-        port: port.to_string(),
-    }
+    DeviceError::NotConnected { device: PRINTER_NAME.to_string(), port: port.to_string() }
 }
 
 /// The work did not finish in time; it goes on unwatched and its result is dropped.
@@ -201,15 +171,11 @@ fn run_with_deadline<T: Send + 'static>(
 ) -> Result<Result<T, LinkError>, DeadlineMissed> {
     // Capacity one: the worker's single send never blocks, even if nobody waits any more.
     let (reply_tx, reply_rx) = mpsc::sync_channel(1);
-    let spawned = std::thread::Builder::new()
-        .name("printer-job".into())
-        .spawn(move || {
-            let _ = reply_tx.send(work());
-        });
+    let spawned = std::thread::Builder::new().name("printer-job".into()).spawn(move || {
+        let _ = reply_tx.send(work());
+    });
     if let Err(err) = spawned {
-        return Ok(Err(LinkError::Io(format!(
-            "cannot start the print thread: {err}"
-        ))));
+        return Ok(Err(LinkError::Io(format!("cannot start the print thread: {err}"))));
     }
     reply_rx.recv_timeout(deadline).map_err(|_| DeadlineMissed)
 }

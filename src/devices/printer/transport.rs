@@ -167,12 +167,7 @@ impl Transport {
 
     /// Sends one job: opens the link, asks a two-way printer for its condition first (so a
     /// printer without paper fails the job instead of swallowing it), writes, closes.
-    pub fn send(
-        &self,
-        bytes: &[u8],
-        timeout: Duration,
-        status_query: bool,
-    ) -> Result<JobReport, LinkError> {
+    pub fn send(&self, bytes: &[u8], timeout: Duration, status_query: bool) -> Result<JobReport, LinkError> {
         let mut link = self.open(timeout)?;
         let mut report = JobReport::default();
         if status_query && self.two_way() {
@@ -190,11 +185,7 @@ impl Transport {
     /// link is write-only or the printer does not answer status queries.
     pub fn probe(&self, timeout: Duration) -> Result<Option<PrinterCondition>, LinkError> {
         let mut link = self.open(timeout)?;
-        if self.two_way() {
-            query_condition(&mut link, timeout)
-        } else {
-            Ok(None)
-        }
+        if self.two_way() { query_condition(&mut link, timeout) } else { Ok(None) }
     }
 }
 
@@ -216,12 +207,8 @@ fn io_error(err: io::Error) -> LinkError {
 /// `DLE EOT 4` then `DLE EOT 2`, one status byte each. A printer that stays silent (status
 /// replies switched off, a one-way print server) gives `None` rather than an error: it may
 /// still print.
-fn query_condition(
-    link: &mut Link,
-    timeout: Duration,
-) -> Result<Option<PrinterCondition>, LinkError> {
-    link.set_read_timeout(timeout.min(STATUS_REPLY_TIMEOUT))
-        .map_err(io_error)?;
+fn query_condition(link: &mut Link, timeout: Duration) -> Result<Option<PrinterCondition>, LinkError> {
+    link.set_read_timeout(timeout.min(STATUS_REPLY_TIMEOUT)).map_err(io_error)?;
     let mut condition = PrinterCondition::default();
     type Parser = fn(u8, &mut PrinterCondition) -> bool;
     let queries: [(&[u8], Parser); 2] = [
@@ -235,12 +222,7 @@ fn query_condition(
         match link.read(&mut reply) {
             Ok(1) if parse(reply[0], &mut condition) => {}
             Ok(_) => return Ok(None),
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-                ) =>
-            {
+            Err(err) if matches!(err.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => {
                 return Ok(None);
             }
             Err(err) => return Err(LinkError::Io(err.to_string())),
@@ -255,16 +237,9 @@ mod tests {
 
     #[test]
     fn descriptions_and_directions() {
-        let serial = Transport::Serial {
-            port: "/dev/ttyUSB0".into(),
-            baud: 9600,
-        };
-        let file = Transport::File {
-            path: "/dev/usb/lp0".into(),
-        };
-        let tcp = Transport::Tcp {
-            address: "10.0.0.5:9100".into(),
-        };
+        let serial = Transport::Serial { port: "/dev/ttyUSB0".into(), baud: 9600 };
+        let file = Transport::File { path: "/dev/usb/lp0".into() };
+        let tcp = Transport::Tcp { address: "10.0.0.5:9100".into() };
         assert_eq!(serial.describe(), "/dev/ttyUSB0");
         assert_eq!(file.describe(), "/dev/usb/lp0");
         assert_eq!(tcp.describe(), "tcp://10.0.0.5:9100");

@@ -81,8 +81,7 @@ pub(super) fn ensure_site(conn: &mut Connection, site: &Site) -> StoreResult<()>
         site.receipt_header,
         site.receipt_footer,
     ])?;
-    let classes: i64 =
-        tx.query_row("SELECT count(*) FROM vehicle_classes", [], |row| row.get(0))?;
+    let classes: i64 = tx.query_row("SELECT count(*) FROM vehicle_classes", [], |row| row.get(0))?;
     if classes == 0 {
         for class in default_classes() {
             save_vehicle_class(&tx, &class)?;

@@ -29,10 +29,7 @@ fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
 /// The UTC half-open range `[start, end)` covering the local `day`.
 fn day_range(day: NaiveDate, tz: Tz) -> StoreResult<(DateTime<Utc>, DateTime<Utc>)> {
     let next = day.succ_opt();
-    match (
-        day_start(day, tz),
-        next.and_then(|next| day_start(next, tz)),
-    ) {
+    match (day_start(day, tz), next.and_then(|next| day_start(next, tz))) {
         (Some(start), Some(end)) => Ok((start, end)),
         _ => Err(StoreError::Refused(format!("{day} cannot be placed in time zone {tz}"))),
     }

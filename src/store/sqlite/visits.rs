@@ -263,9 +263,7 @@ pub(super) fn list_visits(
     let tx = conn.unchecked_transaction()?;
     let join = if conditions.uses_exit { "LEFT JOIN exits x ON x.entry_id = e.id" } else { "" };
     let total: i64 = tx
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM entries e {join} {where_sql}"
-        ))?
+        .prepare_cached(&format!("SELECT count(*) FROM entries e {join} {where_sql}"))?
         .query_row(params_from_iter(conditions.values.iter()), |row| row.get(0))?;
     let sql = format!(
         "SELECT {ENTRY_COLUMNS}, {EXIT_COLUMNS}

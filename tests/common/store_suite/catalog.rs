@@ -51,9 +51,7 @@ pub fn ensure_site_seeds_classes_and_tariffs_once(store: &dyn Store) {
         assert_eq!(version.effective_from, at(2000, 1, 1, 0, 0));
     }
     for tariff in default_tariffs() {
-        let found = store
-            .tariff_at(SITE, &tariff.class, at(2024, 3, 1, 8, 0))
-            .unwrap();
+        let found = store.tariff_at(SITE, &tariff.class, at(2024, 3, 1, 8, 0)).unwrap();
         assert_eq!(found, Some(tariff));
     }
 
@@ -96,12 +94,8 @@ pub fn vehicle_classes_are_saved_in_display_order(store: &dyn Store) {
     let mut car = default_classes()[1].clone();
     car.name_en = "Passenger car".to_string();
     store.save_vehicle_class(&car).unwrap();
-    let codes: Vec<String> = store
-        .vehicle_classes()
-        .unwrap()
-        .into_iter()
-        .map(|c| c.code.to_string())
-        .collect();
+    let codes: Vec<String> =
+        store.vehicle_classes().unwrap().into_iter().map(|c| c.code.to_string()).collect();
     assert_eq!(codes, ["BUS", "MTR", "MBL", "TRK"]);
     assert_eq!(store.vehicle_classes().unwrap()[2], car);
 }
@@ -122,32 +116,14 @@ pub fn tariff_at_picks_the_version_in_force(store: &dyn Store) {
         })
         .unwrap();
 
-    let before = store
-        .tariff_at(SITE, &mbl, at(2024, 5, 31, 23, 59))
-        .unwrap();
-    assert_eq!(
-        before,
-        Some(default_tariff("MBL")),
-        "old visits keep their tariff"
-    );
-    assert_eq!(
-        store.tariff_at(SITE, &mbl, from).unwrap(),
-        Some(raised.clone())
-    );
-    assert_eq!(
-        store.tariff_at(SITE, &mbl, at(2025, 1, 1, 0, 0)).unwrap(),
-        Some(raised.clone())
-    );
+    let before = store.tariff_at(SITE, &mbl, at(2024, 5, 31, 23, 59)).unwrap();
+    assert_eq!(before, Some(default_tariff("MBL")), "old visits keep their tariff");
+    assert_eq!(store.tariff_at(SITE, &mbl, from).unwrap(), Some(raised.clone()));
+    assert_eq!(store.tariff_at(SITE, &mbl, at(2025, 1, 1, 0, 0)).unwrap(), Some(raised.clone()));
     // Other classes and sites are untouched; before any version there is no tariff.
-    assert_eq!(
-        store.tariff_at(SITE, &class("MTR"), from).unwrap(),
-        Some(default_tariff("MTR"))
-    );
+    assert_eq!(store.tariff_at(SITE, &class("MTR"), from).unwrap(), Some(default_tariff("MTR")));
     assert_eq!(store.tariff_at(OTHER_SITE, &mbl, from).unwrap(), None);
-    assert_eq!(
-        store.tariff_at(SITE, &mbl, at(1999, 12, 31, 0, 0)).unwrap(),
-        None
-    );
+    assert_eq!(store.tariff_at(SITE, &mbl, at(1999, 12, 31, 0, 0)).unwrap(), None);
 
     let versions = store.tariff_versions(SITE).unwrap();
     assert_eq!(versions.len(), 4);
@@ -164,29 +140,21 @@ pub fn tariff_versions_are_checked(store: &dyn Store) {
         effective_from: at(2024, 6, 1, 0, 0),
         created_by: "admin1".to_string(),
     };
-    store
-        .add_tariff_version(&version(default_tariff("TRK"), SITE))
-        .unwrap();
+    store.add_tariff_version(&version(default_tariff("TRK"), SITE)).unwrap();
     assert!(matches!(
         store.add_tariff_version(&version(default_tariff("TRK"), SITE)),
         Err(StoreError::Duplicate(_))
     ));
     let mut bad = default_tariff("TRK");
     bad.daily_max = Rupiah(1_000);
-    assert!(matches!(
-        store.add_tariff_version(&version(bad, SITE)),
-        Err(StoreError::Refused(_))
-    ));
+    assert!(matches!(store.add_tariff_version(&version(bad, SITE)), Err(StoreError::Refused(_))));
     assert!(matches!(
         store.add_tariff_version(&version(default_tariff("TRK"), OTHER_SITE)),
         Err(StoreError::NotFound(_))
     ));
     let mut unknown_class = default_tariff("TRK");
     unknown_class.class = class("ZZ");
-    assert!(matches!(
-        store.add_tariff_version(&version(unknown_class, SITE)),
-        Err(StoreError::NotFound(_))
-    ));
+    assert!(matches!(store.add_tariff_version(&version(unknown_class, SITE)), Err(StoreError::NotFound(_))));
     assert_eq!(store.tariff_versions(SITE).unwrap().len(), 4);
 }
 
@@ -197,11 +165,7 @@ pub fn ticket_sequences_count_per_booth_per_day(store: &dyn Store) {
     assert_eq!(next(SITE, "IN1", day), 2);
     assert_eq!(next(SITE, "IN2", day), 1, "booths count independently");
     assert_eq!(next(SITE, "IN1", day), 3);
-    assert_eq!(
-        next(SITE, "IN1", date(2024, 3, 2)),
-        1,
-        "a new day starts at 1"
-    );
+    assert_eq!(next(SITE, "IN1", date(2024, 3, 2)), 1, "a new day starts at 1");
     assert_eq!(next(OTHER_SITE, "IN1", day), 1, "sites count independently");
     assert_eq!(next(SITE, "IN2", day), 2);
 }

@@ -1,9 +1,7 @@
 //! Users, members, shifts and the audit log.
 
 use gardu::domain::Rupiah;
-use gardu::store::{
-    AuditFilter, AuditRecord, Member, PaymentMethod, Role, Shift, Store, StoreError, User,
-};
+use gardu::store::{AuditFilter, AuditRecord, Member, PaymentMethod, Role, Shift, Store, StoreError, User};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -27,17 +25,12 @@ pub fn users_are_created_found_and_updated(store: &dyn Store) {
     let budi = user(1, "budi", Role::Cashier);
     store.create_user(&budi).unwrap();
     store.create_user(&user(2, "ani", Role::Guard)).unwrap();
-    let taken = store
-        .create_user(&user(3, "BUDI", Role::Admin))
-        .unwrap_err();
+    let taken = store.create_user(&user(3, "BUDI", Role::Admin)).unwrap_err();
     assert!(matches!(taken, StoreError::Duplicate(_)), "{taken:?}");
 
     assert_eq!(store.user_by_username("budi").unwrap(), Some(budi.clone()));
     assert_eq!(store.user_by_username("Budi").unwrap(), Some(budi.clone()));
-    assert_eq!(
-        store.user_by_username(" BUDI ").unwrap(),
-        Some(budi.clone())
-    );
+    assert_eq!(store.user_by_username(" BUDI ").unwrap(), Some(budi.clone()));
     assert_eq!(store.user_by_username("nobody").unwrap(), None);
 
     // A mixed-case name is stored lower case.
@@ -55,18 +48,10 @@ pub fn users_are_created_found_and_updated(store: &dyn Store) {
     store.update_user(&changed).unwrap();
     assert_eq!(store.user_by_username("budi").unwrap(), Some(changed));
 
-    let names: Vec<String> = store
-        .list_users()
-        .unwrap()
-        .into_iter()
-        .map(|u| u.username)
-        .collect();
+    let names: Vec<String> = store.list_users().unwrap().into_iter().map(|u| u.username).collect();
     assert_eq!(names, ["ani", "budi", "siti.r"]);
     let ghost = user(9, "ghost", Role::Guard);
-    assert!(matches!(
-        store.update_user(&ghost),
-        Err(StoreError::NotFound(_))
-    ));
+    assert!(matches!(store.update_user(&ghost), Err(StoreError::NotFound(_))));
 }
 
 pub fn the_last_admin_cannot_be_removed(store: &dyn Store) {
@@ -74,16 +59,10 @@ pub fn the_last_admin_cannot_be_removed(store: &dyn Store) {
     store.create_user(&admin).unwrap();
     let mut off = admin.clone();
     off.active = false;
-    assert!(matches!(
-        store.update_user(&off),
-        Err(StoreError::Refused(_))
-    ));
+    assert!(matches!(store.update_user(&off), Err(StoreError::Refused(_))));
     let mut demoted = admin.clone();
     demoted.role = Role::Cashier;
-    assert!(matches!(
-        store.update_user(&demoted),
-        Err(StoreError::Refused(_))
-    ));
+    assert!(matches!(store.update_user(&demoted), Err(StoreError::Refused(_))));
     // Locking the only admin out is not removing them.
     let mut locked = admin.clone();
     locked.failed_attempts = 5;
@@ -92,10 +71,7 @@ pub fn the_last_admin_cannot_be_removed(store: &dyn Store) {
 
     store.create_user(&user(2, "admin2", Role::Admin)).unwrap();
     store.update_user(&demoted).unwrap();
-    assert_eq!(
-        store.user_by_username("admin").unwrap().map(|u| u.role),
-        Some(Role::Cashier)
-    );
+    assert_eq!(store.user_by_username("admin").unwrap().map(|u| u.role), Some(Role::Cashier));
 }
 
 pub fn members_are_saved_found_and_searched(store: &dyn Store) {
@@ -113,14 +89,8 @@ pub fn members_are_saved_found_and_searched(store: &dyn Store) {
     for m in [&dewi, &agus, &rina] {
         store.save_member(m).unwrap();
     }
-    assert_eq!(
-        store.member_by_card("0A1B2C3D").unwrap(),
-        Some(dewi.clone())
-    );
-    assert_eq!(
-        store.member_by_card("0a1b2c3d").unwrap(),
-        Some(dewi.clone())
-    );
+    assert_eq!(store.member_by_card("0A1B2C3D").unwrap(), Some(dewi.clone()));
+    assert_eq!(store.member_by_card("0a1b2c3d").unwrap(), Some(dewi.clone()));
     assert_eq!(store.member_by_card("99999999").unwrap(), None);
 
     let mut renewed = agus.clone();
@@ -128,18 +98,10 @@ pub fn members_are_saved_found_and_searched(store: &dyn Store) {
     renewed.active = false;
     renewed.class = class("MTR");
     store.save_member(&renewed).unwrap();
-    assert_eq!(
-        store.member_by_card("11223344").unwrap(),
-        Some(renewed.clone())
-    );
+    assert_eq!(store.member_by_card("11223344").unwrap(), Some(renewed.clone()));
 
     let search = |text: &str| -> Vec<String> {
-        store
-            .list_members(text)
-            .unwrap()
-            .into_iter()
-            .map(|m| m.card_uid)
-            .collect()
+        store.list_members(text).unwrap().into_iter().map(|m| m.card_uid).collect()
     };
     assert_eq!(search(""), ["11223344", "0A1B2C3D", "55667788"], "by name");
     assert_eq!(search("lestari"), ["0A1B2C3D"]);
@@ -168,13 +130,9 @@ pub fn shifts_open_once_and_close_once(store: &dyn Store) {
     store.open_shift(&first).unwrap();
     assert_eq!(store.open_shift_of("budi").unwrap(), Some(first.clone()));
     assert_eq!(store.open_shift_of("BUDI").unwrap(), Some(first.clone()));
-    let again = store
-        .open_shift(&shift(2, "budi", at(2024, 3, 1, 1, 0)))
-        .unwrap_err();
+    let again = store.open_shift(&shift(2, "budi", at(2024, 3, 1, 1, 0))).unwrap_err();
     assert!(matches!(again, StoreError::Refused(_)), "{again:?}");
-    store
-        .open_shift(&shift(3, "ani", at(2024, 3, 1, 2, 0)))
-        .unwrap();
+    store.open_shift(&shift(3, "ani", at(2024, 3, 1, 2, 0))).unwrap();
 
     // Exits taken during the shift.
     let e = entry(1, at(2024, 3, 1, 1, 0), Some("B 1 AA"), "MBL");
@@ -184,19 +142,10 @@ pub fn shifts_open_once_and_close_once(store: &dyn Store) {
     store.record_exit(&x).unwrap();
     let other = entry(2, at(2024, 3, 1, 1, 0), Some("B 2 AA"), "MBL");
     store.record_entry(&other).unwrap();
-    store
-        .record_exit(&exit_of(&other, at(2024, 3, 1, 3, 0), PaymentMethod::Qris))
-        .unwrap();
+    store.record_exit(&exit_of(&other, at(2024, 3, 1, 3, 0), PaymentMethod::Qris)).unwrap();
     assert_eq!(store.shift_exits(first.id).unwrap(), vec![x]);
 
-    let closed = store
-        .close_shift(
-            first.id,
-            at(2024, 3, 1, 8, 0),
-            Rupiah(211_000),
-            Rupiah(210_000),
-        )
-        .unwrap();
+    let closed = store.close_shift(first.id, at(2024, 3, 1, 8, 0), Rupiah(211_000), Rupiah(210_000)).unwrap();
     assert_eq!(closed.closed_at, Some(at(2024, 3, 1, 8, 0)));
     assert_eq!(closed.expected_cash, Some(Rupiah(211_000)));
     assert_eq!(closed.counted_cash, Some(Rupiah(210_000)));
@@ -207,46 +156,21 @@ pub fn shifts_open_once_and_close_once(store: &dyn Store) {
         Err(StoreError::Refused(_))
     ));
     assert!(matches!(
-        store.close_shift(
-            Uuid::from_u128(0x5999),
-            at(2024, 3, 1, 9, 0),
-            Rupiah(0),
-            Rupiah(0)
-        ),
+        store.close_shift(Uuid::from_u128(0x5999), at(2024, 3, 1, 9, 0), Rupiah(0), Rupiah(0)),
         Err(StoreError::NotFound(_))
     ));
     assert_eq!(store.shift(Uuid::from_u128(0x5999)).unwrap(), None);
 
     // Closed, so a new one may open.
-    store
-        .open_shift(&shift(4, "budi", at(2024, 3, 1, 9, 0)))
-        .unwrap();
+    store.open_shift(&shift(4, "budi", at(2024, 3, 1, 9, 0))).unwrap();
     let listed = |from, to| -> Vec<Uuid> {
-        store
-            .list_shifts(SITE, from, to)
-            .unwrap()
-            .into_iter()
-            .map(|s| s.id)
-            .collect()
+        store.list_shifts(SITE, from, to).unwrap().into_iter().map(|s| s.id).collect()
     };
-    let ids = |ns: &[u128]| {
-        ns.iter()
-            .map(|n| Uuid::from_u128(0x5000 + n))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        listed(at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0)),
-        ids(&[4, 3, 1])
-    );
-    assert_eq!(
-        listed(at(2024, 3, 1, 1, 0), at(2024, 3, 1, 9, 0)),
-        ids(&[3])
-    );
+    let ids = |ns: &[u128]| ns.iter().map(|n| Uuid::from_u128(0x5000 + n)).collect::<Vec<_>>();
+    assert_eq!(listed(at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0)), ids(&[4, 3, 1]));
+    assert_eq!(listed(at(2024, 3, 1, 1, 0), at(2024, 3, 1, 9, 0)), ids(&[3]));
     assert!(
-        store
-            .list_shifts("BDG-PLAZA-02", at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0))
-            .unwrap()
-            .is_empty()
+        store.list_shifts("BDG-PLAZA-02", at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0)).unwrap().is_empty()
     );
 }
 
@@ -270,44 +194,14 @@ pub fn audit_log_filters_newest_first(store: &dyn Store) {
         store.append_audit(r).unwrap();
     }
     let minutes = |filter: AuditFilter| -> Vec<i64> {
-        store
-            .list_audit(&filter)
-            .unwrap()
-            .iter()
-            .map(|r| r.detail["minute"].as_i64().unwrap_or(-1))
-            .collect()
+        store.list_audit(&filter).unwrap().iter().map(|r| r.detail["minute"].as_i64().unwrap_or(-1)).collect()
     };
-    assert_eq!(
-        minutes(AuditFilter::default()),
-        [4, 3, 2, 1, 0],
-        "0 = no limit"
-    );
-    assert_eq!(
-        minutes(AuditFilter {
-            limit: 2,
-            ..AuditFilter::default()
-        }),
-        [4, 3]
-    );
-    let only = |action: &str| AuditFilter {
-        action: Some(action.to_string()),
-        ..AuditFilter::default()
-    };
+    assert_eq!(minutes(AuditFilter::default()), [4, 3, 2, 1, 0], "0 = no limit");
+    assert_eq!(minutes(AuditFilter { limit: 2, ..AuditFilter::default() }), [4, 3]);
+    let only = |action: &str| AuditFilter { action: Some(action.to_string()), ..AuditFilter::default() };
     assert_eq!(minutes(only("login")), [2, 0]);
-    assert_eq!(
-        minutes(AuditFilter {
-            username: Some("budi".to_string()),
-            ..AuditFilter::default()
-        }),
-        [2, 1]
-    );
-    assert_eq!(
-        minutes(AuditFilter {
-            booth: Some("IN1".to_string()),
-            ..AuditFilter::default()
-        }),
-        [3, 0]
-    );
+    assert_eq!(minutes(AuditFilter { username: Some("budi".to_string()), ..AuditFilter::default() }), [2, 1]);
+    assert_eq!(minutes(AuditFilter { booth: Some("IN1".to_string()), ..AuditFilter::default() }), [3, 0]);
     assert_eq!(
         minutes(AuditFilter {
             from: Some(at(2024, 3, 1, 8, 1)),
@@ -316,11 +210,6 @@ pub fn audit_log_filters_newest_first(store: &dyn Store) {
         }),
         [2, 1]
     );
-    let newest = store
-        .list_audit(&AuditFilter {
-            limit: 1,
-            ..AuditFilter::default()
-        })
-        .unwrap();
+    let newest = store.list_audit(&AuditFilter { limit: 1, ..AuditFilter::default() }).unwrap();
     assert_eq!(newest, vec![records[4].clone()], "records round trip");
 }

@@ -1,9 +1,7 @@
 //! The transaction list with its filters and paging, and the daily statistics.
 
 use gardu::domain::Rupiah;
-use gardu::store::{
-    ClassDay, MethodDay, Origin, PageRequest, PaymentMethod, Store, VisitFilter, VisitState,
-};
+use gardu::store::{ClassDay, MethodDay, Origin, PageRequest, PaymentMethod, Store, VisitFilter, VisitState};
 use uuid::Uuid;
 
 use crate::common::fixtures::{
@@ -61,240 +59,67 @@ fn record_fixture_visits(store: &dyn Store) {
 
 /// The fixture numbers of a page, and the total.
 fn listed(store: &dyn Store, filter: VisitFilter) -> (Vec<u128>, u64) {
-    let page = store
-        .list_visits(
-            &filter,
-            PageRequest {
-                offset: 0,
-                limit: 50,
-            },
-        )
-        .unwrap();
-    let numbers = page
-        .rows
-        .iter()
-        .map(|v| v.entry.id.as_u128() - entry_id(0).as_u128())
-        .collect();
+    let page = store.list_visits(&filter, PageRequest { offset: 0, limit: 50 }).unwrap();
+    let numbers = page.rows.iter().map(|v| v.entry.id.as_u128() - entry_id(0).as_u128()).collect();
     (numbers, page.total)
 }
 
 pub fn list_visits_applies_every_filter(store: &dyn Store) {
     record_fixture_visits(store);
-    let here = || VisitFilter {
-        site: Some(SITE.to_string()),
-        ..VisitFilter::default()
-    };
+    let here = || VisitFilter { site: Some(SITE.to_string()), ..VisitFilter::default() };
     let text = |s: &str| Some(s.to_string());
     let cases: Vec<(&str, VisitFilter, Vec<u128>)> = vec![
         ("site", here(), vec![6, 5, 4, 3, 2, 1]),
-        (
-            "any site",
-            VisitFilter::default(),
-            vec![6, 5, 4, 7, 3, 2, 1],
-        ),
+        ("any site", VisitFilter::default(), vec![6, 5, 4, 7, 3, 2, 1]),
         (
             "entry time range",
-            VisitFilter {
-                from: Some(at(2024, 3, 1, 2, 0)),
-                to: Some(at(2024, 3, 1, 5, 0)),
-                ..here()
-            },
+            VisitFilter { from: Some(at(2024, 3, 1, 2, 0)), to: Some(at(2024, 3, 1, 5, 0)), ..here() },
             vec![4, 3, 2],
         ),
-        (
-            "plate part",
-            VisitFilter {
-                plate: text("1234"),
-                ..here()
-            },
-            vec![5, 3, 1],
-        ),
-        (
-            "plate spaced",
-            VisitFilter {
-                plate: text("b 1234 xyz"),
-                ..here()
-            },
-            vec![5, 1],
-        ),
-        (
-            "plate prefix",
-            VisitFilter {
-                plate: text("b1234 x"),
-                ..here()
-            },
-            vec![5, 1],
-        ),
-        (
-            "plate only symbols",
-            VisitFilter {
-                plate: text(" - "),
-                ..here()
-            },
-            vec![6, 5, 4, 3, 2, 1],
-        ),
-        (
-            "ticket part",
-            VisitFilter {
-                ticket: text("IN2"),
-                ..here()
-            },
-            vec![6, 4, 2],
-        ),
-        (
-            "ticket sequence",
-            VisitFilter {
-                ticket: text("0003"),
-                ..here()
-            },
-            vec![3],
-        ),
-        (
-            "ticket lower case",
-            VisitFilter {
-                ticket: text("in1-240301-0005"),
-                ..here()
-            },
-            vec![5],
-        ),
-        (
-            "class",
-            VisitFilter {
-                class: Some(class("MTR")),
-                ..here()
-            },
-            vec![6, 2],
-        ),
-        (
-            "entry booth",
-            VisitFilter {
-                booth: text("IN1"),
-                ..here()
-            },
-            vec![5, 3, 1],
-        ),
-        (
-            "exit booth",
-            VisitFilter {
-                booth: text("OUT2"),
-                ..here()
-            },
-            vec![6, 2],
-        ),
-        (
-            "exit operator",
-            VisitFilter {
-                operator: text("cashier1"),
-                ..here()
-            },
-            vec![4, 1],
-        ),
-        (
-            "entry operator",
-            VisitFilter {
-                operator: text("GUARD2"),
-                ..here()
-            },
-            vec![4, 2],
-        ),
-        (
-            "method",
-            VisitFilter {
-                method: Some(PaymentMethod::Cash),
-                ..here()
-            },
-            vec![4, 1],
-        ),
-        (
-            "inside",
-            VisitFilter {
-                state: Some(VisitState::Inside),
-                ..here()
-            },
-            vec![5, 3],
-        ),
-        (
-            "exited",
-            VisitFilter {
-                state: Some(VisitState::Exited),
-                ..here()
-            },
-            vec![6, 4, 2, 1],
-        ),
-        (
-            "lost",
-            VisitFilter {
-                lost_only: true,
-                ..here()
-            },
-            vec![4],
-        ),
-        (
-            "offline either side",
-            VisitFilter {
-                offline_only: true,
-                ..here()
-            },
-            vec![4, 2],
-        ),
+        ("plate part", VisitFilter { plate: text("1234"), ..here() }, vec![5, 3, 1]),
+        ("plate spaced", VisitFilter { plate: text("b 1234 xyz"), ..here() }, vec![5, 1]),
+        ("plate prefix", VisitFilter { plate: text("b1234 x"), ..here() }, vec![5, 1]),
+        ("plate only symbols", VisitFilter { plate: text(" - "), ..here() }, vec![6, 5, 4, 3, 2, 1]),
+        ("ticket part", VisitFilter { ticket: text("IN2"), ..here() }, vec![6, 4, 2]),
+        ("ticket sequence", VisitFilter { ticket: text("0003"), ..here() }, vec![3]),
+        ("ticket lower case", VisitFilter { ticket: text("in1-240301-0005"), ..here() }, vec![5]),
+        ("class", VisitFilter { class: Some(class("MTR")), ..here() }, vec![6, 2]),
+        ("entry booth", VisitFilter { booth: text("IN1"), ..here() }, vec![5, 3, 1]),
+        ("exit booth", VisitFilter { booth: text("OUT2"), ..here() }, vec![6, 2]),
+        ("exit operator", VisitFilter { operator: text("cashier1"), ..here() }, vec![4, 1]),
+        ("entry operator", VisitFilter { operator: text("GUARD2"), ..here() }, vec![4, 2]),
+        ("method", VisitFilter { method: Some(PaymentMethod::Cash), ..here() }, vec![4, 1]),
+        ("inside", VisitFilter { state: Some(VisitState::Inside), ..here() }, vec![5, 3]),
+        ("exited", VisitFilter { state: Some(VisitState::Exited), ..here() }, vec![6, 4, 2, 1]),
+        ("lost", VisitFilter { lost_only: true, ..here() }, vec![4]),
+        ("offline either side", VisitFilter { offline_only: true, ..here() }, vec![4, 2]),
         (
             "plate and inside",
-            VisitFilter {
-                plate: text("1234"),
-                state: Some(VisitState::Inside),
-                ..here()
-            },
+            VisitFilter { plate: text("1234"), state: Some(VisitState::Inside), ..here() },
             vec![5, 3],
         ),
         (
             "booth and method",
-            VisitFilter {
-                booth: text("IN1"),
-                method: Some(PaymentMethod::Cash),
-                ..here()
-            },
+            VisitFilter { booth: text("IN1"), method: Some(PaymentMethod::Cash), ..here() },
             vec![1],
         ),
-        (
-            "nothing matches",
-            VisitFilter {
-                plate: text("Z 9"),
-                ..here()
-            },
-            vec![],
-        ),
+        ("nothing matches", VisitFilter { plate: text("Z 9"), ..here() }, vec![]),
     ];
     for (name, filter, expected) in cases {
         let total = expected.len() as u64;
         assert_eq!(listed(store, filter), (expected, total), "{name}");
     }
     // Rows carry their exit, if any.
-    let page = store
-        .list_visits(
-            &here(),
-            PageRequest {
-                offset: 0,
-                limit: 2,
-            },
-        )
-        .unwrap();
-    assert_eq!(
-        page.rows[0].exit.as_ref().map(|x| x.method),
-        Some(PaymentMethod::Free)
-    );
+    let page = store.list_visits(&here(), PageRequest { offset: 0, limit: 2 }).unwrap();
+    assert_eq!(page.rows[0].exit.as_ref().map(|x| x.method), Some(PaymentMethod::Free));
     assert_eq!(page.rows[1].exit, None);
 }
 
 pub fn list_visits_pages_with_exact_totals(store: &dyn Store) {
     record_fixture_visits(store);
-    let filter = VisitFilter {
-        site: Some(SITE.to_string()),
-        ..VisitFilter::default()
-    };
+    let filter = VisitFilter { site: Some(SITE.to_string()), ..VisitFilter::default() };
     let page = |offset, limit| {
-        let page = store
-            .list_visits(&filter, PageRequest { offset, limit })
-            .unwrap();
+        let page = store.list_visits(&filter, PageRequest { offset, limit }).unwrap();
         let ids: Vec<Uuid> = page.rows.iter().map(|v| v.entry.id).collect();
         (ids, page.total)
     };
@@ -355,17 +180,9 @@ pub fn daily_stats_follow_the_local_day(store: &dyn Store) {
     };
     assert_eq!(
         day1.by_class,
-        vec![
-            class_day("MTR", 1, 1, 0),
-            class_day("MBL", 2, 1, 11_000),
-            class_day("TRK", 0, 0, 0),
-        ]
+        vec![class_day("MTR", 1, 1, 0), class_day("MBL", 2, 1, 11_000), class_day("TRK", 0, 0, 0),]
     );
-    let method_day = |method, exits, revenue| MethodDay {
-        method,
-        exits,
-        revenue: Rupiah(revenue),
-    };
+    let method_day = |method, exits, revenue| MethodDay { method, exits, revenue: Rupiah(revenue) };
     assert_eq!(
         day1.by_method,
         vec![
@@ -381,10 +198,7 @@ pub fn daily_stats_follow_the_local_day(store: &dyn Store) {
     assert_eq!(day1.lost_tickets, 1);
 
     let day2 = store.daily_stats(SITE, date(2024, 3, 2), jakarta).unwrap();
-    assert_eq!(
-        (day2.entries, day2.exits, day2.revenue),
-        (1, 1, Rupiah(8_000))
-    );
+    assert_eq!((day2.entries, day2.exits, day2.revenue), (1, 1, Rupiah(8_000)));
     assert_eq!(day2.entries_per_hour[0], 1);
     assert_eq!(day2.exits_per_hour[1], 1);
     assert_eq!(day2.average_stay_min, Some(90));
@@ -393,10 +207,7 @@ pub fn daily_stats_follow_the_local_day(store: &dyn Store) {
     assert_eq!(day2.by_class[1], class_day("MBL", 0, 1, 8_000));
 
     let empty = store.daily_stats(SITE, date(2024, 3, 5), jakarta).unwrap();
-    assert_eq!(
-        (empty.entries, empty.exits, empty.revenue),
-        (0, 0, Rupiah::ZERO)
-    );
+    assert_eq!((empty.entries, empty.exits, empty.revenue), (0, 0, Rupiah::ZERO));
     assert_eq!(empty.average_stay_min, None);
     assert_eq!(empty.by_class.len(), 3);
 }

@@ -1,8 +1,6 @@
 //! Entries, exits, lookups, orphan exits and photos.
 
-use gardu::store::{
-    EntryLookup, InsertOutcome, Origin, PaymentMethod, Photo, PhotoKind, Store, StoreError,
-};
+use gardu::store::{EntryLookup, InsertOutcome, Origin, PaymentMethod, Photo, PhotoKind, Store, StoreError};
 use uuid::Uuid;
 
 use crate::common::fixtures::{
@@ -12,22 +10,13 @@ use crate::common::fixtures::{
 pub fn record_entry_is_idempotent(store: &dyn Store) {
     let first = entry(1, at(2024, 3, 1, 1, 0), Some("B 1234 XYZ"), "MBL");
     assert_eq!(store.record_entry(&first).unwrap(), InsertOutcome::Inserted);
-    assert_eq!(
-        store.record_entry(&first).unwrap(),
-        InsertOutcome::AlreadyPresent
-    );
+    assert_eq!(store.record_entry(&first).unwrap(), InsertOutcome::AlreadyPresent);
     // A replay with the same id but other content leaves the stored row as it was.
     let mut changed = first.clone();
     changed.plate = Some("D 1 A".to_string());
     changed.origin = Origin::Journal;
-    assert_eq!(
-        store.record_entry(&changed).unwrap(),
-        InsertOutcome::AlreadyPresent
-    );
-    let visit = store
-        .find_visit(SITE, &EntryLookup::Id(first.id))
-        .unwrap()
-        .unwrap();
+    assert_eq!(store.record_entry(&changed).unwrap(), InsertOutcome::AlreadyPresent);
+    let visit = store.find_visit(SITE, &EntryLookup::Id(first.id)).unwrap().unwrap();
     assert_eq!(visit.entry, first);
     assert_eq!(visit.exit, None);
     assert_eq!(store.inside_count(SITE).unwrap(), 1);
@@ -54,16 +43,8 @@ pub fn entries_are_found_by_every_key(store: &dyn Store) {
     for lookup in &lookups {
         let visit = store.find_visit(SITE, lookup).unwrap();
         assert_eq!(visit.map(|v| v.entry), Some(e.clone()), "{lookup:?}");
-        assert_eq!(
-            store.find_open_entry(SITE, lookup).unwrap(),
-            Some(e.clone()),
-            "{lookup:?}"
-        );
-        assert_eq!(
-            store.find_visit(OTHER_SITE, lookup).unwrap(),
-            None,
-            "other site"
-        );
+        assert_eq!(store.find_open_entry(SITE, lookup).unwrap(), Some(e.clone()), "{lookup:?}");
+        assert_eq!(store.find_visit(OTHER_SITE, lookup).unwrap(), None, "other site");
     }
     for miss in [
         EntryLookup::Id(entry_id(99)),
@@ -86,21 +67,13 @@ pub fn find_returns_the_newest_match(store: &dyn Store) {
     for e in [&newest, &old, &open] {
         store.record_entry(e).unwrap();
     }
-    store
-        .record_exit(&exit_of(&old, at(2024, 3, 1, 2, 0), PaymentMethod::Cash))
-        .unwrap();
-    store
-        .record_exit(&exit_of(&newest, at(2024, 3, 3, 2, 0), PaymentMethod::Qris))
-        .unwrap();
+    store.record_exit(&exit_of(&old, at(2024, 3, 1, 2, 0), PaymentMethod::Cash)).unwrap();
+    store.record_exit(&exit_of(&newest, at(2024, 3, 3, 2, 0), PaymentMethod::Qris)).unwrap();
     let key = EntryLookup::PlateKey("B1234XYZ".to_string());
     let visit = store.find_visit(SITE, &key).unwrap().unwrap();
     assert_eq!(visit.entry, newest);
     assert_eq!(visit.exit.map(|x| x.id), Some(exit_id(3)));
-    assert_eq!(
-        store.find_open_entry(SITE, &key).unwrap(),
-        Some(open),
-        "the newest entry that has not left"
-    );
+    assert_eq!(store.find_open_entry(SITE, &key).unwrap(), Some(open), "the newest entry that has not left");
     assert_eq!(store.inside_count(SITE).unwrap(), 1);
 }
 
@@ -134,14 +107,8 @@ pub fn record_exit_is_idempotent_and_round_trips(store: &dyn Store) {
     assert_eq!(x.total.0, 40_000 + 5_000 + 3 * 3_000);
     assert!(x.fee.lines.len() >= 3);
     assert_eq!(store.record_exit(&x).unwrap(), InsertOutcome::Inserted);
-    assert_eq!(
-        store.record_exit(&x).unwrap(),
-        InsertOutcome::AlreadyPresent
-    );
-    let visit = store
-        .find_visit(SITE, &EntryLookup::Id(e.id))
-        .unwrap()
-        .unwrap();
+    assert_eq!(store.record_exit(&x).unwrap(), InsertOutcome::AlreadyPresent);
+    let visit = store.find_visit(SITE, &EntryLookup::Id(e.id)).unwrap().unwrap();
     assert_eq!(visit.exit, Some(x));
 }
 
@@ -164,10 +131,7 @@ pub fn second_exit_is_refused_naming_the_first(store: &dyn Store) {
     );
     assert!(!err.goes_to_journal());
     assert!(err.to_string().contains("OUT1"), "{err}");
-    let visit = store
-        .find_visit(SITE, &EntryLookup::Id(e.id))
-        .unwrap()
-        .unwrap();
+    let visit = store.find_visit(SITE, &EntryLookup::Id(e.id)).unwrap().unwrap();
     assert_eq!(visit.exit, Some(first), "the first exit stands");
 }
 
@@ -198,17 +162,12 @@ pub fn photos_round_trip(store: &dyn Store) {
         id: Uuid::from_u128(0xA1),
         kind: PhotoKind::Exit,
         taken_at: at(2024, 3, 1, 1, 0),
-        jpeg: vec![
-            0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 0xFF, 0xD9,
-        ],
+        jpeg: vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 0xFF, 0xD9],
     };
     assert_eq!(store.put_photo(&photo).unwrap(), InsertOutcome::Inserted);
     let mut replay = photo.clone();
     replay.jpeg = vec![1, 2, 3];
-    assert_eq!(
-        store.put_photo(&replay).unwrap(),
-        InsertOutcome::AlreadyPresent
-    );
+    assert_eq!(store.put_photo(&replay).unwrap(), InsertOutcome::AlreadyPresent);
     assert_eq!(store.photo(photo.id).unwrap(), Some(photo));
     assert_eq!(store.photo(Uuid::from_u128(0xA2)).unwrap(), None);
 }
