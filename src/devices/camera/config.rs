@@ -250,11 +250,7 @@ pub fn camera_from_config(
                 config.preview_interval(),
                 config.timeout(),
                 clock,
-            )
-            .map_err(|problem| CameraConfigError::Invalid {
-                key: "url",
-                problem,
-            })?;
+            )?;
             CameraHandle::Http(Arc::new(camera))
         }
         #[cfg(feature = "usb-camera")]

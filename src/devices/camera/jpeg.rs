@@ -35,19 +35,33 @@ pub enum Frame {
     Rgb(RgbImage),
 }
 
+/// Why bytes could not become a photo.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    /// The bytes do not start like a JPEG file (an HTML error page, say).
+    #[error("not a JPEG image")]
+    NotJpeg,
+    /// The bytes start like a JPEG but do not decode.
+    #[error("broken JPEG image: {0}")]
+    Broken(String),
+    /// Encoding the scaled photo failed.
+    #[error("cannot encode the photo: {0}")]
+    Encode(String),
+}
+
 /// True when `bytes` start like a JPEG file (SOI marker followed by another marker).
 pub fn is_jpeg(bytes: &[u8]) -> bool {
     bytes.len() > 3 && bytes[..3] == [0xFF, 0xD8, 0xFF]
 }
 
 /// Decodes a JPEG, refusing anything else.
-pub fn decode_jpeg(bytes: &[u8]) -> Result<RgbImage, String> {
+pub fn decode_jpeg(bytes: &[u8]) -> Result<RgbImage, PhotoError> {
     if !is_jpeg(bytes) {
-        return Err("not a JPEG image".into());
+        return Err(PhotoError::NotJpeg);
     }
     image::load_from_memory_with_format(bytes, ImageFormat::Jpeg)
         .map(|image| image.to_rgb8())
-        .map_err(|err| format!("broken JPEG image: {err}"))
+        .map_err(|err| PhotoError::Broken(err.to_string()))
 }
 
 /// Scales `image` down to `max_width` (never up), keeping the aspect ratio.
@@ -63,11 +77,11 @@ pub fn scale_to_width(image: RgbImage, max_width: u32) -> RgbImage {
 }
 
 /// Encodes pixels as JPEG at `quality`.
-pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Jpeg, String> {
+pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Jpeg, PhotoError> {
     let mut bytes = Vec::new();
     JpegEncoder::new_with_quality(&mut bytes, quality.clamp(1, 100))
         .encode_image(image)
-        .map_err(|err| format!("cannot encode the photo: {err}"))?;
+        .map_err(|err| PhotoError::Encode(err.to_string()))?;
     Ok(Jpeg {
         bytes,
         width: image.width(),
@@ -88,9 +102,9 @@ pub fn process_frame(frame: Frame, settings: &PhotoSettings) -> Result<Jpeg, Dev
         }
     };
     let scaled = scale_to_width(image, settings.max_width);
-    encode_jpeg(&scaled, settings.jpeg_quality).map_err(|message| DeviceError::Io {
+    encode_jpeg(&scaled, settings.jpeg_quality).map_err(|err| DeviceError::Io {
         device: CAMERA_NAME.to_string(),
-        message,
+        message: err.to_string(),
     })
 }
 
