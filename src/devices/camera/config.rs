@@ -156,10 +156,10 @@ impl CameraConfig {
                 problem: format!("{} is outside 1-100", self.jpeg_quality),
             });
         }
-        if self.max_width < 16 {
+        if !(16..=8192).contains(&self.max_width) {
             return Err(CameraConfigError::Invalid {
                 key: "max_width",
-                problem: format!("{} px is too small (at least 16)", self.max_width),
+                problem: format!("{} px is outside 16-8192", self.max_width),
             });
         }
         if self.timeout_ms == 0 {
@@ -334,7 +334,7 @@ mod tests {
             ),
             (
                 "max_width = 8",
-                "devices.camera.max_width: 8 px is too small (at least 16)",
+                "devices.camera.max_width: 8 px is outside 16-8192",
             ),
             (
                 "timeout_ms = 0",
