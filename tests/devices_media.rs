@@ -254,6 +254,20 @@ fn tcp_printer_that_never_answers_status_still_prints() {
 }
 
 #[test]
+fn probing_a_printer_with_its_cover_open() {
+    // Paper fine; offline cause: cover open (bit 2).
+    let (address, server) = fake_tcp_printer(vec![0x12, 0x16]);
+    let printer = tcp_printer(address, Paper::Mm58);
+    let condition = printer.probe().unwrap().expect("the printer answered");
+    assert!(condition.cover_open && !condition.paper_out);
+    let sent = server.join().unwrap();
+    assert_eq!(sent, [escpos::QUERY_PAPER, escpos::QUERY_OFFLINE].concat());
+    let status = printer.status();
+    assert_eq!(status.state, LinkState::Fault);
+    assert!(status.last_error.unwrap().contains("cover is open"));
+}
+
+#[test]
 fn unreachable_tcp_printer_is_disconnected() {
     // A port that was just free: nothing listens there now.
     let address = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
@@ -347,11 +361,13 @@ fn serial_printer_over_a_pseudo_terminal() {
                     answered += 1;
                 }
             }
-            received
+            // Hand the master back rather than closing it: a hang-up while the printer side
+            // still drains its output would fail the job's flush.
+            (received, master)
         })
         .unwrap();
     printer.print(&job).unwrap();
-    let received = fake.join().unwrap();
+    let (received, _master) = fake.join().unwrap();
     let mut expected = escpos::QUERY_PAPER.to_vec();
     expected.extend(escpos::QUERY_OFFLINE);
     expected.extend(expected_job);

@@ -156,10 +156,10 @@ impl CameraConfig {
                 problem: format!("{} is outside 1-100", self.jpeg_quality),
             });
         }
-        if self.max_width < 16 {
+        if !(16..=8192).contains(&self.max_width) {
             return Err(CameraConfigError::Invalid {
                 key: "max_width",
-                problem: format!("{} px is too small (at least 16)", self.max_width),
+                problem: format!("{} px is outside 16-8192", self.max_width),
             });
         }
         if self.timeout_ms == 0 {
@@ -239,8 +239,7 @@ pub fn camera_from_config(
                 },
             };
             let camera =
-                HttpCamera::new(target, settings, config.preview_interval(), config.timeout(), clock)
-                    .map_err(|problem| CameraConfigError::Invalid { key: "url", problem })?;
+                HttpCamera::new(target, settings, config.preview_interval(), config.timeout(), clock)?;
             CameraHandle::Http(Arc::new(camera))
         }
         #[cfg(feature = "usb-camera")]
@@ -303,7 +302,7 @@ mod tests {
         let cases = [
             ("kind = \"http\"", "devices.camera.url is required when kind = \"http\""),
             ("jpeg_quality = 0", "devices.camera.jpeg_quality: 0 is outside 1-100"),
-            ("max_width = 8", "devices.camera.max_width: 8 px is too small (at least 16)"),
+            ("max_width = 8", "devices.camera.max_width: 8 px is outside 16-8192"),
             ("timeout_ms = 0", "devices.camera.timeout_ms: must be more than 0"),
         ];
         for (text, message) in cases {

@@ -9,6 +9,7 @@ use digest_auth::{AuthContext, WwwAuthenticateHeader};
 use ureq::http::Uri;
 
 use crate::clock::Clock;
+use crate::devices::camera::config::CameraConfigError;
 use crate::devices::camera::jpeg::{Frame, PhotoSettings, is_jpeg};
 use crate::devices::camera::worker::{CaptureWorker, FrameSource, SourceFactory};
 use crate::devices::camera::{CAMERA_NAME, Camera, Jpeg};
@@ -55,15 +56,16 @@ impl SnapshotTarget {
     /// Checks the URL: `http` or `https`, a host, and no `user:password@` inside (credentials
     /// belong in `username`/`password`, where they are kept out of logs). Returns the URL as
     /// shown in the status.
-    pub fn validate(&self) -> Result<String, String> {
-        let uri: Uri = self.url.parse().map_err(|err| format!("not a URL ({err})"))?;
+    pub fn validate(&self) -> Result<String, CameraConfigError> {
+        let invalid = |problem: String| CameraConfigError::Invalid { key: "url", problem };
+        let uri: Uri = self.url.parse().map_err(|err| invalid(format!("not a URL ({err})")))?;
         match uri.scheme_str() {
             Some("http" | "https") => {}
-            _ => return Err("must start with http:// or https://".into()),
+            _ => return Err(invalid("must start with http:// or https://".into())),
         }
-        let authority = uri.authority().ok_or_else(|| "has no host".to_string())?;
+        let authority = uri.authority().ok_or_else(|| invalid("has no host".into()))?;
         if authority.as_str().contains('@') {
-            return Err("must not contain user:password@; use username and password".into());
+            return Err(invalid("must not contain user:password@; use username and password".into()));
         }
         Ok(self.url.clone())
     }
@@ -250,14 +252,15 @@ pub struct HttpCamera {
 }
 
 impl HttpCamera {
-    /// A camera for `target`. Fails when the URL is unusable; nothing is fetched yet.
+    /// A camera for `target`. Fails when the URL is unusable (the error names
+    /// `devices.camera.url`); nothing is fetched yet.
     pub fn new(
         target: SnapshotTarget,
         settings: PhotoSettings,
         preview_interval: Option<Duration>,
         timeout: Duration,
         clock: Arc<dyn Clock>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, CameraConfigError> {
         let shown = target.validate()?;
         let factory: SourceFactory =
             Arc::new(move || Ok(Box::new(SnapshotSource::new(target.clone())) as Box<dyn FrameSource>));

@@ -168,6 +168,13 @@ mod tests {
         let json = serde_json::to_string(&job).unwrap();
         assert!(json.contains("\"kind\":\"test_page\""), "{json}");
         assert_eq!(serde_json::from_str::<PrintJob>(&json).unwrap(), job);
+        for job in [
+            PrintJob::Ticket(crate::devices::printer::fixtures::sample_ticket()),
+            PrintJob::Receipt(crate::devices::printer::fixtures::sample_receipt()),
+        ] {
+            let json = serde_json::to_string(&job).unwrap();
+            assert_eq!(serde_json::from_str::<PrintJob>(&json).unwrap(), job, "{json}");
+        }
         assert_eq!(serde_json::to_string(&Paper::Mm80).unwrap(), "\"80mm\"".to_string());
     }
 

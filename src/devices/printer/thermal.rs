@@ -116,8 +116,10 @@ impl EscPosPrinter {
         let mut status = self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match outcome {
             Ok(report) => {
-                status.state = LinkState::Connected;
-                status.last_error = None;
+                // A probe reaches a printer that may still be unable to print.
+                let fault = report.condition.and_then(|condition| condition.fault());
+                status.state = if fault.is_some() { LinkState::Fault } else { LinkState::Connected };
+                status.last_error = fault.map(str::to_string);
                 status.warning =
                     report.condition.and_then(|condition| condition.warning()).map(str::to_string);
                 status.last_seen = Some(self.clock.now());

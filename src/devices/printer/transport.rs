@@ -141,10 +141,15 @@ impl Transport {
             Transport::File { path } => {
                 // Never create: a missing `/dev/usb/lp0` means an unplugged printer, and creating
                 // a plain file there would swallow every ticket silently.
-                let file = OpenOptions::new()
-                    .append(true)
-                    .open(path)
-                    .map_err(|err| LinkError::Open(err.to_string()))?;
+                let mut options = OpenOptions::new();
+                // Appending keeps a plain capture file whole across jobs; Windows printer
+                // shares and LPT ports accept plain writes only.
+                if cfg!(windows) {
+                    options.write(true);
+                } else {
+                    options.append(true);
+                }
+                let file = options.open(path).map_err(|err| LinkError::Open(err.to_string()))?;
                 Ok(Link::File(file))
             }
             Transport::Tcp { address } => {
