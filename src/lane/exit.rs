@@ -436,7 +436,7 @@ impl ExitLane {
                 tracing::warn!("lost-ticket audit line not saved: {err}");
             }
         }
-        let slip = slips::receipt(&self.ctx, &exit, &quote.ticket_no, quote.entry_time, &self.cashier_name);
+        let slip = slips::receipt(&slips::Letterhead::of(&self.ctx), &exit, &quote.ticket_no, quote.entry_time, &self.cashier_name);
         let receipt_printed = match self.devices.printer.print(&PrintJob::Receipt(slip)) {
             Ok(()) => true,
             Err(err) => {
@@ -568,7 +568,7 @@ impl ExitLane {
     }
 
     fn already_exited(&self, at: DateTime<Utc>, booth: &str) -> ExitError {
-        ExitError::AlreadyExited { time: slips::local_time(&self.ctx, at), booth: booth.to_string() }
+        ExitError::AlreadyExited { time: slips::local_time(self.ctx.site.tz, at), booth: booth.to_string() }
     }
 
     fn tariff(&mut self, class: &ClassCode, at: DateTime<Utc>) -> Result<crate::domain::Tariff, ExitError> {

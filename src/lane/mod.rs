@@ -8,7 +8,7 @@ pub mod monitor;
 mod recorder;
 mod sequence;
 pub mod shift;
-mod slips;
+pub mod slips;
 mod tariffs;
 pub mod traffic;
 
