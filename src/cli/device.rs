@@ -100,7 +100,13 @@ fn test(ctx: &Context, only: Option<&str>, snapshot: &std::path::Path) -> anyhow
         }
     };
     if wanted("barrier") {
-        check("barrier", devices.test_barrier(Duration::from_secs(2)).map(|()| "opened and closed".into()).map_err(Into::into));
+        check(
+            "barrier",
+            devices
+                .test_barrier(Duration::from_secs(2))
+                .map(|()| "opened and closed".into())
+                .map_err(Into::into),
+        );
     }
     if wanted("printer") {
         let at = clock.now().with_timezone(&config.timezone()).format("%d/%m/%Y %H:%M").to_string();
@@ -108,10 +114,14 @@ fn test(ctx: &Context, only: Option<&str>, snapshot: &std::path::Path) -> anyhow
         check("printer", result.map(|()| "test page printed".into()).map_err(Into::into));
     }
     if wanted("camera") {
-        let result = devices.camera().capture(Duration::from_millis(config.devices.camera.timeout_ms)).map_err(anyhow::Error::from).and_then(|jpeg| {
-            std::fs::write(snapshot, &jpeg.bytes)?;
-            Ok(format!("{}×{} snapshot saved to {}", jpeg.width, jpeg.height, snapshot.display()))
-        });
+        let result = devices
+            .camera()
+            .capture(Duration::from_millis(config.devices.camera.timeout_ms))
+            .map_err(anyhow::Error::from)
+            .and_then(|jpeg| {
+                std::fs::write(snapshot, &jpeg.bytes)?;
+                Ok(format!("{}×{} snapshot saved to {}", jpeg.width, jpeg.height, snapshot.display()))
+            });
         check("camera", result);
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })

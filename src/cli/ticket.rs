@@ -11,9 +11,9 @@ use super::Context;
 use crate::clock::{Clock, SystemClock};
 use crate::devices::printer::{Paper, render_ticket_png};
 use crate::domain::ClassCode;
+use crate::domain::ticket::{self, TicketClaims};
 use crate::lane::slips::{self, Letterhead};
 use crate::store::{Entry, Origin};
-use crate::domain::ticket::{self, TicketClaims};
 
 /// Ticket subcommands.
 #[derive(Debug, Subcommand)]

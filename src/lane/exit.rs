@@ -436,7 +436,13 @@ impl ExitLane {
                 tracing::warn!("lost-ticket audit line not saved: {err}");
             }
         }
-        let slip = slips::receipt(&slips::Letterhead::of(&self.ctx), &exit, &quote.ticket_no, quote.entry_time, &self.cashier_name);
+        let slip = slips::receipt(
+            &slips::Letterhead::of(&self.ctx),
+            &exit,
+            &quote.ticket_no,
+            quote.entry_time,
+            &self.cashier_name,
+        );
         let receipt_printed = match self.devices.printer.print(&PrintJob::Receipt(slip)) {
             Ok(()) => true,
             Err(err) => {
