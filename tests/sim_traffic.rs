@@ -9,7 +9,20 @@ fn traffic_with_an_outage_balances_its_books() {
     let out = Command::new(env!("CARGO_BIN_EXE_gardu"))
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["-q", "sim", "traffic", "--vehicles", "30", "--rate", "2", "--seed", "5", "--outage", "8-16", "--json"])
+        .args([
+            "-q",
+            "sim",
+            "traffic",
+            "--vehicles",
+            "30",
+            "--rate",
+            "2",
+            "--seed",
+            "5",
+            "--outage",
+            "8-16",
+            "--json",
+        ])
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)

@@ -4,6 +4,7 @@ mod context;
 mod db;
 mod demo;
 mod device;
+mod export;
 mod fee;
 mod journal;
 mod receipt;
@@ -82,6 +83,9 @@ pub enum Command {
     /// Offline journal: list and replay.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
+    /// Export transactions to CSV.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Serial ports with their USB ids.
     Ports,
     /// Test or monitor the configured devices.
@@ -113,6 +117,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Shift(cmd) => shift::run(cmd, ctx),
         Command::Sim(cmd) => sim::run(cmd, ctx),
         Command::Ports => device::ports(),
+        Command::Export(cmd) => export::run(cmd, ctx),
         Command::Device(cmd) => device::run(cmd, ctx),
         Command::Receipt(cmd) => receipt::run(cmd, ctx),
     }
