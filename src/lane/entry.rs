@@ -422,18 +422,7 @@ impl EntryLane {
     }
 
     fn take_photo(&self, now: DateTime<Utc>) -> Option<Photo> {
-        match self.devices.camera.capture(self.ctx.camera_timeout) {
-            Ok(jpeg) => Some(Photo {
-                id: self.ctx.ids.new_id(),
-                kind: PhotoKind::Entry,
-                taken_at: now,
-                jpeg: jpeg.bytes,
-            }),
-            Err(err) => {
-                tracing::warn!("entry goes on without a photo: {err}");
-                None
-            }
-        }
+        super::capture_photo(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Entry, now)
     }
 
     fn audit(&self, action: &str, detail: serde_json::Value) -> AuditRecord {
