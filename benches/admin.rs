@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench admin` runs on a temporary SQLite file. Set
 //! `GARDU_BENCH_DATABASE_URL=postgres://…` to measure a PostgreSQL server instead, and
-//! `GARDU_BENCH_VISITS` to change the number of visits.
+//! `GARDU_BENCH_VISITS` to change the number of visits. `GARDU_BENCH_SQLITE=PATH` keeps the
+//! seeded SQLite file there and reuses it on the next run.
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,11 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let location = match std::env::var("GARDU_BENCH_DATABASE_URL") {
         Ok(url) => DatabaseLocation::Postgres(url),
-        Err(_) => DatabaseLocation::Sqlite(dir.path().join("admin-bench.db")),
+        Err(_) => DatabaseLocation::Sqlite(
+            std::env::var_os("GARDU_BENCH_SQLITE")
+                .map(Into::into)
+                .unwrap_or_else(|| dir.path().join("admin-bench.db")),
+        ),
     };
     let store = gardu::store::open(&location).expect("store");
     store
