@@ -1,6 +1,10 @@
 //! The PostgreSQL store against a real server the harness starts: the shared behaviour suite,
 //! plus what only a server shows (batches, outages, concurrent booths, migrations).
 
+#[path = "store_postgres/batches.rs"]
+mod batches;
 mod common;
+#[path = "store_postgres/outages.rs"]
+mod outages;
 
 store_suite!(|| common::pg::fresh_store());

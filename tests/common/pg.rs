@@ -27,7 +27,7 @@ const DIR_PREFIX: &str = "gardu-pg-";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
     /// `fsync = off`: tests that only need correctness run much faster; a crash of the server
-    /// process (not of the machine) still loses nothing.
+    /// process (not of the machine) still loses no committed transaction.
     Fast,
     /// PostgreSQL's defaults: what a benchmark must measure.
     Real,
@@ -208,7 +208,9 @@ impl PgServer {
             shell_quote(&server.root.to_string_lossy())
         );
         if durability == Durability::Fast {
-            settings.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+            // Not synchronous_commit = off: a commit must survive `stop_hard`, which throws away
+            // WAL still in the server's memory; with fsync off it only needs to reach the OS.
+            settings.push_str("fsync = off\nfull_page_writes = off\n");
         }
         let conf = server.data.join("postgresql.conf");
         let mut file = std::fs::OpenOptions::new().append(true).open(&conf).expect("open postgresql.conf");
