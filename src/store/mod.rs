@@ -4,6 +4,7 @@
 //! blocks (rusqlite, the `postgres` client), so lanes call it from their worker threads and
 //! the UI thread never does.
 
+pub mod cache;
 pub mod live;
 pub mod model;
 pub mod postgres;
