@@ -209,6 +209,15 @@ pub struct BoothStore {
     pub cache: Option<Arc<CachedStore>>,
 }
 
+impl std::fmt::Debug for BoothStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoothStore")
+            .field("backend", &self.store.backend())
+            .field("cache", &self.cache)
+            .finish()
+    }
+}
+
 impl BoothStore {
     /// True while reads come from the cache.
     pub fn serving_from_cache(&self) -> bool {
