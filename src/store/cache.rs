@@ -53,7 +53,13 @@ pub struct CacheSettings {
 impl CacheSettings {
     /// The defaults: three days of open entries, at most 2,000, no audit journal.
     pub fn new(path: impl Into<PathBuf>, site: impl Into<String>) -> Self {
-        Self { path: path.into(), site: site.into(), open_entries_days: 3, max_open_entries: 2_000, audit_journal: None }
+        Self {
+            path: path.into(),
+            site: site.into(),
+            open_entries_days: 3,
+            max_open_entries: 2_000,
+            audit_journal: None,
+        }
     }
 }
 
@@ -80,7 +86,11 @@ impl CachedStore {
     /// Opens the cache and checks the server. With the server up the cache is refreshed now;
     /// with it down the booth starts from the cache, if it has one for this site (otherwise
     /// `Unavailable`: a booth's first start needs its server once).
-    pub fn open(remote: Arc<dyn Store>, settings: CacheSettings, clock: Arc<dyn Clock>) -> StoreResult<CachedStore> {
+    pub fn open(
+        remote: Arc<dyn Store>,
+        settings: CacheSettings,
+        clock: Arc<dyn Clock>,
+    ) -> StoreResult<CachedStore> {
         let cache = SqliteStore::open(&settings.path)?;
         let store = CachedStore {
             remote,
@@ -236,7 +246,8 @@ pub fn open_booth(
     match location {
         DatabaseLocation::Sqlite(_) => Ok(BoothStore { store: open_with(location, options)?, cache: None }),
         DatabaseLocation::Postgres(url) => {
-            let remote = postgres::PostgresStore::lazy(&postgres::PostgresOptions::new(url.clone(), options.timeout))?;
+            let remote =
+                postgres::PostgresStore::lazy(&postgres::PostgresOptions::new(url.clone(), options.timeout))?;
             let cached = Arc::new(CachedStore::open(Arc::new(remote), settings, clock)?);
             Ok(BoothStore { store: cached.clone(), cache: Some(cached) })
         }
@@ -245,7 +256,8 @@ pub fn open_booth(
 
 /// Where an account change may go offline: only the failed-login count and lock changed.
 fn only_lockout_changed(cached: &User, user: &User) -> bool {
-    User { failed_attempts: cached.failed_attempts, locked_until: cached.locked_until, ..user.clone() } == *cached
+    User { failed_attempts: cached.failed_attempts, locked_until: cached.locked_until, ..user.clone() }
+        == *cached
 }
 
 impl Store for CachedStore {

@@ -160,7 +160,9 @@ pub fn subscribe_postgres(
         .keepalives_retries(3);
     let shown = redact_url(url);
     let options = *options;
-    start("live-listen", options, move |shared, sender| listen(&config, &shown, &options, shared, sender, &*notify))
+    start("live-listen", options, move |shared, sender| {
+        listen(&config, &shown, &options, shared, sender, &*notify)
+    })
 }
 
 /// Polls an SQLite file for rows added since the last look.
@@ -190,7 +192,12 @@ fn start(
 }
 
 /// Hands an event over without ever blocking the listener.
-fn deliver(shared: &Shared, sender: &Sender<VisitEvent>, event: VisitEvent, notify: &(dyn Fn() + Send + Sync)) {
+fn deliver(
+    shared: &Shared,
+    sender: &Sender<VisitEvent>,
+    event: VisitEvent,
+    notify: &(dyn Fn() + Send + Sync),
+) {
     match sender.try_send(event) {
         Ok(()) => notify(),
         Err(TrySendError::Full(_)) => {
@@ -272,8 +279,12 @@ fn new_rows(
     after: &mut i64,
 ) -> rusqlite::Result<Vec<VisitEvent>> {
     let sql = match kind {
-        VisitKind::Entry => "SELECT rowid, id, site_code, booth, entry_time FROM entries WHERE rowid > ?1 ORDER BY rowid LIMIT 1000",
-        VisitKind::Exit => "SELECT rowid, id, site_code, booth, exit_time FROM exits WHERE rowid > ?1 ORDER BY rowid LIMIT 1000",
+        VisitKind::Entry => {
+            "SELECT rowid, id, site_code, booth, entry_time FROM entries WHERE rowid > ?1 ORDER BY rowid LIMIT 1000"
+        }
+        VisitKind::Exit => {
+            "SELECT rowid, id, site_code, booth, exit_time FROM exits WHERE rowid > ?1 ORDER BY rowid LIMIT 1000"
+        }
     };
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query([*after])?;
@@ -306,7 +317,9 @@ fn poll(
         .and_then(|conn| {
             conn.busy_timeout(Duration::from_secs(1))?;
             let last = |table: &str| {
-                conn.query_row(&format!("SELECT coalesce(max(rowid), 0) FROM {table}"), [], |row| row.get::<_, i64>(0))
+                conn.query_row(&format!("SELECT coalesce(max(rowid), 0) FROM {table}"), [], |row| {
+                    row.get::<_, i64>(0)
+                })
             };
             let marks = (last("entries")?, last("exits")?);
             Ok((conn, marks))
@@ -323,11 +336,10 @@ fn poll(
         };
         attached(shared, notify);
         while !pause(shared, options.poll_interval) {
-            let found = new_rows(&conn, VisitKind::Entry, &mut entries_seen)
-                .and_then(|mut events| {
-                    events.extend(new_rows(&conn, VisitKind::Exit, &mut exits_seen)?);
-                    Ok(events)
-                });
+            let found = new_rows(&conn, VisitKind::Entry, &mut entries_seen).and_then(|mut events| {
+                events.extend(new_rows(&conn, VisitKind::Exit, &mut exits_seen)?);
+                Ok(events)
+            });
             match found {
                 Ok(events) => {
                     for event in events {
@@ -447,7 +459,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("gardu.db");
         let store = SqliteStore::open(&path).unwrap();
-        let options = LiveOptions { capacity: 2, poll_interval: Duration::from_millis(20), ..LiveOptions::default() };
+        let options =
+            LiveOptions { capacity: 2, poll_interval: Duration::from_millis(20), ..LiveOptions::default() };
         let subscription = subscribe_sqlite(&path, &options, Arc::new(|| {})).unwrap();
         wait_for(&subscription, Subscription::connected);
         store.record_entries(&(1..=5).map(entry).collect::<Vec<_>>());

@@ -27,8 +27,9 @@ use uuid::Uuid;
 use self::error::{Access, Fail, Health, PgResult, judge};
 use self::pool::{Conn, Pool, Sql};
 use super::{
-    AuditFilter, AuditRecord, DailyStats, Entry, EntryLookup, Exit, InsertOutcome, Member, PageRequest, Photo,
-    SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
+    AuditFilter, AuditRecord, DailyStats, Entry, EntryLookup, Exit, InsertOutcome, Member, PageRequest,
+    Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter,
+    VisitPage,
 };
 use crate::config::redact_url;
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
@@ -229,7 +230,8 @@ impl Store for PostgresStore {
 
     fn schema_info(&self) -> StoreResult<SchemaInfo> {
         let version = self.schema_version()?;
-        let selects: Vec<String> = COUNTED_TABLES.iter().map(|table| format!("(SELECT count(*) FROM {table})")).collect();
+        let selects: Vec<String> =
+            COUNTED_TABLES.iter().map(|table| format!("(SELECT count(*) FROM {table})")).collect();
         let sql = format!("SELECT {}", selects.join(", "));
         let counts = self.read(|conn| {
             let row = conn.query_one(&sql, &[])?;
@@ -360,7 +362,13 @@ impl Store for PostgresStore {
         self.write(|conn| people::open_shift(conn, shift))
     }
 
-    fn close_shift(&self, id: Uuid, closed_at: DateTime<Utc>, expected: Rupiah, counted: Rupiah) -> StoreResult<Shift> {
+    fn close_shift(
+        &self,
+        id: Uuid,
+        closed_at: DateTime<Utc>,
+        expected: Rupiah,
+        counted: Rupiah,
+    ) -> StoreResult<Shift> {
         self.write(|conn| people::close_shift(conn, id, closed_at, expected, counted))
     }
 

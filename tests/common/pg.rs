@@ -55,7 +55,8 @@ pub fn shared() -> &'static PgServer {
 /// A new empty database on the shared server, migrated, as a store.
 pub fn fresh_store() -> PostgresStore {
     let url = shared().create_database();
-    PostgresStore::connect(&PostgresOptions::new(url, Duration::from_secs(10))).expect("connect to the test database")
+    PostgresStore::connect(&PostgresOptions::new(url, Duration::from_secs(10)))
+        .expect("connect to the test database")
 }
 
 fn run(command: &mut Command, what: &str) -> std::process::Output {
@@ -117,7 +118,9 @@ fn postgres_ids() -> (u32, u32) {
                 .then(|| Some((fields[2].parse().ok()?, fields[3].parse().ok()?)))
                 .flatten()
         })
-        .unwrap_or_else(|| panic!("running as root needs the postgres user: install postgresql (apt-get install postgresql)"))
+        .unwrap_or_else(|| {
+            panic!("running as root needs the postgres user: install postgresql (apt-get install postgresql)")
+        })
 }
 
 fn free_port() -> u16 {
@@ -180,7 +183,8 @@ impl PgServer {
         std::fs::create_dir_all(&root).expect("create the server folder");
         if as_postgres {
             let (uid, gid) = postgres_ids();
-            std::os::unix::fs::chown(&root, Some(uid), Some(gid)).expect("give the server folder to postgres");
+            std::os::unix::fs::chown(&root, Some(uid), Some(gid))
+                .expect("give the server folder to postgres");
         }
         let data = root.join("data");
         let server = PgServer { root, data, port: free_port(), bin, as_postgres, watchdog: Mutex::new(None) };
@@ -226,7 +230,9 @@ impl PgServer {
             .map(|arg| shell_quote(&arg.to_string_lossy()))
             .collect::<Vec<_>>()
             .join(" ");
-        let program = shell_quote(&pg_ctl_command(&self.bin, self.as_postgres, &self.root).get_program().to_string_lossy());
+        let program = shell_quote(
+            &pg_ctl_command(&self.bin, self.as_postgres, &self.root).get_program().to_string_lossy(),
+        );
         let script = format!(
             "cat >/dev/null; if [ -f {data}/postmaster.pid ]; then {program} {stop} >/dev/null 2>&1; fi; rm -rf {root}",
             data = shell_quote(&self.data.to_string_lossy()),
@@ -264,15 +270,23 @@ impl PgServer {
     /// Creates an empty database and returns its URL.
     pub fn create_database(&self) -> String {
         let name = format!("test_{}_{}", std::process::id(), SERIAL.fetch_add(1, Ordering::Relaxed));
-        self.client("postgres").batch_execute(&format!("CREATE DATABASE {name}")).expect("create a test database");
+        self.client("postgres")
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a test database");
         self.url(&name)
     }
 
     /// Kills the server the way a power cut or crash would: no checkpoint, connections cut.
     pub fn stop_hard(&self) {
         run(
-            pg_ctl_command(&self.bin, self.as_postgres, &self.root)
-                .args(["-D", &self.data.to_string_lossy(), "stop", "-m", "immediate", "-w"]),
+            pg_ctl_command(&self.bin, self.as_postgres, &self.root).args([
+                "-D",
+                &self.data.to_string_lossy(),
+                "stop",
+                "-m",
+                "immediate",
+                "-w",
+            ]),
             "pg_ctl stop -m immediate",
         );
     }
@@ -282,7 +296,16 @@ impl PgServer {
     pub fn start_again(&self) {
         let log = self.root.join("server.log");
         let output = pg_ctl_command(&self.bin, self.as_postgres, &self.root)
-            .args(["-D", &self.data.to_string_lossy(), "-l", &log.to_string_lossy(), "-w", "-t", "60", "start"])
+            .args([
+                "-D",
+                &self.data.to_string_lossy(),
+                "-l",
+                &log.to_string_lossy(),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()

@@ -10,7 +10,8 @@ use crate::common::pg::fresh_store;
 /// Entries with a repeat inside the batch and one already stored.
 fn entries() -> (Vec<Entry>, Vec<Entry>) {
     let stored = vec![entry(1, at(2024, 3, 1, 1, 0), Some("B 1 AA"), "MBL")];
-    let mut batch: Vec<Entry> = (1..=6).map(|n| entry(n, at(2024, 3, 1, 1, n as u32), Some("B 2 AA"), "MTR")).collect();
+    let mut batch: Vec<Entry> =
+        (1..=6).map(|n| entry(n, at(2024, 3, 1, 1, n as u32), Some("B 2 AA"), "MTR")).collect();
     batch.push(batch[2].clone());
     let mut changed = batch[3].clone();
     changed.plate = Some("Z 9 ZZ".into());
@@ -40,7 +41,10 @@ fn exits() -> (Vec<Exit>, Vec<Exit>) {
     (stored, batch)
 }
 
-fn one_by_one<T>(items: &[T], mut record: impl FnMut(&T) -> StoreResult<InsertOutcome>) -> Vec<StoreResult<InsertOutcome>> {
+fn one_by_one<T>(
+    items: &[T],
+    mut record: impl FnMut(&T) -> StoreResult<InsertOutcome>,
+) -> Vec<StoreResult<InsertOutcome>> {
     items.iter().map(|item| record(item)).collect()
 }
 
@@ -91,7 +95,8 @@ fn batches_answer_exactly_like_one_by_one() {
 #[test]
 fn a_value_the_server_refuses_fails_only_its_record() {
     let store = fresh_store();
-    let mut entries: Vec<Entry> = (1..=4).map(|n| entry(n, at(2024, 3, 1, 1, 0), Some("B 4 AA"), "MBL")).collect();
+    let mut entries: Vec<Entry> =
+        (1..=4).map(|n| entry(n, at(2024, 3, 1, 1, 0), Some("B 4 AA"), "MBL")).collect();
     // PostgreSQL text cannot hold a NUL byte; a damaged journal file could carry one.
     entries[2].operator = Some("guard\0one".into());
     let outcomes = store.record_entries(&entries);
@@ -117,7 +122,8 @@ fn two_booths_racing_for_the_same_exit_get_one_each_answer() {
     let options = gardu::store::postgres::PostgresOptions::new(url, std::time::Duration::from_secs(10));
     let first = gardu::store::postgres::PostgresStore::connect(&options).unwrap();
     let second = gardu::store::postgres::PostgresStore::connect(&options).unwrap();
-    let visits: Vec<Entry> = (1..=40).map(|n| entry(n, at(2024, 3, 1, 1, 0), Some("B 5 AA"), "MBL")).collect();
+    let visits: Vec<Entry> =
+        (1..=40).map(|n| entry(n, at(2024, 3, 1, 1, 0), Some("B 5 AA"), "MBL")).collect();
     first.record_entries(&visits);
     let exits_for = |booth: &str, offset: u128| -> Vec<Exit> {
         visits
@@ -141,7 +147,8 @@ fn two_booths_racing_for_the_same_exit_get_one_each_answer() {
     });
     for (one, other) in outcomes_a.iter().zip(&outcomes_b) {
         let inserted = [one, other].iter().filter(|o| ***o == Ok(InsertOutcome::Inserted)).count();
-        let refused = [one, other].iter().filter(|o| matches!(o, Err(StoreError::AlreadyExited { .. }))).count();
+        let refused =
+            [one, other].iter().filter(|o| matches!(o, Err(StoreError::AlreadyExited { .. }))).count();
         assert_eq!((inserted, refused), (1, 1), "{one:?} / {other:?}");
     }
     assert_eq!(first.inside_count(SITE).unwrap(), 0);

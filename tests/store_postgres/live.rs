@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use gardu::config::DatabaseLocation;
 use gardu::store::live::{LiveOptions, Subscription, VisitEvent, VisitKind, subscribe};
 use gardu::store::postgres::{PostgresOptions, PostgresStore};
 use gardu::store::{PaymentMethod, Store};
-use gardu::config::DatabaseLocation;
 
 use crate::common::fixtures::{SITE, at, entry, exit_of};
 use crate::common::pg::{Durability, PgServer, shared};
@@ -29,7 +29,8 @@ fn every_committed_visit_is_announced_once() {
     let url = shared().create_database();
     let store = PostgresStore::connect(&PostgresOptions::new(url.clone(), Duration::from_secs(5))).unwrap();
     let options = LiveOptions { retry_after: Duration::from_millis(100), ..LiveOptions::default() };
-    let subscription = subscribe(&DatabaseLocation::Postgres(url.clone()), &options, Arc::new(|| {})).unwrap();
+    let subscription =
+        subscribe(&DatabaseLocation::Postgres(url.clone()), &options, Arc::new(|| {})).unwrap();
     wait_until(&subscription, Subscription::connected);
 
     let first = entry(1, at(2024, 3, 1, 1, 0), Some("B 1 AA"), "MBL");

@@ -12,7 +12,9 @@ use crate::common::pg::{Durability, PgServer, shared};
 #[test]
 fn a_server_killed_and_restarted_is_journaled_then_reconnected() {
     let server = PgServer::start(Durability::Fast);
-    let store = PostgresStore::connect(&PostgresOptions::new(server.create_database(), Duration::from_secs(5))).unwrap();
+    let store =
+        PostgresStore::connect(&PostgresOptions::new(server.create_database(), Duration::from_secs(5)))
+            .unwrap();
     seed(&store);
     let first = entry(1, at(2024, 3, 1, 1, 0), Some("B 1 AA"), "MBL");
     assert_eq!(store.record_entry(&first).unwrap(), InsertOutcome::Inserted);
@@ -38,7 +40,9 @@ fn a_server_killed_and_restarted_is_journaled_then_reconnected() {
 #[test]
 fn idle_connections_that_died_are_replaced_before_use() {
     let server = PgServer::start(Durability::Fast);
-    let store = PostgresStore::connect(&PostgresOptions::new(server.create_database(), Duration::from_secs(5))).unwrap();
+    let store =
+        PostgresStore::connect(&PostgresOptions::new(server.create_database(), Duration::from_secs(5)))
+            .unwrap();
     seed(&store);
     server.stop_hard();
     server.start_again();
@@ -55,7 +59,8 @@ fn idle_connections_that_died_are_replaced_before_use() {
 #[test]
 fn a_statement_over_the_timeout_leaves_the_write_unknown() {
     let url = shared().create_database();
-    let store = PostgresStore::connect(&PostgresOptions::new(url.clone(), Duration::from_millis(300))).unwrap();
+    let store =
+        PostgresStore::connect(&PostgresOptions::new(url.clone(), Duration::from_millis(300))).unwrap();
     seed(&store);
     // Another session holds the sequence row: the booth's draw waits past its timeout.
     store.next_ticket_sequence(SITE, "IN1", date(2024, 3, 1)).unwrap();
@@ -83,7 +88,10 @@ fn no_server_no_password_in_the_message() {
     let lazy = PostgresStore::lazy(&PostgresOptions::new(url, Duration::from_secs(1))).unwrap();
     assert!(lazy.site(SITE).unwrap_err().goes_to_journal());
     assert!(!format!("{lazy:?}").contains("s3cret-pw"));
-    let bad = PostgresStore::lazy(&PostgresOptions::new("postgres://u:pw@host:notaport/db", Duration::from_secs(1)));
+    let bad = PostgresStore::lazy(&PostgresOptions::new(
+        "postgres://u:pw@host:notaport/db",
+        Duration::from_secs(1),
+    ));
     let message = bad.unwrap_err().to_string();
     assert!(!message.contains("pw@"), "{message}");
 }
@@ -101,14 +109,18 @@ fn migrations_run_once_and_refuse_a_newer_schema() {
             let options = options.clone();
             std::thread::Builder::new()
                 .name(format!("booth-{booth}"))
-                .spawn_scoped(scope, move || PostgresStore::connect(&options).unwrap().schema_version().unwrap())
+                .spawn_scoped(scope, move || {
+                    PostgresStore::connect(&options).unwrap().schema_version().unwrap()
+                })
                 .unwrap();
         }
     });
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let applied: i64 = admin.query_one("SELECT count(*) FROM schema_migrations", &[]).unwrap().get(0);
     assert_eq!(applied, version);
-    admin.execute("INSERT INTO schema_migrations (version, name) VALUES (9999, 'from the future')", &[]).unwrap();
+    admin
+        .execute("INSERT INTO schema_migrations (version, name) VALUES (9999, 'from the future')", &[])
+        .unwrap();
     let err = PostgresStore::connect(&options).unwrap_err();
     assert!(matches!(err, StoreError::Migration(_)), "{err:?}");
     assert!(err.to_string().contains("newer version"), "{err}");

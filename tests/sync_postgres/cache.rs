@@ -27,7 +27,8 @@ fn audit_context() -> AuditContext {
 }
 
 fn new_guard(store: &dyn Store, clock: &ManualClock) {
-    let guard = NewUser { username: "guard1", full_name: "Budi Penjaga", role: Role::Guard, password: "rahasia123" };
+    let guard =
+        NewUser { username: "guard1", full_name: "Budi Penjaga", role: Role::Guard, password: "rahasia123" };
     auth::create_user(store, clock, &Hasher::for_tests(), &audit_context(), &guard, "admin").unwrap();
 }
 
@@ -49,7 +50,12 @@ fn a_booth_started_with_the_server_down_logs_in_and_issues_tickets() {
     let remote = PostgresStore::connect(&PostgresOptions::new(url.clone(), Duration::from_secs(3))).unwrap();
     remote.ensure_site(&site(SITE)).unwrap();
     new_guard(&remote, &clock);
-    let photo = Photo { id: Uuid::from_u128(0xA1), kind: PhotoKind::Entry, taken_at: at(2026, 11, 23, 0, 30), jpeg: vec![0xFF, 0xD8, 7, 0xFF, 0xD9] };
+    let photo = Photo {
+        id: Uuid::from_u128(0xA1),
+        kind: PhotoKind::Entry,
+        taken_at: at(2026, 11, 23, 0, 30),
+        jpeg: vec![0xFF, 0xD8, 7, 0xFF, 0xD9],
+    };
     remote.put_photo(&photo).unwrap();
     let mut parked = entry(1, at(2026, 11, 23, 0, 30), Some("B 77 CC"), "MBL");
     parked.photo_id = Some(photo.id);
@@ -63,14 +69,27 @@ fn a_booth_started_with_the_server_down_logs_in_and_issues_tickets() {
     let booth = open_booth(&location, &options, settings(), clock.clone()).unwrap();
     assert!(booth.serving_from_cache(), "the booth says it works from its cache");
     let store = booth.store.clone();
-    let user = auth::login(store.as_ref(), clock.as_ref(), &audit_context(), "Guard1", "rahasia123", &[Role::Guard]).unwrap();
+    let user =
+        auth::login(store.as_ref(), clock.as_ref(), &audit_context(), "Guard1", "rahasia123", &[Role::Guard])
+            .unwrap();
     assert_eq!(user.full_name, "Budi Penjaga");
     // A wrong password still counts towards the lock, in the cached account.
-    let wrong = auth::login(store.as_ref(), clock.as_ref(), &audit_context(), "guard1", "salah-salah", &[Role::Guard]);
+    let wrong = auth::login(
+        store.as_ref(),
+        clock.as_ref(),
+        &audit_context(),
+        "guard1",
+        "salah-salah",
+        &[Role::Guard],
+    );
     assert_eq!(wrong.unwrap_err(), LoginError::WrongPassword { attempts_left: 4 });
-    assert_eq!(booth.cache.as_ref().unwrap().cache().user_by_username("guard1").unwrap().unwrap().failed_attempts, 1);
+    assert_eq!(
+        booth.cache.as_ref().unwrap().cache().user_by_username("guard1").unwrap().unwrap().failed_attempts,
+        1
+    );
     // The cashier still sees the parked vehicle with its entry photo.
-    let visit = store.find_visit(SITE, &EntryLookup::TicketCode(parked.ticket_code.clone())).unwrap().unwrap();
+    let visit =
+        store.find_visit(SITE, &EntryLookup::TicketCode(parked.ticket_code.clone())).unwrap().unwrap();
     assert_eq!(visit.entry, parked);
     assert_eq!(store.photo(photo.id).unwrap(), Some(photo));
 
@@ -99,12 +118,16 @@ fn a_booth_started_with_the_server_down_logs_in_and_issues_tickets() {
     // Back online: the replay brings everything in.
     server.start_again();
     store.ping().unwrap();
-    let summary = replay::replay(&journal(dir.path(), "SYNC"), store.as_ref(), clock.as_ref(), false, &mut |_| {}).unwrap();
+    let summary =
+        replay::replay(&journal(dir.path(), "SYNC"), store.as_ref(), clock.as_ref(), false, &mut |_| {})
+            .unwrap();
     assert_eq!((summary.synced, summary.failed, summary.rejected), (5, 0, 0), "{summary:?}");
     for e in &issued {
         assert_eq!(remote.find_visit(SITE, &EntryLookup::Id(e.id)).unwrap().map(|v| v.entry.id), Some(e.id));
     }
-    let logins = remote.list_audit(&AuditFilter { username: Some("guard1".into()), ..AuditFilter::default() }).unwrap();
+    let logins = remote
+        .list_audit(&AuditFilter { username: Some("guard1".into()), ..AuditFilter::default() })
+        .unwrap();
     let actions: Vec<&str> = logins.iter().map(|a| a.action.as_str()).collect();
     assert!(actions.contains(&"login") && actions.contains(&"login_failed"), "{actions:?}");
     assert!(store.site(SITE).unwrap().is_some());
@@ -129,7 +152,9 @@ fn the_cache_follows_the_server_and_a_first_start_needs_it() {
     let cache = cached.cache();
     assert_eq!(cache.inside_count(SITE).unwrap(), 4);
     assert_eq!(cache.tariff_versions(SITE).unwrap().len(), 3);
-    assert!(cache.user_by_username("guard1").unwrap().is_some_and(|u| u.password_hash.starts_with("$argon2id$")));
+    assert!(
+        cache.user_by_username("guard1").unwrap().is_some_and(|u| u.password_hash.starts_with("$argon2id$"))
+    );
 
     // Two leave and a member card is added: the next refresh follows.
     remote.record_exits(&[

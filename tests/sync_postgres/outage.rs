@@ -50,7 +50,10 @@ impl Traffic {
         self.camera.set_vehicle(Some(plate.to_string()));
         self.entry.handle(&InputEvent::LoopOccupied { loop_id: 1 });
         let class = ClassCode::parse(["MTR", "MBL", "TRK"][n % 3]).expect("class");
-        let issued = self.entry.trigger(EntryTrigger::Guard { class, plate: Some(plate) }).expect("a ticket, online or not");
+        let issued = self
+            .entry
+            .trigger(EntryTrigger::Guard { class, plate: Some(plate) })
+            .expect("a ticket, online or not");
         assert!(issued.barrier_opened, "the barrier opens whatever the database does");
         self.books.journaled += usize::from(issued.persisted.journaled());
         assert!(self.books.entries.insert(issued.entry.id));
@@ -71,7 +74,12 @@ impl Traffic {
     }
 }
 
-fn wait_for(snapshots: &Mutex<Vec<MonitorSnapshot>>, connectivity: &Connectivity, what: &str, test: impl Fn(&MonitorSnapshot) -> bool) {
+fn wait_for(
+    snapshots: &Mutex<Vec<MonitorSnapshot>>,
+    connectivity: &Connectivity,
+    what: &str,
+    test: impl Fn(&MonitorSnapshot) -> bool,
+) {
     let until = Instant::now() + Duration::from_secs(30);
     while !test(&connectivity.snapshot()) {
         assert!(
@@ -148,7 +156,9 @@ fn a_server_killed_mid_traffic_loses_and_doubles_nothing() {
 
     // Back again: green, still with the records waiting, and the sync dialog's cue.
     server.start_again();
-    wait_for(&snapshots, &connectivity, "green with records waiting", |s| connected(s) && s.pending == pending);
+    wait_for(&snapshots, &connectivity, "green with records waiting", |s| {
+        connected(s) && s.pending == pending
+    });
     assert_eq!(offers.recv_timeout(Duration::from_secs(10)).unwrap().pending, pending);
 
     // Traffic goes on online before the sync: an exit of a vehicle whose entry is still in
@@ -162,26 +172,33 @@ fn a_server_killed_mid_traffic_loses_and_doubles_nothing() {
     assert_eq!(traffic.books.journaled, journaled_in_outage, "online again, nothing more journaled");
     assert_eq!(store.orphan_exits(SITE).unwrap().len(), 2);
 
-    let summary = replay::replay(&journal(dir.path(), "SYNC"), store.as_ref(), clock.as_ref(), false, &mut |_| {})
-        .unwrap();
+    let summary =
+        replay::replay(&journal(dir.path(), "SYNC"), store.as_ref(), clock.as_ref(), false, &mut |_| {})
+            .unwrap();
     assert_eq!((summary.failed, summary.rejected, summary.interrupted.clone()), (0, 0, None), "{summary:?}");
     assert_eq!(summary.synced + summary.already_present, pending);
     wait_for(&snapshots, &connectivity, "green with nothing waiting", |s| connected(s) && s.pending == 0);
 
     // Exactly the visits that happened: nothing lost, nothing doubled.
     let mut client = server.client(options.url.rsplit('/').next().unwrap());
-    let entries: Vec<Uuid> = client.query("SELECT id FROM entries", &[]).unwrap().iter().map(|r| r.get(0)).collect();
-    let exits: Vec<Uuid> = client.query("SELECT id FROM exits", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    let entries: Vec<Uuid> =
+        client.query("SELECT id FROM entries", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    let exits: Vec<Uuid> =
+        client.query("SELECT id FROM exits", &[]).unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(entries.len(), 30);
     assert_eq!(entries.into_iter().collect::<BTreeSet<_>>(), traffic.books.entries);
     assert_eq!(exits.len(), 13);
     assert_eq!(exits.into_iter().collect::<BTreeSet<_>>(), traffic.books.exits);
-    let revenue: i64 = client.query_one("SELECT coalesce(sum(total), 0)::bigint FROM exits", &[]).unwrap().get(0);
+    let revenue: i64 =
+        client.query_one("SELECT coalesce(sum(total), 0)::bigint FROM exits", &[]).unwrap().get(0);
     assert_eq!(revenue, traffic.books.revenue);
     assert!(store.orphan_exits(SITE).unwrap().is_empty());
     assert_eq!(store.inside_count(SITE).unwrap(), 17);
     let offline = store
-        .list_visits(&VisitFilter { offline_only: true, ..VisitFilter::default() }, gardu::store::PageRequest { offset: 0, limit: 100 })
+        .list_visits(
+            &VisitFilter { offline_only: true, ..VisitFilter::default() },
+            gardu::store::PageRequest { offset: 0, limit: 100 },
+        )
         .unwrap();
     assert_eq!(offline.total, 15, "the 12 outage entries and the outage exits of 3 online entries");
 
@@ -189,7 +206,8 @@ fn a_server_killed_mid_traffic_loses_and_doubles_nothing() {
     // with them waiting, green with none.
     drop(monitor);
     let story = snapshots.lock().unwrap().clone();
-    let first_red = story.iter().position(|s| !connected(s) && s.status != DbStatus::Checking).expect("went red");
+    let first_red =
+        story.iter().position(|s| !connected(s) && s.status != DbStatus::Checking).expect("went red");
     assert!(story[..first_red].iter().any(connected), "green before the outage: {story:?}");
     let back = first_red + story[first_red..].iter().position(connected).expect("went green again");
     assert!(story[first_red..back].iter().all(|s| matches!(s.status, DbStatus::Disconnected { .. })));

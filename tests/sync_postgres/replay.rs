@@ -23,7 +23,8 @@ use crate::common::pg::shared;
 fn write_record(dir: &Path, payload: JournalPayload, created_at: DateTime<Utc>) -> PathBuf {
     let id = payload.id();
     let kind = payload.kind();
-    let record = JournalRecord { schema: SCHEMA_VERSION, id, created_at, booth: "IN1".into(), payload, photo: None };
+    let record =
+        JournalRecord { schema: SCHEMA_VERSION, id, created_at, booth: "IN1".into(), payload, photo: None };
     let path = dir.join(format!("parking_{kind}_{}_{id}.json", created_at.format("%Y%m%d_%H%M%S")));
     std::fs::write(&path, serde_json::to_vec_pretty(&record).unwrap()).unwrap();
     path
@@ -107,7 +108,10 @@ fn a_replay_killed_half_way_and_run_again_ends_exactly() {
     let summary: serde_json::Value =
         serde_json::from_slice(&output.stdout).unwrap_or_else(|err| panic!("{err}: {shown}"));
     assert_eq!(summary["pending"], serde_json::json!(total - moved), "{summary}");
-    assert_eq!(summary["synced"].as_u64().unwrap() + summary["already_present"].as_u64().unwrap(), (total - moved) as u64);
+    assert_eq!(
+        summary["synced"].as_u64().unwrap() + summary["already_present"].as_u64().unwrap(),
+        (total - moved) as u64
+    );
     assert_eq!(summary["synced"].as_u64().unwrap() as usize, total - committed as usize, "{summary}");
     assert_eq!((summary["failed"].as_u64(), summary["rejected"].as_u64()), (Some(0), Some(0)), "{summary}");
     assert!(summary["interrupted"].is_null());
@@ -131,7 +135,8 @@ fn a_replay_killed_half_way_and_run_again_ends_exactly() {
 #[test]
 fn unreadable_files_are_rejected_with_reasons_and_nothing_is_deleted() {
     let store =
-        PostgresStore::connect(&PostgresOptions::new(shared().create_database(), Duration::from_secs(5))).unwrap();
+        PostgresStore::connect(&PostgresOptions::new(shared().create_database(), Duration::from_secs(5)))
+            .unwrap();
     seed(&store);
     store.ensure_site(&site(SITE)).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -202,7 +207,11 @@ fn unreadable_files_are_rejected_with_reasons_and_nothing_is_deleted() {
     assert!(problems.is_empty());
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].attempts, 1);
-    assert!(items[0].last_error.as_deref().unwrap_or("").contains("database error"), "{:?}", items[0].last_error);
+    assert!(
+        items[0].last_error.as_deref().unwrap_or("").contains("database error"),
+        "{:?}",
+        items[0].last_error
+    );
     let again = replay::replay(&journal, &store, &SystemClock, false, &mut |_| {}).unwrap();
     assert_eq!((again.synced, again.failed, again.rejected), (0, 1, 0));
     assert_eq!(journal.list().unwrap().0[0].attempts, 2);

@@ -76,7 +76,9 @@ fn copy_users(remote: &dyn Store, cache: &SqliteStore) -> StoreResult<usize> {
                     tracing::warn!(user = %user.username, "account not cached: {err}");
                 }
             }
-            Some(_) => tracing::warn!(user = %user.username, "a different account of the same name is cached"),
+            Some(_) => {
+                tracing::warn!(user = %user.username, "a different account of the same name is cached")
+            }
         }
     }
     Ok(users.len())
@@ -96,7 +98,8 @@ fn copy_open_entries(
         ..VisitFilter::default()
     };
     let since = now - Duration::days(settings.open_entries_days.max(0));
-    let open = remote.list_visits(&inside(Some(since)), PageRequest { offset: 0, limit: settings.max_open_entries })?;
+    let open = remote
+        .list_visits(&inside(Some(since)), PageRequest { offset: 0, limit: settings.max_open_entries })?;
     let wanted: HashSet<Uuid> = open.rows.iter().map(|visit| visit.entry.id).collect();
     for visit in &open.rows {
         let entry = &visit.entry;
@@ -129,7 +132,8 @@ fn copy_open_entries(
 /// Removes entries (with their link row and photo) from the cache file. The `Store` trait is
 /// insert-only by design, so this one maintenance step speaks SQL to the cache's SQLite schema.
 fn drop_entries(path: &Path, stale: &[(Uuid, Option<Uuid>)]) -> StoreResult<()> {
-    let failed = |err: rusqlite::Error| StoreError::Database(format!("the booth cache could not be pruned: {err}"));
+    let failed =
+        |err: rusqlite::Error| StoreError::Database(format!("the booth cache could not be pruned: {err}"));
     let mut conn = rusqlite::Connection::open(path).map_err(failed)?;
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(failed)?;
     let tx = conn.transaction().map_err(failed)?;
@@ -138,7 +142,8 @@ fn drop_entries(path: &Path, stale: &[(Uuid, Option<Uuid>)]) -> StoreResult<()> 
         tx.execute("DELETE FROM open_entries WHERE entry_id = ?1", [&id]).map_err(failed)?;
         tx.execute("DELETE FROM entries WHERE id = ?1", [&id]).map_err(failed)?;
         if let Some(photo_id) = photo_id {
-            tx.execute("DELETE FROM photos WHERE id = ?1", [photo_id.hyphenated().to_string()]).map_err(failed)?;
+            tx.execute("DELETE FROM photos WHERE id = ?1", [photo_id.hyphenated().to_string()])
+                .map_err(failed)?;
         }
     }
     tx.commit().map_err(failed)

@@ -99,8 +99,19 @@ fn insert_entries(db: &mut impl Sql, entries: &[&Entry]) -> PgResult<HashSet<Uui
     let rows = db.query(
         INSERT_ENTRIES,
         &[
-            &ids, &sites, &booths, &ticket_nos, &codes, &plates, &keys, &classes, &cards, &times, &operators,
-            &photos, &origins,
+            &ids,
+            &sites,
+            &booths,
+            &ticket_nos,
+            &codes,
+            &plates,
+            &keys,
+            &classes,
+            &cards,
+            &times,
+            &operators,
+            &photos,
+            &origins,
         ],
     )?;
     rows.iter().map(|row| get(row, 0)).collect()
@@ -119,7 +130,9 @@ pub(super) fn record_exits(db: &mut impl Sql, exits: &[Exit]) -> PgResult<Outcom
         return Ok(Vec::new());
     }
     match plan_and_insert_exits(db, exits) {
-        Err(fail) if is_data_failure(&fail) => exits.iter().map(|exit| one(visits::record_exit(db, exit))).collect(),
+        Err(fail) if is_data_failure(&fail) => {
+            exits.iter().map(|exit| one(visits::record_exit(db, exit))).collect()
+        }
         other => other,
     }
 }
@@ -153,7 +166,10 @@ fn plan_and_insert_exits(db: &mut impl Sql, exits: &[Exit]) -> PgResult<Outcomes
             })));
         } else {
             by_id.insert(exit.id);
-            by_entry.insert(exit.entry_id, Known { id: exit.id, exit_time: exit.exit_time, booth: exit.booth.clone() });
+            by_entry.insert(
+                exit.entry_id,
+                Known { id: exit.id, exit_time: exit.exit_time, booth: exit.booth.clone() },
+            );
             winners.push(index);
             outcomes.push(None);
         }
@@ -171,7 +187,9 @@ fn plan_and_insert_exits(db: &mut impl Sql, exits: &[Exit]) -> PgResult<Outcomes
     }
     Ok(outcomes
         .into_iter()
-        .map(|outcome| outcome.unwrap_or_else(|| Err(StoreError::Database("an exit was left undecided".into()))))
+        .map(|outcome| {
+            outcome.unwrap_or_else(|| Err(StoreError::Database("an exit was left undecided".into())))
+        })
         .collect())
 }
 
@@ -198,8 +216,22 @@ fn insert_exits(db: &mut impl Sql, exits: &[&Exit]) -> PgResult<HashSet<Uuid>> {
     let rows = db.query(
         INSERT_EXITS,
         &[
-            &ids, &entry_ids, &sites, &booths, &times, &operators, &shifts, &fees, &totals, &methods, &tendered,
-            &change, &references, &lost, &photos, &origins,
+            &ids,
+            &entry_ids,
+            &sites,
+            &booths,
+            &times,
+            &operators,
+            &shifts,
+            &fees,
+            &totals,
+            &methods,
+            &tendered,
+            &change,
+            &references,
+            &lost,
+            &photos,
+            &origins,
         ],
     )?;
     rows.iter().map(|row| get(row, 0)).collect()

@@ -88,8 +88,10 @@ pub(super) fn ensure_site(conn: &mut Conn, site: &Site) -> PgResult<()> {
             save_vehicle_class(&mut tx, &class)?;
         }
     }
-    let tariffs =
-        codec::count_at(&tx.query_one("SELECT count(*) FROM tariffs WHERE site_code = $1", &[&site.code])?, 0)?;
+    let tariffs = codec::count_at(
+        &tx.query_one("SELECT count(*) FROM tariffs WHERE site_code = $1", &[&site.code])?,
+        0,
+    )?;
     if tariffs == 0 {
         for tariff in default_tariffs() {
             // A site whose admin removed a default class gets no tariff for it.
@@ -252,7 +254,12 @@ fn insert_tariff(db: &mut impl Sql, version: &TariffVersion) -> PgResult<()> {
     Ok(())
 }
 
-pub(super) fn next_ticket_sequence(db: &mut impl Sql, site: &str, booth: &str, day: NaiveDate) -> PgResult<u32> {
+pub(super) fn next_ticket_sequence(
+    db: &mut impl Sql,
+    site: &str,
+    booth: &str,
+    day: NaiveDate,
+) -> PgResult<u32> {
     // One statement: the row lock makes two booths' draws wait for each other, never collide.
     let row = db.query_one(
         "INSERT INTO ticket_sequences (site_code, booth, day, last) VALUES ($1, $2, $3, 1)

@@ -104,9 +104,15 @@ fn is_unreachable(code: &SqlState) -> bool {
 /// Driver errors that are our own mistakes (a parameter or column of the wrong type), not the
 /// network's: they would fail again on any connection.
 fn is_programming_error(text: &str) -> bool {
-    ["error serializing parameter", "error deserializing column", "invalid column", "query returned an unexpected number", "expected "]
-        .iter()
-        .any(|prefix| text.starts_with(prefix))
+    [
+        "error serializing parameter",
+        "error deserializing column",
+        "invalid column",
+        "query returned an unexpected number",
+        "expected ",
+    ]
+    .iter()
+    .any(|prefix| text.starts_with(prefix))
 }
 
 /// The server's own words: severity, message and detail.

@@ -224,7 +224,9 @@ pub(super) fn open_shift(conn: &mut Conn, shift: &Shift) -> PgResult<()> {
     let inserted = match result {
         // Another booth opened a shift for the same user between our check and insert.
         Err(Fail::Pg(err)) if violated_constraint(&err) == Some("shifts_one_open") => {
-            return Err(StoreError::Refused(format!("{username} already has a shift open; close it first")).into());
+            return Err(
+                StoreError::Refused(format!("{username} already has a shift open; close it first")).into()
+            );
         }
         other => other?,
     };
@@ -260,7 +262,12 @@ pub(super) fn close_shift(
         &[&id, &closed_at, &expected.0, &counted.0],
     )?;
     tx.commit()?;
-    Ok(Shift { closed_at: Some(closed_at), expected_cash: Some(expected), counted_cash: Some(counted), ..shift })
+    Ok(Shift {
+        closed_at: Some(closed_at),
+        expected_cash: Some(expected),
+        counted_cash: Some(counted),
+        ..shift
+    })
 }
 
 pub(super) fn shift(db: &mut impl Sql, id: Uuid) -> PgResult<Option<Shift>> {

@@ -56,7 +56,9 @@ fn prepared<'a>(
         let statement = prepare()?;
         statements.insert(sql.to_string(), statement);
     }
-    statements.get(sql).ok_or_else(|| Fail::Store(StoreError::Database("statement cache lost a statement".into())))
+    statements
+        .get(sql)
+        .ok_or_else(|| Fail::Store(StoreError::Database("statement cache lost a statement".into())))
 }
 
 impl Conn {
@@ -155,7 +157,14 @@ impl Pool {
     /// A pool that connects with `config`; nothing is opened yet.
     pub(super) fn new(config: postgres::Config, shown: String, retry_after: Duration) -> Pool {
         let check_timeout = config.get_connect_timeout().copied().unwrap_or(Duration::from_secs(2));
-        Pool { config, shown, idle: Mutex::new(Vec::new()), down: Mutex::new(None), retry_after, check_timeout }
+        Pool {
+            config,
+            shown,
+            idle: Mutex::new(Vec::new()),
+            down: Mutex::new(None),
+            retry_after,
+            check_timeout,
+        }
     }
 
     /// The URL with its password hidden.

@@ -95,7 +95,10 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
     }
     if let Some(operator) = &filter.operator {
         let operator = operator.trim().to_lowercase();
-        c.add_exit("(lower(e.operator) = ? OR lower(x.operator) = ?)", vec![text(&operator), text(&operator)]);
+        c.add_exit(
+            "(lower(e.operator) = ? OR lower(x.operator) = ?)",
+            vec![text(&operator), text(&operator)],
+        );
     }
     if let Some(method) = filter.method {
         c.add_exit("x.method = ?", vec![text(method.as_str())]);
@@ -152,7 +155,9 @@ pub(super) fn list_visits(conn: &mut Conn, filter: &VisitFilter, page: PageReque
 fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
     let midnight = day.and_time(NaiveTime::MIN);
     (0..=24).find_map(|hours| {
-        tz.from_local_datetime(&(midnight + Duration::hours(hours))).earliest().map(|local| local.with_timezone(&Utc))
+        tz.from_local_datetime(&(midnight + Duration::hours(hours)))
+            .earliest()
+            .map(|local| local.with_timezone(&Utc))
     })
 }
 
@@ -247,7 +252,8 @@ pub(super) fn daily_stats(conn: &mut Conn, site: &str, day: NaiveDate, tz: Tz) -
             MethodDay { method, exits, revenue }
         })
         .collect();
-    let configured = tx.query("SELECT code FROM vehicle_classes ORDER BY sort_order, code COLLATE \"C\"", &[])?;
+    let configured =
+        tx.query("SELECT code FROM vehicle_classes ORDER BY sort_order, code COLLATE \"C\"", &[])?;
     let configured = configured.iter().map(|row| get::<String>(row, 0)).collect::<PgResult<Vec<_>>>()?;
     tx.commit()?;
     stats.by_class = class_rows(configured, classes)?;

@@ -3,7 +3,9 @@
 use postgres::types::ToSql;
 use uuid::Uuid;
 
-use super::codec::{self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_at, exit_at, get, opt_exit_at};
+use super::codec::{
+    self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_at, exit_at, get, opt_exit_at,
+};
 use super::error::PgResult;
 use super::pool::Sql;
 use crate::domain::plate::search_key;
@@ -85,7 +87,8 @@ pub(super) fn explain_exit_conflict(db: &mut impl Sql, exit: &Exit) -> PgResult<
     if db.query_opt("SELECT 1 FROM exits WHERE id = $1", &[&exit.id])?.is_some() {
         return Ok(InsertOutcome::AlreadyPresent);
     }
-    let earlier = db.query_opt("SELECT id, exit_time, booth FROM exits WHERE entry_id = $1", &[&exit.entry_id])?;
+    let earlier =
+        db.query_opt("SELECT id, exit_time, booth FROM exits WHERE entry_id = $1", &[&exit.entry_id])?;
     match earlier {
         Some(row) => Err(StoreError::AlreadyExited {
             exit_id: get(&row, 0)?,
@@ -93,7 +96,10 @@ pub(super) fn explain_exit_conflict(db: &mut impl Sql, exit: &Exit) -> PgResult<
             booth: get(&row, 2)?,
         }
         .into()),
-        None => Err(StoreError::Database(format!("exit {} conflicted with a row that is not there", exit.id)).into()),
+        None => {
+            Err(StoreError::Database(format!("exit {} conflicted with a row that is not there", exit.id))
+                .into())
+        }
     }
 }
 
@@ -121,7 +127,11 @@ pub(super) fn find_visit(db: &mut impl Sql, site: &str, lookup: &EntryLookup) ->
         .transpose()
 }
 
-pub(super) fn find_open_entry(db: &mut impl Sql, site: &str, lookup: &EntryLookup) -> PgResult<Option<Entry>> {
+pub(super) fn find_open_entry(
+    db: &mut impl Sql,
+    site: &str,
+    lookup: &EntryLookup,
+) -> PgResult<Option<Entry>> {
     let (condition, value) = lookup_condition(lookup);
     let sql = format!(
         "SELECT {ENTRY_COLUMNS} FROM entries e
