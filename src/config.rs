@@ -221,6 +221,8 @@ pub struct Config {
     pub simulation: SimulationConfig,
     /// `[logging]`.
     pub logging: LoggingConfig,
+    /// `[devices.*]`: controller, reader, scanner, barrier, printer, camera.
+    pub devices: crate::devices::booth::DevicesConfig,
 }
 
 /// Where the database lives, parsed from `database.url`.
@@ -307,6 +309,9 @@ impl Config {
         }
         if self.site.capacity == Some(0) {
             return fail("site.capacity", "must be at least 1, or left out for no limit".into());
+        }
+        if let Err((key, message)) = self.devices.validate() {
+            return fail(&key, message);
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
             return fail(

@@ -1,5 +1,6 @@
 //! Gardu: operator console for staffed parking sites (entry, exit and admin booths).
 
+pub mod admin; // admin actions with roles enforced: users, tariffs, members, exports
 pub mod auth; // operator login: argon2id hashes, lockout, audit
 pub mod cli; // headless subcommands over the same store, domain and lane code
 pub mod clock; // time as a parameter: system clock and hand-set test clock

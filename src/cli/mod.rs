@@ -3,8 +3,11 @@
 mod context;
 mod db;
 mod demo;
+mod device;
+mod export;
 mod fee;
 mod journal;
+mod receipt;
 pub mod seed;
 mod shift;
 mod sim;
@@ -80,6 +83,17 @@ pub enum Command {
     /// Offline journal: list and replay.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
+    /// Export transactions to CSV.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// Serial ports with their USB ids.
+    Ports,
+    /// Test or monitor the configured devices.
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
+    /// Render receipts.
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCommand),
     /// Simulated traffic through the real lanes.
     #[command(subcommand)]
     Sim(sim::SimCommand),
@@ -102,6 +116,10 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Journal(cmd) => journal::run(cmd, ctx),
         Command::Shift(cmd) => shift::run(cmd, ctx),
         Command::Sim(cmd) => sim::run(cmd, ctx),
+        Command::Ports => device::ports(),
+        Command::Export(cmd) => export::run(cmd, ctx),
+        Command::Device(cmd) => device::run(cmd, ctx),
+        Command::Receipt(cmd) => receipt::run(cmd, ctx),
     }
 }
 

@@ -9,8 +9,11 @@ use serde_json::json;
 
 use super::Context;
 use crate::clock::{Clock, SystemClock};
+use crate::devices::printer::{Paper, render_ticket_png};
 use crate::domain::ClassCode;
 use crate::domain::ticket::{self, TicketClaims};
+use crate::lane::slips::{self, Letterhead};
+use crate::store::{Entry, Origin};
 
 /// Ticket subcommands.
 #[derive(Debug, Subcommand)]
@@ -28,6 +31,17 @@ pub enum TicketCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Render the printed ticket of a code to a PNG (the code must verify).
+    Render {
+        /// The signed code.
+        code: String,
+        /// The PNG to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Paper width: 58mm or 80mm.
+        #[arg(long, default_value = "58mm", value_parser = parse_paper)]
+        paper: Paper,
+    },
     /// Verify a scanned or typed ticket code. Exit code 0 when valid, 1 when not.
     Verify {
         /// The code as scanned.
@@ -43,7 +57,53 @@ pub fn run(command: TicketCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
         TicketCommand::Issue { class, booth, json } => issue(ctx, &class, booth, json),
         TicketCommand::Verify { code, json } => verify(ctx, &code, json),
+        TicketCommand::Render { code, out, paper } => render(ctx, &code, &out, paper),
     }
+}
+
+/// `58mm` or `80mm`.
+pub(super) fn parse_paper(text: &str) -> Result<Paper, String> {
+    match text {
+        "58mm" | "58" => Ok(Paper::Mm58),
+        "80mm" | "80" => Ok(Paper::Mm80),
+        _ => Err("use 58mm or 80mm".into()),
+    }
+}
+
+/// The letterhead of this site for slips rendered from the command line.
+pub(super) fn letterhead(ctx: &Context) -> Letterhead {
+    Letterhead {
+        name: ctx.config.site.name.clone(),
+        header_lines: ctx.config.devices.printer.header_lines.clone(),
+        footer_lines: ctx.config.devices.printer.footer_lines.clone(),
+        tz: ctx.config.timezone(),
+        language: ctx.config.ui.language,
+    }
+}
+
+fn render(ctx: &Context, code: &str, out: &std::path::Path, paper: Paper) -> anyhow::Result<ExitCode> {
+    let secret = ctx.secret()?;
+    let claims = ticket::decode(code, secret.bytes(), &ctx.config.site.code)?;
+    let classes = ctx.open_store().and_then(|store| Ok(store.vehicle_classes()?)).unwrap_or_default();
+    let entry = Entry {
+        id: ticket::entry_id(code),
+        site: claims.site.clone(),
+        booth: claims.booth.clone(),
+        ticket_no: claims.ticket_number(ctx.config.timezone()),
+        ticket_code: code.trim().to_string(),
+        plate: None,
+        class: claims.class.clone(),
+        card_uid: None,
+        entry_time: claims.entry_time,
+        operator: None,
+        photo_id: None,
+        origin: Origin::Online,
+    };
+    let class = classes.iter().find(|c| c.code == claims.class);
+    let slip = slips::ticket(&letterhead(ctx), &entry, class);
+    std::fs::write(out, render_ticket_png(&slip, paper)?)?;
+    println!("ticket {} rendered to {}", entry.ticket_no, out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn issue(ctx: &Context, class: &str, booth: Option<String>, json: bool) -> anyhow::Result<ExitCode> {

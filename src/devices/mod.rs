@@ -4,6 +4,7 @@
 //! [`DeviceStatus`] the console shows. Lanes talk to devices only through the traits here.
 
 pub mod barrier; // the Barrier trait and positions
+pub mod booth; // every device of a booth from [devices], started together
 pub mod camera; // cameras: USB, HTTP snapshot, simulated; capture with timeout
 pub mod config; // [devices.controller|reader|scanner|barrier|reconnect] config and starting them
 pub mod draw; // text and shapes on images (tickets, simulated camera)

@@ -319,7 +319,7 @@ impl EntryLane {
         let entry =
             Entry { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..entry };
 
-        let slip = slips::ticket(&self.ctx, &entry, class_info.as_ref());
+        let slip = slips::ticket(&slips::Letterhead::of(&self.ctx), &entry, class_info.as_ref());
         let print_result = self.devices.printer.print(&PrintJob::Ticket(slip));
         let mut issued = IssuedTicket {
             entry,
@@ -358,7 +358,7 @@ impl EntryLane {
             return Ok(());
         };
         let class = self.classes.iter().find(|c| c.code == issued.entry.class).cloned();
-        let slip = slips::ticket(&self.ctx, &issued.entry, class.as_ref());
+        let slip = slips::ticket(&slips::Letterhead::of(&self.ctx), &issued.entry, class.as_ref());
         self.devices.printer.print(&PrintJob::Ticket(slip))?;
         self.open_barrier()
     }
@@ -422,18 +422,7 @@ impl EntryLane {
     }
 
     fn take_photo(&self, now: DateTime<Utc>) -> Option<Photo> {
-        match self.devices.camera.capture(self.ctx.camera_timeout) {
-            Ok(jpeg) => Some(Photo {
-                id: self.ctx.ids.new_id(),
-                kind: PhotoKind::Entry,
-                taken_at: now,
-                jpeg: jpeg.bytes,
-            }),
-            Err(err) => {
-                tracing::warn!("entry goes on without a photo: {err}");
-                None
-            }
-        }
+        super::capture_photo(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Entry, now)
     }
 
     fn audit(&self, action: &str, detail: serde_json::Value) -> AuditRecord {

@@ -304,7 +304,8 @@ impl ExitLane {
         if let ExitPhase::Quoted(quote) = &mut self.phase
             && quote.exit_photo.is_none()
         {
-            quote.exit_photo = capture(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Exit, now);
+            quote.exit_photo =
+                super::capture_photo(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Exit, now);
         }
     }
 
@@ -392,10 +393,9 @@ impl ExitLane {
                 (method, None, None, reference.filter(|r| !r.trim().is_empty()))
             }
         };
-        let photo = quote
-            .exit_photo
-            .clone()
-            .or_else(|| capture(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Exit, quote.exit_time));
+        let photo = quote.exit_photo.clone().or_else(|| {
+            super::capture_photo(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Exit, quote.exit_time)
+        });
         let exit = Exit {
             id: self.ctx.ids.new_id(),
             entry_id: quote.entry_id,
@@ -436,7 +436,13 @@ impl ExitLane {
                 tracing::warn!("lost-ticket audit line not saved: {err}");
             }
         }
-        let slip = slips::receipt(&self.ctx, &exit, &quote.ticket_no, quote.entry_time, &self.cashier_name);
+        let slip = slips::receipt(
+            &slips::Letterhead::of(&self.ctx),
+            &exit,
+            &quote.ticket_no,
+            quote.entry_time,
+            &self.cashier_name,
+        );
         let receipt_printed = match self.devices.printer.print(&PrintJob::Receipt(slip)) {
             Ok(()) => true,
             Err(err) => {
@@ -487,7 +493,7 @@ impl ExitLane {
             return Err(ExitError::ReasonRequired);
         }
         let now = self.now();
-        let photo = capture(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Manual, now);
+        let photo = super::capture_photo(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Manual, now);
         let ticket = match &self.phase {
             ExitPhase::Quoted(quote) => Some(quote.ticket_no.clone()),
             _ => None,
@@ -568,7 +574,7 @@ impl ExitLane {
     }
 
     fn already_exited(&self, at: DateTime<Utc>, booth: &str) -> ExitError {
-        ExitError::AlreadyExited { time: slips::local_time(&self.ctx, at), booth: booth.to_string() }
+        ExitError::AlreadyExited { time: slips::local_time(self.ctx.site.tz, at), booth: booth.to_string() }
     }
 
     fn tariff(&mut self, class: &ClassCode, at: DateTime<Utc>) -> Result<crate::domain::Tariff, ExitError> {
@@ -614,14 +620,4 @@ fn looks_like_ticket_no(text: &str) -> bool {
         && parts[1].bytes().all(|b| b.is_ascii_digit())
         && !parts[2].is_empty()
         && parts[2].bytes().all(|b| b.is_ascii_digit())
-}
-
-fn capture(ctx: &LaneContext, camera: &dyn Camera, kind: PhotoKind, now: DateTime<Utc>) -> Option<Photo> {
-    match camera.capture(ctx.camera_timeout) {
-        Ok(jpeg) => Some(Photo { id: ctx.ids.new_id(), kind, taken_at: now, jpeg: jpeg.bytes }),
-        Err(err) => {
-            tracing::warn!("going on without a photo: {err}");
-            None
-        }
-    }
 }

@@ -8,7 +8,7 @@ pub mod monitor;
 mod recorder;
 mod sequence;
 pub mod shift;
-mod slips;
+pub mod slips;
 mod tariffs;
 pub mod traffic;
 
@@ -99,5 +99,22 @@ impl LaneContext {
     /// Writes records to the store or, when it cannot be reached, to the journal.
     pub fn recorder(&self) -> Recorder<'_> {
         Recorder::new(self)
+    }
+}
+
+/// A photo from `camera`, or `None` (logged) when it fails or times out: a lane never waits
+/// longer than `ctx.camera_timeout` and goes on without one.
+pub(crate) fn capture_photo(
+    ctx: &LaneContext,
+    camera: &dyn crate::devices::camera::Camera,
+    kind: crate::store::PhotoKind,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<crate::store::Photo> {
+    match camera.capture(ctx.camera_timeout) {
+        Ok(jpeg) => Some(crate::store::Photo { id: ctx.ids.new_id(), kind, taken_at: now, jpeg: jpeg.bytes }),
+        Err(err) => {
+            tracing::warn!("going on without a photo: {err}");
+            None
+        }
     }
 }

@@ -3,13 +3,52 @@
 use chrono::{DateTime, Utc};
 
 use super::LaneContext;
+use crate::config::Language;
 use crate::devices::printer::{ReceiptSlip, TicketSlip};
 use crate::domain::VehicleClass;
 use crate::store::{Entry, Exit, PaymentMethod};
 
+/// What slips need to know about the site: name, extra lines, time zone, language.
+#[derive(Debug, Clone)]
+pub struct Letterhead {
+    /// Site name, first line.
+    pub name: String,
+    /// Lines under the name.
+    pub header_lines: Vec<String>,
+    /// Lines at the bottom (defaults apply when empty).
+    pub footer_lines: Vec<String>,
+    /// Time zone of printed times.
+    pub tz: chrono_tz::Tz,
+    /// Language of labels.
+    pub language: Language,
+}
+
+impl Letterhead {
+    /// The letterhead of a lane's site.
+    pub fn of(ctx: &LaneContext) -> Letterhead {
+        Letterhead {
+            name: ctx.site.name.clone(),
+            header_lines: ctx.site.header_lines.clone(),
+            footer_lines: ctx.site.footer_lines.clone(),
+            tz: ctx.site.tz,
+            language: ctx.language,
+        }
+    }
+
+    fn english(&self) -> bool {
+        self.language == Language::English
+    }
+
+    fn header(&self) -> Vec<String> {
+        let mut lines = vec![self.name.clone()];
+        lines.extend(self.header_lines.iter().cloned());
+        lines
+    }
+}
+
 /// Local date and time as printed: `23/11/2026 14:05`.
-pub(super) fn local_time(ctx: &LaneContext, at: DateTime<Utc>) -> String {
-    at.with_timezone(&ctx.site.tz).format("%d/%m/%Y %H:%M").to_string()
+pub fn local_time(tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
+    at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
 }
 
 /// `2 jam 15 menit` / `2 h 15 min`.
@@ -23,16 +62,10 @@ pub(crate) fn duration_text(minutes: i64, english: bool) -> String {
     }
 }
 
-fn header(ctx: &LaneContext) -> Vec<String> {
-    let mut lines = vec![ctx.site.name.clone()];
-    lines.extend(ctx.site.header_lines.iter().cloned());
-    lines
-}
-
 /// The ticket for a recorded entry.
-pub(super) fn ticket(ctx: &LaneContext, entry: &Entry, class: Option<&VehicleClass>) -> TicketSlip {
-    let english = ctx.language.code() == "en";
-    let footer = if ctx.site.footer_lines.is_empty() {
+pub fn ticket(head: &Letterhead, entry: &Entry, class: Option<&VehicleClass>) -> TicketSlip {
+    let english = head.english();
+    let footer = if head.footer_lines.is_empty() {
         vec![
             if english {
                 "Keep this ticket. Lost ticket = fine."
@@ -42,17 +75,17 @@ pub(super) fn ticket(ctx: &LaneContext, entry: &Entry, class: Option<&VehicleCla
             .to_string(),
         ]
     } else {
-        ctx.site.footer_lines.clone()
+        head.footer_lines.clone()
     };
     TicketSlip {
-        header_lines: header(ctx),
-        site_code: ctx.site.code.clone(),
+        header_lines: head.header(),
+        site_code: entry.site.clone(),
         ticket_no: entry.ticket_no.clone(),
         ticket_code: entry.ticket_code.clone(),
-        entry_time: local_time(ctx, entry.entry_time),
+        entry_time: local_time(head.tz, entry.entry_time),
         booth: entry.booth.clone(),
         class_label: class
-            .map(|c| c.name(ctx.language.code()).to_uppercase())
+            .map(|c| c.name(head.language.code()).to_uppercase())
             .unwrap_or_else(|| entry.class.to_string()),
         plate: entry.plate.clone(),
         footer_lines: footer,
@@ -74,36 +107,36 @@ pub(crate) fn method_label(method: PaymentMethod, english: bool) -> &'static str
 }
 
 /// The receipt for a recorded exit.
-pub(super) fn receipt(
-    ctx: &LaneContext,
+pub fn receipt(
+    head: &Letterhead,
     exit: &Exit,
     ticket_no: &str,
     entry_time: Option<DateTime<Utc>>,
     cashier: &str,
 ) -> ReceiptSlip {
-    let english = ctx.language.code() == "en";
+    let english = head.english();
     ReceiptSlip {
-        header_lines: header(ctx),
+        header_lines: head.header(),
         ticket_no: ticket_no.to_string(),
         booth: exit.booth.clone(),
         cashier: cashier.to_string(),
-        entry_time: entry_time.map(|t| local_time(ctx, t)),
-        exit_time: local_time(ctx, exit.exit_time),
+        entry_time: entry_time.map(|t| local_time(head.tz, t)),
+        exit_time: local_time(head.tz, exit.exit_time),
         duration: exit.fee.stay_min.map(|m| duration_text(m, english)).unwrap_or_else(|| "-".into()),
-        lines: exit.fee.lines.iter().map(|line| (line.label(ctx.language.code()), line.amount)).collect(),
+        lines: exit.fee.lines.iter().map(|line| (line.label(head.language.code()), line.amount)).collect(),
         total: exit.total,
         method: method_label(exit.method, english).to_string(),
         tendered: exit.tendered,
         change: exit.change,
         reference: exit.reference.clone(),
         lost_ticket: exit.lost_ticket,
-        footer_lines: if ctx.site.footer_lines.is_empty() {
+        footer_lines: if head.footer_lines.is_empty() {
             vec![
                 if english { "Thank you. Drive safely." } else { "Terima kasih. Hati-hati di jalan." }
                     .to_string(),
             ]
         } else {
-            ctx.site.footer_lines.clone()
+            head.footer_lines.clone()
         },
     }
 }

@@ -35,7 +35,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, in order; the applied count is SQLite's `user_version`.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/sqlite/0001_initial.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/sqlite/0001_initial.sql")),
+        M::up(include_str!("../../migrations/sqlite/0002_search.sql")),
+    ])
 }
 
 /// The tables `schema_info` counts, in schema order.
@@ -208,7 +211,7 @@ fn sqlite_code(err: &rusqlite::Error) -> Option<ErrorCode> {
 
 impl From<rusqlite::Error> for StoreError {
     /// Busy, locked and I/O failures mean "cannot reach the data now" (journal the record);
-    /// a constraint means the value is taken; anything else is reported as is.
+    /// a unique key means the value is taken; anything else is reported as is.
     fn from(err: rusqlite::Error) -> StoreError {
         match sqlite_code(&err) {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
@@ -224,7 +227,16 @@ impl From<rusqlite::Error> for StoreError {
                 | ErrorCode::DatabaseCorrupt
                 | ErrorCode::FileLockingProtocolFailed,
             ) => StoreError::Unavailable(err.to_string()),
-            Some(ErrorCode::ConstraintViolation) => StoreError::Duplicate(err.to_string()),
+            Some(ErrorCode::ConstraintViolation) => match &err {
+                rusqlite::Error::SqliteFailure(failure, _)
+                    if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+                {
+                    StoreError::Duplicate(err.to_string())
+                }
+                // CHECK, NOT NULL and foreign keys: the value breaks a rule of the schema.
+                _ => StoreError::Refused(err.to_string()),
+            },
             _ => match err {
                 rusqlite::Error::FromSqlConversionFailure(column, _, why) => {
                     StoreError::Database(format!("unreadable value in the database (column {column}): {why}"))
@@ -407,5 +419,36 @@ impl Store for SqliteStore {
 
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         self.read(|conn| audit::list_audit(conn, filter))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    /// A database made by the first release gets the search index filled for its old visits.
+    #[test]
+    fn upgrading_indexes_existing_entries_for_search() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate, plate_key,
+                 class, entry_time, origin)
+             VALUES ('00000000-0000-0000-0000-000000000001', 'S', 'IN1', 'IN1-240301-0001',
+                     'CODE', 'B 1234 XYZ', 'B1234XYZ', 'MBL', 0, 'online')",
+        )
+        .unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let store =
+            SqliteStore { writer: Mutex::new(conn), reader: None, location: PathBuf::from(":memory:") };
+        let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
+        let page = PageRequest { offset: 0, limit: 10 };
+        assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
     }
 }

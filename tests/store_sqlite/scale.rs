@@ -11,7 +11,7 @@ use gardu::store::{EntryLookup, Origin, PageRequest, PaymentMethod, Store, Visit
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::common::fixtures::{SITE, at, date, entry, exit_of, seed};
+use crate::common::fixtures::{SITE, at, date, entry, entry_id, exit_of, seed};
 
 const VISITS: u128 = 1_000_000;
 const DAYS: i64 = 200;
@@ -32,17 +32,24 @@ fn best_of<T>(runs: usize, mut work: impl FnMut() -> T) -> (StdDuration, T) {
 #[test]
 #[ignore = "writes a million visits; run with --release --ignored --nocapture"]
 fn scale_one_million_visits() {
+    // GARDU_SCALE_DB keeps the file for another run (which then skips the writing).
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("gardu.db");
+    let path = std::env::var_os("GARDU_SCALE_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("gardu.db"));
     let store = SqliteStore::open(&path).unwrap();
     seed(&store);
+    let stored =
+        store.list_visits(&VisitFilter::default(), PageRequest { offset: 0, limit: 0 }).unwrap().total;
 
     let mut rng = StdRng::seed_from_u64(7);
     let start = at(2024, 1, 1, 0, 0);
     let span_s = DAYS * 24 * 3600;
     let written = Instant::now();
-    let mut probe = None;
     for n in 1..=VISITS {
+        if stored >= VISITS as u64 {
+            break;
+        }
         // Entries spread evenly in time; each plate is one of 200,000 cars.
         let offset = (n as i64 * span_s) / VISITS as i64;
         let time = start + Duration::seconds(offset);
@@ -61,9 +68,6 @@ fn scale_one_million_visits() {
             e.card_uid = Some(format!("{:08X}", car));
         }
         store.record_entry(&e).unwrap();
-        if n == VISITS / 2 {
-            probe = Some(e.clone());
-        }
         // Everything but the last few hours has left.
         let stay = Duration::minutes(rng.random_range(3..360));
         if offset + stay.num_seconds() < span_s - 6 * 3600 {
@@ -86,8 +90,14 @@ fn scale_one_million_visits() {
         std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
     );
     drop(store);
-    // Reopen, as a booth would after a restart.
+    // Reopen, as a booth would after a restart (or an upgrade that migrates).
+    let opened = Instant::now();
     let store = SqliteStore::open(&path).unwrap();
+    println!(
+        "open (schema {}): {:.1} ms",
+        store.schema_version().unwrap(),
+        opened.elapsed().as_secs_f64() * 1e3
+    );
     let page = PageRequest { offset: 0, limit: 50 };
     let site = || VisitFilter { site: Some(SITE.to_string()), ..VisitFilter::default() };
     let cases = [
@@ -104,6 +114,19 @@ fn scale_one_million_visits() {
             "list_visits, plate + 7-day range",
             VisitFilter {
                 plate: Some("B 12".to_string()),
+                from: Some(start + Duration::days(100)),
+                to: Some(start + Duration::days(107)),
+                ..site()
+            },
+        ),
+        (
+            "list_visits, plate \"B 12\" (short part)",
+            VisitFilter { plate: Some("B 12".to_string()), ..site() },
+        ),
+        (
+            "list_visits, method qris + 7-day range",
+            VisitFilter {
+                method: Some(PaymentMethod::Qris),
                 from: Some(start + Duration::days(100)),
                 to: Some(start + Duration::days(107)),
                 ..site()
@@ -131,11 +154,17 @@ fn scale_one_million_visits() {
         stats.exits,
         stats.revenue
     );
-    let probe = probe.expect("a probe entry");
+    let probe = entry_id(VISITS / 2);
+    let (took, by_id) = best_of(3, || store.find_visit(SITE, &EntryLookup::Id(probe)).unwrap());
+    println!("find_visit by id: {:.2} ms", took.as_secs_f64() * 1e3);
+    let code = by_id.expect("the probe visit").entry.ticket_code;
     let (took, found) =
-        best_of(3, || store.find_visit(SITE, &EntryLookup::TicketCode(probe.ticket_code.clone())).unwrap());
-    assert_eq!(found.map(|v| v.entry.id), Some(probe.id));
+        best_of(3, || store.find_visit(SITE, &EntryLookup::TicketCode(code.clone())).unwrap());
+    assert_eq!(found.map(|v| v.entry.id), Some(probe));
     println!("find_visit by ticket code: {:.2} ms", took.as_secs_f64() * 1e3);
+    let (took, _) =
+        best_of(3, || store.find_open_entry(SITE, &EntryLookup::PlateKey("B 4321 KJT".to_string())).unwrap());
+    println!("find_open_entry by plate: {:.2} ms", took.as_secs_f64() * 1e3);
     let (took, inside) = best_of(3, || store.inside_count(SITE).unwrap());
     println!("inside_count: {:.2} ms ({inside} inside)", took.as_secs_f64() * 1e3);
     let (took, orphans) = best_of(3, || store.orphan_exits(SITE).unwrap());

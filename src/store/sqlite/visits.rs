@@ -122,7 +122,9 @@ fn record_exit_in(tx: &Connection, exit: &Exit) -> StoreResult<InsertOutcome> {
     Ok(InsertOutcome::Inserted)
 }
 
-/// The WHERE condition and value for a lookup; each matches one index.
+/// The WHERE condition and value for a lookup; each matches one index. The lookups write the
+/// site as `+e.site_code`, which keeps SQLite from walking every visit of the site through
+/// the (site, time) index just to skip the sort of a handful of matches.
 fn lookup_condition(lookup: &EntryLookup) -> (&'static str, String) {
     match lookup {
         EntryLookup::Id(id) => ("e.id = ?2", uuid_text(*id)),
@@ -138,7 +140,7 @@ pub(super) fn find_visit(conn: &Connection, site: &str, lookup: &EntryLookup) ->
     let sql = format!(
         "SELECT {ENTRY_COLUMNS}, {EXIT_COLUMNS}
          FROM entries e LEFT JOIN exits x ON x.entry_id = e.id
-         WHERE e.site_code = ?1 AND {condition}
+         WHERE +e.site_code = ?1 AND {condition}
          ORDER BY e.entry_time DESC, e.id DESC LIMIT 1"
     );
     Ok(conn
@@ -157,7 +159,7 @@ pub(super) fn find_open_entry(
     let (condition, value) = lookup_condition(lookup);
     let sql = format!(
         "SELECT {ENTRY_COLUMNS} FROM entries e
-         WHERE e.site_code = ?1 AND {condition}
+         WHERE +e.site_code = ?1 AND {condition}
            AND NOT EXISTS (SELECT 1 FROM exits x WHERE x.entry_id = e.id)
          ORDER BY e.entry_time DESC, e.id DESC LIMIT 1"
     );
@@ -171,6 +173,10 @@ pub(super) fn inside_count(conn: &Connection, site: &str) -> StoreResult<u64> {
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
+/// Search terms at least this long go through the trigram index; shorter ones match so many
+/// visits that scanning the (site, time, plate) index is as fast and needs no row reads.
+const SEARCH_INDEX_MIN_CHARS: usize = 5;
+
 /// A WHERE clause built from the filter fields that are set, with its values in order.
 #[derive(Default)]
 struct Conditions {
@@ -178,6 +184,9 @@ struct Conditions {
     values: Vec<Value>,
     /// Some condition reads the exit's columns, so the count needs the join too.
     uses_exit: bool,
+    /// Some condition names a small set of entries (search hits, vehicles inside), which
+    /// should drive the query instead of the site's whole time index.
+    selective: bool,
 }
 
 impl Conditions {
@@ -191,6 +200,20 @@ impl Conditions {
         self.add(clause, values);
     }
 
+    /// Entries whose `column` in the trigram index contains `term` (already in stored case).
+    fn add_search(&mut self, column: &str, term: &str, exact: &str) {
+        if term.chars().count() >= SEARCH_INDEX_MIN_CHARS {
+            self.selective = true;
+            // An FTS5 string: double quotes inside are doubled.
+            let phrase = format!("{column} : \"{}\"", term.replace('"', "\"\""));
+            self.add(
+                "e.id IN (SELECT entry_id FROM entries_search WHERE entries_search MATCH ?)",
+                [Value::Text(phrase)],
+            );
+        }
+        self.add(exact, [text(term)]);
+    }
+
     fn sql(&self) -> String {
         if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
     }
@@ -202,23 +225,20 @@ fn text(value: &str) -> Value {
 
 fn visit_conditions(filter: &VisitFilter) -> Conditions {
     let mut c = Conditions::default();
-    if let Some(site) = &filter.site {
-        c.add("e.site_code = ?", [text(site)]);
-    }
     if let Some(from) = filter.from {
         c.add("e.entry_time >= ?", [Value::Integer(ms(from))]);
     }
     if let Some(to) = filter.to {
         c.add("e.entry_time < ?", [Value::Integer(ms(to))]);
     }
-    // plate_key is in the (site_code, entry_time) index, so this is checked without a row read.
+    // plate_key is in the (site_code, entry_time) index, so a scan needs no row reads.
     if let Some(key) = filter.plate.as_deref().and_then(plate_key) {
-        c.add("instr(e.plate_key, ?) > 0", [Value::Text(key)]);
+        c.add_search("plate_key", &key, "instr(e.plate_key, ?) > 0");
     }
     if let Some(ticket) = filter.ticket.as_deref().map(str::trim)
         && !ticket.is_empty()
     {
-        c.add("instr(upper(e.ticket_no), ?) > 0", [Value::Text(ticket.to_uppercase())]);
+        c.add_search("ticket_no", &ticket.to_uppercase(), "instr(upper(e.ticket_no), ?) > 0");
     }
     if let Some(class) = &filter.class {
         c.add("e.class = ?", [text(class.as_str())]);
@@ -235,7 +255,10 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
     }
     match filter.state {
         // The trigger-kept open_entries table is small, so "inside" never scans all visits.
-        Some(VisitState::Inside) => c.add("e.id IN (SELECT entry_id FROM open_entries)", []),
+        Some(VisitState::Inside) => {
+            c.selective = true;
+            c.add("e.id IN (SELECT entry_id FROM open_entries)", []);
+        }
         Some(VisitState::Exited) => c.add_exit("x.id IS NOT NULL", []),
         None => {}
     }
@@ -244,6 +267,11 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
     }
     if filter.offline_only {
         c.add_exit("(e.origin = 'journal' OR x.origin = 'journal')", []);
+    }
+    if let Some(site) = &filter.site {
+        // With a selective set to start from, `+` keeps the site index out of the way.
+        let clause = if c.selective { "+e.site_code = ?" } else { "e.site_code = ?" };
+        c.add(clause, [text(site)]);
     }
     c
 }

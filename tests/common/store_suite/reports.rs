@@ -104,6 +104,23 @@ pub fn list_visits_applies_every_filter(store: &dyn Store) {
             vec![1],
         ),
         ("nothing matches", VisitFilter { plate: text("Z 9"), ..here() }, vec![]),
+        ("long plate part", VisitFilter { plate: text("1234 xy"), ..here() }, vec![5, 1]),
+        ("search syntax is plain text", VisitFilter { ticket: text("\"IN1-2* OR x:y"), ..here() }, vec![]),
+        (
+            "long ticket part and inside",
+            VisitFilter { ticket: text("240301-000"), state: Some(VisitState::Inside), ..here() },
+            vec![5, 3],
+        ),
+        (
+            "long plate part in a time range",
+            VisitFilter {
+                plate: text("B1234XYZ"),
+                from: Some(at(2024, 3, 1, 0, 0)),
+                to: Some(at(2024, 3, 1, 4, 0)),
+                ..here()
+            },
+            vec![1],
+        ),
     ];
     for (name, filter, expected) in cases {
         let total = expected.len() as u64;

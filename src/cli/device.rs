@@ -1,0 +1,128 @@
+//! `gardu ports` and `gardu device test|monitor`: what a technician does with a new booth.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use clap::Subcommand;
+
+use super::Context;
+use crate::clock::{Clock, SystemClock};
+use crate::devices::booth::BoothDevices;
+use crate::devices::printer::print_test_page;
+use crate::devices::serial::{list_ports, monitor};
+
+/// Device subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Open each configured device and report its status; pulse the barrier, print a test
+    /// page, save a camera snapshot.
+    Test {
+        /// Only this device: controller, reader, scanner, barrier, printer or camera.
+        #[arg(long)]
+        device: Option<String>,
+        /// Where the camera snapshot goes.
+        #[arg(long, default_value = "snapshot.jpg")]
+        snapshot: std::path::PathBuf,
+    },
+    /// Print what arrives on a serial port as hex and ASCII until Ctrl+C.
+    Monitor {
+        /// Port path or name: /dev/ttyUSB0, COM3, or a pseudo-terminal.
+        port: String,
+        /// Baud rate.
+        #[arg(long, default_value_t = 9600)]
+        baud: u32,
+    },
+}
+
+/// `gardu ports`: serial ports with their USB ids.
+pub fn ports() -> anyhow::Result<ExitCode> {
+    let ports = list_ports()?;
+    if ports.is_empty() {
+        println!("no serial ports found (pseudo-terminals are not listed; type their path in the config)");
+    }
+    for port in ports {
+        match &port.usb {
+            Some(usb) => println!(
+                "{:<16} usb {:04x}:{:04x} {} {}",
+                port.name,
+                usb.vid,
+                usb.pid,
+                usb.manufacturer.as_deref().unwrap_or(""),
+                usb.product.as_deref().unwrap_or("")
+            ),
+            None => println!("{:<16} {}", port.name, port.kind),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a device subcommand.
+pub fn run(command: DeviceCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match command {
+        DeviceCommand::Monitor { port, baud } => {
+            let stop = Arc::new(AtomicBool::new(false));
+            monitor(&port, baud, &stop, &mut std::io::stdout().lock())?;
+            stop.store(true, Ordering::Relaxed);
+            Ok(ExitCode::SUCCESS)
+        }
+        DeviceCommand::Test { device, snapshot } => test(ctx, device.as_deref(), &snapshot),
+    }
+}
+
+fn test(ctx: &Context, only: Option<&str>, snapshot: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let config = &ctx.config;
+    let devices = BoothDevices::start(
+        &config.devices,
+        &config.booth.code,
+        config.timezone(),
+        config.simulation.enabled,
+        clock.clone(),
+        None,
+    )?;
+    // Give the serial workers a moment to open their ports before reporting.
+    std::thread::sleep(Duration::from_millis(700));
+    let wanted = |name: &str| only.is_none_or(|o| o == name);
+    let mut failed = false;
+    for status in devices.statuses() {
+        if wanted(&status.name) {
+            let error = status.last_error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default();
+            println!("{:<11} {:<24} {:?}{error}", status.name, status.port, status.state);
+        }
+    }
+    let mut check = |name: &str, result: anyhow::Result<String>| match result {
+        Ok(done) => println!("{name:<11} OK: {done}"),
+        Err(err) => {
+            failed = true;
+            println!("{name:<11} FAILED: {err:#}");
+        }
+    };
+    if wanted("barrier") {
+        check(
+            "barrier",
+            devices
+                .test_barrier(Duration::from_secs(2))
+                .map(|()| "opened and closed".into())
+                .map_err(Into::into),
+        );
+    }
+    if wanted("printer") {
+        let at = clock.now().with_timezone(&config.timezone()).format("%d/%m/%Y %H:%M").to_string();
+        let result = print_test_page(devices.printer().as_ref(), &config.site.name, &config.booth.code, &at);
+        check("printer", result.map(|()| "test page printed".into()).map_err(Into::into));
+    }
+    if wanted("camera") {
+        let result = devices
+            .camera()
+            .capture(Duration::from_millis(config.devices.camera.timeout_ms))
+            .map_err(anyhow::Error::from)
+            .and_then(|jpeg| {
+                std::fs::write(snapshot, &jpeg.bytes)?;
+                Ok(format!("{}×{} snapshot saved to {}", jpeg.width, jpeg.height, snapshot.display()))
+            });
+        check("camera", result);
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,350 @@
+//! The entry and exit lanes end to end with simulated devices, a real SQLite file and the
+//! offline journal: what the guard and the cashier get.
+
+mod lane_support;
+
+use std::time::{Duration, Instant};
+
+use chrono::Duration as Span;
+use gardu::devices::barrier::{Barrier, BarrierPosition};
+use gardu::devices::input::{CardUid, InputEvent};
+use gardu::devices::printer::PrintJob;
+use gardu::domain::ticket::{self, TicketClaims, TicketError};
+use gardu::domain::{ClassCode, Plate, Rupiah};
+use gardu::journal::replay;
+use gardu::lane::entry::{EntryError, EntryPhase, EntryTrigger};
+use gardu::lane::exit::{ExitError, ExitPhase, Payment};
+use gardu::lane::shift;
+use gardu::secret::SiteSecret;
+use gardu::store::{AuditFilter, EntryLookup, Member, PageRequest, PaymentMethod, VisitFilter};
+use lane_support::{Booth, start_time};
+
+fn mbl() -> ClassCode {
+    ClassCode::parse("MBL").unwrap()
+}
+
+fn guard(plate: &str) -> EntryTrigger {
+    EntryTrigger::Guard { class: mbl(), plate: Plate::normalise(plate) }
+}
+
+/// Waits for a simulated barrier to reach a position (it moves on its own thread).
+fn wait_for(barrier: &dyn Barrier, position: BarrierPosition) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while barrier.position() != position {
+        assert!(Instant::now() < deadline, "barrier stayed {:?}", barrier.position());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn one_ticket_per_vehicle_printed_recorded_and_the_barrier_opens_then_closes() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    assert!(matches!(entry.lane.handle(&InputEvent::Button), Some(Err(EntryError::NoVehicle))));
+
+    entry.lane.handle(&InputEvent::LoopOccupied { loop_id: 1 });
+    assert_eq!(entry.lane.phase(), &EntryPhase::VehicleWaiting);
+    let issued = entry.lane.handle(&InputEvent::Button).unwrap().unwrap();
+    for _ in 0..3 {
+        let again = entry.lane.handle(&InputEvent::Button).unwrap().unwrap();
+        assert_eq!(again.entry.id, issued.entry.id, "a second press must not issue a second ticket");
+    }
+    assert_eq!(entry.printer.jobs_printed(), 1);
+    assert!(issued.printed && issued.barrier_opened && !issued.persisted.journaled());
+    assert_eq!(issued.entry.ticket_no, "IN1-261123-0001");
+    wait_for(entry.barrier.as_ref(), BarrierPosition::Open);
+
+    let printed = entry.printer.last_output().unwrap();
+    let PrintJob::Ticket(slip) = &printed.job else { panic!("printed {printed:?}") };
+    assert_eq!(slip.ticket_code, issued.entry.ticket_code);
+    let claims = ticket::decode(&slip.ticket_code, booth.secret.bytes(), "JKT-MALL-01").unwrap();
+    assert_eq!((claims.booth.as_str(), claims.sequence, claims.entry_time), ("IN1", 1, start_time()));
+
+    let stored = booth.sqlite.find_visit("JKT-MALL-01", &EntryLookup::Id(issued.entry.id)).unwrap().unwrap();
+    assert_eq!(stored.entry, issued.entry);
+    let photo = booth.sqlite.photo(issued.entry.photo_id.unwrap()).unwrap().unwrap();
+    assert_eq!(&photo.jpeg[..3], &[0xFF, 0xD8, 0xFF]);
+
+    entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    wait_for(entry.barrier.as_ref(), BarrierPosition::Closed);
+    assert_eq!(entry.lane.phase(), &EntryPhase::Ready);
+
+    // The next vehicle gets the next number.
+    entry.lane.handle(&InputEvent::LoopOccupied { loop_id: 1 });
+    let next = entry.lane.handle(&InputEvent::Button).unwrap().unwrap();
+    assert_eq!(next.entry.ticket_no, "IN1-261123-0002");
+}
+
+#[test]
+fn a_vehicle_that_backs_away_before_its_ticket_is_recorded() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    entry.lane.handle(&InputEvent::LoopOccupied { loop_id: 1 });
+    entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    let filter = AuditFilter {
+        action: Some("vehicle_left_without_ticket".into()),
+        limit: 10,
+        ..AuditFilter::default()
+    };
+    assert_eq!(booth.sqlite.list_audit(&filter).unwrap().len(), 1);
+    assert_eq!(entry.printer.jobs_printed(), 0);
+}
+
+#[test]
+fn exit_shows_the_fee_takes_cash_gives_change_prints_and_opens_once() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let issued = entry.lane.trigger(guard("b1234xyz")).unwrap();
+    booth.clock.advance(Span::minutes(150));
+
+    let mut exit = booth.exit_lane();
+    let quote = exit.lane.scan(&format!("{}\r\n", issued.entry.ticket_code)).unwrap();
+    assert_eq!(quote.fee.total, Rupiah(11_000));
+    assert_eq!(quote.plate.as_deref(), Some("B 1234 XYZ"));
+    assert!(quote.entry_photo.is_some(), "the cashier compares the entry photo");
+    let labels: Vec<String> = quote.fee.lines.iter().map(|l| l.label("id")).collect();
+    assert_eq!(labels, ["1 jam pertama", "2 jam berikutnya × Rp 3.000"]);
+    exit.lane.take_exit_photo();
+
+    assert!(matches!(
+        exit.lane.pay(Payment::Cash { tendered: Rupiah(10_000) }),
+        Err(ExitError::NotEnoughCash { .. })
+    ));
+    let paid = exit.lane.pay(Payment::Cash { tendered: Rupiah(20_000) }).unwrap();
+    assert_eq!(paid.exit.change, Some(Rupiah(9_000)));
+    assert_eq!(paid.exit.method, PaymentMethod::Cash);
+    assert_eq!(paid.exit.shift_id, Some(exit.shift.id));
+    assert!(paid.receipt_printed && paid.barrier_opened);
+    wait_for(exit.barrier.as_ref(), BarrierPosition::Open);
+    let PrintJob::Receipt(receipt) = exit.printer.last_output().unwrap().job else { panic!("no receipt") };
+    assert_eq!(
+        (receipt.total, receipt.change, receipt.ticket_no.as_str()),
+        (Rupiah(11_000), Some(Rupiah(9_000)), "IN1-261123-0001")
+    );
+    assert!(matches!(
+        exit.lane.pay(Payment::Cash { tendered: Rupiah(20_000) }),
+        Err(ExitError::NothingToPay)
+    ));
+    exit.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    wait_for(exit.barrier.as_ref(), BarrierPosition::Closed);
+
+    // The same ticket again: refused, naming when and where it left.
+    booth.clock.advance(Span::minutes(5));
+    let err = exit.lane.scan(&issued.entry.ticket_code).unwrap_err();
+    assert!(
+        matches!(&err, ExitError::AlreadyExited { booth, time } if booth == "OUT1" && time == "23/11/2026 10:30"),
+        "{err}"
+    );
+    let visit = booth.sqlite.find_visit("JKT-MALL-01", &EntryLookup::Id(issued.entry.id)).unwrap().unwrap();
+    assert_eq!(visit.exit.unwrap().total, Rupiah(11_000));
+
+    // The shift knows what the drawer should hold.
+    let report = shift::close_shift(&booth.ctx("OUT1"), &exit.shift, Rupiah(210_000)).unwrap();
+    assert_eq!(report.expected_cash, Rupiah(211_000));
+    assert_eq!(report.difference, Some(Rupiah(-1_000)));
+    assert_eq!(report.by_class["MBL"].total, Rupiah(11_000));
+}
+
+#[test]
+fn tampered_and_foreign_codes_are_refused() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let code = entry.lane.trigger(guard("B 1 A")).unwrap().entry.ticket_code;
+    let mut exit = booth.exit_lane();
+
+    let mut tampered: Vec<char> = code.chars().collect();
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == 'A' { 'B' } else { 'A' };
+    let tampered: String = tampered.into_iter().collect();
+    assert!(matches!(exit.lane.scan(&tampered), Err(ExitError::Ticket(TicketError::BadTag))));
+
+    let claims = ticket::decode(&code, booth.secret.bytes(), "JKT-MALL-01").unwrap();
+    let forged = ticket::encode(&claims, SiteSecret::from_bytes([1; 32]).bytes()).unwrap();
+    assert!(matches!(exit.lane.scan(&forged), Err(ExitError::Ticket(TicketError::BadTag))));
+    let foreign = TicketClaims { site: "BDG-MALL-02".into(), ..claims };
+    let foreign = ticket::encode(&foreign, booth.secret.bytes()).unwrap();
+    assert!(matches!(exit.lane.scan(&foreign), Err(ExitError::Ticket(TicketError::ForeignSite { .. }))));
+    assert!(matches!(exit.lane.phase(), ExitPhase::Refused(_)));
+    assert!(matches!(exit.lane.scan("hello world"), Err(ExitError::Unrecognised(_))));
+}
+
+#[test]
+fn lost_tickets_find_the_entry_by_plate_or_charge_the_fine_and_are_audited() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    entry.lane.trigger(guard("B 1234 XYZ")).unwrap();
+    booth.clock.advance(Span::minutes(61));
+    let mut exit = booth.exit_lane();
+
+    let quote = exit.lane.lost_ticket("b1234-xyz", &mbl()).unwrap();
+    assert_eq!(quote.fee.total, Rupiah(58_000), "fine + fee from the entry found by plate");
+    assert!(quote.entry.is_some());
+    let paid = exit
+        .lane
+        .pay(Payment::NonCash { method: PaymentMethod::Qris, reference: Some("QR123".into()) })
+        .unwrap();
+    assert!(paid.exit.lost_ticket);
+    assert_eq!(paid.exit.reference.as_deref(), Some("QR123"));
+    exit.lane.vehicle_passed();
+
+    let unknown = exit.lane.lost_ticket("D 9 ZZ", &mbl()).unwrap();
+    assert_eq!(unknown.fee.total, Rupiah(50_000), "no entry found: the fine alone");
+    assert!(unknown.entry.is_none());
+    let filter = AuditFilter { action: Some("lost_ticket".into()), limit: 10, ..AuditFilter::default() };
+    assert_eq!(booth.sqlite.list_audit(&filter).unwrap().len(), 1);
+}
+
+#[test]
+fn member_cards_enter_and_leave_free_and_expired_or_unknown_cards_are_refused() {
+    let booth = Booth::new();
+    let card = CardUid::parse("0A1B2C3D").unwrap();
+    let expired = CardUid::parse("00000042").unwrap();
+    let today = start_time().date_naive();
+    for (uid, valid_until, name) in
+        [(&card, today + Span::days(30), "Budi"), (&expired, today - Span::days(1), "Ani")]
+    {
+        booth
+            .sqlite
+            .save_member(&Member {
+                card_uid: uid.to_string(),
+                name: name.into(),
+                plate: Some("B 77 MMM".into()),
+                class: mbl(),
+                valid_until,
+                active: true,
+            })
+            .unwrap();
+    }
+    let mut entry = booth.entry_lane();
+    let issued = entry.lane.handle(&InputEvent::Card(card.clone())).unwrap().unwrap();
+    assert_eq!(issued.entry.card_uid.as_deref(), Some("0A1B2C3D"));
+    assert_eq!(issued.member.as_ref().map(|m| m.name.as_str()), Some("Budi"));
+    entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+
+    assert!(matches!(entry.lane.trigger(EntryTrigger::Card(expired)), Err(EntryError::ExpiredCard { .. })));
+    let unknown = CardUid::parse("DEADBEEF").unwrap();
+    assert!(matches!(entry.lane.trigger(EntryTrigger::Card(unknown)), Err(EntryError::UnknownCard(_))));
+
+    booth.clock.advance(Span::hours(5));
+    let mut exit = booth.exit_lane();
+    let quote = exit.lane.handle(&InputEvent::Card(card)).unwrap().unwrap();
+    assert_eq!(quote.fee.total, Rupiah::ZERO);
+    assert!(quote.member.is_some());
+    let paid = exit.lane.pay(Payment::Cash { tendered: Rupiah::ZERO }).unwrap();
+    assert_eq!(paid.exit.method, PaymentMethod::Free);
+}
+
+#[test]
+fn a_manual_open_needs_a_reason_and_leaves_an_audit_line_with_a_photo() {
+    let booth = Booth::new();
+    let mut exit = booth.exit_lane();
+    assert!(matches!(exit.lane.manual_open("  "), Err(ExitError::ReasonRequired)));
+    assert_eq!(exit.barrier.position(), BarrierPosition::Closed);
+    exit.lane.manual_open("Ambulans darurat").unwrap();
+    wait_for(exit.barrier.as_ref(), BarrierPosition::Open);
+    let filter = AuditFilter { action: Some("manual_open".into()), limit: 10, ..AuditFilter::default() };
+    let audits = booth.sqlite.list_audit(&filter).unwrap();
+    assert_eq!(audits.len(), 1);
+    assert_eq!(audits[0].detail["reason"], "Ambulans darurat");
+    assert_eq!(audits[0].username.as_deref(), Some("kasir1"));
+    let photo_id = audits[0].detail["photo_id"].as_str().unwrap().parse().unwrap();
+    assert!(booth.sqlite.photo(photo_id).unwrap().is_some());
+    let report =
+        shift::report(booth.sqlite.as_ref(), exit.shift.id, gardu::clock::Clock::now(booth.clock.as_ref()))
+            .unwrap();
+    assert_eq!(report.manual_opens, 1);
+}
+
+#[test]
+fn a_barrier_that_fails_after_payment_reopens_without_charging_twice() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let code = entry.lane.trigger(guard("B 5 CD")).unwrap().entry.ticket_code;
+    booth.clock.advance(Span::minutes(30));
+    let mut exit = booth.exit_lane();
+    exit.lane.scan(&code).unwrap();
+    exit.barrier.fault(true);
+    let paid = exit.lane.pay(Payment::Cash { tendered: Rupiah(5_000) }).unwrap();
+    assert!(!paid.barrier_opened);
+    assert!(matches!(exit.lane.phase(), ExitPhase::PaidBarrierFailed(..)));
+    exit.barrier.fault(false);
+    exit.lane.reopen().unwrap();
+    assert!(matches!(exit.lane.phase(), ExitPhase::Done(_)));
+    let all =
+        booth.sqlite.list_visits(&VisitFilter::default(), PageRequest { offset: 0, limit: 10 }).unwrap();
+    assert_eq!(all.rows.iter().filter(|v| v.exit.is_some()).count(), 1, "paid once");
+}
+
+#[test]
+fn a_full_car_park_refuses_new_entries() {
+    let booth = Booth::new();
+    let printer = booth.printer();
+    let barrier = std::sync::Arc::new(gardu::devices::sim::SimBarrier::start("b", 0, None).unwrap());
+    let mut ctx = booth.ctx("IN1");
+    ctx.site.capacity = Some(2);
+    let devices = gardu::lane::entry::EntryDevices { camera: booth.camera("IN1"), printer, barrier };
+    let mut lane = gardu::lane::entry::EntryLane::new(ctx, devices, mbl());
+    for plate in ["B 1 A", "B 2 A"] {
+        lane.trigger(guard(plate)).unwrap();
+        lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    }
+    assert!(matches!(lane.trigger(guard("B 3 A")), Err(EntryError::Full { inside: 2, capacity: 2 })));
+}
+
+#[test]
+fn records_go_to_the_journal_during_an_outage_and_replay_exactly_once() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let mut exit = booth.exit_lane();
+    let mut codes = Vec::new();
+    for n in 0..3 {
+        codes.push(entry.lane.trigger(guard(&format!("B {n} ON"))).unwrap().entry.ticket_code);
+        entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    }
+    booth.store.set_down(true);
+    booth.clock.advance(Span::minutes(90));
+    for n in 0..3 {
+        let issued = entry.lane.trigger(guard(&format!("B {n} OFF"))).unwrap();
+        assert!(issued.persisted.journaled() && issued.printed && issued.barrier_opened);
+        codes.push(issued.entry.ticket_code);
+        entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    }
+    // Exits while offline: one of an online entry, one of an offline entry.
+    for code in [&codes[0], &codes[3]] {
+        exit.lane.scan(code).unwrap();
+        let paid = exit.lane.pay(Payment::Cash { tendered: Rupiah(50_000) }).unwrap();
+        assert!(paid.persisted.journaled());
+        exit.lane.vehicle_passed();
+    }
+    assert_eq!(booth.journal("IN1").pending_count(), 5);
+    booth.store.set_down(false);
+
+    let summary = replay::replay(
+        &booth.journal("SYNC"),
+        booth.sqlite.as_ref(),
+        booth.clock.as_ref(),
+        false,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!((summary.synced, summary.already_present, summary.failed, summary.rejected), (5, 0, 0, 0));
+    assert_eq!(summary.orphans, 0, "entries replay before exits");
+    let again = replay::replay(
+        &booth.journal("SYNC"),
+        booth.sqlite.as_ref(),
+        booth.clock.as_ref(),
+        false,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(again.pending, 0);
+    let all =
+        booth.sqlite.list_visits(&VisitFilter::default(), PageRequest { offset: 0, limit: 100 }).unwrap();
+    assert_eq!(all.total, 6, "nothing lost, nothing doubled");
+    assert_eq!(all.rows.iter().filter(|v| v.exit.is_some()).count(), 2);
+    // Tickets issued offline keep their own numbers: the sequence never repeats.
+    let mut numbers: Vec<&str> = all.rows.iter().map(|v| v.entry.ticket_no.as_str()).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 6);
+}
