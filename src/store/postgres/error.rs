@@ -66,6 +66,10 @@ pub(super) fn judge(err: &postgres::Error, access: Access) -> (StoreError, Healt
         if code == &SqlState::UNIQUE_VIOLATION {
             return (StoreError::Duplicate(text), Health::Usable);
         }
+        // CHECK, NOT NULL and foreign keys (class 23): the value breaks a rule of the schema.
+        if code.code().starts_with("23") {
+            return (StoreError::Refused(text), Health::Usable);
+        }
         return (StoreError::Database(text), Health::Usable);
     }
     let text = driver_text(err);

@@ -7,8 +7,10 @@ use super::pool::{Conn, Sql};
 use crate::store::StoreError;
 
 /// Every migration: version, name, SQL. Append only; never edit one that has shipped.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("../../../migrations/postgres/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../../../migrations/postgres/0001_initial.sql")),
+    (2, "search", include_str!("../../../migrations/postgres/0002_search.sql")),
+];
 
 /// The advisory lock that serialises migrations across booths.
 const MIGRATION_LOCK: i64 = 0x6761_7264_7500_0000;

@@ -68,6 +68,13 @@ fn text(value: &str) -> Param {
     Box::new(value.to_string())
 }
 
+/// A LIKE pattern matching text that contains `term` literally: the trigram indexes of
+/// migration 0002 serve LIKE, and `%`, `_` and `\` in a search are plain characters.
+fn contains(term: &str) -> String {
+    let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 fn visit_conditions(filter: &VisitFilter) -> Conditions {
     let mut c = Conditions::default();
     if let Some(site) = &filter.site {
@@ -80,12 +87,12 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
         c.add("e.entry_time < ?", vec![Box::new(to)]);
     }
     if let Some(key) = filter.plate.as_deref().and_then(plate_key) {
-        c.add("strpos(e.plate_key, ?) > 0", vec![Box::new(key)]);
+        c.add("e.plate_key LIKE ?", vec![Box::new(contains(&key))]);
     }
     if let Some(ticket) = filter.ticket.as_deref().map(str::trim)
         && !ticket.is_empty()
     {
-        c.add("strpos(upper(e.ticket_no), ?) > 0", vec![Box::new(ticket.to_uppercase())]);
+        c.add("upper(e.ticket_no) LIKE ?", vec![Box::new(contains(&ticket.to_uppercase()))]);
     }
     if let Some(class) = &filter.class {
         c.add("e.class = ?", vec![text(class.as_str())]);
@@ -330,4 +337,25 @@ pub(super) fn list_audit(db: &mut impl Sql, filter: &AuditFilter) -> PgResult<Ve
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_terms_are_literal_in_like_patterns() {
+        assert_eq!(contains("B1234"), "%B1234%");
+        assert_eq!(contains("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut c = Conditions::default();
+        c.add("a = ?", vec![text("x")]);
+        c.add("(b = ? OR c = ?)", vec![text("y"), text("y")]);
+        c.add("d IS NULL", vec![]);
+        assert_eq!(c.sql(), "WHERE a = $1 AND (b = $2 OR c = $3) AND d IS NULL");
+        assert_eq!(c.params().len(), 3);
+    }
 }
