@@ -43,9 +43,9 @@ fn exits() -> (Vec<Exit>, Vec<Exit>) {
 
 fn one_by_one<T>(
     items: &[T],
-    mut record: impl FnMut(&T) -> StoreResult<InsertOutcome>,
+    record: impl FnMut(&T) -> StoreResult<InsertOutcome>,
 ) -> Vec<StoreResult<InsertOutcome>> {
-    items.iter().map(|item| record(item)).collect()
+    items.iter().map(record).collect()
 }
 
 fn prepared(store: &dyn Store) {
