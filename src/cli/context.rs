@@ -64,12 +64,51 @@ impl Context {
     /// Opens the configured database (applying migrations) and makes sure the site exists.
     pub fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
         let location = self.config.database_location(&self.data_dir)?;
-        let store = crate::store::open(&location).with_context(|| match &location {
-            DatabaseLocation::Sqlite(path) => format!("opening the database {}", path.display()),
-            DatabaseLocation::Postgres(url) => format!("connecting to {}", crate::config::redact_url(url)),
-        })?;
+        let store =
+            crate::store::open_with(&location, &self.open_options()).with_context(|| match &location {
+                DatabaseLocation::Sqlite(path) => format!("opening the database {}", path.display()),
+                DatabaseLocation::Postgres(url) => {
+                    format!("connecting to {}", crate::config::redact_url(url))
+                }
+            })?;
         store.ensure_site(&self.site()).context("preparing the site in the database")?;
         Ok(store)
+    }
+
+    /// The database timeout from `[database]`.
+    pub fn open_options(&self) -> crate::store::OpenOptions {
+        crate::store::OpenOptions {
+            timeout: std::time::Duration::from_millis(self.config.database.timeout_ms),
+        }
+    }
+
+    /// Opens the database a booth console works with: PostgreSQL behind the booth cache
+    /// (`data/booth-cache.db`, so the booth starts and logs operators in with the server down;
+    /// audit lines written meanwhile go to the offline journal), SQLite as it is. The site is
+    /// prepared when the database answers.
+    pub fn open_booth_store(&self) -> anyhow::Result<crate::store::cache::BoothStore> {
+        use crate::store::cache::{CacheSettings, cache_path, open_booth};
+        let location = self.config.database_location(&self.data_dir)?;
+        let mut settings = CacheSettings::new(cache_path(&self.data_dir), self.config.site.code.clone());
+        settings.audit_journal = Some(super::journal::journal(self));
+        let booth =
+            open_booth(&location, &self.open_options(), settings, Arc::new(crate::clock::SystemClock))
+                .with_context(|| match &location {
+                    DatabaseLocation::Sqlite(path) => format!("opening the database {}", path.display()),
+                    DatabaseLocation::Postgres(url) => {
+                        format!("connecting to {}", crate::config::redact_url(url))
+                    }
+                })?;
+        if !booth.serving_from_cache() {
+            booth.store.ensure_site(&self.site()).context("preparing the site in the database")?;
+            // A new site's classes and tariffs exist only now: cache them at once.
+            if let Some(cache) = &booth.cache
+                && let Err(err) = cache.refresh()
+            {
+                tracing::warn!("the booth cache could not be refreshed: {err}");
+            }
+        }
+        Ok(booth)
     }
 
     /// The site secret, made on first use.

@@ -1,6 +1,7 @@
 //! The sync engine: replays pending journal files into the database — entries before exits,
 //! oldest first, idempotent — and moves each file once its record is committed.
 
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -8,7 +9,8 @@ use serde::Serialize;
 use super::files::{Journal, JournalError, JournalItem};
 use super::record::JournalPayload;
 use crate::clock::Clock;
-use crate::store::{EntryLookup, InsertOutcome, Store, StoreError};
+use crate::store::{Exit, InsertOutcome, Store, StoreError};
+use uuid::Uuid;
 
 /// How many records go to the database in one batch.
 const BATCH: usize = 250;
@@ -133,8 +135,13 @@ fn replay_chunk(
             _ => None,
         })
         .collect();
-    let mut entry_outcomes = store.record_entries(&entries).into_iter();
-    let mut exit_outcomes = store.record_exits(&exits).into_iter();
+    let entry_outcomes = store.record_entries(&entries);
+    let exit_outcomes = store.record_exits(&exits);
+    let orphans = orphan_ids(store, &exits, &exit_outcomes);
+    let (mut entry_outcomes, mut exit_outcomes) = (entry_outcomes.into_iter(), exit_outcomes.into_iter());
+    // Files whose records are stored; moved together after the batch (one folder flush).
+    let mut stored = Vec::with_capacity(chunk.len());
+    let mut outcome_of_chunk = Ok(());
     for item in chunk {
         progress(ReplayProgress {
             done: *done,
@@ -154,20 +161,16 @@ fn replay_chunk(
         });
         match outcome {
             Ok(result) => {
-                if let JournalPayload::Exit(exit) = &item.record.payload {
-                    let entry = store.find_visit(&exit.site, &EntryLookup::Id(exit.entry_id));
-                    if matches!(entry, Ok(None)) {
-                        summary.orphans += 1;
-                    }
+                if let JournalPayload::Exit(exit) = &item.record.payload
+                    && orphans.contains(&exit.id)
+                {
+                    summary.orphans += 1;
                 }
                 match result {
                     InsertOutcome::Inserted => summary.synced += 1,
                     InsertOutcome::AlreadyPresent => summary.already_present += 1,
                 }
-                if let Err(err) = journal.mark_synced(&item.file) {
-                    // Committed but not moved: the next replay finds it already present.
-                    tracing::warn!("{err}");
-                }
+                stored.push(item.file.clone());
             }
             Err(err @ StoreError::AlreadyExited { .. }) => {
                 let reason = format!("{err}; this second exit needs the admin's review");
@@ -177,7 +180,10 @@ fn replay_chunk(
                 summary.rejected += 1;
                 summary.rejections.push((item.file.clone(), reason));
             }
-            Err(err) if err.goes_to_journal() => return Err(err),
+            Err(err) if err.goes_to_journal() => {
+                outcome_of_chunk = Err(err);
+                break;
+            }
             Err(err) => {
                 let message = err.to_string();
                 if let Err(write_err) = journal.record_failure(&item.file, &message, clock.now()) {
@@ -189,6 +195,38 @@ fn replay_chunk(
         }
         *done += 1;
     }
+    // Also when the database went away mid-batch: what was stored is not replayed again.
+    for result in journal.mark_synced_all(&stored) {
+        if let Err(err) = result {
+            // Committed but not moved: the next replay finds it already present.
+            tracing::warn!("{err}");
+        }
+    }
+    outcome_of_chunk?;
     progress(ReplayProgress { done: *done, total, current: String::new() });
     Ok(())
+}
+
+/// The batch's stored exits whose entry is not in the database: one look per site at the
+/// (small) list of waiting exits, not one lookup per exit.
+fn orphan_ids(
+    store: &dyn Store,
+    exits: &[Exit],
+    outcomes: &[Result<InsertOutcome, StoreError>],
+) -> HashSet<Uuid> {
+    let sites: BTreeSet<&str> = exits
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| outcome.is_ok())
+        .map(|(exit, _)| exit.site.as_str())
+        .collect();
+    let mut orphans = HashSet::new();
+    for site in sites {
+        match store.orphan_exits(site) {
+            Ok(waiting) => orphans.extend(waiting.into_iter().map(|exit| exit.id)),
+            // Only the summary's count suffers; the records themselves are stored.
+            Err(err) => tracing::warn!("exits waiting for their entry not counted: {err}"),
+        }
+    }
+    orphans
 }

@@ -4,7 +4,10 @@
 //! blocks (rusqlite, the `postgres` client), so lanes call it from their worker threads and
 //! the UI thread never does.
 
+pub mod cache;
+pub mod live;
 pub mod model;
+pub mod postgres;
 pub mod sqlite;
 pub mod switch;
 
@@ -59,14 +62,37 @@ impl StoreError {
     }
 }
 
-/// Opens the configured database, applying migrations.
+/// How long the database may take, from `[database]` in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// A statement that takes longer is cancelled; a write's outcome then counts as unknown.
+    pub timeout: std::time::Duration,
+}
+
+impl Default for OpenOptions {
+    /// The config's default `database.timeout_ms` (3 s).
+    fn default() -> Self {
+        Self { timeout: std::time::Duration::from_millis(3_000) }
+    }
+}
+
+/// Opens the configured database, applying migrations, with the default timeout.
 pub fn open(location: &crate::config::DatabaseLocation) -> StoreResult<std::sync::Arc<dyn Store>> {
+    open_with(location, &OpenOptions::default())
+}
+
+/// Opens the configured database, applying migrations. PostgreSQL is connected now, so a
+/// server that cannot be reached is `Unavailable` here; booths use [`cache::open_booth`].
+pub fn open_with(
+    location: &crate::config::DatabaseLocation,
+    options: &OpenOptions,
+) -> StoreResult<std::sync::Arc<dyn Store>> {
     match location {
         crate::config::DatabaseLocation::Sqlite(path) => {
             Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path)?))
         }
-        crate::config::DatabaseLocation::Postgres(_) => Err(StoreError::Unavailable(
-            "PostgreSQL is not supported by this build; use database.url = \"sqlite:data/gardu.db\"".into(),
+        crate::config::DatabaseLocation::Postgres(url) => Ok(std::sync::Arc::new(
+            postgres::PostgresStore::connect(&postgres::PostgresOptions::new(url.clone(), options.timeout))?,
         )),
     }
 }

@@ -1,0 +1,361 @@
+//! The admin's views in PostgreSQL: the filtered transaction list, daily statistics and the
+//! audit log. Filters and orderings match the SQLite backend exactly.
+//!
+//! The local day becomes a UTC range so the queries walk the `(site_code, time)` indexes;
+//! hours are bucketed in Rust because only the time zone database knows each instant's local
+//! hour (a day with a daylight-saving change has 23 or 25 hours).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use postgres::types::ToSql;
+
+use super::codec::{self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_at, get, opt_exit_at};
+use super::error::{Fail, PgResult};
+use super::pool::{Conn, Sql};
+use super::visits::plate_key;
+use crate::domain::{ClassCode, Rupiah};
+use crate::store::{
+    AuditFilter, AuditRecord, ClassDay, DailyStats, MethodDay, PageRequest, PaymentMethod, StoreError, Visit,
+    VisitFilter, VisitPage, VisitState,
+};
+
+type Param = Box<dyn ToSql + Sync>;
+
+/// A WHERE clause built from the filter fields that are set, with numbered parameters.
+#[derive(Default)]
+struct Conditions {
+    clauses: Vec<String>,
+    values: Vec<Param>,
+    /// Some condition reads the exit's columns, so the count needs the join too.
+    uses_exit: bool,
+}
+
+impl Conditions {
+    /// Adds a clause whose `?` marks are numbered in order as `values` are added.
+    fn add(&mut self, clause: &str, values: Vec<Param>) {
+        let mut numbered = String::new();
+        let mut rest = clause;
+        let mut values = values.into_iter();
+        while let Some(at) = rest.find('?') {
+            numbered.push_str(&rest[..at]);
+            if let Some(value) = values.next() {
+                self.values.push(value);
+            }
+            numbered.push_str(&format!("${}", self.values.len()));
+            rest = &rest[at + 1..];
+        }
+        numbered.push_str(rest);
+        self.clauses.push(numbered);
+    }
+
+    fn add_exit(&mut self, clause: &str, values: Vec<Param>) {
+        self.uses_exit = true;
+        self.add(clause, values);
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.values.iter().map(|value| value.as_ref() as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+fn text(value: &str) -> Param {
+    Box::new(value.to_string())
+}
+
+/// A LIKE pattern matching text that contains `term` literally: the trigram indexes of
+/// migration 0002 serve LIKE, and `%`, `_` and `\` in a search are plain characters.
+fn contains(term: &str) -> String {
+    let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn visit_conditions(filter: &VisitFilter) -> Conditions {
+    let mut c = Conditions::default();
+    if let Some(site) = &filter.site {
+        c.add("e.site_code = ?", vec![text(site)]);
+    }
+    if let Some(from) = filter.from {
+        c.add("e.entry_time >= ?", vec![Box::new(from)]);
+    }
+    if let Some(to) = filter.to {
+        c.add("e.entry_time < ?", vec![Box::new(to)]);
+    }
+    if let Some(key) = filter.plate.as_deref().and_then(plate_key) {
+        c.add("e.plate_key LIKE ?", vec![Box::new(contains(&key))]);
+    }
+    if let Some(ticket) = filter.ticket.as_deref().map(str::trim)
+        && !ticket.is_empty()
+    {
+        c.add("upper(e.ticket_no) LIKE ?", vec![Box::new(contains(&ticket.to_uppercase()))]);
+    }
+    if let Some(class) = &filter.class {
+        c.add("e.class = ?", vec![text(class.as_str())]);
+    }
+    if let Some(booth) = &filter.booth {
+        c.add_exit("(e.booth = ? OR x.booth = ?)", vec![text(booth), text(booth)]);
+    }
+    if let Some(operator) = &filter.operator {
+        let operator = operator.trim().to_lowercase();
+        c.add_exit(
+            "(lower(e.operator) = ? OR lower(x.operator) = ?)",
+            vec![text(&operator), text(&operator)],
+        );
+    }
+    if let Some(method) = filter.method {
+        c.add_exit("x.method = ?", vec![text(method.as_str())]);
+    }
+    match filter.state {
+        // The trigger-kept link table is small, so "inside" never scans all visits.
+        Some(VisitState::Inside) => c.add("e.id IN (SELECT entry_id FROM open_entries)", vec![]),
+        Some(VisitState::Exited) => c.add_exit("x.id IS NOT NULL", vec![]),
+        None => {}
+    }
+    if filter.lost_only {
+        c.add_exit("x.lost_ticket", vec![]);
+    }
+    if filter.offline_only {
+        c.add_exit("(e.origin = 'journal' OR x.origin = 'journal')", vec![]);
+    }
+    c
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+pub(super) fn list_visits(conn: &mut Conn, filter: &VisitFilter, page: PageRequest) -> PgResult<VisitPage> {
+    let mut conditions = visit_conditions(filter);
+    let where_sql = conditions.sql();
+    // One snapshot, so the total and the rows describe the same moment.
+    let mut tx = conn.snapshot()?;
+    let join = if conditions.uses_exit { "LEFT JOIN exits x ON x.entry_id = e.id" } else { "" };
+    let total_sql = format!("SELECT count(*) FROM entries e {join} {where_sql}");
+    let total = codec::count_at(&tx.query_one(&total_sql, &conditions.params())?, 0)?;
+    let at = conditions.values.len();
+    conditions.values.push(Box::new(to_i64(page.limit)));
+    conditions.values.push(Box::new(to_i64(page.offset)));
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS}, {EXIT_COLUMNS}
+         FROM entries e LEFT JOIN exits x ON x.entry_id = e.id
+         {where_sql}
+         ORDER BY e.entry_time DESC, e.id DESC LIMIT ${} OFFSET ${}",
+        at + 1,
+        at + 2
+    );
+    let rows = tx
+        .query(&sql, &conditions.params())?
+        .iter()
+        .map(|row| Ok(Visit { entry: entry_at(row, 0)?, exit: opt_exit_at(row, ENTRY_COLUMN_COUNT)? }))
+        .collect::<PgResult<Vec<_>>>()?;
+    tx.commit()?;
+    Ok(VisitPage { rows, total })
+}
+
+/// The first instant of a local day. Where midnight does not exist (a daylight-saving jump
+/// at 00:00) the day starts at the first local time that does.
+fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
+    let midnight = day.and_time(NaiveTime::MIN);
+    (0..=24).find_map(|hours| {
+        tz.from_local_datetime(&(midnight + Duration::hours(hours)))
+            .earliest()
+            .map(|local| local.with_timezone(&Utc))
+    })
+}
+
+/// The UTC half-open range `[start, end)` covering the local `day`.
+fn day_range(day: NaiveDate, tz: Tz) -> PgResult<(DateTime<Utc>, DateTime<Utc>)> {
+    match (day_start(day, tz), day.succ_opt().and_then(|next| day_start(next, tz))) {
+        (Some(start), Some(end)) => Ok((start, end)),
+        _ => Err(StoreError::Refused(format!("{day} cannot be placed in time zone {tz}")).into()),
+    }
+}
+
+fn local_hour(time: DateTime<Utc>, tz: Tz) -> usize {
+    // hour() is always below 24, so the index is in range.
+    time.with_timezone(&tz).hour() as usize
+}
+
+/// Running totals for one class.
+#[derive(Default)]
+struct ClassTally {
+    entries: u64,
+    exits: u64,
+    revenue: Rupiah,
+}
+
+pub(super) fn daily_stats(conn: &mut Conn, site: &str, day: NaiveDate, tz: Tz) -> PgResult<DailyStats> {
+    let (start, end) = day_range(day, tz)?;
+    let mut tx = conn.snapshot()?;
+    let mut stats = DailyStats {
+        day,
+        entries: 0,
+        exits: 0,
+        revenue: Rupiah::ZERO,
+        entries_per_hour: [0; 24],
+        exits_per_hour: [0; 24],
+        by_class: Vec::new(),
+        by_method: Vec::new(),
+        average_stay_min: None,
+        lost_tickets: 0,
+    };
+    let mut classes: BTreeMap<String, ClassTally> = BTreeMap::new();
+    let entries = tx.query(
+        "SELECT entry_time, class FROM entries WHERE site_code = $1 AND entry_time >= $2 AND entry_time < $3",
+        &[&site, &start, &end],
+    )?;
+    for row in &entries {
+        stats.entries += 1;
+        stats.entries_per_hour[local_hour(get(row, 0)?, tz)] += 1;
+        classes.entry(get(row, 1)?).or_default().entries += 1;
+    }
+
+    let mut methods: BTreeMap<&'static str, (u64, Rupiah)> = BTreeMap::new();
+    let mut stay_total_ms: i64 = 0;
+    let mut stays: i64 = 0;
+    // An orphan exit (entry not arrived yet) has no class and no stay: it counts in the
+    // totals, hours and methods, and is left out of by_class and the average stay.
+    let exits = tx.query(
+        "SELECT x.exit_time, x.total, x.method, x.lost_ticket, e.class, e.entry_time
+         FROM exits x LEFT JOIN entries e ON e.id = x.entry_id
+         WHERE x.site_code = $1 AND x.exit_time >= $2 AND x.exit_time < $3",
+        &[&site, &start, &end],
+    )?;
+    for row in &exits {
+        let exit_time: DateTime<Utc> = get(row, 0)?;
+        let total = codec::rupiah_at(row, 1)?;
+        let method = codec::method_at(row, 2)?;
+        stats.exits += 1;
+        stats.revenue += total;
+        stats.exits_per_hour[local_hour(exit_time, tz)] += 1;
+        if get::<bool>(row, 3)? {
+            stats.lost_tickets += 1;
+        }
+        let tally = methods.entry(method.as_str()).or_default();
+        tally.0 += 1;
+        tally.1 += total;
+        if let Some(class) = get::<Option<String>>(row, 4)? {
+            let tally = classes.entry(class).or_default();
+            tally.exits += 1;
+            tally.revenue += total;
+        }
+        if let Some(entry_time) = get::<Option<DateTime<Utc>>>(row, 5)? {
+            stay_total_ms = stay_total_ms.saturating_add((exit_time - entry_time).num_milliseconds().max(0));
+            stays += 1;
+        }
+    }
+    if stays > 0 {
+        stats.average_stay_min = Some(stay_total_ms / stays / 60_000);
+    }
+    stats.by_method = PaymentMethod::ALL
+        .into_iter()
+        .map(|method| {
+            let (exits, revenue) = methods.get(method.as_str()).copied().unwrap_or_default();
+            MethodDay { method, exits, revenue }
+        })
+        .collect();
+    let configured =
+        tx.query("SELECT code FROM vehicle_classes ORDER BY sort_order, code COLLATE \"C\"", &[])?;
+    let configured = configured.iter().map(|row| get::<String>(row, 0)).collect::<PgResult<Vec<_>>>()?;
+    tx.commit()?;
+    stats.by_class = class_rows(configured, classes)?;
+    Ok(stats)
+}
+
+/// Every configured class in display order (zeros included, so charts keep their shape), then
+/// any other class the day's visits carry.
+fn class_rows(configured: Vec<String>, mut tallies: BTreeMap<String, ClassTally>) -> PgResult<Vec<ClassDay>> {
+    let mut ordered: Vec<(String, ClassTally)> = configured
+        .into_iter()
+        .map(|code| {
+            let tally = tallies.remove(&code).unwrap_or_default();
+            (code, tally)
+        })
+        .collect();
+    ordered.extend(tallies);
+    ordered
+        .into_iter()
+        .map(|(code, tally)| {
+            let class = ClassCode::parse(&code).map_err(|err| {
+                Fail::Store(StoreError::Database(format!("unreadable vehicle class in the database: {err}")))
+            })?;
+            Ok(ClassDay { class, entries: tally.entries, exits: tally.exits, revenue: tally.revenue })
+        })
+        .collect()
+}
+
+pub(super) fn append_audit(db: &mut impl Sql, record: &AuditRecord) -> PgResult<()> {
+    db.execute(
+        "INSERT INTO audit_log (time, site_code, booth, username, action, detail)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&record.time, &record.site, &record.booth, &record.username, &record.action, &record.detail],
+    )?;
+    Ok(())
+}
+
+pub(super) fn list_audit(db: &mut impl Sql, filter: &AuditFilter) -> PgResult<Vec<AuditRecord>> {
+    let mut c = Conditions::default();
+    if let Some(action) = &filter.action {
+        c.add("action = ?", vec![text(action)]);
+    }
+    if let Some(username) = &filter.username {
+        c.add("lower(username) = ?", vec![text(&username.trim().to_lowercase())]);
+    }
+    if let Some(booth) = &filter.booth {
+        c.add("booth = ?", vec![text(booth)]);
+    }
+    if let Some(from) = filter.from {
+        c.add("time >= ?", vec![Box::new(from)]);
+    }
+    if let Some(to) = filter.to {
+        c.add("time < ?", vec![Box::new(to)]);
+    }
+    // A limit of 0 means "no limit", which PostgreSQL spells LIMIT NULL.
+    let limit = (filter.limit > 0).then(|| to_i64(filter.limit));
+    c.values.push(Box::new(limit));
+    let sql = format!(
+        "SELECT time, site_code, booth, username, action, detail FROM audit_log
+         {} ORDER BY time DESC, id DESC LIMIT ${}",
+        c.sql(),
+        c.values.len()
+    );
+    db.query(&sql, &c.params())?
+        .iter()
+        .map(|row| {
+            Ok(AuditRecord {
+                time: get(row, 0)?,
+                site: get(row, 1)?,
+                booth: get(row, 2)?,
+                username: get(row, 3)?,
+                action: get(row, 4)?,
+                detail: get(row, 5)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_terms_are_literal_in_like_patterns() {
+        assert_eq!(contains("B1234"), "%B1234%");
+        assert_eq!(contains("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut c = Conditions::default();
+        c.add("a = ?", vec![text("x")]);
+        c.add("(b = ? OR c = ?)", vec![text("y"), text("y")]);
+        c.add("d IS NULL", vec![]);
+        assert_eq!(c.sql(), "WHERE a = $1 AND (b = $2 OR c = $3) AND d IS NULL");
+        assert_eq!(c.params().len(), 3);
+    }
+}
