@@ -16,6 +16,7 @@ use chrono_tz::Tz;
 use uuid::Uuid;
 
 use crate::domain::{ClassCode, Tariff, VehicleClass};
+pub use cache::{BoothStore, open_booth};
 pub use model::*;
 
 /// Why a store call failed. Callers handle each kind once: `Unavailable` and `OutcomeUnknown`
