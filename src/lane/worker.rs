@@ -12,8 +12,10 @@ mod picture;
 
 use std::sync::{Arc, Mutex};
 
-pub use entry::{EntryCommand, EntryNotice, EntrySnapshot, EntryStage, EntryWorker, RecentTicket};
-pub use exit::{ExitCommand, ExitNotice, ExitSnapshot, ExitStage, ExitView, ExitWorker};
+pub use entry::{
+    EntryCommand, EntryNotice, EntrySnapshot, EntryStage, EntryWorker, EntryWorkerSetup, RecentTicket,
+};
+pub use exit::{ExitCommand, ExitNotice, ExitSnapshot, ExitStage, ExitView, ExitWorker, ExitWorkerSetup};
 pub use picture::Picture;
 
 use crate::devices::Notify;

@@ -34,6 +34,11 @@ impl Picture {
         Self { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), image: Arc::new(image) }
     }
 
+    /// Wraps an image already shared (the simulated printer's output) with a fresh id.
+    pub fn from_shared(image: Arc<RgbImage>) -> Self {
+        Self { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), image }
+    }
+
     /// Decodes a JPEG photo, scaled to at most [`MAX_WIDTH_PX`]; `None` (logged) when the bytes
     /// are not a readable JPEG.
     pub fn from_jpeg(bytes: &[u8]) -> Option<Self> {

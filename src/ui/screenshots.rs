@@ -1,0 +1,1 @@
+//! Renders every screen to PNG (placeholder until written).
