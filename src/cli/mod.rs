@@ -89,6 +89,9 @@ pub enum Command {
     /// Issue, verify or render signed ticket codes.
     #[command(subcommand)]
     Ticket(ticket::TicketCommand),
+    /// Render every console screen to PNG (run under Xvfb).
+    #[command(hide = true)]
+    Screenshots(crate::ui::screenshots::ScreenshotArgs),
 }
 
 /// Runs a subcommand. Errors are reported once, by the caller.
@@ -102,6 +105,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Journal(cmd) => journal::run(cmd, ctx),
         Command::Shift(cmd) => shift::run(cmd, ctx),
         Command::Sim(cmd) => sim::run(cmd, ctx),
+        Command::Screenshots(args) => crate::ui::screenshots::run(args, ctx),
     }
 }
 

@@ -141,7 +141,8 @@ fn figures_ui(ui: &mut egui::Ui, data: &AdminData, tr: &I18n) {
             theme::card().show(column, |ui| {
                 ui.set_width(ui.available_width());
                 ui.label(RichText::new(label).color(theme::MUTED));
-                ui.label(RichText::new(value).text_style(theme::big()).strong().color(theme::ACCENT));
+                let value = RichText::new(value).size(30.0).strong().color(theme::ACCENT);
+                ui.add(egui::Label::new(value).wrap_mode(egui::TextWrapMode::Truncate));
             });
         }
     });
@@ -178,8 +179,8 @@ fn hourly_ui(ui: &mut egui::Ui, stats: &DailyStats, tr: &I18n) {
         }
     }
     ui.horizontal(|ui| {
-        ui.label(RichText::new(format!("■ {}", tr.t("admin.entries"))).color(theme::ACCENT).size(14.0));
-        ui.label(RichText::new(format!("■ {}", tr.t("admin.exits"))).color(theme::MUTED).size(14.0));
+        ui.label(RichText::new(tr.t("admin.entries")).color(theme::ACCENT).size(14.0));
+        ui.label(RichText::new(tr.t("admin.exits")).color(theme::MUTED).size(14.0));
     });
 }
 

@@ -168,17 +168,21 @@ impl ConsoleApp {
                 simulation_panel::simulation_panel_ui(ui, &mut self.sim, env);
             }
         }
-        egui::CentralPanel::default().show(ui, |ui| self.screen_ui(ui));
+        if let Some(problem) = &self.problem {
+            egui::Panel::top("problem").frame(theme::banner(theme::FAULT_BG, theme::FAULT)).show(ui, |ui| {
+                ui.label(RichText::new(problem).color(theme::FAULT));
+            });
+        }
+        if matches!(self.screen, Screen::Work) {
+            self.work_ui(ui);
+        } else {
+            egui::CentralPanel::default().show(ui, |ui| self.screen_ui(ui));
+        }
         self.dialogs_ui(&ctx);
         self.textures.end_frame();
     }
 
     fn screen_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(problem) = &self.problem {
-            theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-                ui.label(RichText::new(problem).color(theme::FAULT));
-            });
-        }
         match &mut self.screen {
             Screen::Starting(task) => {
                 match task.take() {
@@ -206,18 +210,21 @@ impl ConsoleApp {
                     self.start_session(session);
                 }
             }
-            Screen::Work => self.work_ui(ui),
+            Screen::Work => {}
         }
     }
 
+    /// The working screen, on the window's root so its panels lay out beside each other.
     fn work_ui(&mut self, ui: &mut egui::Ui) {
         let Some(session) = &self.session else {
             self.screen = Screen::Login;
             return;
         };
         if self.runtime.switching() {
-            ui.centered_and_justified(|ui| {
-                ui.label(RichText::new(self.tr.t("sim.switching")).size(22.0));
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.centered_and_justified(|ui| {
+                    ui.label(RichText::new(self.tr.t("sim.switching")).size(22.0));
+                });
             });
             return;
         }
@@ -227,7 +234,9 @@ impl ConsoleApp {
         match self.runtime.mode() {
             Mode::Entry => entry_screen::entry_screen_ui(ui, &mut self.entry, env, modal_open),
             Mode::Exit => exit_screen::exit_screen_ui(ui, &mut self.exit, env, self.sync.is_open()),
-            Mode::Admin => admin_screen::admin_screen_ui(ui, &mut self.admin, env),
+            Mode::Admin => {
+                egui::CentralPanel::default().show(ui, |ui| admin_screen::admin_screen_ui(ui, &mut self.admin, env));
+            }
         }
     }
 
@@ -331,6 +340,26 @@ impl ConsoleApp {
         let now = self.runtime.clock().now();
         let wait_s = 60 - u64::from(now.second()).min(59);
         ctx.request_repaint_after(std::time::Duration::from_secs(wait_s));
+    }
+
+    /// True while the login screen is up.
+    pub fn is_on_login(&self) -> bool {
+        matches!(self.screen, Screen::Login)
+    }
+
+    /// True while the sync dialog is up.
+    pub fn sync_open(&self) -> bool {
+        self.sync.is_open()
+    }
+
+    /// True when the sync dialog shows a summary.
+    pub fn sync_finished(&self) -> bool {
+        self.sync.finished()
+    }
+
+    /// True when the exit screen shows an exit photo.
+    pub fn exit_photo_shown(&self) -> bool {
+        self.runtime.exit().is_some_and(|w| w.snapshot().exit_photo.is_some())
     }
 
     /// True once an operator is logged in.

@@ -79,7 +79,7 @@ pub fn diagnostics_ui(
 fn ports_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, tr: &I18n, waker: &Waker) {
     ui.horizontal(|ui| {
         section_title_ui(ui, tr.t("diag.ports"));
-        if ui.small_button("⟳").on_hover_text(tr.t("sim.refresh")).clicked() {
+        if ui.small_button(tr.t("sim.refresh")).clicked() {
             state.ports = None;
         }
     });

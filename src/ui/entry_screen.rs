@@ -46,39 +46,42 @@ pub fn entry_screen_ui(ui: &mut egui::Ui, state: &mut EntryState, env: Env<'_>, 
     let mut command = None;
 
     egui::Panel::right("entry-side")
-        .exact_size(440.0)
+        .exact_size(430.0)
         .resizable(false)
-        .frame(egui::Frame::new().inner_margin(egui::Margin { left: 12, ..Default::default() }))
+        .frame(theme::panel(6, 10, 10, 10))
         .show(ui, |ui| {
             theme::card().show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 section_title_ui(ui, tr.t("entry.barrier"));
-                barrier_ui(ui, position, tr);
-                ui.add_space(4.0);
+                ui.horizontal(|ui| {
+                    barrier_ui(ui, position, tr);
+                });
                 occupancy_ui(ui, &snapshot, tr);
             });
             ui.add_space(10.0);
             theme::card().show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 section_title_ui(ui, tr.t("entry.ticket_preview"));
+                let height = (ui.available_height() * 0.45).clamp(160.0, 320.0);
                 photo_ui(
                     ui,
                     env.textures,
                     snapshot.ticket_preview.as_ref(),
-                    Vec2::new(ui.available_width(), 250.0),
+                    Vec2::new(ui.available_width(), height),
                     tr.t("entry.no_ticket_yet"),
                 );
             });
             ui.add_space(10.0);
             theme::card().show(ui, |ui| {
                 ui.set_width(ui.available_width());
+                ui.set_min_height(ui.available_height() - 28.0);
                 section_title_ui(ui, tr.t("entry.recent"));
                 recent_ui(ui, &snapshot, env.runtime.config().timezone(), tr);
             });
         });
 
-    egui::CentralPanel::no_frame().show(ui, |ui| {
-        let headline = headline(&snapshot, position, tr);
+    let headline = headline(&snapshot, position, tr);
+    egui::Panel::top("entry-state").frame(theme::panel(10, 6, 10, 0)).show(ui, |ui| {
         theme::card().stroke(egui::Stroke::new(2.0, headline.color)).show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.label(RichText::new(&headline.title).size(30.0).strong().color(headline.color));
@@ -87,7 +90,14 @@ pub fn entry_screen_ui(ui: &mut egui::Ui, state: &mut EntryState, env: Env<'_>, 
                 ui.label(RichText::new(detail).size(14.0).color(theme::MUTED));
             }
         });
-        ui.add_space(10.0);
+    });
+    egui::Panel::bottom("entry-guard").frame(theme::panel(10, 6, 10, 10)).show(ui, |ui| {
+        theme::card().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            command = guard_ui(ui, state, &snapshot, tr, modal_open);
+        });
+    });
+    egui::CentralPanel::default().frame(theme::panel(10, 6, 10, 0)).show(ui, |ui| {
         theme::card().show(ui, |ui| {
             ui.set_width(ui.available_width());
             let (picture, title) = match (&snapshot.preview, &snapshot.last_photo) {
@@ -95,13 +105,8 @@ pub fn entry_screen_ui(ui: &mut egui::Ui, state: &mut EntryState, env: Env<'_>, 
                 (None, photo) => (photo.as_ref(), tr.t("entry.camera_last")),
             };
             section_title_ui(ui, title);
-            let height = (ui.available_height() - 190.0).clamp(160.0, 420.0);
-            photo_ui(ui, env.textures, picture, Vec2::new(ui.available_width(), height), tr.t("entry.no_photo"));
-        });
-        ui.add_space(10.0);
-        theme::card().show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            command = guard_ui(ui, state, &snapshot, tr, modal_open);
+            let size = Vec2::new(ui.available_width(), (ui.available_height() - 8.0).max(120.0));
+            photo_ui(ui, env.textures, picture, size, tr.t("entry.no_photo"));
         });
     });
 
@@ -123,43 +128,38 @@ fn guard_ui(
     let mut command = None;
     let busy = snapshot.stage.is_some() || !snapshot.ready;
     ui.horizontal(|ui| {
-        ui.vertical(|ui| {
-            ui.label(RichText::new(tr.t("entry.plate")).strong());
-            let field = ui.add(
-                egui::TextEdit::singleline(&mut state.plate)
-                    .hint_text(tr.t("entry.plate_hint"))
-                    .font(egui::FontId::proportional(26.0))
-                    .desired_width(300.0)
-                    .char_limit(14)
-                    .id_salt("entry-plate"),
-            );
-            if field.changed() {
-                state.plate = state.plate.to_uppercase();
+        ui.label(RichText::new(tr.t("entry.plate")).strong());
+        let field = ui.add(
+            egui::TextEdit::singleline(&mut state.plate)
+                .hint_text(tr.t("entry.plate_hint"))
+                .font(egui::FontId::proportional(26.0))
+                .desired_width(260.0)
+                .char_limit(14)
+                .id_salt("entry-plate"),
+        );
+        if field.changed() {
+            state.plate = state.plate.to_uppercase();
+        }
+        if !modal_open && ui.memory(|m| m.focused().is_none()) {
+            field.request_focus();
+        }
+        let plate = Plate::normalise(&state.plate);
+        let shown = plate.as_ref().map(|p| p.to_string()).unwrap_or_else(|| tr.t("entry.no_plate").into());
+        ui.label(RichText::new(shown).size(22.0).strong().color(theme::MUTED));
+        if field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) && !busy {
+            command = state.class.clone().map(|class| EntryCommand::Issue { class, plate: plate.clone() });
+        }
+    });
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(tr.t("entry.class")).strong());
+        for (class, key) in snapshot.classes.iter().zip(CLASS_KEYS) {
+            let selected = state.class.as_ref() == Some(&class.code);
+            let label = class.name(tr.language().code());
+            if KeyButton::new(label, Some(key)).primary(selected).min_size(Vec2::new(130.0, 50.0)).show(ui) {
+                state.class = Some(class.code.clone());
             }
-            if !modal_open && ui.memory(|m| m.focused().is_none()) {
-                field.request_focus();
-            }
-            let plate = Plate::normalise(&state.plate);
-            let shown = plate.as_ref().map(|p| p.to_string()).unwrap_or_else(|| tr.t("entry.no_plate").into());
-            ui.label(RichText::new(format!("→ {shown}")).color(theme::MUTED));
-            if field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) && !busy {
-                command = state.class.clone().map(|class| EntryCommand::Issue { class, plate: plate.clone() });
-            }
-        });
-        ui.add_space(16.0);
-        ui.vertical(|ui| {
-            ui.label(RichText::new(tr.t("entry.class")).strong());
-            ui.horizontal(|ui| {
-                for (class, key) in snapshot.classes.iter().zip(CLASS_KEYS) {
-                    let selected = state.class.as_ref() == Some(&class.code);
-                    let label = class.name(tr.language().code());
-                    if KeyButton::new(label, Some(key)).primary(selected).min_size(Vec2::new(120.0, 52.0)).show(ui)
-                    {
-                        state.class = Some(class.code.clone());
-                    }
-                }
-            });
-        });
+        }
     });
     ui.add_space(8.0);
     ui.horizontal(|ui| {
@@ -205,16 +205,16 @@ fn recent_ui(ui: &mut egui::Ui, snapshot: &EntrySnapshot, tz: chrono_tz::Tz, tr:
         return;
     }
     egui::ScrollArea::vertical().id_salt("recent-entries").show(ui, |ui| {
-        egui::Grid::new("recent-grid").striped(true).num_columns(4).spacing([12.0, 6.0]).show(ui, |ui| {
+        egui::Grid::new("recent-grid").striped(true).num_columns(4).spacing([10.0, 6.0]).show(ui, |ui| {
             for ticket in &snapshot.recent {
-                ui.label(RichText::new(&ticket.ticket_no).monospace());
-                ui.label(ticket.entry_time.with_timezone(&tz).format("%H:%M").to_string());
+                ui.label(RichText::new(&ticket.ticket_no).monospace().size(15.0));
+                ui.label(RichText::new(ticket.entry_time.with_timezone(&tz).format("%H:%M").to_string()).size(16.0));
                 let plate = ticket.plate.clone().or_else(|| ticket.member.clone()).unwrap_or_else(|| "–".into());
-                ui.label(format!("{plate} · {}", ticket.class));
+                ui.label(RichText::new(plate).size(16.0));
                 if ticket.journaled {
                     ui.label(RichText::new(tr.t("entry.journaled")).color(theme::WARN).size(14.0));
                 } else {
-                    ui.label("");
+                    ui.label(RichText::new(ticket.class.to_string()).size(14.0).color(theme::MUTED));
                 }
                 ui.end_row();
             }

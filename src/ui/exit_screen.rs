@@ -52,25 +52,26 @@ pub fn exit_screen_ui(ui: &mut egui::Ui, state: &mut ExitState, env: Env<'_>, sy
         state.payment = PaymentState::default();
     }
 
-    theme::card().show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        scan_row_ui(ui, state, &snapshot, tr, keyboard_free, &mut commands);
-        notice_ui(ui, snapshot.notice.as_ref(), tr);
-    });
-    if snapshot.ready && snapshot.shift.is_none() {
-        ui.add_space(6.0);
-        theme::banner(theme::WARN_BG, theme::WARN).show(ui, |ui| {
+    egui::Panel::top("exit-scan").frame(theme::panel(10, 10, 10, 0)).show(ui, |ui| {
+        theme::card().show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.label(RichText::new(tr.t("exit.no_shift")).color(theme::WARN).strong());
+            scan_row_ui(ui, state, &snapshot, tr, keyboard_free, &mut commands);
+            notice_ui(ui, snapshot.notice.as_ref(), tr);
         });
-    }
-    ui.add_space(8.0);
+        if snapshot.ready && snapshot.shift.is_none() {
+            ui.add_space(6.0);
+            theme::banner(theme::WARN_BG, theme::WARN).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(RichText::new(tr.t("exit.no_shift")).color(theme::WARN).strong());
+            });
+        }
+    });
 
     let position = env.runtime.barrier().map(|b| b.position()).unwrap_or(BarrierPosition::Unknown);
     egui::Panel::right("exit-side")
         .exact_size(470.0)
         .resizable(false)
-        .frame(egui::Frame::new().inner_margin(egui::Margin { left: 12, ..Default::default() }))
+        .frame(theme::panel(6, 10, 10, 10))
         .show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("exit-side-scroll").show(ui, |ui| {
                 theme::card().show(ui, |ui| {
@@ -86,31 +87,36 @@ pub fn exit_screen_ui(ui: &mut egui::Ui, state: &mut ExitState, env: Env<'_>, sy
             });
         });
 
-    egui::CentralPanel::no_frame().show(ui, |ui| {
+    egui::CentralPanel::default().frame(theme::panel(10, 6, 10, 10)).show(ui, |ui| {
         let quote = match &snapshot.view {
             ExitView::Quoted(quote) => Some(quote.as_ref()),
             _ => None,
         };
-        let width = (ui.available_width() - 12.0) / 2.0;
-        let height = (width * 0.62).min(ui.available_height() - 150.0).max(160.0);
+        let width = (ui.available_width() - 10.0) / 2.0;
+        let height = ((width - 30.0) * 0.5625).min(ui.available_height() - 200.0).max(160.0);
         ui.horizontal(|ui| {
             theme::card().show(ui, |ui| {
-                ui.set_width(width - 28.0);
-                section_title_ui(ui, tr.t("exit.entry_photo"));
-                photo_ui(
-                    ui,
-                    env.textures,
-                    snapshot.entry_photo.as_ref(),
-                    Vec2::new(width - 28.0, height),
-                    tr.t("exit.no_entry_photo"),
-                );
+                ui.vertical(|ui| {
+                    ui.set_width(width - 30.0);
+                    section_title_ui(ui, tr.t("exit.entry_photo"));
+                    photo_ui(
+                        ui,
+                        env.textures,
+                        snapshot.entry_photo.as_ref(),
+                        Vec2::new(width - 30.0, height),
+                        tr.t("exit.no_entry_photo"),
+                    );
+                });
             });
             theme::card().show(ui, |ui| {
-                ui.set_width(width - 28.0);
-                let live = quote.is_none() && snapshot.preview.is_some();
-                section_title_ui(ui, tr.t(if live { "exit.camera_live" } else { "exit.exit_photo" }));
-                let picture = if live { snapshot.preview.as_ref() } else { snapshot.exit_photo.as_ref() };
-                photo_ui(ui, env.textures, picture, Vec2::new(width - 28.0, height), tr.t("exit.no_exit_photo"));
+                ui.vertical(|ui| {
+                    ui.set_width(width - 30.0);
+                    let live = quote.is_none() && snapshot.preview.is_some();
+                    section_title_ui(ui, tr.t(if live { "exit.camera_live" } else { "exit.exit_photo" }));
+                    let picture = if live { snapshot.preview.as_ref() } else { snapshot.exit_photo.as_ref() };
+                    let size = Vec2::new(width - 30.0, height);
+                    photo_ui(ui, env.textures, picture, size, tr.t("exit.no_exit_photo"));
+                });
             });
         });
         ui.add_space(10.0);

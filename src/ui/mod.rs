@@ -67,8 +67,8 @@ pub fn native_options(title: &str, fullscreen: bool) -> eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title)
             .with_app_id("gardu")
-            .with_inner_size([1366.0, 800.0])
-            .with_min_inner_size([1024.0, 680.0])
+            .with_inner_size([1600.0, 900.0])
+            .with_min_inner_size([1280.0, 720.0])
             .with_fullscreen(fullscreen),
         ..Default::default()
     }

@@ -80,26 +80,26 @@ fn run(
     let mut port = match open_port(path, baud) {
         Ok(port) => port,
         Err(err) => {
-            push(lines, format!("✖ {path}: {err}"), waker);
+            push(lines, format!("ERR {path}: {err}"), waker);
             return;
         }
     };
-    push(lines, format!("● {path} @ {baud}"), waker);
+    push(lines, format!("OPEN {path} @ {baud} baud"), waker);
     let mut buffer = [0u8; 256];
     while !stop.load(Ordering::Acquire) {
         match port.read(&mut buffer) {
             Ok(0) => {
-                push(lines, format!("✖ {path}: closed"), waker);
+                push(lines, format!("ERR {path}: closed"), waker);
                 return;
             }
             Ok(count) => {
                 for chunk in buffer[..count].chunks(16) {
-                    push(lines, format!("← {}", hex_ascii_line(chunk)), waker);
+                    push(lines, format!("RX  {}", hex_ascii_line(chunk)), waker);
                 }
             }
             Err(err) if matches!(err.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {}
             Err(err) => {
-                push(lines, format!("✖ {path}: {err}"), waker);
+                push(lines, format!("ERR {path}: {err}"), waker);
                 return;
             }
         }
@@ -107,10 +107,10 @@ fn run(
             match port.write_all(&bytes).and_then(|()| port.flush()) {
                 Ok(()) => {
                     for chunk in bytes.chunks(16) {
-                        push(lines, format!("→ {}", hex_ascii_line(chunk)), waker);
+                        push(lines, format!("TX  {}", hex_ascii_line(chunk)), waker);
                     }
                 }
-                Err(err) => push(lines, format!("✖ write: {err}"), waker),
+                Err(err) => push(lines, format!("ERR write: {err}"), waker),
             }
         }
     }

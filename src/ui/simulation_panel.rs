@@ -42,7 +42,7 @@ pub fn simulation_panel_ui(ui: &mut egui::Ui, state: &mut SimPanelState, env: En
     let runtime = env.runtime;
     let tr = env.tr;
     egui::Panel::right("simulation-panel")
-        .exact_size(300.0)
+        .exact_size(280.0)
         .resizable(false)
         .frame(egui::Frame::new().fill(theme::WARN_BG).inner_margin(egui::Margin::same(12)))
         .show(ui, |ui| {
@@ -50,8 +50,8 @@ pub fn simulation_panel_ui(ui: &mut egui::Ui, state: &mut SimPanelState, env: En
                 ui.label(RichText::new(tr.t("sim.title")).size(22.0).strong().color(theme::WARN));
                 ui.add_space(4.0);
                 let full = Vec2::new(ui.available_width(), 40.0);
-                section_title_ui(ui, tr.t("sim.vehicle"));
                 if let Some(controller) = runtime.sim_controller() {
+                    section_title_ui(ui, tr.t("sim.vehicle"));
                     if ui.add(egui::Button::new(tr.t("sim.arrives")).min_size(full)).clicked() {
                         state.arrivals += 1;
                         if let Some(camera) = runtime.sim_camera() {
@@ -73,9 +73,9 @@ pub fn simulation_panel_ui(ui: &mut egui::Ui, state: &mut SimPanelState, env: En
                     let on_loop = if controller.loop_occupied() { tr.t("sim.on_loop") } else { tr.t("sim.loop_free") };
                     ui.label(RichText::new(on_loop).color(theme::MUTED));
                 }
-                ui.add_space(6.0);
-                section_title_ui(ui, tr.t("sim.cards"));
                 if let Some(reader) = runtime.sim_reader() {
+                    ui.add_space(6.0);
+                    section_title_ui(ui, tr.t("sim.cards"));
                     for (card, key) in [
                         (SIM_MEMBER_CARD, "sim.card_member"),
                         (SIM_EXPIRED_CARD, "sim.card_expired"),
@@ -102,12 +102,10 @@ pub fn simulation_panel_ui(ui: &mut egui::Ui, state: &mut SimPanelState, env: En
 fn tickets_ui(ui: &mut egui::Ui, state: &mut SimPanelState, env: &Env<'_>, full: Vec2) {
     let tr = env.tr;
     let runtime = env.runtime;
-    ui.horizontal(|ui| {
-        section_title_ui(ui, tr.t("sim.scan_recent"));
-        if ui.small_button("⟳").on_hover_text(tr.t("sim.refresh")).clicked() {
-            state.tickets = None;
-        }
-    });
+    section_title_ui(ui, tr.t("sim.scan_recent"));
+    if ui.small_button(tr.t("sim.refresh")).clicked() {
+        state.tickets = None;
+    }
     let task = state.tickets.get_or_insert_with(|| {
         let store = runtime.store();
         let site = runtime.config().site.code.clone();

@@ -59,6 +59,11 @@ impl SyncDialog {
         }
     }
 
+    /// True when a replay has ended and its summary is shown.
+    pub fn finished(&self) -> bool {
+        matches!(self.stage, Stage::Done(_))
+    }
+
     /// True while the dialog is up.
     pub fn is_open(&self) -> bool {
         !matches!(self.stage, Stage::Closed)

@@ -61,7 +61,8 @@ pub fn apply(ctx: &egui::Context) {
         let visuals = &mut style.visuals;
         visuals.panel_fill = BACKGROUND;
         visuals.window_fill = CARD;
-        visuals.extreme_bg_color = Color32::WHITE;
+        visuals.extreme_bg_color = Color32::from_rgb(0xF7, 0xF9, 0xFB);
+        visuals.text_edit_bg_color = Some(Color32::from_rgb(0xF7, 0xF9, 0xFB));
         visuals.override_text_color = Some(TEXT);
         visuals.selection.bg_fill = ACCENT.gamma_multiply(0.25);
         visuals.selection.stroke = Stroke::new(2.0, ACCENT);
@@ -72,6 +73,7 @@ pub fn apply(ctx: &egui::Context) {
         visuals.widgets.active.corner_radius = CornerRadius::same(6);
         visuals.widgets.inactive.weak_bg_fill = Color32::from_rgb(0xE3, 0xE7, 0xEC);
         visuals.widgets.inactive.bg_fill = Color32::from_rgb(0xE3, 0xE7, 0xEC);
+        visuals.widgets.inactive.bg_stroke = Stroke::new(1.0, Color32::from_rgb(0xB8, 0xC1, 0xCC));
         visuals.widgets.hovered.weak_bg_fill = Color32::from_rgb(0xD5, 0xDD, 0xE6);
         visuals.widgets.hovered.bg_stroke = Stroke::new(1.0, ACCENT);
         visuals.widgets.active.weak_bg_fill = Color32::from_rgb(0xC8, 0xD3, 0xE0);
@@ -95,4 +97,9 @@ pub fn banner(fill: Color32, border: Color32) -> egui::Frame {
         .stroke(Stroke::new(1.5, border))
         .corner_radius(CornerRadius::same(6))
         .inner_margin(Margin::symmetric(14, 10))
+}
+
+/// The frame of a screen's panel: background colour and an even gutter.
+pub fn panel(left: i8, right: i8, top: i8, bottom: i8) -> egui::Frame {
+    egui::Frame::new().fill(BACKGROUND).inner_margin(Margin { left, right, top, bottom })
 }

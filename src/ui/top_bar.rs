@@ -46,28 +46,18 @@ pub fn top_bar_ui(
     egui::Panel::top("top-bar")
         .frame(egui::Frame::new().fill(theme::BAR).inner_margin(egui::Margin::symmetric(14, 8)))
         .show(ui, |ui| {
+            let text = |t: String| RichText::new(t).color(theme::BAR_TEXT);
             ui.horizontal(|ui| {
-                let text = |t: String| RichText::new(t).color(theme::BAR_TEXT);
-                ui.label(text(config.site.name.clone()).strong().size(20.0));
+                ui.label(text(config.site.name.clone()).strong().size(21.0));
                 ui.label(text(config.site.code.clone()).color(Color32::from_gray(170)));
                 ui.separator();
                 ui.label(text(format!("{} · {}", config.booth.code, mode_name(runtime.mode()))).strong());
                 if let Some(session) = session {
                     ui.separator();
                     let key = format!("role.{}", session.user.role.as_str());
-                    let role = tr.t(&key);
-                    ui.label(text(format!("{} ({role})", session.user.full_name)));
+                    ui.label(text(format!("{} ({})", session.user.full_name, tr.t(&key))));
                     if session.offline {
-                        ui.label(text(tr.t("login.offline_badge").to_string()).color(theme::WARN_BG));
-                    }
-                    if runtime.mode() == Mode::Exit {
-                        let shift = match shift_opened {
-                            Some(at) => {
-                                tr.f("top.shift_since", &[("time", &at.with_timezone(&tz).format("%H:%M"))])
-                            }
-                            None => tr.t("top.no_shift").to_string(),
-                        };
-                        ui.label(text(shift).color(Color32::from_gray(200)));
+                        ui.label(text(tr.t("login.offline_badge").to_string()).color(theme::WARN_BG).strong());
                     }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -79,21 +69,35 @@ pub fn top_bar_ui(
                         action = Some(pick);
                     }
                     let now = runtime.clock().now().with_timezone(&tz);
-                    ui.label(text(now.format("%H:%M").to_string()).strong().size(22.0));
+                    ui.label(text(now.format("%H:%M").to_string()).strong().size(24.0));
                     ui.label(text(now.format("%d/%m/%Y").to_string()).color(Color32::from_gray(190)));
-                    ui.separator();
-                    for status in runtime.device_statuses().iter().rev() {
-                        status_chip_ui(ui, status, tr);
-                    }
                 });
             });
+            let statuses = runtime.device_statuses();
+            let shift = (runtime.mode() == Mode::Exit && session.is_some()).then(|| match shift_opened {
+                Some(at) => tr.f("top.shift_since", &[("time", &at.with_timezone(&tz).format("%H:%M"))]),
+                None => tr.t("top.no_shift").to_string(),
+            });
+            if !statuses.is_empty() || shift.is_some() {
+                ui.add_space(2.0);
+                ui.horizontal(|ui| {
+                    for status in &statuses {
+                        status_chip_ui(ui, status, tr);
+                    }
+                    if let Some(shift) = shift {
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            ui.label(text(shift).color(Color32::from_gray(210)));
+                        });
+                    }
+                });
+            }
         });
     action
 }
 
 fn menu_ui(ui: &mut egui::Ui, runtime: &BoothRuntime, tr: &I18n, session: Option<&Session>) -> Option<MenuAction> {
     let mut action = None;
-    let button = egui::Button::new(RichText::new(format!("☰ {}", tr.t("menu.title"))).color(theme::BAR_TEXT))
+    let button = egui::Button::new(RichText::new(tr.t("menu.title")).color(theme::BAR_TEXT))
         .fill(Color32::from_white_alpha(20));
     egui::containers::menu::MenuButton::from_button(button).ui(ui, |ui| {
         ui.set_min_width(280.0);

@@ -389,6 +389,10 @@ impl Runner {
             Err(err) => entry_notice(err),
         });
         let issued_any = matches!(notice, Some(EntryNotice::Issued { .. }));
+        if matches!(notice, Some(EntryNotice::Issued { journaled: true, .. })) {
+            // The indicator counts what waits in the journal: let it count again now.
+            self.ctx.connectivity.request_check();
+        }
         let recent: Vec<RecentTicket> = self.lane.recent().map(recent_ticket).collect();
         let phase = self.lane.phase().clone();
         let vehicle_on_loop = self.lane.vehicle_on_loop();

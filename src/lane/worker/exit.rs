@@ -461,6 +461,10 @@ impl Runner {
     fn paid(&mut self, result: Result<Paid, ExitError>) {
         match result {
             Ok(paid) => {
+                if paid.persisted.journaled() {
+                    // The indicator counts what waits in the journal: let it count again now.
+                    self.ctx.connectivity.request_check();
+                }
                 let receipt = self.receipt_preview(&paid);
                 let notice = (!paid.barrier_opened).then(|| match self.lane.phase() {
                     ExitPhase::PaidBarrierFailed(_, detail) => ExitNotice::Device(detail.clone()),

@@ -27,7 +27,7 @@ pub fn barrier_ui(ui: &mut egui::Ui, position: BarrierPosition, tr: &I18n) {
         ui.ctx().request_repaint_after(Duration::from_millis(150));
     }
     ui.horizontal(|ui| {
-        let (rect, _) = ui.allocate_exact_size(Vec2::new(150.0, 70.0), Sense::hover());
+        let (rect, _) = ui.allocate_exact_size(Vec2::new(150.0, 118.0), Sense::hover());
         let painter = ui.painter();
         let pivot = Pos2::new(rect.left() + 22.0, rect.bottom() - 18.0);
         painter.rect_filled(
@@ -36,7 +36,7 @@ pub fn barrier_ui(ui: &mut egui::Ui, position: BarrierPosition, tr: &I18n) {
             theme::TEXT,
         );
         let angle = -lift * std::f32::consts::FRAC_PI_2 * 0.95;
-        let length = 118.0;
+        let length = 112.0;
         let end = pivot + Vec2::new(angle.cos(), angle.sin()) * length;
         let stripes = 6;
         for i in 0..stripes {
