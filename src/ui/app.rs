@@ -357,6 +357,11 @@ impl ConsoleApp {
         self.sync.finished()
     }
 
+    /// The summary the sync dialog shows, if any.
+    pub fn sync_summary(&self) -> Option<&crate::journal::replay::ReplaySummary> {
+        self.sync.summary()
+    }
+
     /// True when the exit screen shows an exit photo.
     pub fn exit_photo_shown(&self) -> bool {
         self.runtime.exit().is_some_and(|w| w.snapshot().exit_photo.is_some())

@@ -129,10 +129,11 @@ fn ports_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, tr: &I18n, waker: &
 fn monitor_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, tr: &I18n, waker: &Waker) {
     section_title_ui(ui, tr.t("diag.monitor"));
     ui.horizontal(|ui| {
-        ui.label(tr.t("diag.path"));
-        ui.add(egui::TextEdit::singleline(&mut state.path).desired_width(260.0).hint_text("/dev/ttyUSB0"));
-        ui.label(tr.t("diag.baud"));
-        ui.add(egui::TextEdit::singleline(&mut state.baud).desired_width(90.0));
+        let label = ui.label(tr.t("diag.path"));
+        ui.add(egui::TextEdit::singleline(&mut state.path).desired_width(260.0).hint_text("/dev/ttyUSB0"))
+            .labelled_by(label.id);
+        let label = ui.label(tr.t("diag.baud"));
+        ui.add(egui::TextEdit::singleline(&mut state.baud).desired_width(90.0)).labelled_by(label.id);
         if state.monitor.is_none() {
             let baud = state.baud.trim().parse::<u32>().ok();
             let ready = !state.path.trim().is_empty() && baud.is_some();
@@ -159,8 +160,10 @@ fn monitor_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, tr: &I18n, waker:
             });
         });
         ui.horizontal(|ui| {
-            ui.label(tr.t("diag.send"));
-            let field = ui.add(egui::TextEdit::singleline(&mut state.send).desired_width(360.0).hint_text("OPEN\\n · hex:A0 01 01 A2"));
+            let label = ui.label(tr.t("diag.send"));
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut state.send).desired_width(360.0).hint_text("OPEN\\n · hex:A0 01 01 A2"))
+                .labelled_by(label.id);
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button(tr.t("diag.send_button")).clicked() || enter {
                 match parse_send(&state.send) {

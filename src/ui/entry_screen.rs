@@ -128,7 +128,7 @@ fn guard_ui(
     let mut command = None;
     let busy = snapshot.stage.is_some() || !snapshot.ready;
     ui.horizontal(|ui| {
-        ui.label(RichText::new(tr.t("entry.plate")).strong());
+        let label = ui.label(RichText::new(tr.t("entry.plate")).strong());
         let field = ui.add(
             egui::TextEdit::singleline(&mut state.plate)
                 .hint_text(tr.t("entry.plate_hint"))
@@ -137,6 +137,7 @@ fn guard_ui(
                 .char_limit(14)
                 .id_salt("entry-plate"),
         );
+        let field = field.labelled_by(label.id);
         if field.changed() {
             state.plate = state.plate.to_uppercase();
         }

@@ -79,13 +79,14 @@ pub fn exit_dialog_ui(
         match dialog {
             ExitDialog::LostTicket { plate, class } => {
                 ui.label(tr.t("lost.explain"));
-                ui.label(RichText::new(tr.t("lost.plate")).strong());
+                let label = ui.label(RichText::new(tr.t("lost.plate")).strong());
                 let field = ui.add(
                     egui::TextEdit::singleline(plate)
                         .font(egui::FontId::proportional(26.0))
                         .desired_width(f32::INFINITY)
                         .id_salt("lost-plate"),
                 );
+                let field = field.labelled_by(label.id);
                 if ui.memory(|m| m.focused().is_none()) {
                     field.request_focus();
                 }
@@ -111,10 +112,15 @@ pub fn exit_dialog_ui(
                 });
             }
             ExitDialog::ManualOpen { reason } => {
-                ui.label(tr.t("manual.explain"));
-                let field = ui.add(
-                    egui::TextEdit::multiline(reason).desired_rows(3).desired_width(f32::INFINITY).id_salt("manual-reason"),
-                );
+                let label = ui.label(tr.t("manual.explain"));
+                let field = ui
+                    .add(
+                        egui::TextEdit::multiline(reason)
+                            .desired_rows(3)
+                            .desired_width(f32::INFINITY)
+                            .id_salt("manual-reason"),
+                    )
+                    .labelled_by(label.id);
                 if ui.memory(|m| m.focused().is_none()) {
                     field.request_focus();
                 }
@@ -169,8 +175,8 @@ fn shift_ui(
     match &snapshot.shift {
         None => {
             ui.label(tr.t("shift.none_open"));
-            ui.label(RichText::new(tr.t("shift.float")).strong());
-            amount_field_ui(ui, amount);
+            let label = ui.label(RichText::new(tr.t("shift.float")).strong());
+            amount_field_ui(ui, amount, label.id);
             ui.horizontal(|ui| {
                 let ok = KeyButton::new(tr.t("shift.open"), Some(Key::Enter))
                     .primary(true)
@@ -209,8 +215,8 @@ fn shift_ui(
                     None
                 }
             };
-            ui.label(RichText::new(tr.t("shift.counted")).strong());
-            amount_field_ui(ui, amount);
+            let label = ui.label(RichText::new(tr.t("shift.counted")).strong());
+            amount_field_ui(ui, amount, label.id);
             if let (Some(counted), Some(expected)) = (parsed, expected) {
                 let difference = counted - expected;
                 let color = if difference == Rupiah::ZERO { theme::GOOD } else { theme::WARN };
@@ -231,7 +237,7 @@ fn shift_ui(
     (close, command)
 }
 
-fn amount_field_ui(ui: &mut egui::Ui, amount: &mut String) {
+fn amount_field_ui(ui: &mut egui::Ui, amount: &mut String, label: egui::Id) {
     let field = ui.add(
         egui::TextEdit::singleline(amount)
             .font(egui::FontId::proportional(28.0))
@@ -239,6 +245,7 @@ fn amount_field_ui(ui: &mut egui::Ui, amount: &mut String) {
             .hint_text("0")
             .id_salt("shift-amount"),
     );
+    let field = field.labelled_by(label);
     if ui.memory(|m| m.focused().is_none()) {
         field.request_focus();
     }

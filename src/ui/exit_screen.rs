@@ -41,6 +41,7 @@ pub fn exit_screen_ui(ui: &mut egui::Ui, state: &mut ExitState, env: Env<'_>, sy
     let tz = env.runtime.config().timezone();
     let mut commands = Vec::new();
     let keyboard_free = state.dialog.is_none() && !sync_open;
+    let had_dialog = state.dialog.is_some();
 
     // A new fee on screen starts a fresh payment.
     let shown = match &snapshot.view {
@@ -125,6 +126,10 @@ pub fn exit_screen_ui(ui: &mut egui::Ui, state: &mut ExitState, env: Env<'_>, sy
         }
     });
 
+    if state.dialog.is_some() != had_dialog {
+        // The dialog's first field takes the keyboard from the scan field.
+        ui.ctx().memory_mut(|m| m.stop_text_input());
+    }
     if let Some(dialog) = &mut state.dialog {
         let (close, command) = exit_dialogs::exit_dialog_ui(ui.ctx(), dialog, &snapshot, env.runtime, tr, env.waker);
         commands.extend(command);
@@ -146,7 +151,7 @@ fn scan_row_ui(
     commands: &mut Vec<ExitCommand>,
 ) {
     ui.horizontal(|ui| {
-        ui.label(RichText::new(tr.t("exit.scan")).strong().size(20.0));
+        let label = ui.label(RichText::new(tr.t("exit.scan")).strong().size(20.0));
         let field = ui.add(
             egui::TextEdit::singleline(&mut state.scan)
                 .hint_text(tr.t("exit.scan_hint"))
@@ -154,6 +159,7 @@ fn scan_row_ui(
                 .desired_width(480.0)
                 .id_salt("exit-scan"),
         );
+        let field = field.labelled_by(label.id);
         // The scan field keeps the keyboard unless the cashier is typing elsewhere.
         if keyboard_free && !state.payment.focus_tendered && ui.memory(|m| m.focused().is_none()) {
             field.request_focus();

@@ -77,16 +77,20 @@ pub fn login_ui(
             });
             ui.add_space(6.0);
         }
-        ui.label(tr.t("login.username"));
-        let user_field = ui.add_enabled(
-            !busy,
-            egui::TextEdit::singleline(&mut state.username).desired_width(f32::INFINITY).id_salt("login-username"),
-        );
+        let label = ui.label(tr.t("login.username"));
+        let user_field = ui
+            .add_enabled(
+                !busy,
+                egui::TextEdit::singleline(&mut state.username)
+                    .desired_width(f32::INFINITY)
+                    .id_salt("login-username"),
+            )
+            .labelled_by(label.id);
         if !state.focus_set {
             state.focus_set = true;
             user_field.request_focus();
         }
-        ui.label(tr.t("login.password"));
+        let label = ui.label(tr.t("login.password"));
         let password_field = ui.add_enabled(
             !busy,
             egui::TextEdit::singleline(&mut state.password)
@@ -94,6 +98,7 @@ pub fn login_ui(
                 .desired_width(f32::INFINITY)
                 .id_salt("login-password"),
         );
+        let password_field = password_field.labelled_by(label.id);
         if user_field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
             password_field.request_focus();
         }
@@ -177,11 +182,12 @@ pub fn first_run_ui(
         ui.label(RichText::new(tr.t("first_run.explain")).color(theme::MUTED));
         ui.add_space(10.0);
         let field = |ui: &mut egui::Ui, label: &str, value: &mut String, secret: bool, id: &str| {
-            ui.label(label);
+            let label = ui.label(label);
             ui.add_enabled(
                 !busy,
                 egui::TextEdit::singleline(value).password(secret).desired_width(f32::INFINITY).id_salt(id),
             )
+            .labelled_by(label.id)
         };
         field(ui, tr.t("first_run.full_name"), &mut state.full_name, false, "first-full-name");
         field(ui, tr.t("login.username"), &mut state.username, false, "first-username");

@@ -98,12 +98,13 @@ pub fn payment_ui(
                 }
             }
         });
-        ui.label(tr.t("pay.reference"));
+        let label = ui.label(tr.t("pay.reference"));
         let field = ui.add(
             egui::TextEdit::singleline(&mut state.reference)
                 .desired_width(f32::INFINITY)
                 .id_salt("pay-reference"),
         );
+        let field = field.labelled_by(label.id);
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         ui.add_space(8.0);
         let pay = KeyButton::new(tr.t("pay.confirm"), Some(Key::Enter))
@@ -118,7 +119,7 @@ pub fn payment_ui(
         return action;
     }
     ui.horizontal(|ui| {
-        ui.label(RichText::new(tr.t("pay.tendered")).strong());
+        let label = ui.label(RichText::new(tr.t("pay.tendered")).strong());
         let field = ui.add(
             egui::TextEdit::singleline(&mut state.tendered)
                 .font(egui::FontId::proportional(30.0))
@@ -126,6 +127,7 @@ pub fn payment_ui(
                 .hint_text("0")
                 .id_salt("pay-tendered"),
         );
+        let field = field.labelled_by(label.id);
         if std::mem::take(&mut state.focus_tendered) {
             field.request_focus();
         }

@@ -59,6 +59,14 @@ impl SyncDialog {
         }
     }
 
+    /// The summary of the replay just finished, if one is shown.
+    pub fn summary(&self) -> Option<&ReplaySummary> {
+        match &self.stage {
+            Stage::Done(Ok(summary)) => Some(summary),
+            _ => None,
+        }
+    }
+
     /// True when a replay has ended and its summary is shown.
     pub fn finished(&self) -> bool {
         matches!(self.stage, Stage::Done(_))

@@ -2,7 +2,7 @@
 //! red since HH:MM with the records waiting in the journal. Clicking it checks now.
 
 use chrono_tz::Tz;
-use egui::{Color32, CornerRadius, RichText, Sense};
+use egui::{Color32, CornerRadius, Sense};
 
 use crate::lane::monitor::{DbStatus, MonitorSnapshot};
 use crate::ui::i18n::I18n;
@@ -44,7 +44,14 @@ pub fn db_indicator_ui(ui: &mut egui::Ui, snapshot: &MonitorSnapshot, tr: &I18n,
             ui.horizontal(|ui| {
                 let (dot, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), Sense::hover());
                 ui.painter().circle_filled(dot.center(), 6.0, Color32::WHITE);
-                ui.add(egui::Label::new(RichText::new(&text).color(Color32::WHITE).strong()).selectable(false));
+                // Painted, not a label: the indicator is one button for screen readers and tests.
+                let galley = ui.painter().layout_no_wrap(
+                    text.clone(),
+                    egui::TextStyle::Body.resolve(ui.style()),
+                    Color32::WHITE,
+                );
+                let (rect, _) = ui.allocate_exact_size(galley.size(), Sense::hover());
+                ui.painter().galley(rect.min, galley, Color32::WHITE);
             });
         })
         .response;
