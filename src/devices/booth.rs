@@ -67,7 +67,7 @@ impl DevicesConfig {
             reader: self.reader.clone(),
             scanner: self.scanner.clone(),
             barrier: self.barrier.clone(),
-            reconnect: self.reconnect.clone(),
+            reconnect: self.reconnect,
         }
     }
 

@@ -33,7 +33,7 @@ impl Rupiah {
             out.push('-');
         }
         for (i, ch) in raw.chars().enumerate() {
-            if i > 0 && (raw.len() - i) % 3 == 0 {
+            if i > 0 && (raw.len() - i).is_multiple_of(3) {
                 out.push('.');
             }
             out.push(ch);

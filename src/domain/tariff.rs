@@ -200,7 +200,7 @@ impl FeeLine {
 
 /// "1 jam pertama", "2 jam berikutnya", "30 menit pertama", "3 further hours".
 fn period_label(count: i64, minutes: u32, en: bool, first: bool) -> String {
-    let (unit_count, unit_id, unit_en) = if minutes % 60 == 0 {
+    let (unit_count, unit_id, unit_en) = if minutes.is_multiple_of(60) {
         (
             count * i64::from(minutes / 60),
             "jam",

@@ -26,7 +26,7 @@ impl TariffBook {
                     book.versions.entry(version.tariff.class.clone()).or_default().push(version);
                 }
                 for list in book.versions.values_mut() {
-                    list.sort_by(|a, b| b.effective_from.cmp(&a.effective_from));
+                    list.sort_by_key(|v| std::cmp::Reverse(v.effective_from));
                 }
             }
             Err(err) => tracing::warn!("tariffs not loaded, the shipped defaults apply until online: {err}"),

@@ -136,12 +136,12 @@ impl CaptureWorker {
     /// Hands a request to a live, unstuck worker, replacing one that hangs or has died.
     fn submit(&self, request: Request) -> Result<(), DeviceError> {
         let mut current = lock(&self.current);
-        if current.as_ref().is_some_and(|handle| handle.hung(Instant::now())) {
-            if let Some(old) = current.take() {
-                old.retired.store(true, Ordering::SeqCst);
-                self.shared.stuck_workers.fetch_add(1, Ordering::SeqCst);
-                tracing::warn!("camera worker hangs in a capture; starting a new one");
-            }
+        if current.as_ref().is_some_and(|handle| handle.hung(Instant::now()))
+            && let Some(old) = current.take()
+        {
+            old.retired.store(true, Ordering::SeqCst);
+            self.shared.stuck_workers.fetch_add(1, Ordering::SeqCst);
+            tracing::warn!("camera worker hangs in a capture; starting a new one");
         }
         let mut request = request;
         for _attempt in 0..2 {
