@@ -55,14 +55,22 @@ impl Site {
             ("dewi", "Dewi Lestari", Role::Admin),
         ] {
             let new = NewUser { username, full_name, role, password: PASSWORD };
-            auth::create_user(store.as_ref(), self.clock.as_ref(), &Hasher::for_tests(), &audit, &new, "test")
-                .expect("user");
+            auth::create_user(
+                store.as_ref(),
+                self.clock.as_ref(),
+                &Hasher::for_tests(),
+                &audit,
+                &new,
+                "test",
+            )
+            .expect("user");
         }
     }
 
     fn console(&self, mode: Mode, booth: &str) -> Harness<'static, ConsoleApp> {
         let waker = Waker::new();
-        let options = RuntimeOptions { mode, simulate: true, clock: self.clock.clone(), ids: Arc::new(RandomIds) };
+        let options =
+            RuntimeOptions { mode, simulate: true, clock: self.clock.clone(), ids: Arc::new(RandomIds) };
         let runtime = BoothRuntime::start(&self.context(mode, booth), options, &waker).expect("runtime");
         Harness::builder()
             .with_size([1600.0, 900.0])
@@ -71,7 +79,11 @@ impl Site {
 }
 
 /// Steps the console until `done` holds, failing after [`WAIT`].
-fn step_until(harness: &mut Harness<'_, ConsoleApp>, what: &str, done: impl Fn(&Harness<'_, ConsoleApp>) -> bool) {
+fn step_until(
+    harness: &mut Harness<'_, ConsoleApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, ConsoleApp>) -> bool,
+) {
     let started = Instant::now();
     loop {
         harness.step();
@@ -88,7 +100,9 @@ fn shows(harness: &Harness<'_, ConsoleApp>, text: &str) -> bool {
 }
 
 fn text_fields<'h>(harness: &'h Harness<'_, ConsoleApp>) -> Vec<egui_kittest::Node<'h>> {
-    harness.query_all_by(|node| matches!(node.role(), A11yRole::TextInput | A11yRole::PasswordInput)).collect()
+    harness
+        .query_all_by(|node| matches!(node.role(), A11yRole::TextInput | A11yRole::PasswordInput))
+        .collect()
 }
 
 /// Logs in and waits for the working screen to be drawn.
@@ -143,7 +157,10 @@ fn issue_ticket(harness: &mut Harness<'_, ConsoleApp>, plate: &str) -> String {
     type_text(harness, plate);
     press(harness, Key::F2);
     step_until(harness, "the ticket", |h| {
-        h.state().runtime().entry().is_some_and(|w| !w.snapshot().recent.is_empty() && w.snapshot().stage.is_none())
+        h.state()
+            .runtime()
+            .entry()
+            .is_some_and(|w| !w.snapshot().recent.is_empty() && w.snapshot().stage.is_none())
     });
     let ticket = harness.state().runtime().entry().map(|w| w.snapshot().recent[0].ticket_no.clone());
     ticket.expect("a ticket")
@@ -301,7 +318,8 @@ fn the_sync_dialog_appears_when_the_database_returns_and_completes_with_the_righ
     let runtime = harness.state().runtime();
     assert_eq!(runtime.journal().pending_count(), 0);
     let site_code = runtime.config().site.code.clone();
-    let visit = runtime.store().find_visit(&site_code, &EntryLookup::TicketNo(ticket.clone())).expect("store");
+    let visit =
+        runtime.store().find_visit(&site_code, &EntryLookup::TicketNo(ticket.clone())).expect("store");
     assert_eq!(visit.map(|v| v.entry.ticket_no), Some(ticket));
     click(&mut harness, "Tutup");
     step_until(&mut harness, "the dialog closed", |h| !h.state().sync_open());

@@ -56,7 +56,8 @@ pub fn admin_screen_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) 
         let day = runtime.clock().now().with_timezone(&runtime.config().timezone()).format("%d/%m/%Y");
         ui.heading(RichText::new(tr.f("admin.today", &[("day", &day)])).size(28.0));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let refresh = KeyButton::new(tr.t("admin.refresh"), Some(egui::Key::F5)).enabled(state.load.is_none());
+            let refresh =
+                KeyButton::new(tr.t("admin.refresh"), Some(egui::Key::F5)).enabled(state.load.is_none());
             if refresh.show(ui) {
                 state.load = Some(start_load(&env));
             }
@@ -110,17 +111,21 @@ pub fn admin_screen_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) 
             ui.set_width(ui.available_width());
             section_title_ui(ui, tr.t("admin.audit"));
             egui::ScrollArea::vertical().id_salt("audit").show(ui, |ui| {
-                egui::Grid::new("audit-grid").striped(true).num_columns(4).spacing([14.0, 4.0]).show(ui, |ui| {
-                    for record in &data.audit {
-                        ui.label(record.time.with_timezone(&tz).format("%d/%m %H:%M").to_string());
-                        ui.label(record.username.clone().unwrap_or_else(|| "–".into()));
-                        ui.label(RichText::new(&record.action).strong());
-                        let detail = record.detail.to_string();
-                        let short: String = detail.chars().take(48).collect();
-                        ui.label(RichText::new(short).size(14.0).color(theme::MUTED)).on_hover_text(detail);
-                        ui.end_row();
-                    }
-                });
+                egui::Grid::new("audit-grid").striped(true).num_columns(4).spacing([14.0, 4.0]).show(
+                    ui,
+                    |ui| {
+                        for record in &data.audit {
+                            ui.label(record.time.with_timezone(&tz).format("%d/%m %H:%M").to_string());
+                            ui.label(record.username.clone().unwrap_or_else(|| "–".into()));
+                            ui.label(RichText::new(&record.action).strong());
+                            let detail = record.detail.to_string();
+                            let short: String = detail.chars().take(48).collect();
+                            ui.label(RichText::new(short).size(14.0).color(theme::MUTED))
+                                .on_hover_text(detail);
+                            ui.end_row();
+                        }
+                    },
+                );
             });
         });
     });

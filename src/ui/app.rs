@@ -151,22 +151,24 @@ impl ConsoleApp {
         if self.runtime.simulated() {
             simulation_banner_ui(ui, &self.tr);
         }
-        let menu = top_bar::top_bar_ui(ui, &self.runtime, &self.tr, self.session.as_ref(), &self.exit_shift());
+        let menu =
+            top_bar::top_bar_ui(ui, &self.runtime, &self.tr, self.session.as_ref(), &self.exit_shift());
         if let Some(action) = menu {
             self.menu_action(action, &ctx);
         }
         self.offline_banner_ui(ui);
-        if self.runtime.simulated() && matches!(self.screen, Screen::Work) {
-            if let Some(session) = &self.session {
-                let env = Env {
-                    runtime: &self.runtime,
-                    tr: &self.tr,
-                    waker: &self.waker,
-                    textures: &mut self.textures,
-                    session,
-                };
-                simulation_panel::simulation_panel_ui(ui, &mut self.sim, env);
-            }
+        if self.runtime.simulated()
+            && matches!(self.screen, Screen::Work)
+            && let Some(session) = &self.session
+        {
+            let env = Env {
+                runtime: &self.runtime,
+                tr: &self.tr,
+                waker: &self.waker,
+                textures: &mut self.textures,
+                session,
+            };
+            simulation_panel::simulation_panel_ui(ui, &mut self.sim, env);
         }
         if let Some(problem) = &self.problem {
             egui::Panel::top("problem").frame(theme::banner(theme::FAULT_BG, theme::FAULT)).show(ui, |ui| {
@@ -184,19 +186,17 @@ impl ConsoleApp {
 
     fn screen_ui(&mut self, ui: &mut egui::Ui) {
         match &mut self.screen {
-            Screen::Starting(task) => {
-                match task.take() {
-                    Some(Ok(true)) => self.screen = Screen::Login,
-                    Some(Ok(false)) => self.screen = Screen::FirstRun,
-                    Some(Err(err)) => {
-                        self.problem = Some(self.tr.f("start.users_unknown", &[("error", &err)]));
-                        self.screen = Screen::Login;
-                    }
-                    None => {
-                        ui.centered_and_justified(|ui| ui.spinner());
-                    }
+            Screen::Starting(task) => match task.take() {
+                Some(Ok(true)) => self.screen = Screen::Login,
+                Some(Ok(false)) => self.screen = Screen::FirstRun,
+                Some(Err(err)) => {
+                    self.problem = Some(self.tr.f("start.users_unknown", &[("error", &err)]));
+                    self.screen = Screen::Login;
                 }
-            }
+                None => {
+                    ui.centered_and_justified(|ui| ui.spinner());
+                }
+            },
             Screen::FirstRun => {
                 if login::first_run_ui(ui, &mut self.login, &self.runtime, &self.tr, &self.waker) {
                     self.screen = Screen::Login;
@@ -229,21 +229,32 @@ impl ConsoleApp {
             return;
         }
         let modal_open = self.sync.is_open() || self.exit.dialog_open();
-        let env =
-            Env { runtime: &self.runtime, tr: &self.tr, waker: &self.waker, textures: &mut self.textures, session };
+        let env = Env {
+            runtime: &self.runtime,
+            tr: &self.tr,
+            waker: &self.waker,
+            textures: &mut self.textures,
+            session,
+        };
         match self.runtime.mode() {
             Mode::Entry => entry_screen::entry_screen_ui(ui, &mut self.entry, env, modal_open),
             Mode::Exit => exit_screen::exit_screen_ui(ui, &mut self.exit, env, self.sync.is_open()),
             Mode::Admin => {
-                egui::CentralPanel::default().show(ui, |ui| admin_screen::admin_screen_ui(ui, &mut self.admin, env));
+                egui::CentralPanel::default()
+                    .show(ui, |ui| admin_screen::admin_screen_ui(ui, &mut self.admin, env));
             }
         }
     }
 
     fn dialogs_ui(&mut self, ctx: &egui::Context) {
         if let Some(session) = &self.session {
-            let env =
-                Env { runtime: &self.runtime, tr: &self.tr, waker: &self.waker, textures: &mut self.textures, session };
+            let env = Env {
+                runtime: &self.runtime,
+                tr: &self.tr,
+                waker: &self.waker,
+                textures: &mut self.textures,
+                session,
+            };
             sync_dialog::sync_dialog_ui(ctx, &mut self.sync, env);
         }
         if let Some(state) = &mut self.diagnostics {

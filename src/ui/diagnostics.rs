@@ -107,7 +107,8 @@ fn ports_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, tr: &I18n, waker: &
                     match &port.usb {
                         Some(usb) => {
                             ui.label(RichText::new(format!("{:04X}:{:04X}", usb.vid, usb.pid)).monospace());
-                            let name = [usb.manufacturer.clone(), usb.product.clone(), usb.serial_number.clone()];
+                            let name =
+                                [usb.manufacturer.clone(), usb.product.clone(), usb.serial_number.clone()];
                             ui.label(name.into_iter().flatten().collect::<Vec<_>>().join(" · "));
                         }
                         None => {
@@ -153,16 +154,23 @@ fn monitor_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, tr: &I18n, waker:
         let lines = monitor.lines();
         egui::Frame::new().fill(egui::Color32::from_rgb(0x1F, 0x29, 0x33)).inner_margin(8).show(ui, |ui| {
             ui.set_width(ui.available_width());
-            egui::ScrollArea::vertical().max_height(220.0).stick_to_bottom(true).id_salt("monitor").show(ui, |ui| {
-                for line in &lines {
-                    ui.label(RichText::new(line).monospace().color(theme::BAR_TEXT).size(14.0));
-                }
-            });
+            egui::ScrollArea::vertical().max_height(220.0).stick_to_bottom(true).id_salt("monitor").show(
+                ui,
+                |ui| {
+                    for line in &lines {
+                        ui.label(RichText::new(line).monospace().color(theme::BAR_TEXT).size(14.0));
+                    }
+                },
+            );
         });
         ui.horizontal(|ui| {
             let label = ui.label(tr.t("diag.send"));
             let field = ui
-                .add(egui::TextEdit::singleline(&mut state.send).desired_width(360.0).hint_text("OPEN\\n · hex:A0 01 01 A2"))
+                .add(
+                    egui::TextEdit::singleline(&mut state.send)
+                        .desired_width(360.0)
+                        .hint_text("OPEN\\n · hex:A0 01 01 A2"),
+                )
                 .labelled_by(label.id);
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button(tr.t("diag.send_button")).clicked() || enter {
@@ -184,7 +192,13 @@ fn monitor_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, tr: &I18n, waker:
     }
 }
 
-fn tests_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, runtime: &BoothRuntime, tr: &I18n, waker: &Waker) {
+fn tests_ui(
+    ui: &mut egui::Ui,
+    state: &mut DiagnosticsState,
+    runtime: &BoothRuntime,
+    tr: &I18n,
+    waker: &Waker,
+) {
     section_title_ui(ui, tr.t("diag.tests"));
     let Some(lane) = runtime.lane() else {
         ui.label(RichText::new(tr.t("diag.no_devices")).color(theme::MUTED));
@@ -203,7 +217,8 @@ fn tests_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, runtime: &BoothRunt
             let printer = devices.printer();
             let config = runtime.config();
             let (site, booth) = (config.site.name.clone(), config.booth.code.clone());
-            let at = runtime.clock().now().with_timezone(&config.timezone()).format("%d/%m/%Y %H:%M").to_string();
+            let at =
+                runtime.clock().now().with_timezone(&config.timezone()).format("%d/%m/%Y %H:%M").to_string();
             state.printer = Some(Task::spawn("printer-test", waker, move || {
                 print_test_page(printer.as_ref(), &site, &booth, &at).map_err(|e| e.to_string())
             }));
@@ -217,7 +232,9 @@ fn tests_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, runtime: &BoothRunt
             }));
         }
     });
-    for (label, task) in [(tr.t("diag.relay"), &mut state.relay), (tr.t("diag.test_page"), &mut state.printer)] {
+    for (label, task) in
+        [(tr.t("diag.relay"), &mut state.relay), (tr.t("diag.test_page"), &mut state.printer)]
+    {
         if let Some(task) = task {
             result_line_ui(ui, label, task.poll().map(|r| r.as_ref().map(|_| ())), tr);
         }

@@ -176,7 +176,10 @@ fn guard_ui(
         if KeyButton::new(tr.t("entry.reprint"), Some(Key::F5)).enabled(!busy && !modal_open).show(ui) {
             command = Some(EntryCommand::Reprint);
         }
-        if KeyButton::new(tr.t("entry.open_barrier"), Some(Key::F9)).enabled(!busy && !modal_open && fault).show(ui) {
+        if KeyButton::new(tr.t("entry.open_barrier"), Some(Key::F9))
+            .enabled(!busy && !modal_open && fault)
+            .show(ui)
+        {
             command = Some(EntryCommand::OpenBarrier);
         }
         if busy {
@@ -209,8 +212,12 @@ fn recent_ui(ui: &mut egui::Ui, snapshot: &EntrySnapshot, tz: chrono_tz::Tz, tr:
         egui::Grid::new("recent-grid").striped(true).num_columns(4).spacing([10.0, 6.0]).show(ui, |ui| {
             for ticket in &snapshot.recent {
                 ui.label(RichText::new(&ticket.ticket_no).monospace().size(15.0));
-                ui.label(RichText::new(ticket.entry_time.with_timezone(&tz).format("%H:%M").to_string()).size(16.0));
-                let plate = ticket.plate.clone().or_else(|| ticket.member.clone()).unwrap_or_else(|| "–".into());
+                ui.label(
+                    RichText::new(ticket.entry_time.with_timezone(&tz).format("%H:%M").to_string())
+                        .size(16.0),
+                );
+                let plate =
+                    ticket.plate.clone().or_else(|| ticket.member.clone()).unwrap_or_else(|| "–".into());
                 ui.label(RichText::new(plate).size(16.0));
                 if ticket.journaled {
                     ui.label(RichText::new(tr.t("entry.journaled")).color(theme::WARN).size(14.0));
@@ -224,13 +231,19 @@ fn recent_ui(ui: &mut egui::Ui, snapshot: &EntrySnapshot, tz: chrono_tz::Tz, tr:
 }
 
 fn headline(snapshot: &EntrySnapshot, position: BarrierPosition, tr: &I18n) -> Headline {
-    let h = |title: &str, next: &str, color| Headline { title: tr.t(title).into(), next: tr.t(next).into(), color };
+    let h = |title: &str, next: &str, color| Headline {
+        title: tr.t(title).into(),
+        next: tr.t(next).into(),
+        color,
+    };
     if !snapshot.ready {
         return h("entry.state.starting", "entry.next.starting", theme::MUTED);
     }
     match snapshot.stage {
         Some(EntryStage::Issuing) => return h("entry.state.issuing", "entry.next.wait", theme::ACCENT),
-        Some(EntryStage::Photographing) => return h("entry.state.photographing", "entry.next.wait", theme::ACCENT),
+        Some(EntryStage::Photographing) => {
+            return h("entry.state.photographing", "entry.next.wait", theme::ACCENT);
+        }
         Some(EntryStage::Printing) => return h("entry.state.printing", "entry.next.wait", theme::ACCENT),
         None => {}
     }
@@ -242,9 +255,15 @@ fn headline(snapshot: &EntrySnapshot, position: BarrierPosition, tr: &I18n) -> H
             }
             headline
         }
-        EntryPhase::VehicleWaiting => h("entry.state.vehicle_waiting", "entry.next.vehicle_waiting", theme::ACCENT),
+        EntryPhase::VehicleWaiting => {
+            h("entry.state.vehicle_waiting", "entry.next.vehicle_waiting", theme::ACCENT)
+        }
         EntryPhase::VehiclePassing { ticket_no } => {
-            let title = if position == BarrierPosition::Opening { "entry.state.opening" } else { "entry.state.passing" };
+            let title = if position == BarrierPosition::Opening {
+                "entry.state.opening"
+            } else {
+                "entry.state.passing"
+            };
             let mut headline = h(title, "entry.next.passing", theme::GOOD);
             headline.title = tr.f(title, &[("ticket", ticket_no)]);
             if let Some(EntryNotice::Issued { member: Some(name), .. }) = &snapshot.notice {
@@ -258,12 +277,18 @@ fn headline(snapshot: &EntrySnapshot, position: BarrierPosition, tr: &I18n) -> H
 
 fn notice_headline(notice: Option<&EntryNotice>, tr: &I18n) -> Headline {
     let warn = |title: String, next: &str| Headline { title, next: tr.t(next).into(), color: theme::WARN };
-    let fault = |title: &str, next: &str| Headline { title: tr.t(title).into(), next: tr.t(next).into(), color: theme::FAULT };
+    let fault = |title: &str, next: &str| Headline {
+        title: tr.t(title).into(),
+        next: tr.t(next).into(),
+        color: theme::FAULT,
+    };
     match notice {
         Some(EntryNotice::Full { inside, capacity }) => {
             warn(tr.f("entry.refused.full", &[("inside", inside), ("capacity", capacity)]), "entry.next.full")
         }
-        Some(EntryNotice::NoVehicle) => warn(tr.t("entry.refused.no_vehicle").into(), "entry.next.no_vehicle"),
+        Some(EntryNotice::NoVehicle) => {
+            warn(tr.t("entry.refused.no_vehicle").into(), "entry.next.no_vehicle")
+        }
         Some(EntryNotice::UnknownCard(card)) => {
             warn(tr.f("entry.refused.unknown_card", &[("card", card)]), "entry.next.take_ticket")
         }
@@ -274,7 +299,9 @@ fn notice_headline(notice: Option<&EntryNotice>, tr: &I18n) -> Headline {
         Some(EntryNotice::InactiveCard(name)) => {
             warn(tr.f("entry.refused.inactive_card", &[("name", name)]), "entry.next.take_ticket")
         }
-        Some(EntryNotice::CardOffline) => warn(tr.t("entry.refused.card_offline").into(), "entry.next.take_ticket"),
+        Some(EntryNotice::CardOffline) => {
+            warn(tr.t("entry.refused.card_offline").into(), "entry.next.take_ticket")
+        }
         Some(EntryNotice::UnknownClass(class)) => {
             warn(tr.f("entry.refused.unknown_class", &[("class", class)]), "entry.next.call_admin")
         }

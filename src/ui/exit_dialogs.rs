@@ -1,7 +1,7 @@
 //! ParkingOut's dialogs: lost ticket (plate search and fine), manual opening with a reason,
 //! and the cashier's shift (open with a float; close with the counted cash and difference).
 
-use egui::{Key, RichText, Vec2};
+use egui::{Key, RichText};
 
 use super::i18n::I18n;
 use super::inbox::Waker;
@@ -32,7 +32,7 @@ pub enum ExitDialog {
         /// Amount typed (float or counted cash).
         amount: String,
         /// The open shift's report, for the expected cash.
-        report: Option<Task<Result<ShiftReport, String>>>,
+        report: Option<Box<Task<Result<ShiftReport, String>>>>,
         /// Sent a close; show the report when it arrives.
         closing: bool,
     },
@@ -102,7 +102,9 @@ pub fn exit_dialog_ui(
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                 ui.horizontal(|ui| {
                     let ok = KeyButton::new(tr.t("lost.search"), Some(Key::Enter)).primary(true).show(ui);
-                    if (ok || enter) && let Some(class) = class.clone() {
+                    if (ok || enter)
+                        && let Some(class) = class.clone()
+                    {
                         command = Some(ExitCommand::LostTicket { plate: plate.clone(), class });
                         close = true;
                     }
@@ -129,7 +131,8 @@ pub fn exit_dialog_ui(
                     ui.label(RichText::new(tr.t("manual.reason_rule")).color(theme::MUTED));
                 }
                 ui.horizontal(|ui| {
-                    let ok = KeyButton::new(tr.t("manual.open"), None).primary(true).enabled(long_enough).show(ui);
+                    let ok =
+                        KeyButton::new(tr.t("manual.open"), None).primary(true).enabled(long_enough).show(ui);
                     if ok {
                         command = Some(ExitCommand::ManualOpen { reason: reason.trim().to_string() });
                         close = true;
@@ -154,7 +157,7 @@ pub fn exit_dialog_ui(
 fn shift_ui(
     ui: &mut egui::Ui,
     amount: &mut String,
-    report: &mut Option<Task<Result<ShiftReport, String>>>,
+    report: &mut Option<Box<Task<Result<ShiftReport, String>>>>,
     closing: &mut bool,
     snapshot: &ExitSnapshot,
     runtime: &BoothRuntime,
@@ -196,18 +199,24 @@ fn shift_ui(
             ui.label(tr.f("shift.open_since", &[("time", &opened), ("float", &open.opening_float)]));
             let task = report.get_or_insert_with(|| {
                 let (store, id, clock) = (runtime.store(), open.id, runtime.clock().clone());
-                Task::spawn("shift-report", waker, move || {
+                Box::new(Task::spawn("shift-report", waker, move || {
                     shift::report(store.as_ref(), id, clock.now()).map_err(|err| err.to_string())
-                })
+                }))
             });
             let expected = match task.poll() {
                 Some(Ok(report)) => {
-                    ui.label(tr.f("shift.so_far", &[("exits", &report.all.exits), ("total", &report.all.total)]));
-                    ui.label(RichText::new(tr.f("shift.expected", &[("amount", &report.expected_cash)])).strong());
+                    ui.label(
+                        tr.f("shift.so_far", &[("exits", &report.all.exits), ("total", &report.all.total)]),
+                    );
+                    ui.label(
+                        RichText::new(tr.f("shift.expected", &[("amount", &report.expected_cash)])).strong(),
+                    );
                     Some(report.expected_cash)
                 }
                 Some(Err(err)) => {
-                    ui.label(RichText::new(tr.f("shift.report_failed", &[("error", err)])).color(theme::WARN));
+                    ui.label(
+                        RichText::new(tr.f("shift.report_failed", &[("error", err)])).color(theme::WARN),
+                    );
                     None
                 }
                 None => {
@@ -220,10 +229,17 @@ fn shift_ui(
             if let (Some(counted), Some(expected)) = (parsed, expected) {
                 let difference = counted - expected;
                 let color = if difference == Rupiah::ZERO { theme::GOOD } else { theme::WARN };
-                ui.label(RichText::new(tr.f("shift.difference", &[("amount", &difference)])).color(color).size(22.0));
+                ui.label(
+                    RichText::new(tr.f("shift.difference", &[("amount", &difference)]))
+                        .color(color)
+                        .size(22.0),
+                );
             }
             ui.horizontal(|ui| {
-                let ok = KeyButton::new(tr.t("shift.close"), Some(Key::Enter)).primary(true).enabled(parsed.is_some()).show(ui);
+                let ok = KeyButton::new(tr.t("shift.close"), Some(Key::Enter))
+                    .primary(true)
+                    .enabled(parsed.is_some())
+                    .show(ui);
                 if ok && let Some(counted) = parsed {
                     command = Some(ExitCommand::CloseShift { counted });
                     *closing = true;
@@ -272,5 +288,4 @@ fn report_ui(ui: &mut egui::Ui, report: &ShiftReport, tr: &I18n) {
         row(tr.t("shift.report.difference"), report.difference.map(|d| d.to_string()).unwrap_or_default());
     });
     ui.add_space(8.0);
-    let _ = Vec2::ZERO;
 }

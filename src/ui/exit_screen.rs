@@ -131,7 +131,8 @@ pub fn exit_screen_ui(ui: &mut egui::Ui, state: &mut ExitState, env: Env<'_>, sy
         ui.ctx().memory_mut(|m| m.stop_text_input());
     }
     if let Some(dialog) = &mut state.dialog {
-        let (close, command) = exit_dialogs::exit_dialog_ui(ui.ctx(), dialog, &snapshot, env.runtime, tr, env.waker);
+        let (close, command) =
+            exit_dialogs::exit_dialog_ui(ui.ctx(), dialog, &snapshot, env.runtime, tr, env.waker);
         commands.extend(command);
         if close {
             state.dialog = None;
@@ -173,14 +174,24 @@ fn scan_row_ui(
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let small = Vec2::new(150.0, 48.0);
-            if KeyButton::new(tr.t("exit.shift"), Some(Key::F8)).min_size(small).enabled(keyboard_free).show(ui) {
+            if KeyButton::new(tr.t("exit.shift"), Some(Key::F8))
+                .min_size(small)
+                .enabled(keyboard_free)
+                .show(ui)
+            {
                 state.dialog = Some(ExitDialog::shift());
             }
-            if KeyButton::new(tr.t("exit.manual_open"), Some(Key::F11)).min_size(small).enabled(keyboard_free).show(ui)
+            if KeyButton::new(tr.t("exit.manual_open"), Some(Key::F11))
+                .min_size(small)
+                .enabled(keyboard_free)
+                .show(ui)
             {
                 state.dialog = Some(ExitDialog::manual_open());
             }
-            if KeyButton::new(tr.t("exit.lost_ticket"), Some(Key::F6)).min_size(small).enabled(keyboard_free).show(ui)
+            if KeyButton::new(tr.t("exit.lost_ticket"), Some(Key::F6))
+                .min_size(small)
+                .enabled(keyboard_free)
+                .show(ui)
             {
                 state.dialog = Some(ExitDialog::lost_ticket(snapshot));
             }
@@ -205,13 +216,20 @@ fn side_ui(
             ui.label(RichText::new(title).size(28.0).strong().color(color));
             let next = if refused { tr.t("exit.next.refused") } else { tr.t("exit.next.ready") };
             ui.label(RichText::new(next).size(18.0));
-            if refused && KeyButton::new(tr.t("common.ok"), Some(Key::Escape)).enabled(keyboard_free).show(ui) {
+            if refused && KeyButton::new(tr.t("common.ok"), Some(Key::Escape)).enabled(keyboard_free).show(ui)
+            {
                 commands.push(ExitCommand::Finish);
             }
             if snapshot.receipt_preview.is_some() {
                 ui.add_space(8.0);
                 section_title_ui(ui, tr.t("exit.last_receipt"));
-                photo_ui(ui, textures, snapshot.receipt_preview.as_ref(), Vec2::new(ui.available_width(), 260.0), "");
+                photo_ui(
+                    ui,
+                    textures,
+                    snapshot.receipt_preview.as_ref(),
+                    Vec2::new(ui.available_width(), 260.0),
+                    "",
+                );
             }
         }
         ExitView::Quoted(quote) => {
@@ -236,7 +254,9 @@ fn side_ui(
             ui.label(RichText::new(tr.t("exit.state.paid")).size(28.0).strong().color(theme::GOOD));
             if let Some(change) = paid.exit.change {
                 ui.label(RichText::new(tr.t("pay.change")).color(theme::MUTED));
-                ui.label(RichText::new(change.to_string()).text_style(theme::huge()).color(theme::GOOD).strong());
+                ui.label(
+                    RichText::new(change.to_string()).text_style(theme::huge()).color(theme::GOOD).strong(),
+                );
             }
             ui.label(tr.f("exit.paid_total", &[("total", &paid.exit.total)]));
             if paid.persisted.journaled() {
@@ -249,12 +269,22 @@ fn side_ui(
                 ui.label(RichText::new(tr.t("exit.next.passing")).size(18.0));
             } else {
                 ui.label(RichText::new(tr.t("exit.barrier_failed")).color(theme::FAULT).strong());
-                if KeyButton::new(tr.t("exit.reopen"), Some(Key::F9)).primary(true).enabled(keyboard_free).show(ui) {
+                if KeyButton::new(tr.t("exit.reopen"), Some(Key::F9))
+                    .primary(true)
+                    .enabled(keyboard_free)
+                    .show(ui)
+                {
                     commands.push(ExitCommand::Reopen);
                 }
             }
             ui.add_space(6.0);
-            photo_ui(ui, textures, snapshot.receipt_preview.as_ref(), Vec2::new(ui.available_width(), 300.0), "");
+            photo_ui(
+                ui,
+                textures,
+                snapshot.receipt_preview.as_ref(),
+                Vec2::new(ui.available_width(), 300.0),
+                "",
+            );
         }
     }
 }
@@ -274,7 +304,12 @@ fn fee_ui(ui: &mut egui::Ui, quote: &Quote, tr: &I18n) {
     ui.horizontal(|ui| {
         ui.label(RichText::new(tr.t("exit.total")).size(22.0).strong());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.label(RichText::new(quote.fee.total.to_string()).text_style(theme::big()).strong().color(theme::ACCENT));
+            ui.label(
+                RichText::new(quote.fee.total.to_string())
+                    .text_style(theme::big())
+                    .strong()
+                    .color(theme::ACCENT),
+            );
         });
     });
 }
@@ -301,7 +336,9 @@ fn visit_ui(ui: &mut egui::Ui, quote: &Quote, tz: Tz, tr: &I18n) {
         egui::Grid::new("visit").num_columns(4).spacing([24.0, 6.0]).show(ui, |ui| {
             let time = |at: DateTime<Utc>| at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string();
             ui.label(RichText::new(tr.t("exit.ticket")).color(theme::MUTED));
-            ui.label(RichText::new(if quote.ticket_no.is_empty() { "–" } else { &quote.ticket_no }).monospace());
+            ui.label(
+                RichText::new(if quote.ticket_no.is_empty() { "–" } else { &quote.ticket_no }).monospace(),
+            );
             ui.label(RichText::new(tr.t("exit.class")).color(theme::MUTED));
             ui.label(quote.class.to_string());
             ui.end_row();
@@ -350,7 +387,9 @@ pub fn exit_notice_text(notice: &ExitNotice, tr: &I18n) -> (String, egui::Color3
         ExitNotice::NotSaved(detail) => (tr.f("exit.notice.not_saved", &[("detail", detail)]), theme::FAULT),
         ExitNotice::Device(detail) => (tr.f("exit.notice.device", &[("detail", detail)]), theme::FAULT),
         ExitNotice::ManualOpened => (tr.t("exit.notice.manual_opened").into(), theme::GOOD),
-        ExitNotice::ShiftOpened { journaled: false } => (tr.t("exit.notice.shift_opened").into(), theme::GOOD),
+        ExitNotice::ShiftOpened { journaled: false } => {
+            (tr.t("exit.notice.shift_opened").into(), theme::GOOD)
+        }
         ExitNotice::ShiftOpened { journaled: true } => warn(tr.t("exit.notice.shift_opened_offline").into()),
         ExitNotice::ShiftOffline => warn(tr.t("exit.notice.shift_offline").into()),
         ExitNotice::NegativeAmount => warn(tr.t("exit.notice.negative").into()),

@@ -149,7 +149,8 @@ fn start_login(
                 other => return other.map(|user| (user, false)),
             }
         }
-        auth::login(local.as_ref(), clock.as_ref(), &audit, &username, &password, roles).map(|user| (user, true))
+        auth::login(local.as_ref(), clock.as_ref(), &audit, &username, &password, roles)
+            .map(|user| (user, true))
     })
 }
 
@@ -170,7 +171,8 @@ pub fn first_run_ui(
         match result {
             Ok(user) => {
                 let notice = tr.f("first_run.created", &[("username", &user.username)]);
-                *state = LoginState { username: user.username, notice: Some(notice), ..LoginState::default() };
+                *state =
+                    LoginState { username: user.username, notice: Some(notice), ..LoginState::default() };
                 return true;
             }
             Err(err) => state.error = Some(auth_error_text(&err, tr)),
@@ -214,8 +216,20 @@ pub fn first_run_ui(
                 let (full_name, username, password) =
                     (state.full_name.clone(), state.username.clone(), state.password.clone());
                 state.create = Some(Task::spawn("first-admin", waker, move || {
-                    let new = NewUser { username: &username, full_name: &full_name, role: Role::Admin, password: &password };
-                    auth::create_user(store.as_ref(), clock.as_ref(), &Hasher::default(), &audit, &new, "first-run")
+                    let new = NewUser {
+                        username: &username,
+                        full_name: &full_name,
+                        role: Role::Admin,
+                        password: &password,
+                    };
+                    auth::create_user(
+                        store.as_ref(),
+                        clock.as_ref(),
+                        &Hasher::default(),
+                        &audit,
+                        &new,
+                        "first-run",
+                    )
                 }));
             }
         }

@@ -146,7 +146,10 @@ pub fn payment_ui(
                 state.tendered = label;
             }
         }
-        if KeyButton::new(tr.t("pay.exact"), Some(Key::F7)).enabled(enabled).min_size(Vec2::new(96.0, 48.0)).show(ui)
+        if KeyButton::new(tr.t("pay.exact"), Some(Key::F7))
+            .enabled(enabled)
+            .min_size(Vec2::new(96.0, 48.0))
+            .show(ui)
         {
             state.tendered = total.digits();
         }
@@ -156,11 +159,18 @@ pub fn payment_ui(
     match tendered {
         Some(tendered) if tendered >= total => {
             ui.label(RichText::new(tr.t("pay.change")).color(theme::MUTED));
-            ui.label(RichText::new((tendered - total).to_string()).text_style(theme::huge()).color(theme::GOOD).strong());
+            ui.label(
+                RichText::new((tendered - total).to_string())
+                    .text_style(theme::huge())
+                    .color(theme::GOOD)
+                    .strong(),
+            );
         }
         Some(tendered) => {
             ui.label(
-                RichText::new(tr.f("pay.short", &[("amount", &(total - tendered))])).size(22.0).color(theme::WARN),
+                RichText::new(tr.f("pay.short", &[("amount", &(total - tendered))]))
+                    .size(22.0)
+                    .color(theme::WARN),
             );
         }
         None if !state.tendered.trim().is_empty() => {

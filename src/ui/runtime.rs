@@ -118,7 +118,11 @@ pub struct BoothRuntime {
 
 impl BoothRuntime {
     /// Opens the store, starts the monitor, the devices and the lane of `options.mode`.
-    pub fn start(ctx: &Context, options: RuntimeOptions, waker: &Waker) -> Result<BoothRuntime, RuntimeError> {
+    pub fn start(
+        ctx: &Context,
+        options: RuntimeOptions,
+        waker: &Waker,
+    ) -> Result<BoothRuntime, RuntimeError> {
         let config = ctx.config.clone();
         let local_store = ctx.open_store()?;
         let switch = Arc::new(SwitchableStore::new(local_store.clone()));
@@ -406,22 +410,19 @@ fn start_lane(
             preview_interval,
             notify,
         })?),
-        Mode::Entry | Mode::Admin => {
-            LaneWorker::Entry(EntryWorker::start(EntryWorkerSetup {
-                ctx: ctx.clone(),
-                devices: EntryDevices {
-                    camera: devices.camera(),
-                    printer: devices.printer(),
-                    barrier: devices.barrier(),
-                },
-                default_class: ClassCode::parse("MBL")
-                    .map_err(|err| RuntimeError::Devices(err.to_string()))?,
-                events: devices.events().clone(),
-                paper,
-                preview_interval,
-                notify,
-            })?)
-        }
+        Mode::Entry | Mode::Admin => LaneWorker::Entry(EntryWorker::start(EntryWorkerSetup {
+            ctx: ctx.clone(),
+            devices: EntryDevices {
+                camera: devices.camera(),
+                printer: devices.printer(),
+                barrier: devices.barrier(),
+            },
+            default_class: ClassCode::parse("MBL").map_err(|err| RuntimeError::Devices(err.to_string()))?,
+            events: devices.events().clone(),
+            paper,
+            preview_interval,
+            notify,
+        })?),
     };
     Ok(LaneRuntime { worker, devices, simulated: simulate })
 }

@@ -131,7 +131,7 @@ impl Tour {
         }
         self.sleep_until = None;
         if let Some((what, check, deadline)) = &self.waiting {
-            let done = self.app.as_ref().is_some_and(|app| check(app));
+            let done = self.app.as_ref().is_some_and(check);
             if !done && Instant::now() < *deadline {
                 return;
             }
@@ -208,7 +208,14 @@ impl Tour {
             ("teknisi", "Agus Teknisi", Role::Technician),
         ] {
             let new = NewUser { username, full_name, role, password: PASSWORD };
-            auth::create_user(store.as_ref(), self.clock.as_ref(), &Hasher::for_tests(), &audit, &new, "setup")?;
+            auth::create_user(
+                store.as_ref(),
+                self.clock.as_ref(),
+                &Hasher::for_tests(),
+                &audit,
+                &new,
+                "setup",
+            )?;
         }
         let args = SeedArgs { visits: 160, days: 1, seed: 11 };
         seed(store.as_ref(), &self.base.secret()?, &self.base.config.site.code, &args, self.clock.now())?;
@@ -244,7 +251,13 @@ fn save_png(path: &Path, image: &ColorImage) -> anyhow::Result<()> {
 fn key(key: Key) -> Vec<Event> {
     [true, false]
         .into_iter()
-        .map(|pressed| Event::Key { key, physical_key: None, pressed, repeat: false, modifiers: Modifiers::NONE })
+        .map(|pressed| Event::Key {
+            key,
+            physical_key: None,
+            pressed,
+            repeat: false,
+            modifiers: Modifiers::NONE,
+        })
         .collect()
 }
 
@@ -292,7 +305,10 @@ fn vehicle(plate: &'static str) -> Vec<Step> {
                 let _ = controller.vehicle_arrives();
             }
         })),
-        Step::Until("the vehicle on the loop", Box::new(|app| entry_phase(app, |p| *p == EntryPhase::VehicleWaiting))),
+        Step::Until(
+            "the vehicle on the loop",
+            Box::new(|app| entry_phase(app, |p| *p == EntryPhase::VehicleWaiting)),
+        ),
         Step::Input(vec![typed(plate)]),
     ];
     steps.push(Step::Pause(Duration::from_millis(150)));
@@ -333,7 +349,10 @@ fn script() -> Vec<Step> {
     for plate in ["B 1821 KJA", "B 4410 TRX", "D 1290 ABC"] {
         steps.extend(vehicle(plate));
         steps.push(leave());
-        steps.push(Step::Until("the lane ready", Box::new(|app| entry_phase(app, |p| *p == EntryPhase::Ready))));
+        steps.push(Step::Until(
+            "the lane ready",
+            Box::new(|app| entry_phase(app, |p| *p == EntryPhase::Ready)),
+        ));
     }
     steps.push(Step::Do(Box::new(|app, _| {
         if let Some(camera) = app.runtime().sim_camera() {
@@ -343,7 +362,10 @@ fn script() -> Vec<Step> {
             let _ = controller.vehicle_arrives();
         }
     })));
-    steps.push(Step::Until("a vehicle", Box::new(|app| entry_phase(app, |p| *p == EntryPhase::VehicleWaiting))));
+    steps.push(Step::Until(
+        "a vehicle",
+        Box::new(|app| entry_phase(app, |p| *p == EntryPhase::VehicleWaiting)),
+    ));
     steps.push(Step::Pause(Duration::from_millis(400)));
     steps.push(Step::Shot("03-entry-vehicle-waiting"));
     steps.push(Step::Input(vec![typed("B 2756 SDM")]));
@@ -362,11 +384,14 @@ fn script() -> Vec<Step> {
             let _ = reader.tap_card(CardUid::from_u32(super::runtime::SIM_EXPIRED_CARD));
         }
     })));
-    steps.push(Step::Until("the refusal", Box::new(|app| entry_phase(app, |p| matches!(p, EntryPhase::Refused(_))))));
+    steps.push(Step::Until(
+        "the refusal",
+        Box::new(|app| entry_phase(app, |p| matches!(p, EntryPhase::Refused(_)))),
+    ));
     steps.push(Step::Pause(Duration::from_millis(300)));
     steps.push(Step::Shot("05-entry-expired-card"));
     steps.push(Step::Do(Box::new(|app, _| app.runtime().set_database_down(true))));
-    steps.push(Step::Until("the red indicator", Box::new(|app| db_disconnected(app))));
+    steps.push(Step::Until("the red indicator", Box::new(db_disconnected)));
     steps.extend(vehicle("B 9031 PQR"));
     steps.push(Step::Pause(Duration::from_millis(1800)));
     steps.push(Step::Shot("06-entry-offline"));
@@ -389,7 +414,10 @@ fn script() -> Vec<Step> {
     steps.push(Step::Pause(Duration::from_millis(300)));
     steps.push(Step::Shot("09-exit-open-shift"));
     steps.push(Step::Input(key(Key::Enter)));
-    steps.push(Step::Until("the shift", Box::new(|app| app.runtime().exit().is_some_and(|w| w.snapshot().shift.is_some()))));
+    steps.push(Step::Until(
+        "the shift",
+        Box::new(|app| app.runtime().exit().is_some_and(|w| w.snapshot().shift.is_some())),
+    ));
     steps.push(Step::Do(Box::new(|app, clock| {
         clock.advance(chrono::Duration::minutes(155));
         if let Some(camera) = app.runtime().sim_camera() {
@@ -398,13 +426,17 @@ fn script() -> Vec<Step> {
     })));
     steps.push(Step::Pause(Duration::from_millis(300)));
     steps.push(Step::Do(Box::new(|app, _| scan_ticket_of(app, "B 1821 KJA"))));
-    steps.push(Step::Until("the fee", Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Quoted(_))) && app.exit_photo_shown())));
+    steps.push(Step::Until(
+        "the fee",
+        Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Quoted(_))) && app.exit_photo_shown()),
+    ));
     steps.push(Step::Pause(Duration::from_millis(300)));
     steps.push(Step::Input(key(Key::F3)));
     steps.push(Step::Pause(Duration::from_millis(400)));
     steps.push(Step::Shot("10-exit-fee-and-change"));
     steps.push(Step::Input(key(Key::Enter)));
-    steps.push(Step::Until("the payment", Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Paid(_))))));
+    steps
+        .push(Step::Until("the payment", Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Paid(_))))));
     steps.push(Step::Pause(Duration::from_millis(1800)));
     steps.push(Step::Shot("11-exit-paid"));
     steps.push(Step::Do(Box::new(|app, _| {
@@ -425,7 +457,10 @@ fn script() -> Vec<Step> {
     steps.push(Step::Pause(Duration::from_millis(300)));
     steps.push(Step::Shot("12-exit-lost-ticket"));
     steps.push(Step::Input(key(Key::Enter)));
-    steps.push(Step::Until("the lost-ticket fee", Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Quoted(_)))  && app.exit_photo_shown())));
+    steps.push(Step::Until(
+        "the lost-ticket fee",
+        Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Quoted(_))) && app.exit_photo_shown()),
+    ));
     steps.push(Step::Pause(Duration::from_millis(400)));
     steps.push(Step::Shot("13-exit-lost-ticket-fee"));
     steps.push(Step::Do(Box::new(|app, _| app.open_diagnostics())));

@@ -97,7 +97,8 @@ fn run(
                     push(lines, format!("RX  {}", hex_ascii_line(chunk)), waker);
                 }
             }
-            Err(err) if matches!(err.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {}
+            Err(err)
+                if matches!(err.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {}
             Err(err) => {
                 push(lines, format!("ERR {path}: {err}"), waker);
                 return;
@@ -121,10 +122,13 @@ fn run(
 pub fn parse_send(text: &str) -> Option<Vec<u8>> {
     if let Some(hex) = text.trim().strip_prefix("hex:") {
         let digits: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
-        if digits.is_empty() || digits.len() % 2 != 0 {
+        if digits.is_empty() || !digits.len().is_multiple_of(2) {
             return None;
         }
-        return (0..digits.len()).step_by(2).map(|i| u8::from_str_radix(&digits[i..i + 2], 16).ok()).collect();
+        return (0..digits.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).ok())
+            .collect();
     }
     Some(text.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t").into_bytes())
 }

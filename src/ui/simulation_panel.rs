@@ -12,8 +12,8 @@ use super::theme;
 use super::widgets::{photo_ui, section_title_ui};
 use crate::config::Mode;
 use crate::devices::LinkState;
-use crate::devices::printer::Printer;
 use crate::devices::input::CardUid;
+use crate::devices::printer::Printer;
 use crate::lane::worker::Picture;
 use crate::store::{PageRequest, VisitFilter, VisitState};
 
@@ -70,7 +70,8 @@ pub fn simulation_panel_ui(ui: &mut egui::Ui, state: &mut SimPanelState, env: En
                     {
                         report(controller.press_button());
                     }
-                    let on_loop = if controller.loop_occupied() { tr.t("sim.on_loop") } else { tr.t("sim.loop_free") };
+                    let on_loop =
+                        if controller.loop_occupied() { tr.t("sim.on_loop") } else { tr.t("sim.loop_free") };
                     ui.label(RichText::new(on_loop).color(theme::MUTED));
                 }
                 if let Some(reader) = runtime.sim_reader() {
@@ -112,7 +113,8 @@ fn tickets_ui(ui: &mut egui::Ui, state: &mut SimPanelState, env: &Env<'_>, full:
         Task::spawn("sim-tickets", env.waker, move || {
             let filter =
                 VisitFilter { site: Some(site), state: Some(VisitState::Inside), ..VisitFilter::default() };
-            let page = store.list_visits(&filter, PageRequest { offset: 0, limit: 6 }).map_err(|e| e.to_string())?;
+            let page =
+                store.list_visits(&filter, PageRequest { offset: 0, limit: 6 }).map_err(|e| e.to_string())?;
             Ok(page
                 .rows
                 .into_iter()
@@ -162,10 +164,10 @@ fn devices_ui(ui: &mut egui::Ui, state: &mut SimPanelState, runtime: &BoothRunti
             printer.set_paper_out(paper_out);
         }
     }
-    if let Some(camera) = runtime.sim_camera() {
-        if ui.checkbox(&mut state.camera_broken, tr.t("sim.camera_broken")).changed() {
-            camera.set_broken(state.camera_broken);
-        }
+    if let Some(camera) = runtime.sim_camera()
+        && ui.checkbox(&mut state.camera_broken, tr.t("sim.camera_broken")).changed()
+    {
+        camera.set_broken(state.camera_broken);
     }
     let mut down = runtime.database_down();
     if ui.checkbox(&mut down, tr.t("sim.database_down")).changed() {

@@ -13,6 +13,9 @@ use super::widgets::KeyButton;
 use crate::journal::replay::{self, ReplayProgress, ReplaySummary};
 use crate::journal::{JournalItem, JournalProblem};
 
+/// What waits in the journal: readable records and files that cannot be read.
+type Waiting = (Vec<JournalItem>, Vec<JournalProblem>);
+
 /// Where the dialog is.
 #[derive(Default)]
 enum Stage {
@@ -27,7 +30,7 @@ enum Stage {
     /// The menu asked for the list; it starts on the next frame, where the waker is at hand.
     ListRequested,
     /// Listing what waits (from the menu).
-    Listing(Task<Result<(Vec<JournalItem>, Vec<JournalProblem>), String>>),
+    Listing(Task<Result<Waiting, String>>),
     /// The replay runs.
     Running {
         task: Task<Result<ReplaySummary, String>>,
@@ -128,8 +131,9 @@ pub fn sync_dialog_ui(ctx: &egui::Context, dialog: &mut SyncDialog, env: Env<'_>
                     }
                     ui.horizontal(|ui| {
                         let any = !items.is_empty() || !problems.is_empty();
-                        let now =
-                            KeyButton::new(tr.t("sync.now"), Some(Key::Enter)).primary(true).enabled(any && online);
+                        let now = KeyButton::new(tr.t("sync.now"), Some(Key::Enter))
+                            .primary(true)
+                            .enabled(any && online);
                         if now.show(ui) {
                             next = Some(start(&env));
                         }
@@ -180,12 +184,19 @@ fn start_replay(env: &Env<'_>) -> Stage {
     let (sender, progress) = Inbox::new(8, env.waker);
     let task = Task::spawn("journal-replay", env.waker, move || {
         let mut report = |update: ReplayProgress| sender.offer(update);
-        replay::replay(&journal, store.as_ref(), clock.as_ref(), false, &mut report).map_err(|err| err.to_string())
+        replay::replay(&journal, store.as_ref(), clock.as_ref(), false, &mut report)
+            .map_err(|err| err.to_string())
     });
     Stage::Running { task, progress, last: None }
 }
 
-fn list_ui(ui: &mut egui::Ui, items: &[JournalItem], problems: &[JournalProblem], tz: chrono_tz::Tz, tr: &I18n) {
+fn list_ui(
+    ui: &mut egui::Ui,
+    items: &[JournalItem],
+    problems: &[JournalProblem],
+    tz: chrono_tz::Tz,
+    tr: &I18n,
+) {
     if items.is_empty() && problems.is_empty() {
         ui.label(RichText::new(tr.t("sync.nothing")).color(theme::GOOD).size(20.0));
         return;
@@ -218,7 +229,8 @@ fn summary_ui(ui: &mut egui::Ui, result: &Result<ReplaySummary, String>, tr: &I1
         }
     };
     let clean = summary.failed == 0 && summary.rejected == 0 && summary.interrupted.is_none();
-    let (title, color) = if clean { ("sync.done", theme::GOOD) } else { ("sync.done_with_problems", theme::WARN) };
+    let (title, color) =
+        if clean { ("sync.done", theme::GOOD) } else { ("sync.done_with_problems", theme::WARN) };
     ui.label(RichText::new(tr.t(title)).size(22.0).strong().color(color));
     egui::Grid::new("sync-summary").num_columns(2).spacing([24.0, 4.0]).show(ui, |ui| {
         for (key, count) in [

@@ -57,7 +57,9 @@ pub fn top_bar_ui(
                     let key = format!("role.{}", session.user.role.as_str());
                     ui.label(text(format!("{} ({})", session.user.full_name, tr.t(&key))));
                     if session.offline {
-                        ui.label(text(tr.t("login.offline_badge").to_string()).color(theme::WARN_BG).strong());
+                        ui.label(
+                            text(tr.t("login.offline_badge").to_string()).color(theme::WARN_BG).strong(),
+                        );
                     }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -95,14 +97,21 @@ pub fn top_bar_ui(
     action
 }
 
-fn menu_ui(ui: &mut egui::Ui, runtime: &BoothRuntime, tr: &I18n, session: Option<&Session>) -> Option<MenuAction> {
+fn menu_ui(
+    ui: &mut egui::Ui,
+    runtime: &BoothRuntime,
+    tr: &I18n,
+    session: Option<&Session>,
+) -> Option<MenuAction> {
     let mut action = None;
     let button = egui::Button::new(RichText::new(tr.t("menu.title")).color(theme::BAR_TEXT))
         .fill(Color32::from_white_alpha(20));
     egui::containers::menu::MenuButton::from_button(button).ui(ui, |ui| {
         ui.set_min_width(280.0);
         ui.label(RichText::new(tr.t("menu.language")).color(theme::MUTED).size(15.0));
-        for (language, key) in [(Language::Indonesian, "menu.indonesian"), (Language::English, "menu.english")] {
+        for (language, key) in
+            [(Language::Indonesian, "menu.indonesian"), (Language::English, "menu.english")]
+        {
             if ui.radio(tr.language() == language, tr.t(key)).clicked() {
                 action = Some(MenuAction::Language(language));
             }

@@ -333,7 +333,8 @@ impl Runner {
                 }
             }
             EntryCommand::OpenBarrier => {
-                let notice = self.lane.open_barrier().err().map(|err| EntryNotice::BarrierFault(err.to_string()));
+                let notice =
+                    self.lane.open_barrier().err().map(|err| EntryNotice::BarrierFault(err.to_string()));
                 self.finish(None);
                 if let Some(notice) = notice {
                     self.published.update(|s| s.notice = Some(notice));
