@@ -324,3 +324,30 @@ fn the_sync_dialog_appears_when_the_database_returns_and_completes_with_the_righ
     click(&mut harness, "Tutup");
     step_until(&mut harness, "the dialog closed", |h| !h.state().sync_open());
 }
+
+#[test]
+fn while_the_database_is_down_the_guard_logs_in_offline_and_the_screen_says_so() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    harness.state().runtime().set_database_down(true);
+    wait_for_text(&mut harness, "Database terputus sejak");
+    wait_for_text(&mut harness, "masuk memakai data lokal booth (offline)");
+    login_to_work(&mut harness, "siti");
+    wait_for_text(&mut harness, "OFFLINE");
+    wait_for_text(&mut harness, "transaksi disimpan ke jurnal offline");
+}
+
+#[test]
+fn the_menu_switches_the_screens_to_english() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    login_to_work(&mut harness, "siti");
+    wait_for_text(&mut harness, "Menunggu kendaraan");
+    click(&mut harness, "Menu");
+    step_until(&mut harness, "the menu", |h| h.query_by_label("English").is_some());
+    harness.get_by_label("English").click();
+    wait_for_text(&mut harness, "Waiting for a vehicle");
+    wait_for_text(&mut harness, "Print ticket");
+}

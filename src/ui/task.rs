@@ -11,7 +11,8 @@ pub struct Task<T> {
 }
 
 impl<T: Send + 'static> Task<T> {
-    /// Runs `work` on a thread named `name`. A thread that cannot start yields `failed()`.
+    /// Runs `work` on a thread named `name`. A thread that cannot start is logged and never
+    /// delivers.
     pub fn spawn(name: &str, waker: &Waker, work: impl FnOnce() -> T + Send + 'static) -> Task<T> {
         let (sender, inbox) = Inbox::new(1, waker);
         let started = std::thread::Builder::new().name(name.to_string()).spawn(move || {
@@ -44,10 +45,5 @@ impl<T: Send + 'static> Task<T> {
     pub fn running(&mut self) -> bool {
         self.poll();
         self.running
-    }
-
-    /// True when the thread could not be started.
-    pub fn failed(&self) -> bool {
-        !self.running && self.result.is_none()
     }
 }
