@@ -53,6 +53,7 @@ impl Site {
             ("siti", "Siti Rahma", Role::Guard),
             ("budi", "Budi Hartono", Role::Cashier),
             ("dewi", "Dewi Lestari", Role::Admin),
+            ("agus", "Agus Teknisi", Role::Technician),
         ] {
             let new = NewUser { username, full_name, role, password: PASSWORD };
             auth::create_user(
@@ -350,4 +351,34 @@ fn the_menu_switches_the_screens_to_english() {
     harness.get_by_label("English").click();
     wait_for_text(&mut harness, "Waiting for a vehicle");
     wait_for_text(&mut harness, "Print ticket");
+}
+
+#[test]
+fn a_technician_switches_the_booth_off_simulation_and_back_audited() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    login_to_work(&mut harness, "agus");
+    wait_for_text(&mut harness, "MODE SIMULASI");
+    click(&mut harness, "Menu");
+    click(&mut harness, "Kembali ke perangkat asli");
+    step_until(&mut harness, "real devices", |h| {
+        !h.state().runtime().simulated() && !h.state().runtime().switching()
+    });
+    harness.step();
+    assert!(!shows(&harness, "MODE SIMULASI"));
+    click(&mut harness, "Menu");
+    click(&mut harness, "Alihkan ke mode simulasi");
+    step_until(&mut harness, "simulated devices", |h| h.state().runtime().sim_controller().is_some());
+    wait_for_text(&mut harness, "MODE SIMULASI");
+
+    let store = harness.state().runtime().store();
+    let actions: Vec<String> = store
+        .list_audit(&gardu::store::AuditFilter { limit: 20, ..Default::default() })
+        .expect("audit")
+        .into_iter()
+        .filter(|a| a.action.starts_with("simulation_"))
+        .map(|a| format!("{} by {}", a.action, a.username.unwrap_or_default()))
+        .collect();
+    assert_eq!(actions, ["simulation_on by agus", "simulation_off by agus"]);
 }
