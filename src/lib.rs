@@ -12,3 +12,4 @@ pub mod lane; // entry and exit workflows, shifts, connection monitor, traffic s
 pub mod logging; // tracing to stderr and daily-rotated files under logs/
 pub mod secret; // the site secret that signs ticket codes: made once, 0600, never logged
 pub mod store; // the Store trait and its SQLite and PostgreSQL backends
+pub mod ui; // the booth console: screens, dialogs, simulation panel, diagnostics

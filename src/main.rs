@@ -19,9 +19,15 @@ fn main() -> ExitCode {
         gardu::logging::init(&ctx.path(&ctx.config.logging.dir), &ctx.config.logging.level, args.verbosity());
     tracing::info!(version = cli::LONG_VERSION, site = %ctx.config.site.code, booth = %ctx.config.booth.code, "gardu starting");
     let Some(command) = args.command else {
-        // The console arrives with the screens; until then the commands are the product.
-        let _ = <Cli as clap::CommandFactory>::command().print_help();
-        return ExitCode::from(2);
+        let console = gardu::ui::ConsoleArgs { mode: args.mode, simulate: args.simulate };
+        return match gardu::ui::run_console(&ctx, console) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                tracing::error!("console stopped: {err:#}");
+                eprintln!("gardu: {err:#}");
+                ExitCode::FAILURE
+            }
+        };
     };
     match cli::run(command, &ctx) {
         Ok(code) => code,

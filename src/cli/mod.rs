@@ -103,6 +103,9 @@ pub enum Command {
     /// Issue, verify or render signed ticket codes.
     #[command(subcommand)]
     Ticket(ticket::TicketCommand),
+    /// Render every console screen to PNG (run under Xvfb).
+    #[command(hide = true)]
+    Screenshots(crate::ui::screenshots::ScreenshotArgs),
 }
 
 /// Runs a subcommand. Errors are reported once, by the caller.
@@ -120,6 +123,7 @@ pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Export(cmd) => export::run(cmd, ctx),
         Command::Device(cmd) => device::run(cmd, ctx),
         Command::Receipt(cmd) => receipt::run(cmd, ctx),
+        Command::Screenshots(args) => crate::ui::screenshots::run(args, ctx),
     }
 }
 

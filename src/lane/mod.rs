@@ -11,6 +11,7 @@ pub mod shift;
 pub mod slips;
 mod tariffs;
 pub mod traffic;
+pub mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,0 +1,501 @@
+//! The ParkingIN worker: owns the [`EntryLane`], feeds it device events and the guard's
+//! commands in order, and publishes what the entry screen shows.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crossbeam_channel::{Receiver, Sender, never, select, tick};
+
+use super::observed::{ObservedCamera, ObservedPrinter};
+use super::{COMMAND_QUEUE, Picture, Published, SendError};
+use crate::devices::Notify;
+use crate::devices::camera::Camera;
+use crate::devices::input::InputEvent;
+use crate::devices::printer::{Paper, PrintJob};
+use crate::domain::{ClassCode, Plate, VehicleClass};
+use crate::lane::LaneContext;
+use crate::lane::entry::{EntryDevices, EntryError, EntryLane, EntryPhase, EntryTrigger, IssuedTicket};
+use crate::lane::recorder::RecordError;
+use crate::lane::slips;
+
+/// How often the worker looks at the barrier timeout and the site's occupancy.
+const TICK: Duration = Duration::from_secs(1);
+/// How often the occupancy is counted again while nothing happens at this booth.
+const OCCUPANCY_EVERY: Duration = Duration::from_secs(15);
+
+/// What the guard (or the screen) asks of the entry lane. Drained in order, one at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryCommand {
+    /// The guard on duty (username), written on every entry; `None` after logging out.
+    SetOperator(Option<String>),
+    /// The guard key: issue a ticket for this class and plate.
+    Issue {
+        /// Vehicle class chosen with the quick keys.
+        class: ClassCode,
+        /// Plate, if typed.
+        plate: Option<Plate>,
+    },
+    /// Print the current vehicle's ticket again and open the barrier (after a printer fault).
+    Reprint,
+    /// Open the barrier for the current vehicle (after a barrier fault).
+    OpenBarrier,
+    /// Count the vehicles inside again now.
+    RefreshOccupancy,
+}
+
+/// The device step under way while a ticket is being issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryStage {
+    /// Checking the card, the capacity and reserving a ticket number.
+    Issuing,
+    /// The camera is taking the entry photo.
+    Photographing,
+    /// The printer is printing the ticket.
+    Printing,
+}
+
+/// The outcome of the last request, for the screen to word in the operator's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryNotice {
+    /// A ticket was issued.
+    Issued {
+        /// Its number.
+        ticket_no: String,
+        /// The member's name, for card entries.
+        member: Option<String>,
+        /// Written to the offline journal instead of the database.
+        journaled: bool,
+    },
+    /// The site is full.
+    Full {
+        /// Vehicles inside.
+        inside: u64,
+        /// Capacity.
+        capacity: u32,
+    },
+    /// The button was pressed with no vehicle on the loop.
+    NoVehicle,
+    /// A card nobody registered.
+    UnknownCard(String),
+    /// A member card past its date.
+    ExpiredCard {
+        /// Holder.
+        name: String,
+        /// Last valid day.
+        valid_until: NaiveDate,
+    },
+    /// A switched-off member card.
+    InactiveCard(String),
+    /// Cards cannot be checked offline.
+    CardOffline,
+    /// A class that is not set up.
+    UnknownClass(String),
+    /// The ticket code could not be made (bad site or booth code).
+    TicketCode(String),
+    /// Neither the database nor the journal took the entry: the detail says why.
+    NotSaved(String),
+    /// The printer failed; the entry is recorded.
+    PrinterFault(String),
+    /// The barrier did not take the command.
+    BarrierFault(String),
+    /// The command queue was full or the lane stopped.
+    NotTaken(SendError),
+}
+
+/// A ticket in the screen's "last entries" list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentTicket {
+    /// Ticket number.
+    pub ticket_no: String,
+    /// Signed code (the exit booth scans it).
+    pub ticket_code: String,
+    /// Entry time.
+    pub entry_time: DateTime<Utc>,
+    /// Plate, if known.
+    pub plate: Option<String>,
+    /// Vehicle class.
+    pub class: ClassCode,
+    /// Member name, for card entries.
+    pub member: Option<String>,
+    /// Waiting in the offline journal.
+    pub journaled: bool,
+}
+
+/// What the entry screen shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntrySnapshot {
+    /// False until the worker has loaded the lane.
+    pub ready: bool,
+    /// Where the lane is.
+    pub phase: EntryPhase,
+    /// The device step under way, if any.
+    pub stage: Option<EntryStage>,
+    /// The outcome of the last request.
+    pub notice: Option<EntryNotice>,
+    /// Vehicle classes for the quick keys.
+    pub classes: Vec<VehicleClass>,
+    /// A vehicle stands on the loop.
+    pub vehicle_on_loop: bool,
+    /// The latest tickets, newest first.
+    pub recent: Vec<RecentTicket>,
+    /// The last entry photo.
+    pub last_photo: Option<Picture>,
+    /// The camera's live preview, when previews are on.
+    pub preview: Option<Picture>,
+    /// The last ticket as printed.
+    pub ticket_preview: Option<Picture>,
+    /// Vehicles inside the site (last known).
+    pub inside: Option<u64>,
+    /// The site's capacity, if limited.
+    pub capacity: Option<u32>,
+    /// The guard on duty.
+    pub operator: Option<String>,
+}
+
+impl Default for EntrySnapshot {
+    fn default() -> Self {
+        Self {
+            ready: false,
+            phase: EntryPhase::Ready,
+            stage: None,
+            notice: None,
+            classes: Vec::new(),
+            vehicle_on_loop: false,
+            recent: Vec::new(),
+            last_photo: None,
+            preview: None,
+            ticket_preview: None,
+            inside: None,
+            capacity: None,
+            operator: None,
+        }
+    }
+}
+
+/// Everything the entry worker needs.
+pub struct EntryWorkerSetup {
+    /// The lane's context.
+    pub ctx: LaneContext,
+    /// The booth's camera, printer and barrier.
+    pub devices: EntryDevices,
+    /// The class the ticket button issues.
+    pub default_class: ClassCode,
+    /// The booth's input events.
+    pub events: Receiver<InputEvent>,
+    /// Paper width, for the ticket preview.
+    pub paper: Paper,
+    /// How often to fetch the camera's live preview; `None` when previews are off.
+    pub preview_interval: Option<Duration>,
+    /// Called after each snapshot change (the console's repaint).
+    pub notify: Notify,
+}
+
+/// The running entry worker. Dropping it stops the thread after the command under way.
+pub struct EntryWorker {
+    commands: Option<Sender<EntryCommand>>,
+    snapshot: Published<EntrySnapshot>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EntryWorker {
+    /// Starts the worker thread `entry-lane`.
+    pub fn start(setup: EntryWorkerSetup) -> std::io::Result<EntryWorker> {
+        let snapshot = Published::new(
+            EntrySnapshot { capacity: setup.ctx.site.capacity, ..EntrySnapshot::default() },
+            setup.notify.clone(),
+        );
+        let (commands, commands_rx) = crossbeam_channel::bounded(COMMAND_QUEUE);
+        let published = snapshot.clone();
+        let thread = std::thread::Builder::new()
+            .name("entry-lane".into())
+            .spawn(move || Runner::new(setup, published).run(&commands_rx))?;
+        Ok(EntryWorker { commands: Some(commands), snapshot, thread: Some(thread) })
+    }
+
+    /// Queues a command; refused at once when the queue is full.
+    pub fn send(&self, command: EntryCommand) -> Result<(), SendError> {
+        let result = match &self.commands {
+            Some(commands) => commands.try_send(command).map_err(SendError::from),
+            None => Err(SendError::Stopped),
+        };
+        if let Err(err) = result {
+            self.snapshot.update(|s| s.notice = Some(EntryNotice::NotTaken(err)));
+        }
+        result
+    }
+
+    /// The latest snapshot.
+    pub fn snapshot(&self) -> Arc<EntrySnapshot> {
+        self.snapshot.get()
+    }
+}
+
+impl Drop for EntryWorker {
+    fn drop(&mut self) {
+        self.commands.take();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the entry lane thread panicked");
+        }
+    }
+}
+
+struct Runner {
+    lane: EntryLane,
+    ctx: LaneContext,
+    camera: Arc<dyn Camera>,
+    events: Receiver<InputEvent>,
+    paper: Paper,
+    preview_interval: Option<Duration>,
+    published: Published<EntrySnapshot>,
+    last_preview: Option<Vec<u8>>,
+    last_preview_at: Instant,
+    occupancy_at: Option<Instant>,
+}
+
+impl Runner {
+    fn new(setup: EntryWorkerSetup, published: Published<EntrySnapshot>) -> Self {
+        let stage = |stage: EntryStage| {
+            let published = published.clone();
+            Arc::new(move || published.update(|s| s.stage = Some(stage))) as Arc<dyn Fn() + Send + Sync>
+        };
+        let camera = setup.devices.camera.clone();
+        let devices = EntryDevices {
+            camera: Arc::new(ObservedCamera {
+                inner: setup.devices.camera,
+                announce: stage(EntryStage::Photographing),
+            }),
+            printer: Arc::new(ObservedPrinter {
+                inner: setup.devices.printer,
+                announce: stage(EntryStage::Printing),
+            }),
+            barrier: setup.devices.barrier,
+        };
+        let lane = EntryLane::new(setup.ctx.clone(), devices, setup.default_class);
+        Self {
+            lane,
+            ctx: setup.ctx,
+            camera,
+            events: setup.events,
+            paper: setup.paper,
+            preview_interval: setup.preview_interval,
+            published,
+            last_preview: None,
+            last_preview_at: Instant::now(),
+            occupancy_at: None,
+        }
+    }
+
+    fn run(mut self, commands: &Receiver<EntryCommand>) {
+        let classes = self.lane.classes().to_vec();
+        self.published.update(|s| {
+            s.ready = true;
+            s.classes = classes;
+        });
+        self.refresh_occupancy();
+        let ticker = tick(self.preview_interval.map_or(TICK, |interval| interval.min(TICK)));
+        let mut events = self.events.clone();
+        loop {
+            select! {
+                recv(commands) -> command => match command {
+                    Ok(command) => self.command(command),
+                    Err(_) => break,
+                },
+                recv(events) -> event => match event {
+                    Ok(event) => self.event(&event),
+                    Err(_) => events = never(),
+                },
+                recv(ticker) -> _ => self.tick(),
+            }
+        }
+    }
+
+    fn command(&mut self, command: EntryCommand) {
+        match command {
+            EntryCommand::SetOperator(username) => {
+                self.lane.set_operator(username.clone());
+                self.published.update(|s| s.operator = username);
+            }
+            EntryCommand::Issue { class, plate } => {
+                self.begin();
+                let result = self.lane.trigger(EntryTrigger::Guard { class, plate });
+                self.finish(Some(result));
+            }
+            EntryCommand::Reprint => {
+                self.published.update(|s| s.stage = Some(EntryStage::Printing));
+                let notice = self.lane.reprint().err().map(|err| EntryNotice::PrinterFault(err.to_string()));
+                self.finish(None);
+                if let Some(notice) = notice {
+                    self.published.update(|s| s.notice = Some(notice));
+                }
+            }
+            EntryCommand::OpenBarrier => {
+                let notice =
+                    self.lane.open_barrier().err().map(|err| EntryNotice::BarrierFault(err.to_string()));
+                self.finish(None);
+                if let Some(notice) = notice {
+                    self.published.update(|s| s.notice = Some(notice));
+                }
+            }
+            EntryCommand::RefreshOccupancy => self.refresh_occupancy(),
+        }
+    }
+
+    fn event(&mut self, event: &InputEvent) {
+        if matches!(event, InputEvent::Button | InputEvent::Card(_)) {
+            self.begin();
+        }
+        let result = self.lane.handle(event);
+        let cleared = matches!(event, InputEvent::LoopCleared { .. });
+        self.finish(result);
+        if cleared {
+            self.refresh_occupancy();
+        }
+    }
+
+    fn tick(&mut self) {
+        let before = self.lane.phase().clone();
+        self.lane.tick();
+        if *self.lane.phase() != before {
+            self.finish(None);
+        }
+        if self.occupancy_at.is_none_or(|at| at.elapsed() >= OCCUPANCY_EVERY) {
+            self.refresh_occupancy();
+        }
+        self.poll_preview();
+    }
+
+    fn begin(&self) {
+        self.published.update(|s| {
+            s.stage = Some(EntryStage::Issuing);
+            s.notice = None;
+        });
+    }
+
+    /// Publishes the lane after a step, with the outcome of a ticket request if there was one.
+    fn finish(&mut self, result: Option<Result<IssuedTicket, EntryError>>) {
+        let mut photo = None;
+        let mut ticket_preview = None;
+        let notice = result.map(|result| match result {
+            Ok(issued) => {
+                photo = issued.photo.as_ref().and_then(|p| Picture::from_jpeg(&p.jpeg));
+                let class = self.lane.classes().iter().find(|c| c.code == issued.entry.class).cloned();
+                let slip = slips::ticket(&slips::Letterhead::of(&self.ctx), &issued.entry, class.as_ref());
+                ticket_preview = Picture::from_job(&PrintJob::Ticket(slip), self.paper);
+                issued_notice(&issued, self.lane.phase())
+            }
+            Err(err) => entry_notice(err),
+        });
+        let issued_any = matches!(notice, Some(EntryNotice::Issued { .. }));
+        if matches!(notice, Some(EntryNotice::Issued { journaled: true, .. })) {
+            // The indicator counts what waits in the journal: let it count again now.
+            self.ctx.connectivity.request_check();
+        }
+        let recent: Vec<RecentTicket> = self.lane.recent().map(recent_ticket).collect();
+        let phase = self.lane.phase().clone();
+        let vehicle_on_loop = self.lane.vehicle_on_loop();
+        self.published.update(|s| {
+            s.stage = None;
+            s.phase = phase;
+            s.vehicle_on_loop = vehicle_on_loop;
+            s.recent = recent;
+            if let Some(notice) = notice {
+                s.notice = Some(notice);
+            }
+            if issued_any {
+                s.last_photo = photo;
+                if ticket_preview.is_some() {
+                    s.ticket_preview = ticket_preview;
+                }
+            }
+        });
+        if issued_any {
+            self.refresh_occupancy();
+        }
+    }
+
+    fn refresh_occupancy(&mut self) {
+        self.occupancy_at = Some(Instant::now());
+        if !self.ctx.connectivity.online() {
+            return;
+        }
+        match self.ctx.store.inside_count(&self.ctx.site.code) {
+            Ok(inside) => {
+                if self.published.get().inside != Some(inside) {
+                    self.published.update(|s| s.inside = Some(inside));
+                }
+            }
+            Err(err) => {
+                if err.goes_to_journal() {
+                    self.ctx.connectivity.report_failure();
+                }
+                tracing::debug!("occupancy not counted: {err}");
+            }
+        }
+    }
+
+    fn poll_preview(&mut self) {
+        let Some(interval) = self.preview_interval else { return };
+        if self.last_preview_at.elapsed() < interval {
+            return;
+        }
+        self.last_preview_at = Instant::now();
+        let Some(frame) = self.camera.preview() else { return };
+        if self.last_preview.as_ref() == Some(&frame.bytes) {
+            return;
+        }
+        let picture = Picture::from_jpeg(&frame.bytes);
+        self.last_preview = Some(frame.bytes);
+        if picture.is_some() {
+            self.published.update(|s| s.preview = picture);
+        }
+    }
+}
+
+fn issued_notice(issued: &IssuedTicket, phase: &EntryPhase) -> EntryNotice {
+    let detail = match phase {
+        EntryPhase::Fault(detail) => detail.clone(),
+        _ => String::new(),
+    };
+    if !issued.printed {
+        return EntryNotice::PrinterFault(detail);
+    }
+    if !issued.barrier_opened {
+        return EntryNotice::BarrierFault(detail);
+    }
+    EntryNotice::Issued {
+        ticket_no: issued.entry.ticket_no.clone(),
+        member: issued.member.as_ref().map(|m| m.name.clone()),
+        journaled: issued.persisted.journaled(),
+    }
+}
+
+fn entry_notice(err: EntryError) -> EntryNotice {
+    match err {
+        EntryError::Full { inside, capacity } => EntryNotice::Full { inside, capacity },
+        EntryError::NoVehicle => EntryNotice::NoVehicle,
+        EntryError::UnknownCard(card) => EntryNotice::UnknownCard(card),
+        EntryError::ExpiredCard { name, valid_until } => EntryNotice::ExpiredCard { name, valid_until },
+        EntryError::InactiveCard(name) => EntryNotice::InactiveCard(name),
+        EntryError::CardOffline => EntryNotice::CardOffline,
+        EntryError::UnknownClass(class) => EntryNotice::UnknownClass(class),
+        EntryError::Ticket(err) => EntryNotice::TicketCode(err.to_string()),
+        EntryError::NotSaved(RecordError::Refused(err)) => EntryNotice::NotSaved(err.to_string()),
+        EntryError::NotSaved(err) => EntryNotice::NotSaved(err.to_string()),
+    }
+}
+
+fn recent_ticket(issued: &IssuedTicket) -> RecentTicket {
+    RecentTicket {
+        ticket_no: issued.entry.ticket_no.clone(),
+        ticket_code: issued.entry.ticket_code.clone(),
+        entry_time: issued.entry.entry_time,
+        plate: issued.entry.plate.clone(),
+        class: issued.entry.class.clone(),
+        member: issued.member.as_ref().map(|m| m.name.clone()),
+        journaled: issued.persisted.journaled(),
+    }
+}

@@ -1,0 +1,581 @@
+//! The ParkingOut worker: owns the [`ExitLane`], feeds it scans, cards and the cashier's
+//! commands in order, runs shift opening and closing, and publishes what the exit screen shows.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, never, select, tick};
+
+use super::observed::ObservedCamera;
+use super::{COMMAND_QUEUE, Picture, Published, SendError};
+use crate::devices::Notify;
+use crate::devices::camera::Camera;
+use crate::devices::input::InputEvent;
+use crate::devices::printer::{Paper, PrintJob};
+use crate::domain::{ClassCode, Rupiah, VehicleClass};
+use crate::lane::LaneContext;
+use crate::lane::exit::{ExitDevices, ExitError, ExitLane, ExitPhase, Paid, Payment, Quote};
+use crate::lane::recorder::RecordError;
+use crate::lane::shift::{self, ShiftError, ShiftReport};
+use crate::lane::slips;
+use crate::store::Shift;
+
+/// How often the worker looks for a new preview frame (when previews are on).
+const TICK: Duration = Duration::from_secs(1);
+
+/// What the cashier asks of the exit lane. Drained in order, one at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExitCommand {
+    /// The cashier on duty; the worker looks up their open shift. `None` after logging out.
+    SetOperator {
+        /// Username.
+        username: Option<String>,
+        /// Name printed on receipts.
+        full_name: String,
+    },
+    /// A scanned or typed ticket code, ticket number or card number.
+    Scan(String),
+    /// A lost ticket: the latest open entry of the plate, or the fine alone.
+    LostTicket {
+        /// Plate as typed.
+        plate: String,
+        /// Class to charge when no entry is found.
+        class: ClassCode,
+    },
+    /// Pay the fee on screen, print the receipt, open the barrier.
+    Pay(Payment),
+    /// Cancel the fee on screen (audited as a void).
+    Cancel,
+    /// Open the barrier again for the exit just paid.
+    Reopen,
+    /// Open the barrier without payment, with a reason (photographed and audited).
+    ManualOpen {
+        /// Why.
+        reason: String,
+    },
+    /// Open a shift with this float in the drawer.
+    OpenShift {
+        /// Cash in the drawer at the start.
+        opening_float: Rupiah,
+    },
+    /// Close the open shift with the counted cash.
+    CloseShift {
+        /// Cash counted in the drawer.
+        counted: Rupiah,
+    },
+    /// Dismiss a refusal and wait for the next vehicle.
+    Finish,
+}
+
+/// The step under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStage {
+    /// Verifying the ticket and computing the fee.
+    Quoting,
+    /// The camera is taking the exit photo.
+    Photographing,
+    /// Recording the payment and printing the receipt.
+    Paying,
+    /// Opening or closing a shift.
+    Shift,
+}
+
+/// What the exit screen shows in its main area.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ExitView {
+    /// Waiting for a scan.
+    #[default]
+    Ready,
+    /// A fee waits for payment.
+    Quoted(Box<Quote>),
+    /// Paid; `barrier_opened` false means the cashier must re-open.
+    Paid(Box<Paid>),
+    /// Refused; the notice says why.
+    Refused,
+}
+
+/// The outcome of the last request, for the screen to word in the operator's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExitNotice {
+    /// The code does not verify; the detail says how.
+    TicketInvalid(crate::domain::ticket::TicketError),
+    /// Neither a code, a ticket number nor a card.
+    Unrecognised(String),
+    /// No vehicle inside with this ticket or card.
+    NotFound(String),
+    /// Ticket numbers need the database.
+    NeedsDatabase,
+    /// Already left.
+    AlreadyExited {
+        /// Local time.
+        time: String,
+        /// Booth.
+        booth: String,
+    },
+    /// Nothing to pay.
+    NothingToPay,
+    /// Not enough cash.
+    NotEnoughCash {
+        /// Handed over.
+        tendered: Rupiah,
+        /// Due.
+        total: Rupiah,
+    },
+    /// Payment needs an open shift.
+    NoShift,
+    /// Manual open needs a reason.
+    ReasonRequired,
+    /// No tariff for the class.
+    NoTariff(String),
+    /// The database refused; the detail says why.
+    Store(String),
+    /// Not saved anywhere; the detail says why.
+    NotSaved(String),
+    /// A device failed.
+    Device(String),
+    /// The barrier was opened by hand with a reason.
+    ManualOpened,
+    /// A shift was opened.
+    ShiftOpened {
+        /// Written to the journal (offline).
+        journaled: bool,
+    },
+    /// A shift can be closed only online.
+    ShiftOffline,
+    /// Negative amounts.
+    NegativeAmount,
+    /// The command queue was full or the lane stopped.
+    NotTaken(SendError),
+}
+
+/// What the exit screen shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExitSnapshot {
+    /// False until the worker has loaded the lane.
+    pub ready: bool,
+    /// The main area.
+    pub view: ExitView,
+    /// The step under way.
+    pub stage: Option<ExitStage>,
+    /// The outcome of the last request.
+    pub notice: Option<ExitNotice>,
+    /// Vehicle classes (for lost tickets).
+    pub classes: Vec<VehicleClass>,
+    /// Entry photo of the quote on screen.
+    pub entry_photo: Option<Picture>,
+    /// Exit photo of the quote on screen.
+    pub exit_photo: Option<Picture>,
+    /// The camera's live preview, when previews are on.
+    pub preview: Option<Picture>,
+    /// The last receipt as printed.
+    pub receipt_preview: Option<Picture>,
+    /// The cashier's open shift.
+    pub shift: Option<Shift>,
+    /// The report of the shift just closed.
+    pub closed_shift: Option<ShiftReport>,
+    /// The cashier on duty.
+    pub operator: Option<String>,
+}
+
+/// Everything the exit worker needs.
+pub struct ExitWorkerSetup {
+    /// The lane's context.
+    pub ctx: LaneContext,
+    /// The booth's camera, printer and barrier.
+    pub devices: ExitDevices,
+    /// The booth's input events.
+    pub events: Receiver<InputEvent>,
+    /// Paper width, for the receipt preview.
+    pub paper: Paper,
+    /// How often to fetch the camera's live preview; `None` when previews are off.
+    pub preview_interval: Option<Duration>,
+    /// Called after each snapshot change (the console's repaint).
+    pub notify: Notify,
+}
+
+/// The running exit worker. Dropping it stops the thread after the command under way.
+pub struct ExitWorker {
+    commands: Option<Sender<ExitCommand>>,
+    snapshot: Published<ExitSnapshot>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ExitWorker {
+    /// Starts the worker thread `exit-lane`.
+    pub fn start(setup: ExitWorkerSetup) -> std::io::Result<ExitWorker> {
+        let snapshot = Published::new(ExitSnapshot::default(), setup.notify.clone());
+        let (commands, commands_rx) = crossbeam_channel::bounded(COMMAND_QUEUE);
+        let published = snapshot.clone();
+        let thread = std::thread::Builder::new()
+            .name("exit-lane".into())
+            .spawn(move || Runner::new(setup, published).run(&commands_rx))?;
+        Ok(ExitWorker { commands: Some(commands), snapshot, thread: Some(thread) })
+    }
+
+    /// Queues a command; refused at once when the queue is full.
+    pub fn send(&self, command: ExitCommand) -> Result<(), SendError> {
+        let result = match &self.commands {
+            Some(commands) => commands.try_send(command).map_err(SendError::from),
+            None => Err(SendError::Stopped),
+        };
+        if let Err(err) = result {
+            self.snapshot.update(|s| s.notice = Some(ExitNotice::NotTaken(err)));
+        }
+        result
+    }
+
+    /// The latest snapshot.
+    pub fn snapshot(&self) -> Arc<ExitSnapshot> {
+        self.snapshot.get()
+    }
+}
+
+impl Drop for ExitWorker {
+    fn drop(&mut self) {
+        self.commands.take();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the exit lane thread panicked");
+        }
+    }
+}
+
+struct Runner {
+    lane: ExitLane,
+    ctx: LaneContext,
+    camera: Arc<dyn Camera>,
+    events: Receiver<InputEvent>,
+    paper: Paper,
+    preview_interval: Option<Duration>,
+    published: Published<ExitSnapshot>,
+    operator: Option<String>,
+    full_name: String,
+    last_preview: Option<Vec<u8>>,
+}
+
+impl Runner {
+    fn new(setup: ExitWorkerSetup, published: Published<ExitSnapshot>) -> Self {
+        let announce = {
+            let published = published.clone();
+            Arc::new(move || published.update(|s| s.stage = Some(ExitStage::Photographing)))
+        };
+        let camera = setup.devices.camera.clone();
+        let devices = ExitDevices {
+            camera: Arc::new(ObservedCamera { inner: setup.devices.camera, announce }),
+            printer: setup.devices.printer,
+            barrier: setup.devices.barrier,
+        };
+        let lane = ExitLane::new(setup.ctx.clone(), devices);
+        Self {
+            lane,
+            ctx: setup.ctx,
+            camera,
+            events: setup.events,
+            paper: setup.paper,
+            preview_interval: setup.preview_interval,
+            published,
+            operator: None,
+            full_name: String::new(),
+            last_preview: None,
+        }
+    }
+
+    fn run(mut self, commands: &Receiver<ExitCommand>) {
+        let classes = self.ctx.store.vehicle_classes().unwrap_or_else(|err| {
+            tracing::warn!("vehicle classes not loaded, using the defaults: {err}");
+            crate::domain::vehicle::default_classes()
+        });
+        self.published.update(|s| {
+            s.ready = true;
+            s.classes = classes;
+        });
+        let ticker = match self.preview_interval {
+            Some(interval) => tick(interval.min(TICK)),
+            None => never(),
+        };
+        let mut events = self.events.clone();
+        loop {
+            select! {
+                recv(commands) -> command => match command {
+                    Ok(command) => self.command(command),
+                    Err(_) => break,
+                },
+                recv(events) -> event => match event {
+                    Ok(event) => self.event(&event),
+                    Err(_) => events = never(),
+                },
+                recv(ticker) -> _ => self.poll_preview(),
+            }
+        }
+    }
+
+    fn command(&mut self, command: ExitCommand) {
+        match command {
+            ExitCommand::SetOperator { username, full_name } => self.set_operator(username, full_name),
+            ExitCommand::Scan(text) => {
+                self.stage(ExitStage::Quoting);
+                let result = self.lane.scan(&text);
+                self.quoted(result);
+            }
+            ExitCommand::LostTicket { plate, class } => {
+                self.stage(ExitStage::Quoting);
+                let result = self.lane.lost_ticket(&plate, &class);
+                self.quoted(result);
+            }
+            ExitCommand::Pay(payment) => {
+                self.stage(ExitStage::Paying);
+                let result = self.lane.pay(payment);
+                self.paid(result);
+            }
+            ExitCommand::Cancel => {
+                self.lane.cancel();
+                self.publish(None, true);
+            }
+            ExitCommand::Reopen => {
+                let notice = self.lane.reopen().err().map(exit_notice);
+                self.publish(notice, false);
+            }
+            ExitCommand::ManualOpen { reason } => {
+                let notice = match self.lane.manual_open(&reason) {
+                    Ok(()) => ExitNotice::ManualOpened,
+                    Err(err) => exit_notice(err),
+                };
+                self.publish(Some(notice), true);
+            }
+            ExitCommand::OpenShift { opening_float } => self.open_shift(opening_float),
+            ExitCommand::CloseShift { counted } => self.close_shift(counted),
+            ExitCommand::Finish => {
+                self.lane.finish();
+                self.publish(None, false);
+            }
+        }
+    }
+
+    fn event(&mut self, event: &InputEvent) {
+        if matches!(event, InputEvent::Scan(_) | InputEvent::Card(_)) {
+            self.stage(ExitStage::Quoting);
+        }
+        match self.lane.handle(event) {
+            Some(result) => self.quoted(result),
+            None => self.publish(None, false),
+        }
+    }
+
+    fn set_operator(&mut self, username: Option<String>, full_name: String) {
+        let shift = match &username {
+            Some(name) => match self.ctx.store.open_shift_of(name) {
+                Ok(shift) => shift,
+                Err(err) => {
+                    tracing::warn!("open shift of {name} not loaded: {err}");
+                    None
+                }
+            },
+            None => None,
+        };
+        self.lane.set_operator(username.clone(), full_name.clone(), shift.clone());
+        self.operator = username.clone();
+        self.full_name = full_name;
+        self.published.update(|s| {
+            s.operator = username;
+            s.shift = shift;
+            s.closed_shift = None;
+        });
+    }
+
+    fn open_shift(&mut self, opening_float: Rupiah) {
+        let Some(username) = self.operator.clone() else { return };
+        self.stage(ExitStage::Shift);
+        let notice = match shift::open_shift(&self.ctx, &username, opening_float) {
+            Ok((shift, persisted)) => {
+                self.lane.set_shift(Some(shift));
+                ExitNotice::ShiftOpened { journaled: persisted.journaled() }
+            }
+            Err(err) => shift_notice(err),
+        };
+        let shift = self.lane.shift().cloned();
+        self.published.update(|s| {
+            s.stage = None;
+            s.shift = shift;
+            s.closed_shift = None;
+            s.notice = Some(notice);
+        });
+    }
+
+    fn close_shift(&mut self, counted: Rupiah) {
+        let Some(open) = self.lane.shift().cloned() else {
+            self.published.update(|s| s.notice = Some(ExitNotice::NoShift));
+            return;
+        };
+        self.stage(ExitStage::Shift);
+        match shift::close_shift(&self.ctx, &open, counted) {
+            Ok(report) => {
+                self.lane.set_shift(None);
+                self.published.update(|s| {
+                    s.stage = None;
+                    s.shift = None;
+                    s.closed_shift = Some(report);
+                    s.notice = None;
+                });
+            }
+            Err(err) => {
+                let notice = shift_notice(err);
+                self.published.update(|s| {
+                    s.stage = None;
+                    s.notice = Some(notice);
+                });
+            }
+        }
+    }
+
+    fn stage(&self, stage: ExitStage) {
+        self.published.update(|s| {
+            s.stage = Some(stage);
+            s.notice = None;
+        });
+    }
+
+    fn quoted(&mut self, result: Result<Quote, ExitError>) {
+        match result {
+            Ok(quote) => {
+                let entry_photo = quote.entry_photo.as_ref().and_then(|p| Picture::from_jpeg(&p.jpeg));
+                // The fee is on screen before the exit photo is taken.
+                self.publish_with(None, |s| {
+                    s.entry_photo = entry_photo;
+                    s.exit_photo = None;
+                });
+                self.lane.take_exit_photo();
+                let exit_photo = match self.lane.phase() {
+                    ExitPhase::Quoted(quote) => {
+                        quote.exit_photo.as_ref().and_then(|p| Picture::from_jpeg(&p.jpeg))
+                    }
+                    _ => None,
+                };
+                self.publish_with(None, |s| s.exit_photo = exit_photo);
+            }
+            Err(err) => self.publish(Some(exit_notice(err)), true),
+        }
+    }
+
+    fn paid(&mut self, result: Result<Paid, ExitError>) {
+        match result {
+            Ok(paid) => {
+                if paid.persisted.journaled() {
+                    // The indicator counts what waits in the journal: let it count again now.
+                    self.ctx.connectivity.request_check();
+                }
+                let receipt = self.receipt_preview(&paid);
+                let notice = (!paid.barrier_opened).then(|| match self.lane.phase() {
+                    ExitPhase::PaidBarrierFailed(_, detail) => ExitNotice::Device(detail.clone()),
+                    _ => ExitNotice::Device(String::new()),
+                });
+                self.publish_with(notice, |s| {
+                    if receipt.is_some() {
+                        s.receipt_preview = receipt;
+                    }
+                });
+            }
+            Err(err) => self.publish(Some(exit_notice(err)), false),
+        }
+    }
+
+    fn receipt_preview(&self, paid: &Paid) -> Option<Picture> {
+        if !matches!(self.lane.phase(), ExitPhase::Done(_) | ExitPhase::PaidBarrierFailed(..)) {
+            return None;
+        }
+        let (ticket_no, entry_time) = match &self.published.get().view {
+            ExitView::Quoted(quote) => (quote.ticket_no.clone(), quote.entry_time),
+            _ => (String::new(), None),
+        };
+        let slip = slips::receipt(
+            &slips::Letterhead::of(&self.ctx),
+            &paid.exit,
+            &ticket_no,
+            entry_time,
+            &self.full_name,
+        );
+        Picture::from_job(&PrintJob::Receipt(slip), self.paper)
+    }
+
+    fn publish(&self, notice: Option<ExitNotice>, clear_photos: bool) {
+        self.publish_with(notice, |s| {
+            if clear_photos {
+                s.entry_photo = None;
+                s.exit_photo = None;
+            }
+        });
+    }
+
+    /// Publishes the lane's phase (photos stripped: the screen gets decoded pictures).
+    fn publish_with(&self, notice: Option<ExitNotice>, extra: impl FnOnce(&mut ExitSnapshot)) {
+        let view = match self.lane.phase() {
+            ExitPhase::Ready => ExitView::Ready,
+            ExitPhase::Quoted(quote) => {
+                let mut quote = quote.as_ref().clone();
+                quote.entry_photo = None;
+                quote.exit_photo = None;
+                ExitView::Quoted(Box::new(quote))
+            }
+            ExitPhase::Done(paid) | ExitPhase::PaidBarrierFailed(paid, _) => ExitView::Paid(paid.clone()),
+            ExitPhase::Refused(_) => ExitView::Refused,
+        };
+        let shift = self.lane.shift().cloned();
+        self.published.update(|s| {
+            s.stage = None;
+            s.view = view;
+            s.shift = shift;
+            if notice.is_some() {
+                s.notice = notice;
+            } else if matches!(s.view, ExitView::Ready) {
+                s.notice = s.notice.take().filter(is_lasting);
+            }
+            extra(s);
+        });
+    }
+
+    fn poll_preview(&mut self) {
+        let Some(frame) = self.camera.preview() else { return };
+        if self.last_preview.as_ref() == Some(&frame.bytes) {
+            return;
+        }
+        let picture = Picture::from_jpeg(&frame.bytes);
+        self.last_preview = Some(frame.bytes);
+        if picture.is_some() {
+            self.published.update(|s| s.preview = picture);
+        }
+    }
+}
+
+/// Notices that stay on screen after the lane went back to ready.
+fn is_lasting(notice: &ExitNotice) -> bool {
+    matches!(notice, ExitNotice::ManualOpened | ExitNotice::ShiftOpened { .. } | ExitNotice::NotTaken(_))
+}
+
+fn exit_notice(err: ExitError) -> ExitNotice {
+    match err {
+        ExitError::Ticket(err) => ExitNotice::TicketInvalid(err),
+        ExitError::Unrecognised(text) => ExitNotice::Unrecognised(text),
+        ExitError::NotFound(text) => ExitNotice::NotFound(text),
+        ExitError::NeedsDatabase => ExitNotice::NeedsDatabase,
+        ExitError::AlreadyExited { time, booth } => ExitNotice::AlreadyExited { time, booth },
+        ExitError::NothingToPay => ExitNotice::NothingToPay,
+        ExitError::NotEnoughCash { tendered, total } => ExitNotice::NotEnoughCash { tendered, total },
+        ExitError::NoShift => ExitNotice::NoShift,
+        ExitError::ReasonRequired => ExitNotice::ReasonRequired,
+        ExitError::NoTariff(class) => ExitNotice::NoTariff(class),
+        ExitError::Store(err) => ExitNotice::Store(err.to_string()),
+        ExitError::NotSaved(err) => ExitNotice::NotSaved(err.to_string()),
+        ExitError::Device(err) => ExitNotice::Device(err.to_string()),
+    }
+}
+
+fn shift_notice(err: ShiftError) -> ExitNotice {
+    match err {
+        ShiftError::Store(err) => ExitNotice::Store(err.to_string()),
+        ShiftError::NotSaved(RecordError::Refused(err)) => ExitNotice::Store(err.to_string()),
+        ShiftError::NotSaved(err) => ExitNotice::NotSaved(err.to_string()),
+        ShiftError::Offline => ExitNotice::ShiftOffline,
+        ShiftError::Negative => ExitNotice::NegativeAmount,
+    }
+}

@@ -1,0 +1,291 @@
+//! ParkingOut's dialogs: lost ticket (plate search and fine), manual opening with a reason,
+//! and the cashier's shift (open with a float; close with the counted cash and difference).
+
+use egui::{Key, RichText};
+
+use super::i18n::I18n;
+use super::inbox::Waker;
+use super::runtime::BoothRuntime;
+use super::task::Task;
+use super::theme;
+use super::widgets::KeyButton;
+use crate::domain::{ClassCode, Rupiah};
+use crate::lane::shift::{self, ShiftReport};
+use crate::lane::worker::{ExitCommand, ExitSnapshot};
+
+/// An open dialog and its inputs.
+pub enum ExitDialog {
+    /// Lost ticket: plate and class.
+    LostTicket {
+        /// Plate as typed.
+        plate: String,
+        /// Class to charge when no entry is found.
+        class: Option<ClassCode>,
+    },
+    /// Manual opening: the reason.
+    ManualOpen {
+        /// Why.
+        reason: String,
+    },
+    /// Shift: open or close.
+    Shift {
+        /// Amount typed (float or counted cash).
+        amount: String,
+        /// The open shift's report, for the expected cash.
+        report: Option<Box<Task<Result<ShiftReport, String>>>>,
+        /// Sent a close; show the report when it arrives.
+        closing: bool,
+    },
+}
+
+impl ExitDialog {
+    /// The lost-ticket dialog.
+    pub fn lost_ticket(snapshot: &ExitSnapshot) -> Self {
+        let class = snapshot.classes.iter().find(|c| c.code.as_str() == "MBL").or(snapshot.classes.first());
+        ExitDialog::LostTicket { plate: String::new(), class: class.map(|c| c.code.clone()) }
+    }
+
+    /// The manual-open dialog.
+    pub fn manual_open() -> Self {
+        ExitDialog::ManualOpen { reason: String::new() }
+    }
+
+    /// The shift dialog.
+    pub fn shift() -> Self {
+        ExitDialog::Shift { amount: String::new(), report: None, closing: false }
+    }
+}
+
+/// Shows the dialog; returns (close it, command to send).
+pub fn exit_dialog_ui(
+    ctx: &egui::Context,
+    dialog: &mut ExitDialog,
+    snapshot: &ExitSnapshot,
+    runtime: &BoothRuntime,
+    tr: &I18n,
+    waker: &Waker,
+) -> (bool, Option<ExitCommand>) {
+    let mut close = false;
+    let mut command = None;
+    let title = match dialog {
+        ExitDialog::LostTicket { .. } => tr.t("lost.title"),
+        ExitDialog::ManualOpen { .. } => tr.t("manual.title"),
+        ExitDialog::Shift { .. } => tr.t("shift.title"),
+    };
+    let modal = egui::Modal::new(egui::Id::unique("exit-dialog")).show(ctx, |ui| {
+        ui.set_width(520.0);
+        ui.heading(title);
+        ui.add_space(8.0);
+        match dialog {
+            ExitDialog::LostTicket { plate, class } => {
+                ui.label(tr.t("lost.explain"));
+                let label = ui.label(RichText::new(tr.t("lost.plate")).strong());
+                let field = ui.add(
+                    egui::TextEdit::singleline(plate)
+                        .font(egui::FontId::proportional(26.0))
+                        .desired_width(f32::INFINITY)
+                        .id_salt("lost-plate"),
+                );
+                let field = field.labelled_by(label.id);
+                if ui.memory(|m| m.focused().is_none()) {
+                    field.request_focus();
+                }
+                ui.label(RichText::new(tr.t("lost.class")).strong());
+                ui.horizontal(|ui| {
+                    for c in &snapshot.classes {
+                        if ui.radio(class.as_ref() == Some(&c.code), c.name(tr.language().code())).clicked() {
+                            *class = Some(c.code.clone());
+                        }
+                    }
+                });
+                ui.add_space(8.0);
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                ui.horizontal(|ui| {
+                    let ok = KeyButton::new(tr.t("lost.search"), Some(Key::Enter)).primary(true).show(ui);
+                    if (ok || enter)
+                        && let Some(class) = class.clone()
+                    {
+                        command = Some(ExitCommand::LostTicket { plate: plate.clone(), class });
+                        close = true;
+                    }
+                    if KeyButton::new(tr.t("common.cancel"), Some(Key::Escape)).show(ui) {
+                        close = true;
+                    }
+                });
+            }
+            ExitDialog::ManualOpen { reason } => {
+                let label = ui.label(tr.t("manual.explain"));
+                let field = ui
+                    .add(
+                        egui::TextEdit::multiline(reason)
+                            .desired_rows(3)
+                            .desired_width(f32::INFINITY)
+                            .id_salt("manual-reason"),
+                    )
+                    .labelled_by(label.id);
+                if ui.memory(|m| m.focused().is_none()) {
+                    field.request_focus();
+                }
+                let long_enough = reason.trim().chars().count() >= 5;
+                if !long_enough {
+                    ui.label(RichText::new(tr.t("manual.reason_rule")).color(theme::MUTED));
+                }
+                ui.horizontal(|ui| {
+                    let ok =
+                        KeyButton::new(tr.t("manual.open"), None).primary(true).enabled(long_enough).show(ui);
+                    if ok {
+                        command = Some(ExitCommand::ManualOpen { reason: reason.trim().to_string() });
+                        close = true;
+                    }
+                    if KeyButton::new(tr.t("common.cancel"), Some(Key::Escape)).show(ui) {
+                        close = true;
+                    }
+                });
+            }
+            ExitDialog::Shift { amount, report, closing } => {
+                (close, command) = shift_ui(ui, amount, report, closing, snapshot, runtime, tr, waker);
+            }
+        }
+    });
+    if modal.should_close() {
+        close = true;
+    }
+    (close, command)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn shift_ui(
+    ui: &mut egui::Ui,
+    amount: &mut String,
+    report: &mut Option<Box<Task<Result<ShiftReport, String>>>>,
+    closing: &mut bool,
+    snapshot: &ExitSnapshot,
+    runtime: &BoothRuntime,
+    tr: &I18n,
+    waker: &Waker,
+) -> (bool, Option<ExitCommand>) {
+    let tz = runtime.config().timezone();
+    let mut close = false;
+    let mut command = None;
+    if *closing && let Some(closed) = &snapshot.closed_shift {
+        report_ui(ui, closed, tr);
+        if KeyButton::new(tr.t("common.ok"), Some(Key::Enter)).primary(true).show(ui) {
+            close = true;
+        }
+        return (close, command);
+    }
+    let parsed = Rupiah::parse(amount);
+    match &snapshot.shift {
+        None => {
+            ui.label(tr.t("shift.none_open"));
+            let label = ui.label(RichText::new(tr.t("shift.float")).strong());
+            amount_field_ui(ui, amount, label.id);
+            ui.horizontal(|ui| {
+                let ok = KeyButton::new(tr.t("shift.open"), Some(Key::Enter))
+                    .primary(true)
+                    .enabled(parsed.is_some() && snapshot.operator.is_some())
+                    .show(ui);
+                if ok && let Some(opening_float) = parsed {
+                    command = Some(ExitCommand::OpenShift { opening_float });
+                    close = true;
+                }
+                if KeyButton::new(tr.t("common.cancel"), Some(Key::Escape)).show(ui) {
+                    close = true;
+                }
+            });
+        }
+        Some(open) => {
+            let opened = open.opened_at.with_timezone(&tz).format("%d/%m/%Y %H:%M");
+            ui.label(tr.f("shift.open_since", &[("time", &opened), ("float", &open.opening_float)]));
+            let task = report.get_or_insert_with(|| {
+                let (store, id, clock) = (runtime.store(), open.id, runtime.clock().clone());
+                Box::new(Task::spawn("shift-report", waker, move || {
+                    shift::report(store.as_ref(), id, clock.now()).map_err(|err| err.to_string())
+                }))
+            });
+            let expected = match task.poll() {
+                Some(Ok(report)) => {
+                    ui.label(
+                        tr.f("shift.so_far", &[("exits", &report.all.exits), ("total", &report.all.total)]),
+                    );
+                    ui.label(
+                        RichText::new(tr.f("shift.expected", &[("amount", &report.expected_cash)])).strong(),
+                    );
+                    Some(report.expected_cash)
+                }
+                Some(Err(err)) => {
+                    ui.label(
+                        RichText::new(tr.f("shift.report_failed", &[("error", err)])).color(theme::WARN),
+                    );
+                    None
+                }
+                None => {
+                    ui.spinner();
+                    None
+                }
+            };
+            let label = ui.label(RichText::new(tr.t("shift.counted")).strong());
+            amount_field_ui(ui, amount, label.id);
+            if let (Some(counted), Some(expected)) = (parsed, expected) {
+                let difference = counted - expected;
+                let color = if difference == Rupiah::ZERO { theme::GOOD } else { theme::WARN };
+                ui.label(
+                    RichText::new(tr.f("shift.difference", &[("amount", &difference)]))
+                        .color(color)
+                        .size(22.0),
+                );
+            }
+            ui.horizontal(|ui| {
+                let ok = KeyButton::new(tr.t("shift.close"), Some(Key::Enter))
+                    .primary(true)
+                    .enabled(parsed.is_some())
+                    .show(ui);
+                if ok && let Some(counted) = parsed {
+                    command = Some(ExitCommand::CloseShift { counted });
+                    *closing = true;
+                }
+                if KeyButton::new(tr.t("common.cancel"), Some(Key::Escape)).show(ui) {
+                    close = true;
+                }
+            });
+        }
+    }
+    (close, command)
+}
+
+fn amount_field_ui(ui: &mut egui::Ui, amount: &mut String, label: egui::Id) {
+    let field = ui.add(
+        egui::TextEdit::singleline(amount)
+            .font(egui::FontId::proportional(28.0))
+            .desired_width(260.0)
+            .hint_text("0")
+            .id_salt("shift-amount"),
+    );
+    let field = field.labelled_by(label);
+    if ui.memory(|m| m.focused().is_none()) {
+        field.request_focus();
+    }
+}
+
+fn report_ui(ui: &mut egui::Ui, report: &ShiftReport, tr: &I18n) {
+    ui.label(RichText::new(tr.t("shift.closed")).size(22.0).strong().color(theme::GOOD));
+    egui::Grid::new("shift-report").num_columns(2).spacing([24.0, 6.0]).show(ui, |ui| {
+        let mut row = |label: &str, value: String| {
+            ui.label(RichText::new(label).color(theme::MUTED));
+            ui.label(RichText::new(value).strong());
+            ui.end_row();
+        };
+        row(tr.t("shift.report.exits"), report.all.exits.to_string());
+        row(tr.t("shift.report.total"), report.all.total.to_string());
+        for (method, tally) in &report.by_method {
+            row(tr.t(&format!("pay.method.{method}")), format!("{} × · {}", tally.exits, tally.total));
+        }
+        row(tr.t("shift.report.lost"), report.lost_tickets.to_string());
+        row(tr.t("shift.report.manual"), report.manual_opens.to_string());
+        row(tr.t("shift.report.voids"), report.voids.to_string());
+        row(tr.t("shift.report.expected"), report.expected_cash.to_string());
+        row(tr.t("shift.report.counted"), report.counted_cash.map(|c| c.to_string()).unwrap_or_default());
+        row(tr.t("shift.report.difference"), report.difference.map(|d| d.to_string()).unwrap_or_default());
+    });
+    ui.add_space(8.0);
+}

@@ -1,0 +1,75 @@
+//! The booth console (eframe/egui): login, ParkingIN, ParkingOut, the admin home, the sync
+//! dialog, simulation controls and technician diagnostics. Screens render worker snapshots and
+//! send commands; nothing here blocks the UI thread.
+
+pub mod admin_screen; // admin home: today's figures and the audit log
+pub mod app; // the console application and its top-level layout
+pub mod diagnostics; // technician diagnostics: ports, raw monitor, device tests
+pub mod entry_screen; // ParkingIN
+pub mod exit_dialogs; // ParkingOut dialogs: lost ticket, manual open, shift
+pub mod exit_screen; // ParkingOut
+pub mod i18n; // Indonesian and English texts
+pub mod inbox; // repaint-waking inboxes and the waker
+pub mod login; // login and the first-run admin
+pub mod payment; // cash and non-cash payment panel
+pub mod runtime; // the booth runtime: store, journal, monitor, devices, lane worker
+pub mod screenshots; // renders every screen to PNG under Xvfb (hidden subcommand)
+pub mod serial_monitor; // raw serial monitor thread
+pub mod simulation_panel; // simulation controls
+pub mod sync_dialog; // offline journal sync dialog
+pub mod task; // one-shot background tasks
+pub mod theme; // colours, type sizes, cards
+pub mod top_bar; // top bar with device chips and the database indicator
+pub mod widgets; // shared widgets
+
+use std::sync::Arc;
+
+use crate::cli::Context;
+use crate::clock::SystemClock;
+use crate::config::Mode;
+use crate::lane::RandomIds;
+
+pub use app::ConsoleApp;
+pub use runtime::{BoothRuntime, RuntimeOptions};
+
+/// How the console was asked to start.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConsoleArgs {
+    /// `--mode`, overriding the config.
+    pub mode: Option<Mode>,
+    /// `--simulate`, forcing simulated devices.
+    pub simulate: bool,
+}
+
+/// The runtime options the config and arguments give.
+pub fn runtime_options(ctx: &Context, args: ConsoleArgs) -> RuntimeOptions {
+    RuntimeOptions {
+        mode: args.mode.unwrap_or(ctx.config.booth.mode),
+        simulate: args.simulate || ctx.config.simulation.enabled,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
+    }
+}
+
+/// Opens the console window and runs it until it is closed.
+pub fn run_console(ctx: &Context, args: ConsoleArgs) -> anyhow::Result<()> {
+    let waker = inbox::Waker::new();
+    let runtime = BoothRuntime::start(ctx, runtime_options(ctx, args), &waker)?;
+    let app = ConsoleApp::new(runtime, waker);
+    let options = native_options(&app.title(), ctx.config.booth.fullscreen);
+    eframe::run_native("gardu", options, Box::new(move |_cc| Ok(Box::new(app))))
+        .map_err(|err| anyhow::anyhow!("the console window could not open: {err}"))
+}
+
+/// Window options: title, size, full screen.
+pub fn native_options(title: &str, fullscreen: bool) -> eframe::NativeOptions {
+    eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(title)
+            .with_app_id("gardu")
+            .with_inner_size([1600.0, 900.0])
+            .with_min_inner_size([1280.0, 720.0])
+            .with_fullscreen(fullscreen),
+        ..Default::default()
+    }
+}

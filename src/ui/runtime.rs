@@ -1,0 +1,451 @@
+//! The booth runtime built from the config: store (behind the outage switch), journal,
+//! connection monitor, devices and the lane worker of the booth's mode. The console reads it;
+//! everything that blocks runs on the threads it owns.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver as OfferReceiver;
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use serde_json::json;
+
+use crate::cli::Context;
+use crate::clock::Clock;
+use crate::config::{Config, Mode};
+use crate::devices::booth::BoothDevices;
+use crate::devices::camera::SimulatedCamera;
+use crate::devices::input::CardUid;
+use crate::devices::printer::SimulatedPrinter;
+use crate::devices::sim::{SimBarrier, SimController};
+use crate::devices::{Barrier, DeviceStatus, Notify};
+use crate::domain::ClassCode;
+use crate::journal::Journal;
+use crate::lane::entry::EntryDevices;
+use crate::lane::exit::ExitDevices;
+use crate::lane::monitor::OfferSync;
+use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
+use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
+use crate::secret::SiteSecret;
+use crate::store::switch::SwitchableStore;
+use crate::store::{AuditRecord, Member, Store};
+
+use super::inbox::{Inbox, InboxSender, Waker};
+
+/// Sample member cards the simulation seeds and its panel offers.
+pub const SIM_MEMBER_CARD: u32 = 0x0010_0001;
+/// A member card whose validity ended yesterday.
+pub const SIM_EXPIRED_CARD: u32 = 0x0010_0002;
+/// A card nobody registered.
+pub const SIM_UNKNOWN_CARD: u32 = 0x00DE_AD01;
+
+/// How the console starts.
+#[derive(Clone)]
+pub struct RuntimeOptions {
+    /// Booth mode (from `--mode` or the config).
+    pub mode: Mode,
+    /// Simulated devices (from `--simulate` or the config).
+    pub simulate: bool,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// New ids.
+    pub ids: Arc<dyn IdSource>,
+}
+
+/// Why the booth could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// Database, secret or config.
+    #[error("{0:#}")]
+    Setup(#[from] anyhow::Error),
+    /// Devices.
+    #[error("{0}")]
+    Devices(String),
+    /// A thread could not start.
+    #[error("a worker thread could not start: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+/// The lane worker of the booth's mode.
+pub enum LaneWorker {
+    /// ParkingIN.
+    Entry(EntryWorker),
+    /// ParkingOut.
+    Exit(ExitWorker),
+}
+
+/// A booth's devices with the lane that drives them. Fields drop in order: the worker stops
+/// before its devices.
+pub struct LaneRuntime {
+    worker: LaneWorker,
+    devices: BoothDevices,
+    simulated: bool,
+}
+
+impl LaneRuntime {
+    /// The lane worker.
+    pub fn worker(&self) -> &LaneWorker {
+        &self.worker
+    }
+
+    /// The running devices.
+    pub fn devices(&self) -> &BoothDevices {
+        &self.devices
+    }
+
+    /// True when every device is simulated.
+    pub fn simulated(&self) -> bool {
+        self.simulated
+    }
+}
+
+/// Everything a booth runs; dropping it stops every thread.
+pub struct BoothRuntime {
+    lane: Option<LaneRuntime>,
+    switching: Option<Inbox<Result<LaneRuntime, String>>>,
+    switch_sender: Option<InboxSender<Result<LaneRuntime, String>>>,
+    monitor: Monitor,
+    offers: OfferReceiver<OfferSync>,
+    switch: Arc<SwitchableStore>,
+    local_store: Arc<dyn Store>,
+    lane_ctx: LaneContext,
+    config: Config,
+    data_dir: PathBuf,
+    mode: Mode,
+    simulate: bool,
+    waker: Waker,
+}
+
+impl BoothRuntime {
+    /// Opens the store, starts the monitor, the devices and the lane of `options.mode`.
+    pub fn start(
+        ctx: &Context,
+        options: RuntimeOptions,
+        waker: &Waker,
+    ) -> Result<BoothRuntime, RuntimeError> {
+        let config = ctx.config.clone();
+        let local_store = ctx.open_store()?;
+        let switch = Arc::new(SwitchableStore::new(local_store.clone()));
+        let store: Arc<dyn Store> = switch.clone();
+        let journal = Journal::new(
+            ctx.path(&config.journal.dir),
+            ctx.path(&config.journal.images_dir),
+            config.booth.code.clone(),
+        );
+        let secret: SiteSecret = ctx.secret()?;
+        let notify = waker.notify();
+        let (monitor, offers) = Monitor::start(
+            store.clone(),
+            journal.clone(),
+            options.clock.clone(),
+            Connectivity::default(),
+            Duration::from_secs(config.monitor.interval_s),
+            notify.clone(),
+        )?;
+        let lane_ctx = LaneContext {
+            store,
+            journal,
+            clock: options.clock.clone(),
+            ids: options.ids.clone(),
+            secret,
+            site: SiteInfo {
+                code: config.site.code.clone(),
+                name: config.site.name.clone(),
+                tz: config.timezone(),
+                capacity: config.site.capacity,
+                header_lines: config.devices.printer.header_lines.clone(),
+                footer_lines: config.devices.printer.footer_lines.clone(),
+            },
+            booth: config.booth.code.clone(),
+            language: config.ui.language,
+            connectivity: monitor.connectivity().clone(),
+            camera_timeout: config.devices.camera.timeout(),
+        };
+        if options.simulate {
+            seed_simulation(local_store.as_ref(), &lane_ctx);
+        }
+        let lane = match options.mode {
+            Mode::Admin => None,
+            mode => Some(start_lane(&config, &lane_ctx, mode, options.simulate, notify)?),
+        };
+        let (switch_sender, switching) = Inbox::new(1, waker);
+        Ok(BoothRuntime {
+            lane,
+            switching: Some(switching),
+            switch_sender: Some(switch_sender),
+            monitor,
+            offers,
+            switch,
+            local_store,
+            lane_ctx,
+            config,
+            data_dir: ctx.data_dir.clone(),
+            mode: options.mode,
+            simulate: options.simulate,
+            waker: waker.clone(),
+        })
+    }
+
+    /// The booth mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &PathBuf {
+        &self.data_dir
+    }
+
+    /// True while the booth runs on simulated devices (the SIMULATION banner).
+    pub fn simulated(&self) -> bool {
+        self.simulate
+    }
+
+    /// The lane and its devices; `None` in admin mode and while switching simulation.
+    pub fn lane(&self) -> Option<&LaneRuntime> {
+        self.lane.as_ref()
+    }
+
+    /// True while devices are being restarted for a simulation switch.
+    pub fn switching(&self) -> bool {
+        self.lane.is_none() && self.mode != Mode::Admin
+    }
+
+    /// The store the lanes and screens use (behind the outage switch).
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.lane_ctx.store.clone()
+    }
+
+    /// The store to log in against when the database is down: the booth's local copy. With
+    /// SQLite that is the database file itself.
+    pub fn offline_login_store(&self) -> Arc<dyn Store> {
+        self.local_store.clone()
+    }
+
+    /// The lane context (site, booth, clock, journal, connectivity).
+    pub fn lane_context(&self) -> &LaneContext {
+        &self.lane_ctx
+    }
+
+    /// The offline journal.
+    pub fn journal(&self) -> &Journal {
+        &self.lane_ctx.journal
+    }
+
+    /// Online/offline and the indicator's state.
+    pub fn connectivity(&self) -> &Connectivity {
+        self.monitor.connectivity()
+    }
+
+    /// Time.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.lane_ctx.clock
+    }
+
+    /// The next "database is back with records waiting" cue, if one arrived.
+    pub fn take_offer(&self) -> Option<OfferSync> {
+        self.offers.try_iter().last()
+    }
+
+    /// One status per device.
+    pub fn device_statuses(&self) -> Vec<DeviceStatus> {
+        self.lane.as_ref().map(|lane| lane.devices.statuses()).unwrap_or_default()
+    }
+
+    /// Simulates the database going away (true) or coming back (false); checks at once.
+    pub fn set_database_down(&self, down: bool) {
+        self.switch.set_down(down);
+        self.connectivity().request_check();
+    }
+
+    /// True while the simulated outage lasts.
+    pub fn database_down(&self) -> bool {
+        self.switch.is_down()
+    }
+
+    /// Switches a live booth to simulated devices or back (audited as `simulation_on/off`).
+    /// The devices restart on a background thread; [`BoothRuntime::poll`] picks them up.
+    pub fn set_simulation(&mut self, on: bool, by: &str) {
+        if on == self.simulate || self.mode == Mode::Admin {
+            return;
+        }
+        let action = if on { "simulation_on" } else { "simulation_off" };
+        let record = AuditRecord {
+            time: self.lane_ctx.clock.now(),
+            site: self.lane_ctx.site.code.clone(),
+            booth: self.lane_ctx.booth.clone(),
+            username: Some(by.to_string()),
+            action: action.to_string(),
+            detail: json!({ "mode": self.mode.to_string() }),
+        };
+        if let Err(err) = self.lane_ctx.recorder().audit(&record, None) {
+            tracing::error!("{action} not audited: {err}");
+        }
+        tracing::info!(by, on, "simulation switched");
+        self.simulate = on;
+        if on {
+            seed_simulation(self.local_store.as_ref(), &self.lane_ctx);
+        }
+        let old = self.lane.take();
+        let Some(sender) = self.switch_sender.clone() else { return };
+        let (config, ctx, mode, notify) =
+            (self.config.clone(), self.lane_ctx.clone(), self.mode, self.waker.notify());
+        let spawned = std::thread::Builder::new().name("simulation-switch".into()).spawn(move || {
+            drop(old);
+            let _ = sender.send(start_lane(&config, &ctx, mode, on, notify).map_err(|err| err.to_string()));
+        });
+        if let Err(err) = spawned {
+            tracing::error!("the devices could not be restarted: {err}");
+        }
+    }
+
+    /// Picks up devices restarted by a simulation switch. Returns an error to show, if any.
+    pub fn poll(&mut self) -> Option<String> {
+        let result = self.switching.as_ref()?.drain().next()?;
+        match result {
+            Ok(lane) => {
+                self.lane = Some(lane);
+                None
+            }
+            Err(err) => Some(err),
+        }
+    }
+
+    /// The simulated controller (loop, button), when simulated.
+    pub fn sim_controller(&self) -> Option<&SimController> {
+        self.lane.as_ref()?.devices.simulated_controller()
+    }
+
+    /// The simulated card reader, when simulated.
+    pub fn sim_reader(&self) -> Option<&SimController> {
+        self.lane.as_ref()?.devices.simulated_reader()
+    }
+
+    /// The simulated scanner, when simulated.
+    pub fn sim_scanner(&self) -> Option<&SimController> {
+        self.lane.as_ref()?.devices.simulated_scanner()
+    }
+
+    /// The simulated barrier, when simulated.
+    pub fn sim_barrier(&self) -> Option<&SimBarrier> {
+        self.lane.as_ref()?.devices.simulated_barrier()
+    }
+
+    /// The simulated printer, when simulated.
+    pub fn sim_printer(&self) -> Option<&Arc<SimulatedPrinter>> {
+        self.lane.as_ref()?.devices.simulated_printer()
+    }
+
+    /// The simulated camera, when simulated.
+    pub fn sim_camera(&self) -> Option<&Arc<SimulatedCamera>> {
+        self.lane.as_ref()?.devices.simulated_camera()
+    }
+
+    /// The barrier, for its position.
+    pub fn barrier(&self) -> Option<Arc<dyn Barrier>> {
+        Some(self.lane.as_ref()?.devices.barrier())
+    }
+
+    /// The entry worker, in entry mode.
+    pub fn entry(&self) -> Option<&EntryWorker> {
+        match &self.lane.as_ref()?.worker {
+            LaneWorker::Entry(worker) => Some(worker),
+            LaneWorker::Exit(_) => None,
+        }
+    }
+
+    /// The exit worker, in exit mode.
+    pub fn exit(&self) -> Option<&ExitWorker> {
+        match &self.lane.as_ref()?.worker {
+            LaneWorker::Exit(worker) => Some(worker),
+            LaneWorker::Entry(_) => None,
+        }
+    }
+}
+
+impl Drop for BoothRuntime {
+    fn drop(&mut self) {
+        // The lane (and its devices) stop before the monitor and the store.
+        self.lane.take();
+        self.switch_sender.take();
+    }
+}
+
+fn start_lane(
+    config: &Config,
+    ctx: &LaneContext,
+    mode: Mode,
+    simulate: bool,
+    notify: Notify,
+) -> Result<LaneRuntime, RuntimeError> {
+    let devices = BoothDevices::start(
+        &config.devices,
+        &config.booth.code,
+        config.timezone(),
+        simulate,
+        ctx.clock.clone(),
+        Some(notify.clone()),
+    )
+    .map_err(|err| RuntimeError::Devices(err.to_string()))?;
+    let paper = config.devices.printer.paper;
+    let preview_interval = match config.devices.camera.preview_interval_ms {
+        0 => None,
+        ms => Some(Duration::from_millis(ms)),
+    };
+    let worker = match mode {
+        Mode::Exit => LaneWorker::Exit(ExitWorker::start(ExitWorkerSetup {
+            ctx: ctx.clone(),
+            devices: ExitDevices {
+                camera: devices.camera(),
+                printer: devices.printer(),
+                barrier: devices.barrier(),
+            },
+            events: devices.events().clone(),
+            paper,
+            preview_interval,
+            notify,
+        })?),
+        Mode::Entry | Mode::Admin => LaneWorker::Entry(EntryWorker::start(EntryWorkerSetup {
+            ctx: ctx.clone(),
+            devices: EntryDevices {
+                camera: devices.camera(),
+                printer: devices.printer(),
+                barrier: devices.barrier(),
+            },
+            default_class: ClassCode::parse("MBL").map_err(|err| RuntimeError::Devices(err.to_string()))?,
+            events: devices.events().clone(),
+            paper,
+            preview_interval,
+            notify,
+        })?),
+    };
+    Ok(LaneRuntime { worker, devices, simulated: simulate })
+}
+
+/// The sample member cards of the simulation: one valid for a year, one expired yesterday.
+fn seed_simulation(store: &dyn Store, ctx: &LaneContext) {
+    let today = ctx.clock.now().with_timezone(&ctx.site.tz).date_naive();
+    let Ok(car) = ClassCode::parse("MBL") else { return };
+    let members = [
+        (SIM_MEMBER_CARD, "Budi Santoso (member)", "B 1234 SIM", today + Span::days(365)),
+        (SIM_EXPIRED_CARD, "Sari Wulandari (expired)", "B 5678 SIM", today - Span::days(1)),
+    ];
+    for (card, name, plate, valid_until) in members {
+        let member = Member {
+            card_uid: CardUid::from_u32(card).to_string(),
+            name: name.to_string(),
+            plate: Some(plate.to_string()),
+            class: car.clone(),
+            valid_until,
+            active: true,
+        };
+        if let Err(err) = store.save_member(&member) {
+            tracing::warn!("simulation member {name} not saved: {err}");
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! `gardu screenshots --out docs/screenshots` (hidden): opens the real console on a scratch
+//! data folder in simulation, drives it with key presses and the simulation controls through
+//! every screen, and saves each as PNG. Run it under Xvfb on a machine without a display.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use chrono::{TimeZone, Utc};
+use crossbeam_channel::Receiver;
+use egui::{ColorImage, Event, Key, Modifiers};
+
+use super::inbox::Waker;
+use super::{BoothRuntime, ConsoleApp, RuntimeOptions, native_options};
+use crate::auth::{self, AuditContext, Hasher, NewUser};
+use crate::cli::Context;
+use crate::cli::seed::{SeedArgs, seed};
+use crate::clock::{Clock, ManualClock};
+use crate::config::{Config, Mode};
+use crate::devices::input::CardUid;
+use crate::lane::RandomIds;
+use crate::lane::entry::EntryPhase;
+use crate::lane::monitor::DbStatus;
+use crate::lane::worker::ExitView;
+use crate::store::{EntryLookup, Role};
+
+/// The password of the tour's operators.
+const PASSWORD: &str = "rahasia-123";
+/// The longest wait for the console to reach a state.
+const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Arguments of `gardu screenshots`.
+#[derive(Debug, clap::Args)]
+pub struct ScreenshotArgs {
+    /// Folder for the PNG files.
+    #[arg(long, default_value = "docs/screenshots")]
+    pub out: PathBuf,
+}
+
+type Check = Box<dyn Fn(&ConsoleApp) -> bool>;
+type Action = Box<dyn FnOnce(&mut ConsoleApp, &ManualClock)>;
+
+enum Step {
+    /// A fresh console of this mode and booth on the shared data folder.
+    Open(Mode, &'static str),
+    /// Operators (and today's past visits) in the database.
+    Seed,
+    /// Something the simulation panel or the menu does.
+    Do(Action),
+    /// Key presses and typing.
+    Input(Vec<Event>),
+    /// Wait until the console shows this.
+    Until(&'static str, Check),
+    /// Let animations settle.
+    Pause(Duration),
+    /// Save the window.
+    Shot(&'static str),
+}
+
+/// Runs the tour in a window and saves the screenshots.
+pub fn run(args: ScreenshotArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
+    let scratch = std::env::temp_dir().join(format!("gardu-screenshots-{}", std::process::id()));
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let mut config = Config::zero();
+    config.site.code = "JKT-MALL-01".into();
+    config.site.name = "Mall Kota Kasablanka".into();
+    config.site.capacity = Some(350);
+    config.devices.printer.print_ms = 150;
+    let base = Context { data_dir: scratch.clone(), config_file: None, config };
+    // 08:05 in Jakarta.
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 1, 5, 0).single().context("start time")?;
+    let clock = Arc::new(ManualClock::new(start));
+    let tour = Tour {
+        base,
+        clock,
+        out: args.out.clone(),
+        app: None,
+        steps: script().into(),
+        events: Vec::new(),
+        waiting: None,
+        sleep_until: None,
+        shot: None,
+        saved: Vec::new(),
+        failures: Vec::new(),
+        finished: false,
+    };
+    let result = eframe::run_native(
+        "gardu-screenshots",
+        native_options("Gardu", false),
+        Box::new(move |_cc| Ok(Box::new(tour))),
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
+    result.map_err(|err| anyhow::anyhow!("the window could not open: {err}"))?;
+    let listing = std::fs::read_dir(&args.out)?.count();
+    println!("{listing} files in {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Tour {
+    base: Context,
+    clock: Arc<ManualClock>,
+    out: PathBuf,
+    app: Option<ConsoleApp>,
+    steps: VecDeque<Step>,
+    events: Vec<Event>,
+    waiting: Option<(&'static str, Check, Instant)>,
+    sleep_until: Option<Instant>,
+    shot: Option<(&'static str, Receiver<Arc<ColorImage>>)>,
+    saved: Vec<String>,
+    failures: Vec<String>,
+    finished: bool,
+}
+
+impl Tour {
+    fn advance(&mut self, ctx: &egui::Context) {
+        if let Some((name, images)) = &self.shot {
+            if let Ok(image) = images.try_recv() {
+                match save_png(&self.out.join(format!("{name}.png")), &image) {
+                    Ok(()) => self.saved.push(name.to_string()),
+                    Err(err) => self.failures.push(format!("{name}: {err:#}")),
+                }
+                self.shot = None;
+            }
+            return;
+        }
+        if self.sleep_until.is_some_and(|until| Instant::now() < until) {
+            return;
+        }
+        self.sleep_until = None;
+        if let Some((what, check, deadline)) = &self.waiting {
+            let done = self.app.as_ref().is_some_and(check);
+            if !done && Instant::now() < *deadline {
+                return;
+            }
+            if !done {
+                self.failures.push(format!("timed out waiting for {what}"));
+            }
+            self.waiting = None;
+        }
+        let Some(step) = self.steps.pop_front() else {
+            if std::mem::replace(&mut self.finished, true) {
+                return;
+            }
+            for failure in &self.failures {
+                eprintln!("screenshots: {failure}");
+            }
+            println!("screenshots: saved {}", self.saved.join(", "));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        };
+        match step {
+            Step::Open(mode, booth) => {
+                self.app = None;
+                match self.open(mode, booth) {
+                    Ok(app) => {
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Title(app.title()));
+                        self.app = Some(app);
+                    }
+                    Err(err) => self.failures.push(format!("{mode} console: {err:#}")),
+                }
+            }
+            Step::Seed => {
+                if let Err(err) = self.seed() {
+                    self.failures.push(format!("seeding: {err:#}"));
+                }
+            }
+            Step::Do(action) => {
+                if let Some(app) = &mut self.app {
+                    action(app, &self.clock);
+                }
+            }
+            Step::Input(events) => self.events.extend(events),
+            Step::Until(what, check) => self.waiting = Some((what, check, Instant::now() + STEP_TIMEOUT)),
+            Step::Pause(duration) => self.sleep_until = Some(Instant::now() + duration),
+            Step::Shot(name) => {
+                let (sender, images) = crossbeam_channel::bounded(1);
+                let waker = ctx.clone();
+                ctx.request_screenshot(move |image| {
+                    let _ = sender.send(image);
+                    waker.request_repaint();
+                });
+                self.shot = Some((name, images));
+            }
+        }
+    }
+
+    fn open(&self, mode: Mode, booth: &str) -> anyhow::Result<ConsoleApp> {
+        let mut ctx = self.base.clone();
+        ctx.config.booth.code = booth.to_string();
+        ctx.config.booth.mode = mode;
+        let waker = Waker::new();
+        let options =
+            RuntimeOptions { mode, simulate: true, clock: self.clock.clone(), ids: Arc::new(RandomIds) };
+        let runtime = BoothRuntime::start(&ctx, options, &waker)?;
+        Ok(ConsoleApp::new(runtime, waker))
+    }
+
+    fn seed(&self) -> anyhow::Result<()> {
+        let store = self.base.open_store()?;
+        let audit = AuditContext { site: self.base.config.site.code.clone(), booth: "admin".into() };
+        for (username, full_name, role) in [
+            ("admin", "Dewi Lestari", Role::Admin),
+            ("siti", "Siti Rahma", Role::Guard),
+            ("budi", "Budi Hartono", Role::Cashier),
+            ("teknisi", "Agus Teknisi", Role::Technician),
+        ] {
+            let new = NewUser { username, full_name, role, password: PASSWORD };
+            auth::create_user(
+                store.as_ref(),
+                self.clock.as_ref(),
+                &Hasher::for_tests(),
+                &audit,
+                &new,
+                "setup",
+            )?;
+        }
+        let args = SeedArgs { visits: 160, days: 1, seed: 11 };
+        seed(store.as_ref(), &self.base.secret()?, &self.base.config.site.code, &args, self.clock.now())?;
+        Ok(())
+    }
+}
+
+impl eframe::App for Tour {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.advance(&ctx);
+        match &mut self.app {
+            Some(app) => app.console_ui(ui),
+            None => {
+                ui.label("…");
+            }
+        }
+        ctx.request_repaint_after(Duration::from_millis(40));
+    }
+
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        raw_input.events.append(&mut self.events);
+    }
+}
+
+fn save_png(path: &Path, image: &ColorImage) -> anyhow::Result<()> {
+    let [width, height] = image.size;
+    let bytes: Vec<u8> = image.pixels.iter().flat_map(|p| [p.r(), p.g(), p.b()]).collect();
+    let rgb = image::RgbImage::from_raw(width as u32, height as u32, bytes).context("screenshot size")?;
+    rgb.save(path).with_context(|| format!("writing {}", path.display()))
+}
+
+fn key(key: Key) -> Vec<Event> {
+    [true, false]
+        .into_iter()
+        .map(|pressed| Event::Key {
+            key,
+            physical_key: None,
+            pressed,
+            repeat: false,
+            modifiers: Modifiers::NONE,
+        })
+        .collect()
+}
+
+fn typed(text: &str) -> Event {
+    Event::Text(text.to_string())
+}
+
+fn login(username: &str) -> Vec<Step> {
+    vec![
+        Step::Until("the login screen", Box::new(|app: &ConsoleApp| app.is_on_login())),
+        Step::Pause(Duration::from_millis(300)),
+        Step::Input(vec![typed(username)]),
+        Step::Pause(Duration::from_millis(150)),
+        Step::Input(key(Key::Tab)),
+        Step::Pause(Duration::from_millis(150)),
+        Step::Input(vec![typed(PASSWORD)]),
+        Step::Pause(Duration::from_millis(200)),
+        Step::Input(key(Key::Enter)),
+        Step::Until("the working screen", Box::new(|app: &ConsoleApp| app.is_working())),
+    ]
+}
+
+fn entry_phase(app: &ConsoleApp, test: impl Fn(&EntryPhase) -> bool) -> bool {
+    app.runtime().entry().is_some_and(|w| {
+        let s = w.snapshot();
+        s.stage.is_none() && test(&s.phase)
+    })
+}
+
+fn exit_view(app: &ConsoleApp, test: impl Fn(&ExitView) -> bool) -> bool {
+    app.runtime().exit().is_some_and(|w| {
+        let s = w.snapshot();
+        s.stage.is_none() && test(&s.view)
+    })
+}
+
+fn vehicle(plate: &'static str) -> Vec<Step> {
+    let mut steps = vec![
+        Step::Do(Box::new(move |app, _| {
+            let runtime = app.runtime();
+            if let Some(camera) = runtime.sim_camera() {
+                camera.set_vehicle(Some(plate.to_string()));
+            }
+            if let Some(controller) = runtime.sim_controller() {
+                let _ = controller.vehicle_arrives();
+            }
+        })),
+        Step::Until(
+            "the vehicle on the loop",
+            Box::new(|app| entry_phase(app, |p| *p == EntryPhase::VehicleWaiting)),
+        ),
+        Step::Input(vec![typed(plate)]),
+    ];
+    steps.push(Step::Pause(Duration::from_millis(150)));
+    steps.push(Step::Input(key(Key::F2)));
+    steps.push(Step::Until(
+        "the ticket",
+        Box::new(|app| entry_phase(app, |p| matches!(p, EntryPhase::VehiclePassing { .. }))),
+    ));
+    steps
+}
+
+fn leave() -> Step {
+    Step::Do(Box::new(|app, clock| {
+        if let Some(controller) = app.runtime().sim_controller() {
+            let _ = controller.vehicle_leaves();
+        }
+        clock.advance(chrono::Duration::minutes(3));
+    }))
+}
+
+fn script() -> Vec<Step> {
+    let mut steps = vec![Step::Open(Mode::Entry, "IN1"), Step::Pause(Duration::from_millis(800))];
+    steps.push(Step::Input(vec![typed("Dewi Lestari")]));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Shot("01-first-run"));
+    steps.push(Step::Seed);
+    steps.push(Step::Open(Mode::Entry, "IN1"));
+    steps.push(Step::Until("the login screen", Box::new(|app: &ConsoleApp| app.is_on_login())));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Input(vec![typed("siti")]));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Shot("02-login"));
+    steps.push(Step::Input(key(Key::Tab)));
+    steps.push(Step::Input(vec![typed(PASSWORD)]));
+    steps.push(Step::Pause(Duration::from_millis(200)));
+    steps.push(Step::Input(key(Key::Enter)));
+    steps.push(Step::Until("the working screen", Box::new(|app: &ConsoleApp| app.is_working())));
+    for plate in ["B 1821 KJA", "B 4410 TRX", "D 1290 ABC"] {
+        steps.extend(vehicle(plate));
+        steps.push(leave());
+        steps.push(Step::Until(
+            "the lane ready",
+            Box::new(|app| entry_phase(app, |p| *p == EntryPhase::Ready)),
+        ));
+    }
+    steps.push(Step::Do(Box::new(|app, _| {
+        if let Some(camera) = app.runtime().sim_camera() {
+            camera.set_vehicle(Some("B 2756 SDM".into()));
+        }
+        if let Some(controller) = app.runtime().sim_controller() {
+            let _ = controller.vehicle_arrives();
+        }
+    })));
+    steps.push(Step::Until(
+        "a vehicle",
+        Box::new(|app| entry_phase(app, |p| *p == EntryPhase::VehicleWaiting)),
+    ));
+    steps.push(Step::Pause(Duration::from_millis(400)));
+    steps.push(Step::Shot("03-entry-vehicle-waiting"));
+    steps.push(Step::Input(vec![typed("B 2756 SDM")]));
+    steps.push(Step::Pause(Duration::from_millis(150)));
+    steps.push(Step::Input(key(Key::F2)));
+    steps.push(Step::Until(
+        "the ticket",
+        Box::new(|app| entry_phase(app, |p| matches!(p, EntryPhase::VehiclePassing { .. }))),
+    ));
+    steps.push(Step::Pause(Duration::from_millis(1800)));
+    steps.push(Step::Shot("04-entry-ticket-issued"));
+    steps.push(leave());
+    steps.push(Step::Until("the lane ready", Box::new(|app| entry_phase(app, |p| *p == EntryPhase::Ready))));
+    steps.push(Step::Do(Box::new(|app, _| {
+        if let Some(reader) = app.runtime().sim_reader() {
+            let _ = reader.tap_card(CardUid::from_u32(super::runtime::SIM_EXPIRED_CARD));
+        }
+    })));
+    steps.push(Step::Until(
+        "the refusal",
+        Box::new(|app| entry_phase(app, |p| matches!(p, EntryPhase::Refused(_)))),
+    ));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Shot("05-entry-expired-card"));
+    steps.push(Step::Do(Box::new(|app, _| app.runtime().set_database_down(true))));
+    steps.push(Step::Until("the red indicator", Box::new(db_disconnected)));
+    steps.extend(vehicle("B 9031 PQR"));
+    steps.push(Step::Pause(Duration::from_millis(1800)));
+    steps.push(Step::Shot("06-entry-offline"));
+    steps.push(leave());
+    steps.push(Step::Do(Box::new(|app, _| app.runtime().set_database_down(false))));
+    steps.push(Step::Until("the sync offer", Box::new(|app| app.sync_open())));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Shot("07-sync-offer"));
+    steps.push(Step::Input(key(Key::Enter)));
+    steps.push(Step::Until("the sync summary", Box::new(|app| app.sync_finished())));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Shot("08-sync-summary"));
+
+    steps.push(Step::Open(Mode::Exit, "OUT1"));
+    steps.extend(login("budi"));
+    steps.push(Step::Pause(Duration::from_millis(500)));
+    steps.push(Step::Input(key(Key::F8)));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Input(vec![typed("200.000")]));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Shot("09-exit-open-shift"));
+    steps.push(Step::Input(key(Key::Enter)));
+    steps.push(Step::Until(
+        "the shift",
+        Box::new(|app| app.runtime().exit().is_some_and(|w| w.snapshot().shift.is_some())),
+    ));
+    steps.push(Step::Do(Box::new(|app, clock| {
+        clock.advance(chrono::Duration::minutes(155));
+        if let Some(camera) = app.runtime().sim_camera() {
+            camera.set_vehicle(Some("B 1821 KJA".into()));
+        }
+    })));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Do(Box::new(|app, _| scan_ticket_of(app, "B 1821 KJA"))));
+    steps.push(Step::Until(
+        "the fee",
+        Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Quoted(_))) && app.exit_photo_shown()),
+    ));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Input(key(Key::F3)));
+    steps.push(Step::Pause(Duration::from_millis(400)));
+    steps.push(Step::Shot("10-exit-fee-and-change"));
+    steps.push(Step::Input(key(Key::Enter)));
+    steps
+        .push(Step::Until("the payment", Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Paid(_))))));
+    steps.push(Step::Pause(Duration::from_millis(1800)));
+    steps.push(Step::Shot("11-exit-paid"));
+    steps.push(Step::Do(Box::new(|app, _| {
+        if let Some(controller) = app.runtime().sim_controller() {
+            let _ = controller.vehicle_arrives();
+            let _ = controller.vehicle_leaves();
+        }
+    })));
+    steps.push(Step::Until("ready", Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Ready)))));
+    steps.push(Step::Do(Box::new(|app, _| {
+        if let Some(camera) = app.runtime().sim_camera() {
+            camera.set_vehicle(Some("B 4410 TRX".into()));
+        }
+    })));
+    steps.push(Step::Input(key(Key::F6)));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Input(vec![typed("B 4410 TRX")]));
+    steps.push(Step::Pause(Duration::from_millis(300)));
+    steps.push(Step::Shot("12-exit-lost-ticket"));
+    steps.push(Step::Input(key(Key::Enter)));
+    steps.push(Step::Until(
+        "the lost-ticket fee",
+        Box::new(|app| exit_view(app, |v| matches!(v, ExitView::Quoted(_))) && app.exit_photo_shown()),
+    ));
+    steps.push(Step::Pause(Duration::from_millis(400)));
+    steps.push(Step::Shot("13-exit-lost-ticket-fee"));
+    steps.push(Step::Do(Box::new(|app, _| app.open_diagnostics())));
+    steps.push(Step::Pause(Duration::from_millis(1200)));
+    steps.push(Step::Shot("14-diagnostics"));
+
+    steps.push(Step::Open(Mode::Admin, "ADM1"));
+    steps.extend(login("admin"));
+    steps.push(Step::Pause(Duration::from_millis(1500)));
+    steps.push(Step::Shot("15-admin-home"));
+    steps
+}
+
+fn db_disconnected(app: &ConsoleApp) -> bool {
+    matches!(app.runtime().connectivity().snapshot().status, DbStatus::Disconnected { .. })
+}
+
+/// The driver hands over the ticket of `plate`: its QR code goes through the simulated scanner.
+fn scan_ticket_of(app: &ConsoleApp, plate: &str) {
+    let runtime = app.runtime();
+    let lookup = EntryLookup::PlateKey(crate::domain::plate::search_key(plate));
+    match runtime.store().find_open_entry(&runtime.config().site.code, &lookup) {
+        Ok(Some(entry)) => {
+            if let Some(scanner) = runtime.sim_scanner() {
+                let _ = scanner.scan(&entry.ticket_code);
+            }
+        }
+        Ok(None) => eprintln!("screenshots: no open entry for {plate}"),
+        Err(err) => eprintln!("screenshots: {err}"),
+    }
+}

@@ -1,0 +1,384 @@
+//! The console end to end with egui_kittest: the real app on a real SQLite file with every
+//! device simulated and a fixed clock, driven by keys and clicks found by role and label.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use egui::accesskit::Role as A11yRole;
+use egui::{Event, Key};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use gardu::auth::{self, AuditContext, Hasher, NewUser};
+use gardu::cli::Context;
+use gardu::clock::ManualClock;
+use gardu::config::{Config, Mode};
+use gardu::devices::BarrierPosition;
+use gardu::lane::RandomIds;
+use gardu::lane::worker::ExitView;
+use gardu::store::{EntryLookup, Role};
+use gardu::ui::inbox::Waker;
+use gardu::ui::{BoothRuntime, ConsoleApp, RuntimeOptions};
+
+const PASSWORD: &str = "rahasia-123";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A booth's data folder shared by the consoles of one test.
+struct Site {
+    dir: tempfile::TempDir,
+    clock: Arc<ManualClock>,
+}
+
+impl Site {
+    fn new() -> Site {
+        // 08:05 in Jakarta.
+        let start = Utc.with_ymd_and_hms(2026, 11, 23, 1, 5, 0).single().expect("valid time");
+        Site { dir: tempfile::tempdir().expect("temp dir"), clock: Arc::new(ManualClock::new(start)) }
+    }
+
+    fn context(&self, mode: Mode, booth: &str) -> Context {
+        let mut config = Config::zero();
+        config.booth.code = booth.into();
+        config.booth.mode = mode;
+        config.devices.barrier.travel_ms = 200;
+        config.devices.printer.print_ms = 0;
+        Context { data_dir: self.dir.path().to_path_buf(), config_file: None, config }
+    }
+
+    fn add_users(&self) {
+        let ctx = self.context(Mode::Admin, "ADM1");
+        let store = ctx.open_store().expect("store");
+        let audit = AuditContext { site: ctx.config.site.code.clone(), booth: "test".into() };
+        for (username, full_name, role) in [
+            ("siti", "Siti Rahma", Role::Guard),
+            ("budi", "Budi Hartono", Role::Cashier),
+            ("dewi", "Dewi Lestari", Role::Admin),
+            ("agus", "Agus Teknisi", Role::Technician),
+        ] {
+            let new = NewUser { username, full_name, role, password: PASSWORD };
+            auth::create_user(
+                store.as_ref(),
+                self.clock.as_ref(),
+                &Hasher::for_tests(),
+                &audit,
+                &new,
+                "test",
+            )
+            .expect("user");
+        }
+    }
+
+    fn console(&self, mode: Mode, booth: &str) -> Harness<'static, ConsoleApp> {
+        let waker = Waker::new();
+        let options =
+            RuntimeOptions { mode, simulate: true, clock: self.clock.clone(), ids: Arc::new(RandomIds) };
+        let runtime = BoothRuntime::start(&self.context(mode, booth), options, &waker).expect("runtime");
+        Harness::builder()
+            .with_size([1600.0, 900.0])
+            .build_ui_state(|ui, app: &mut ConsoleApp| app.console_ui(ui), ConsoleApp::new(runtime, waker))
+    }
+}
+
+/// Steps the console until `done` holds, failing after [`WAIT`].
+fn step_until(
+    harness: &mut Harness<'_, ConsoleApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, ConsoleApp>) -> bool,
+) {
+    let started = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        assert!(started.elapsed() < WAIT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+fn shows(harness: &Harness<'_, ConsoleApp>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+fn text_fields<'h>(harness: &'h Harness<'_, ConsoleApp>) -> Vec<egui_kittest::Node<'h>> {
+    harness
+        .query_all_by(|node| matches!(node.role(), A11yRole::TextInput | A11yRole::PasswordInput))
+        .collect()
+}
+
+/// Logs in and waits for the working screen to be drawn.
+fn login_to_work(harness: &mut Harness<'_, ConsoleApp>, username: &str) {
+    login(harness, username, PASSWORD);
+    step_until(harness, "the working screen", |h| h.state().is_working());
+    harness.step();
+    harness.step();
+}
+
+fn wait_for_text(harness: &mut Harness<'_, ConsoleApp>, text: &str) {
+    step_until(harness, text, |h| shows(h, text));
+}
+
+fn type_text(harness: &mut Harness<'_, ConsoleApp>, text: &str) {
+    harness.event(Event::Text(text.into()));
+    harness.step();
+}
+
+fn press(harness: &mut Harness<'_, ConsoleApp>, key: Key) {
+    harness.key_press(key);
+    harness.step();
+    harness.step();
+}
+
+fn login(harness: &mut Harness<'_, ConsoleApp>, username: &str, password: &str) {
+    step_until(harness, "the login screen", |h| h.state().is_on_login());
+    harness.step();
+    type_text(harness, username);
+    press(harness, Key::Tab);
+    type_text(harness, password);
+    press(harness, Key::Enter);
+}
+
+fn click(harness: &mut Harness<'_, ConsoleApp>, label: &str) {
+    step_until(harness, label, |h| h.query_by_role_and_label(A11yRole::Button, label).is_some());
+    harness.get_by_role_and_label(A11yRole::Button, label).click();
+    harness.step();
+}
+
+fn toggle_outage(harness: &mut Harness<'_, ConsoleApp>) {
+    let label = "Simulasikan database terputus";
+    step_until(harness, label, |h| h.query_by_label(label).is_some());
+    harness.get_by_label(label).click();
+    harness.step();
+}
+
+/// Issues one ticket at the entry booth for a car with `plate`; returns its ticket number.
+fn issue_ticket(harness: &mut Harness<'_, ConsoleApp>, plate: &str) -> String {
+    click(harness, "Kendaraan datang");
+    wait_for_text(harness, "Kendaraan di depan palang");
+    type_text(harness, plate);
+    press(harness, Key::F2);
+    step_until(harness, "the ticket", |h| {
+        h.state()
+            .runtime()
+            .entry()
+            .is_some_and(|w| !w.snapshot().recent.is_empty() && w.snapshot().stage.is_none())
+    });
+    let ticket = harness.state().runtime().entry().map(|w| w.snapshot().recent[0].ticket_no.clone());
+    ticket.expect("a ticket")
+}
+
+#[test]
+fn first_run_creates_the_first_admin_then_asks_to_log_in() {
+    let site = Site::new();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    wait_for_text(&mut harness, "Penyiapan pertama");
+    assert_eq!(text_fields(&harness).len(), 4, "full name, username, password, repeat");
+    for (index, text) in ["Dewi Lestari", "dewi", PASSWORD, PASSWORD].into_iter().enumerate() {
+        text_fields(&harness)[index].click();
+        harness.step();
+        type_text(&mut harness, text);
+    }
+    click(&mut harness, "Buat admin");
+    wait_for_text(&mut harness, "Admin dewi dibuat");
+    assert!(harness.state().is_on_login());
+}
+
+#[test]
+fn login_refuses_wrong_passwords_and_other_roles_then_admits_the_guard() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    login(&mut harness, "siti", "wrong-password");
+    wait_for_text(&mut harness, "kata sandi salah");
+    assert!(harness.state().is_on_login());
+
+    text_fields(&harness)[0].click();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    type_text(&mut harness, "budi");
+    press(&mut harness, Key::Tab);
+    type_text(&mut harness, PASSWORD);
+    press(&mut harness, Key::Enter);
+    wait_for_text(&mut harness, "Akun Kasir tidak dapat bekerja di booth ini");
+
+    let mut harness = site.console(Mode::Entry, "IN1");
+    login_to_work(&mut harness, "siti");
+    wait_for_text(&mut harness, "Siti Rahma (Petugas pintu masuk)");
+    wait_for_text(&mut harness, "Menunggu kendaraan");
+}
+
+#[test]
+fn an_entry_in_simulation_issues_a_ticket_that_appears_in_the_recent_list() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    login_to_work(&mut harness, "siti");
+
+    let ticket = issue_ticket(&mut harness, "b 1234 xyz");
+    assert_eq!(ticket, "IN1-261123-0001");
+    wait_for_text(&mut harness, "IN1-261123-0001");
+    wait_for_text(&mut harness, "B 1234 XYZ");
+    step_until(&mut harness, "the barrier open", |h| {
+        h.state().runtime().barrier().is_some_and(|b| b.position() == BarrierPosition::Open)
+    });
+    wait_for_text(&mut harness, "Silakan masuk — tiket IN1-261123-0001");
+    let entry = harness.state().runtime().entry().map(|w| w.snapshot());
+    let entry = entry.expect("entry worker");
+    assert!(entry.ticket_preview.is_some(), "the ticket preview is drawn");
+    assert!(entry.last_photo.is_some(), "the entry photo is shown");
+    assert_eq!(entry.inside, Some(1));
+}
+
+#[test]
+fn an_exit_with_that_ticket_shows_the_fee_takes_cash_shows_change_and_opens_the_barrier() {
+    let site = Site::new();
+    site.add_users();
+    {
+        let mut entry = site.console(Mode::Entry, "IN1");
+        login_to_work(&mut entry, "siti");
+        assert_eq!(issue_ticket(&mut entry, "B 1234 XYZ"), "IN1-261123-0001");
+    }
+    site.clock.advance(chrono::Duration::minutes(120));
+
+    let mut harness = site.console(Mode::Exit, "OUT1");
+    login_to_work(&mut harness, "budi");
+    wait_for_text(&mut harness, "Belum ada shift terbuka");
+    press(&mut harness, Key::F8);
+    wait_for_text(&mut harness, "Modal awal di laci");
+    type_text(&mut harness, "200.000");
+    press(&mut harness, Key::Enter);
+    wait_for_text(&mut harness, "Shift sejak 10:05");
+
+    click(&mut harness, "Scan IN1-261123-0001");
+    step_until(&mut harness, "the fee and the exit photo", |h| {
+        h.state().runtime().exit().is_some_and(|w| {
+            let s = w.snapshot();
+            matches!(s.view, ExitView::Quoted(_)) && s.stage.is_none() && s.exit_photo.is_some()
+        })
+    });
+    wait_for_text(&mut harness, "1 jam pertama");
+    wait_for_text(&mut harness, "Rp 8.000");
+    wait_for_text(&mut harness, "2 jam 0 menit");
+    press(&mut harness, Key::F3);
+    wait_for_text(&mut harness, "Rp 12.000");
+    press(&mut harness, Key::Enter);
+    wait_for_text(&mut harness, "Lunas");
+    let snapshot = harness.state().runtime().exit().map(|w| w.snapshot()).expect("exit worker");
+    let ExitView::Paid(paid) = &snapshot.view else { panic!("not paid: {:?}", snapshot.view) };
+    assert_eq!(paid.exit.total.amount(), 8_000);
+    assert_eq!(paid.exit.change.map(|c| c.amount()), Some(12_000));
+    assert!(paid.barrier_opened);
+    step_until(&mut harness, "the barrier open", |h| {
+        h.state().runtime().barrier().is_some_and(|b| b.position() == BarrierPosition::Open)
+    });
+    assert!(snapshot.receipt_preview.is_some(), "the receipt preview is drawn");
+}
+
+#[test]
+fn the_indicator_goes_red_on_a_simulated_outage_and_back_to_green() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    wait_for_text(&mut harness, "Database terhubung");
+    login_to_work(&mut harness, "siti");
+
+    toggle_outage(&mut harness);
+    wait_for_text(&mut harness, "Database terputus sejak 08:05");
+    wait_for_text(&mut harness, "transaksi disimpan ke jurnal offline");
+    toggle_outage(&mut harness);
+    wait_for_text(&mut harness, "Database terhubung");
+    assert!(!shows(&harness, "Database terputus"));
+}
+
+#[test]
+fn the_sync_dialog_appears_when_the_database_returns_and_completes_with_the_right_summary() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    login_to_work(&mut harness, "siti");
+
+    toggle_outage(&mut harness);
+    wait_for_text(&mut harness, "Database terputus sejak");
+    let ticket = issue_ticket(&mut harness, "B 7 OFF");
+    wait_for_text(&mut harness, "1 menunggu");
+    click(&mut harness, "Kendaraan meninggalkan loop");
+
+    toggle_outage(&mut harness);
+    wait_for_text(&mut harness, "1 catatan offline menunggu");
+    click(&mut harness, "Sinkronkan sekarang");
+    wait_for_text(&mut harness, "Sinkronisasi selesai");
+    assert!(harness.state().sync_finished());
+    wait_for_text(&mut harness, "Disinkronkan");
+    let summary = harness.state().sync_summary().cloned().expect("a summary");
+    assert_eq!(
+        (summary.synced, summary.already_present, summary.orphans, summary.failed, summary.rejected),
+        (1, 0, 0, 0, 0),
+        "{summary:?}"
+    );
+
+    let runtime = harness.state().runtime();
+    assert_eq!(runtime.journal().pending_count(), 0);
+    let site_code = runtime.config().site.code.clone();
+    let visit =
+        runtime.store().find_visit(&site_code, &EntryLookup::TicketNo(ticket.clone())).expect("store");
+    assert_eq!(visit.map(|v| v.entry.ticket_no), Some(ticket));
+    click(&mut harness, "Tutup");
+    step_until(&mut harness, "the dialog closed", |h| !h.state().sync_open());
+}
+
+#[test]
+fn while_the_database_is_down_the_guard_logs_in_offline_and_the_screen_says_so() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    harness.state().runtime().set_database_down(true);
+    wait_for_text(&mut harness, "Database terputus sejak");
+    wait_for_text(&mut harness, "masuk memakai data lokal booth (offline)");
+    login_to_work(&mut harness, "siti");
+    wait_for_text(&mut harness, "OFFLINE");
+    wait_for_text(&mut harness, "transaksi disimpan ke jurnal offline");
+}
+
+#[test]
+fn the_menu_switches_the_screens_to_english() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    login_to_work(&mut harness, "siti");
+    wait_for_text(&mut harness, "Menunggu kendaraan");
+    click(&mut harness, "Menu");
+    step_until(&mut harness, "the menu", |h| h.query_by_label("English").is_some());
+    harness.get_by_label("English").click();
+    wait_for_text(&mut harness, "Waiting for a vehicle");
+    wait_for_text(&mut harness, "Print ticket");
+}
+
+#[test]
+fn a_technician_switches_the_booth_off_simulation_and_back_audited() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Entry, "IN1");
+    login_to_work(&mut harness, "agus");
+    wait_for_text(&mut harness, "MODE SIMULASI");
+    click(&mut harness, "Menu");
+    click(&mut harness, "Kembali ke perangkat asli");
+    step_until(&mut harness, "real devices", |h| {
+        !h.state().runtime().simulated() && !h.state().runtime().switching()
+    });
+    harness.step();
+    assert!(!shows(&harness, "MODE SIMULASI"));
+    click(&mut harness, "Menu");
+    click(&mut harness, "Alihkan ke mode simulasi");
+    step_until(&mut harness, "simulated devices", |h| h.state().runtime().sim_controller().is_some());
+    wait_for_text(&mut harness, "MODE SIMULASI");
+
+    let store = harness.state().runtime().store();
+    let actions: Vec<String> = store
+        .list_audit(&gardu::store::AuditFilter { limit: 20, ..Default::default() })
+        .expect("audit")
+        .into_iter()
+        .filter(|a| a.action.starts_with("simulation_"))
+        .map(|a| format!("{} by {}", a.action, a.username.unwrap_or_default()))
+        .collect();
+    assert_eq!(actions, ["simulation_on by agus", "simulation_off by agus"]);
+}
