@@ -348,11 +348,15 @@ impl ExitLane {
         shown: &str,
         started: Instant,
     ) -> Result<Quote, ExitError> {
-        if !self.ctx.connectivity.online() {
-            return Err(ExitError::NeedsDatabase);
-        }
         let (entry, exit) = self.lookup(&lookup)?;
-        let Some(entry) = entry else { return Err(ExitError::NotFound(shown.to_string())) };
+        let Some(entry) = entry else {
+            // Offline only the booth cache can answer; without it a typed number needs the database.
+            return Err(if self.ctx.connectivity.online() {
+                ExitError::NotFound(shown.to_string())
+            } else {
+                ExitError::NeedsDatabase
+            });
+        };
         if let Some(exit) = exit {
             return Err(self.already_exited(exit.exit_time, &exit.booth));
         }
@@ -581,11 +585,10 @@ impl ExitLane {
         self.tariffs.tariff(&self.ctx, class, at).ok_or_else(|| ExitError::NoTariff(class.to_string()))
     }
 
-    /// The entry and exit for `lookup`; both `None` offline or when not found.
+    /// The entry and exit for `lookup`; both `None` when not found or unreachable.
+    /// Asked even while offline: a booth cache behind the store answers from its copy of the
+    /// open entries (with their photos); a plain store fails at once and we go on without.
     fn lookup(&self, lookup: &EntryLookup) -> Result<(Option<Entry>, Option<Exit>), ExitError> {
-        if !self.ctx.connectivity.online() {
-            return Ok((None, None));
-        }
         match self.ctx.store.find_visit(&self.ctx.site.code, lookup) {
             Ok(Some(visit)) => Ok((Some(visit.entry), visit.exit)),
             Ok(None) => Ok((None, None)),
