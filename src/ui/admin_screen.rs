@@ -119,7 +119,7 @@ pub fn admin_screen_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) 
                             ui.label(record.username.clone().unwrap_or_else(|| "–".into()));
                             ui.label(RichText::new(&record.action).strong());
                             let detail = record.detail.to_string();
-                            let short: String = detail.chars().take(48).collect();
+                            let short: String = detail.chars().take(32).collect();
                             ui.label(RichText::new(short).size(14.0).color(theme::MUTED))
                                 .on_hover_text(detail);
                             ui.end_row();

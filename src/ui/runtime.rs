@@ -23,7 +23,7 @@ use crate::domain::ClassCode;
 use crate::journal::Journal;
 use crate::lane::entry::EntryDevices;
 use crate::lane::exit::ExitDevices;
-use crate::lane::monitor::OfferSync;
+use crate::lane::monitor::{DbStatus, OfferSync};
 use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
 use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
 use crate::secret::SiteSecret;
@@ -134,13 +134,14 @@ impl BoothRuntime {
         );
         let secret: SiteSecret = ctx.secret()?;
         let notify = waker.notify();
+        let connectivity = Connectivity::default();
         let (monitor, offers) = Monitor::start(
             store.clone(),
             journal.clone(),
             options.clock.clone(),
-            Connectivity::default(),
+            connectivity.clone(),
             Duration::from_secs(config.monitor.interval_s),
-            notify.clone(),
+            indicator_notify(connectivity, notify.clone()),
         )?;
         let lane_ctx = LaneContext {
             store,
@@ -425,6 +426,25 @@ fn start_lane(
         })?),
     };
     Ok(LaneRuntime { worker, devices, simulated: simulate })
+}
+
+/// Wakes the screen only when the indicator would read differently: every check stamps a new
+/// time, and an idle booth should not repaint for that.
+fn indicator_notify(connectivity: Connectivity, notify: Notify) -> Notify {
+    let shown = std::sync::Mutex::new(None);
+    Arc::new(move || {
+        let snapshot = connectivity.snapshot();
+        let key = match &snapshot.status {
+            DbStatus::Checking => (0, 0, snapshot.pending),
+            DbStatus::Connected { round_trip_ms, .. } => (1, *round_trip_ms as i64, snapshot.pending),
+            DbStatus::Disconnected { since, .. } => (2, since.timestamp(), snapshot.pending),
+        };
+        let mut shown = shown.lock().unwrap_or_else(|p| p.into_inner());
+        if *shown != Some(key) {
+            *shown = Some(key);
+            notify();
+        }
+    })
 }
 
 /// The sample member cards of the simulation: one valid for a year, one expired yesterday.

@@ -67,6 +67,9 @@ pub fn apply(ctx: &egui::Context) {
         visuals.selection.bg_fill = ACCENT.gamma_multiply(0.25);
         visuals.selection.stroke = Stroke::new(2.0, ACCENT);
         visuals.hyperlink_color = ACCENT;
+        // A blinking cursor repaints the window twice a second: the focused scan and plate
+        // fields would keep an idle booth busy.
+        visuals.text_cursor.blink = false;
         visuals.window_corner_radius = CornerRadius::same(8);
         visuals.widgets.inactive.corner_radius = CornerRadius::same(6);
         visuals.widgets.hovered.corner_radius = CornerRadius::same(6);
