@@ -99,6 +99,9 @@ impl LaneRuntime {
     }
 }
 
+/// How often the booth cache copies tariffs, members, accounts and open entries.
+const CACHE_REFRESH: Duration = Duration::from_secs(120);
+
 /// Everything a booth runs; dropping it stops every thread.
 pub struct BoothRuntime {
     lane: Option<LaneRuntime>,
@@ -108,6 +111,8 @@ pub struct BoothRuntime {
     offers: OfferReceiver<OfferSync>,
     switch: Arc<SwitchableStore>,
     local_store: Arc<dyn Store>,
+    /// Keeps the booth cache fresh while online (PostgreSQL deployments).
+    _cache_refresher: Option<crate::store::cache::Refresher>,
     lane_ctx: LaneContext,
     config: Config,
     data_dir: PathBuf,
@@ -124,7 +129,14 @@ impl BoothRuntime {
         waker: &Waker,
     ) -> Result<BoothRuntime, RuntimeError> {
         let config = ctx.config.clone();
-        let local_store = ctx.open_store()?;
+        // PostgreSQL deployments get the booth cache in front: the booth starts and logs
+        // operators in from it while the server is down.
+        let booth_store = ctx.open_booth_store()?;
+        let cache_refresher = match &booth_store.cache {
+            Some(cache) => Some(cache.start_refresher(CACHE_REFRESH)?),
+            None => None,
+        };
+        let local_store = booth_store.store;
         let switch = Arc::new(SwitchableStore::new(local_store.clone()));
         let store: Arc<dyn Store> = switch.clone();
         let journal = Journal::new(
@@ -178,6 +190,7 @@ impl BoothRuntime {
             offers,
             switch,
             local_store,
+            _cache_refresher: cache_refresher,
             lane_ctx,
             config,
             data_dir: ctx.data_dir.clone(),
