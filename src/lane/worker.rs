@@ -77,3 +77,53 @@ impl<T: Clone> Published<T> {
         (self.notify)();
     }
 }
+
+/// The console's handle on one lane thread: a bounded command queue in, a snapshot out.
+/// Dropping it closes the queue and waits for the thread to finish its current command.
+pub(crate) struct LaneThread<C, S> {
+    name: &'static str,
+    commands: Option<crossbeam_channel::Sender<C>>,
+    snapshot: Published<S>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl<C: Send + 'static, S: Clone> LaneThread<C, S> {
+    /// Starts the named thread; `run` drains the command queue until it closes.
+    pub(crate) fn spawn(
+        name: &'static str,
+        snapshot: Published<S>,
+        run: impl FnOnce(crossbeam_channel::Receiver<C>) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let (commands, commands_rx) = crossbeam_channel::bounded(COMMAND_QUEUE);
+        let thread = std::thread::Builder::new().name(name.into()).spawn(move || run(commands_rx))?;
+        Ok(Self { name, commands: Some(commands), snapshot, thread: Some(thread) })
+    }
+
+    /// Queues a command; refused at once (and `refused` told) when it cannot be taken.
+    pub(crate) fn send(&self, command: C, refused: impl FnOnce(&mut S, SendError)) -> Result<(), SendError> {
+        let result = match &self.commands {
+            Some(commands) => commands.try_send(command).map_err(SendError::from),
+            None => Err(SendError::Stopped),
+        };
+        if let Err(err) = result {
+            self.snapshot.update(|s| refused(s, err));
+        }
+        result
+    }
+
+    /// The latest snapshot.
+    pub(crate) fn snapshot(&self) -> Arc<S> {
+        self.snapshot.get()
+    }
+}
+
+impl<C, S> Drop for LaneThread<C, S> {
+    fn drop(&mut self) {
+        self.commands.take();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the {} thread panicked", self.name);
+        }
+    }
+}

@@ -2,14 +2,13 @@
 //! commands in order, and publishes what the entry screen shows.
 
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use crossbeam_channel::{Receiver, Sender, never, select, tick};
+use crossbeam_channel::{Receiver, never, select, tick};
 
 use super::observed::{ObservedCamera, ObservedPrinter};
-use super::{COMMAND_QUEUE, Picture, Published, SendError};
+use super::{LaneThread, Picture, Published, SendError};
 use crate::devices::Notify;
 use crate::devices::camera::Camera;
 use crate::devices::input::InputEvent;
@@ -193,11 +192,7 @@ pub struct EntryWorkerSetup {
 }
 
 /// The running entry worker. Dropping it stops the thread after the command under way.
-pub struct EntryWorker {
-    commands: Option<Sender<EntryCommand>>,
-    snapshot: Published<EntrySnapshot>,
-    thread: Option<JoinHandle<()>>,
-}
+pub struct EntryWorker(LaneThread<EntryCommand, EntrySnapshot>);
 
 impl EntryWorker {
     /// Starts the worker thread `entry-lane`.
@@ -206,40 +201,21 @@ impl EntryWorker {
             EntrySnapshot { capacity: setup.ctx.site.capacity, ..EntrySnapshot::default() },
             setup.notify.clone(),
         );
-        let (commands, commands_rx) = crossbeam_channel::bounded(COMMAND_QUEUE);
         let published = snapshot.clone();
-        let thread = std::thread::Builder::new()
-            .name("entry-lane".into())
-            .spawn(move || Runner::new(setup, published).run(&commands_rx))?;
-        Ok(EntryWorker { commands: Some(commands), snapshot, thread: Some(thread) })
+        let thread = LaneThread::spawn("entry-lane", snapshot, move |commands| {
+            Runner::new(setup, published).run(&commands)
+        })?;
+        Ok(EntryWorker(thread))
     }
 
     /// Queues a command; refused at once when the queue is full.
     pub fn send(&self, command: EntryCommand) -> Result<(), SendError> {
-        let result = match &self.commands {
-            Some(commands) => commands.try_send(command).map_err(SendError::from),
-            None => Err(SendError::Stopped),
-        };
-        if let Err(err) = result {
-            self.snapshot.update(|s| s.notice = Some(EntryNotice::NotTaken(err)));
-        }
-        result
+        self.0.send(command, |s, err| s.notice = Some(EntryNotice::NotTaken(err)))
     }
 
     /// The latest snapshot.
     pub fn snapshot(&self) -> Arc<EntrySnapshot> {
-        self.snapshot.get()
-    }
-}
-
-impl Drop for EntryWorker {
-    fn drop(&mut self) {
-        self.commands.take();
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("the entry lane thread panicked");
-        }
+        self.0.snapshot()
     }
 }
 

@@ -2,13 +2,12 @@
 //! commands in order, runs shift opening and closing, and publishes what the exit screen shows.
 
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, never, select, tick};
+use crossbeam_channel::{Receiver, never, select, tick};
 
 use super::observed::ObservedCamera;
-use super::{COMMAND_QUEUE, Picture, Published, SendError};
+use super::{LaneThread, Picture, Published, SendError};
 use crate::devices::Notify;
 use crate::devices::camera::Camera;
 use crate::devices::input::InputEvent;
@@ -195,50 +194,27 @@ pub struct ExitWorkerSetup {
 }
 
 /// The running exit worker. Dropping it stops the thread after the command under way.
-pub struct ExitWorker {
-    commands: Option<Sender<ExitCommand>>,
-    snapshot: Published<ExitSnapshot>,
-    thread: Option<JoinHandle<()>>,
-}
+pub struct ExitWorker(LaneThread<ExitCommand, ExitSnapshot>);
 
 impl ExitWorker {
     /// Starts the worker thread `exit-lane`.
     pub fn start(setup: ExitWorkerSetup) -> std::io::Result<ExitWorker> {
         let snapshot = Published::new(ExitSnapshot::default(), setup.notify.clone());
-        let (commands, commands_rx) = crossbeam_channel::bounded(COMMAND_QUEUE);
         let published = snapshot.clone();
-        let thread = std::thread::Builder::new()
-            .name("exit-lane".into())
-            .spawn(move || Runner::new(setup, published).run(&commands_rx))?;
-        Ok(ExitWorker { commands: Some(commands), snapshot, thread: Some(thread) })
+        let thread = LaneThread::spawn("exit-lane", snapshot, move |commands| {
+            Runner::new(setup, published).run(&commands)
+        })?;
+        Ok(ExitWorker(thread))
     }
 
     /// Queues a command; refused at once when the queue is full.
     pub fn send(&self, command: ExitCommand) -> Result<(), SendError> {
-        let result = match &self.commands {
-            Some(commands) => commands.try_send(command).map_err(SendError::from),
-            None => Err(SendError::Stopped),
-        };
-        if let Err(err) = result {
-            self.snapshot.update(|s| s.notice = Some(ExitNotice::NotTaken(err)));
-        }
-        result
+        self.0.send(command, |s, err| s.notice = Some(ExitNotice::NotTaken(err)))
     }
 
     /// The latest snapshot.
     pub fn snapshot(&self) -> Arc<ExitSnapshot> {
-        self.snapshot.get()
-    }
-}
-
-impl Drop for ExitWorker {
-    fn drop(&mut self) {
-        self.commands.take();
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("the exit lane thread panicked");
-        }
+        self.0.snapshot()
     }
 }
 
