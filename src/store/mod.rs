@@ -157,6 +157,38 @@ pub trait Store: Send + Sync {
     fn orphan_exits(&self, site: &str) -> StoreResult<Vec<Exit>>;
     /// Figures for one local day.
     fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats>;
+    /// Vehicles inside now per class, every configured class in display order (zeros included).
+    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
+        let _ = site;
+        Err(StoreError::Refused("inside_by_class is not implemented yet".into()))
+    }
+    /// Vehicles that were inside at `at`: entered before it and not yet left at it.
+    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+        let _ = (site, at);
+        Err(StoreError::Refused("inside_at is not implemented yet".into()))
+    }
+    /// Entries in `[from, to)`.
+    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
+        let _ = (site, from, to);
+        Err(StoreError::Refused("entry_count is not implemented yet".into()))
+    }
+    /// Exits in `[from, to)` grouped by class, method, operator and shift.
+    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
+        let _ = (site, from, to);
+        Err(StoreError::Refused("exit_groups is not implemented yet".into()))
+    }
+
+    // --- booths ---------------------------------------------------------------------------
+    /// Stores a booth's report of itself, replacing its previous one.
+    fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()> {
+        let _ = status;
+        Err(StoreError::Refused("save_booth_status is not implemented yet".into()))
+    }
+    /// The latest report of every booth of a site, by booth code.
+    fn booth_statuses(&self, site: &str) -> StoreResult<Vec<BoothStatus>> {
+        let _ = site;
+        Err(StoreError::Refused("booth_statuses is not implemented yet".into()))
+    }
 
     // --- photos -------------------------------------------------------------------------
     /// Stores a photo; the same id twice is `AlreadyPresent`.

@@ -472,6 +472,56 @@ pub struct DailyStats {
     pub lost_tickets: u64,
 }
 
+/// A running console's report of itself, written every half minute so the admin dashboard can
+/// show each booth's state. A booth that cannot reach the database stops reporting: its last
+/// report ages, and that age is what the dashboard shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoothStatus {
+    /// Site code.
+    pub site: String,
+    /// Booth code (one row per booth, the newest report wins).
+    pub booth: String,
+    /// `entry`, `exit` or `admin`.
+    pub mode: String,
+    /// Username of the operator logged in, if any.
+    pub operator: Option<String>,
+    /// When the booth wrote this report (its clock).
+    pub seen_at: DateTime<Utc>,
+    /// Devices are simulated.
+    pub simulated: bool,
+    /// Records waiting in the booth's offline journal.
+    pub journal_waiting: u64,
+    /// Journal files the sync refused, waiting for a person.
+    pub journal_rejected: u64,
+    /// Devices in fault, as `device: reason` lines.
+    pub faults: Vec<String>,
+    /// Program version.
+    pub version: String,
+}
+
+/// Exits of a time range that share class, payment method, operator and shift, added up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExitGroup {
+    /// The entry's class; `None` for exits whose entry is not stored (orphans).
+    pub class: Option<ClassCode>,
+    /// How they were paid.
+    pub method: PaymentMethod,
+    /// Cashier username.
+    pub operator: Option<String>,
+    /// The cashier's shift.
+    pub shift_id: Option<Uuid>,
+    /// How many exits.
+    pub exits: u64,
+    /// Money taken.
+    pub revenue: Rupiah,
+    /// Lost tickets among them.
+    pub lost_tickets: u64,
+    /// Exits whose entry is known (so whose stay is known).
+    pub stays: u64,
+    /// Sum of those stays in milliseconds.
+    pub stay_total_ms: i64,
+}
+
 /// Filters for the audit log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {

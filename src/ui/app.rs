@@ -5,7 +5,7 @@
 use chrono::{Timelike, Utc};
 use egui::RichText;
 
-use super::admin_screen::{self, AdminState};
+use super::admin::{self, AdminState};
 use super::diagnostics::{self, DiagnosticsState};
 use super::entry_screen::{self, EntryState};
 use super::exit_screen::{self, ExitState};
@@ -239,10 +239,7 @@ impl ConsoleApp {
         match self.runtime.mode() {
             Mode::Entry => entry_screen::entry_screen_ui(ui, &mut self.entry, env, modal_open),
             Mode::Exit => exit_screen::exit_screen_ui(ui, &mut self.exit, env, self.sync.is_open()),
-            Mode::Admin => {
-                egui::CentralPanel::default()
-                    .show(ui, |ui| admin_screen::admin_screen_ui(ui, &mut self.admin, env));
-            }
+            Mode::Admin => admin::admin_ui(ui, &mut self.admin, env),
         }
     }
 
@@ -299,6 +296,7 @@ impl ConsoleApp {
         self.login = LoginState::default();
         self.entry = EntryState::default();
         self.exit = ExitState::default();
+        self.admin = AdminState::default();
         self.diagnostics = None;
         self.screen = Screen::Login;
     }

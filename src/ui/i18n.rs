@@ -6,8 +6,31 @@ use std::fmt::Display;
 
 use crate::config::Language;
 
-const INDONESIAN: &str = include_str!("../../assets/i18n/id.toml");
-const ENGLISH: &str = include_str!("../../assets/i18n/en.toml");
+/// Translation files as (name, Indonesian, English): the booth texts, then one pair per group
+/// of admin screens.
+const FILES: [(&str, &str, &str); 5] = [
+    ("booth", include_str!("../../assets/i18n/id.toml"), include_str!("../../assets/i18n/en.toml")),
+    (
+        "admin",
+        include_str!("../../assets/i18n/admin/id.toml"),
+        include_str!("../../assets/i18n/admin/en.toml"),
+    ),
+    (
+        "admin records",
+        include_str!("../../assets/i18n/admin/records.id.toml"),
+        include_str!("../../assets/i18n/admin/records.en.toml"),
+    ),
+    (
+        "admin figures",
+        include_str!("../../assets/i18n/admin/figures.id.toml"),
+        include_str!("../../assets/i18n/admin/figures.en.toml"),
+    ),
+    (
+        "admin setup",
+        include_str!("../../assets/i18n/admin/setup.id.toml"),
+        include_str!("../../assets/i18n/admin/setup.en.toml"),
+    ),
+];
 
 /// The texts of both languages and the one in use.
 #[derive(Debug, Clone)]
@@ -20,7 +43,13 @@ pub struct I18n {
 impl I18n {
     /// Both translation files, showing `language`.
     pub fn new(language: Language) -> Self {
-        Self { language, indonesian: flatten_file(INDONESIAN, "id"), english: flatten_file(ENGLISH, "en") }
+        let mut indonesian = HashMap::new();
+        let mut english = HashMap::new();
+        for (name, id, en) in FILES {
+            indonesian.extend(flatten_file(id, &format!("{name} (id)")));
+            english.extend(flatten_file(en, &format!("{name} (en)")));
+        }
+        Self { language, indonesian, english }
     }
 
     /// The language in use.
@@ -68,7 +97,7 @@ fn flatten_file(text: &str, name: &str) -> HashMap<String, String> {
     match text.parse::<toml::Table>() {
         Ok(table) => flatten("", &table, &mut out),
         // The files are compiled in and tested, so this is a build mistake, not an operator's.
-        Err(err) => tracing::error!("translation file {name}.toml is not valid TOML: {err}"),
+        Err(err) => tracing::error!("translation file {name} is not valid TOML: {err}"),
     }
     out
 }

@@ -2,7 +2,7 @@
 //! dialog, simulation controls and technician diagnostics. Screens render worker snapshots and
 //! send commands; nothing here blocks the UI thread.
 
-pub mod admin_screen; // admin home: today's figures and the audit log
+pub mod admin; // admin mode: dashboard, transactions, statistics, people, tariffs, settings
 pub mod app; // the console application and its top-level layout
 pub mod diagnostics; // technician diagnostics: ports, raw monitor, device tests
 pub mod entry_screen; // ParkingIN

@@ -3,13 +3,13 @@
 
 use egui::{RichText, Vec2};
 
-use super::app::Env;
-use super::exit_screen::duration_text;
-use super::i18n::I18n;
-use super::task::Task;
-use super::theme;
-use super::widgets::{KeyButton, section_title_ui};
 use crate::store::{AuditFilter, AuditRecord, DailyStats};
+use crate::ui::app::Env;
+use crate::ui::exit_screen::duration_text;
+use crate::ui::i18n::I18n;
+use crate::ui::task::Task;
+use crate::ui::theme;
+use crate::ui::widgets::{KeyButton, section_title_ui};
 
 /// Audit lines the home shows.
 const AUDIT_LINES: u64 = 60;
@@ -25,16 +25,16 @@ pub struct AdminData {
     pub audit: Vec<AuditRecord>,
 }
 
-/// The admin home's state.
+/// The dashboard's state.
 #[derive(Default)]
-pub struct AdminState {
+pub struct DashboardState {
     load: Option<Task<Result<AdminData, String>>>,
     data: Option<AdminData>,
     error: Option<String>,
 }
 
-/// The admin home.
-pub fn admin_screen_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
+/// The dashboard.
+pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut DashboardState, env: Env<'_>) {
     let tr = env.tr;
     let runtime = env.runtime;
     if state.load.is_none() && state.data.is_none() && state.error.is_none() {

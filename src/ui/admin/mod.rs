@@ -1,0 +1,140 @@
+//! Admin mode: a navigation column on the left and one screen at a time on the right. Each
+//! screen loads what it shows on a background task and sends changes through `crate::admin`,
+//! where roles are checked and every change is audited.
+
+pub mod audit; // the audit log with filters
+pub mod dashboard; // inside now, today's figures, live feed, booths, alerts
+pub mod journals; // this machine's offline journals: waiting and rejected, run a sync
+pub mod members; // member cards: search, edit, expiring soon
+pub mod settings; // site name, location, region, capacity, time zone, receipt texts
+pub mod shifts; // shifts and their reports
+pub mod statistics; // charts over a day and a month
+pub mod tariffs; // tariffs per class with a preview calculator
+pub mod transactions; // visits with filters, detail with photos, CSV export
+pub mod users; // operators: create, deactivate, reset, unlock, role
+
+use egui::RichText;
+
+use super::app::Env;
+use super::theme;
+
+/// The admin screens, in the order of the navigation column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Page {
+    /// Inside now, today, live feed, booths, alerts.
+    #[default]
+    Dashboard,
+    /// Visits with filters.
+    Transactions,
+    /// Charts.
+    Statistics,
+    /// Shifts and their reports.
+    Shifts,
+    /// Operators.
+    Users,
+    /// Tariffs per class.
+    Tariffs,
+    /// Member cards.
+    Members,
+    /// The audit log.
+    Audit,
+    /// This machine's offline journals.
+    Journals,
+    /// Site settings.
+    Settings,
+}
+
+impl Page {
+    /// Every page in navigation order.
+    pub const ALL: [Page; 10] = [
+        Page::Dashboard,
+        Page::Transactions,
+        Page::Statistics,
+        Page::Shifts,
+        Page::Users,
+        Page::Tariffs,
+        Page::Members,
+        Page::Audit,
+        Page::Journals,
+        Page::Settings,
+    ];
+
+    /// The text key of its navigation button.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Page::Dashboard => "admin.nav.dashboard",
+            Page::Transactions => "admin.nav.transactions",
+            Page::Statistics => "admin.nav.statistics",
+            Page::Shifts => "admin.nav.shifts",
+            Page::Users => "admin.nav.users",
+            Page::Tariffs => "admin.nav.tariffs",
+            Page::Members => "admin.nav.members",
+            Page::Audit => "admin.nav.audit",
+            Page::Journals => "admin.nav.journals",
+            Page::Settings => "admin.nav.settings",
+        }
+    }
+}
+
+/// Every admin screen's state; a screen keeps its filters while another is shown.
+#[derive(Default)]
+pub struct AdminState {
+    page: Page,
+    dashboard: dashboard::DashboardState,
+    transactions: transactions::TransactionsState,
+    statistics: statistics::StatisticsState,
+    shifts: shifts::ShiftsState,
+    users: users::UsersState,
+    tariffs: tariffs::TariffsState,
+    members: members::MembersState,
+    audit: audit::AuditState,
+    journals: journals::JournalsState,
+    settings: settings::SettingsState,
+}
+
+impl AdminState {
+    /// The screen shown.
+    pub fn page(&self) -> Page {
+        self.page
+    }
+
+    /// Shows another screen (the navigation column, the screenshot tour).
+    pub fn open(&mut self, page: Page) {
+        self.page = page;
+    }
+}
+
+/// The admin console: navigation on the left, the chosen screen in the rest.
+pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
+    egui::Panel::left("admin-nav")
+        .resizable(false)
+        .exact_size(210.0)
+        .frame(egui::Frame::new().fill(theme::CARD).inner_margin(egui::Margin::symmetric(10, 12)))
+        .show(ui, |ui| nav_ui(ui, state, &env));
+    egui::CentralPanel::default().show(ui, |ui| match state.page {
+        Page::Dashboard => dashboard::dashboard_ui(ui, &mut state.dashboard, env),
+        Page::Transactions => transactions::transactions_ui(ui, &mut state.transactions, env),
+        Page::Statistics => statistics::statistics_ui(ui, &mut state.statistics, env),
+        Page::Shifts => shifts::shifts_ui(ui, &mut state.shifts, env),
+        Page::Users => users::users_ui(ui, &mut state.users, env),
+        Page::Tariffs => tariffs::tariffs_ui(ui, &mut state.tariffs, env),
+        Page::Members => members::members_ui(ui, &mut state.members, env),
+        Page::Audit => audit::audit_ui(ui, &mut state.audit, env),
+        Page::Journals => journals::journals_ui(ui, &mut state.journals, env),
+        Page::Settings => settings::settings_ui(ui, &mut state.settings, env),
+    });
+}
+
+fn nav_ui(ui: &mut egui::Ui, state: &mut AdminState, env: &Env<'_>) {
+    ui.spacing_mut().item_spacing.y = 6.0;
+    for page in Page::ALL {
+        let selected = state.page == page;
+        let text = RichText::new(env.tr.t(page.label_key())).size(18.0);
+        let text = if selected { text.strong().color(theme::ACCENT) } else { text };
+        let button =
+            egui::Button::selectable(selected, text).min_size(egui::vec2(ui.available_width(), 40.0));
+        if ui.add(button).clicked() {
+            state.page = page;
+        }
+    }
+}
