@@ -391,6 +391,16 @@ impl ConsoleApp {
         self.diagnostics = Some(DiagnosticsState::default());
     }
 
+    /// Shows an admin screen, for tests and the screenshot tour.
+    pub fn open_admin_page(&mut self, page: admin::Page) {
+        self.admin.open(page);
+    }
+
+    /// The admin screen shown.
+    pub fn admin_page(&self) -> admin::Page {
+        self.admin.page()
+    }
+
     /// Opens the sync dialog's list of waiting records (menu), for the screenshot tour.
     pub fn open_sync(&mut self) {
         self.sync.open_list();

@@ -13,6 +13,7 @@ use chrono::{TimeZone, Utc};
 use crossbeam_channel::Receiver;
 use egui::{ColorImage, Event, Key, Modifiers};
 
+use super::admin::Page;
 use super::inbox::Waker;
 use super::{BoothRuntime, ConsoleApp, RuntimeOptions, native_options};
 use crate::auth::{self, AuditContext, Hasher, NewUser};
@@ -470,7 +471,22 @@ fn script() -> Vec<Step> {
     steps.push(Step::Open(Mode::Admin, "ADM1"));
     steps.extend(login("admin"));
     steps.push(Step::Pause(Duration::from_millis(1500)));
-    steps.push(Step::Shot("15-admin-home"));
+    steps.push(Step::Shot("15-admin-dashboard"));
+    for (page, name) in [
+        (Page::Transactions, "16-admin-transactions"),
+        (Page::Statistics, "17-admin-statistics"),
+        (Page::Shifts, "18-admin-shifts"),
+        (Page::Users, "19-admin-users"),
+        (Page::Tariffs, "20-admin-tariffs"),
+        (Page::Members, "21-admin-members"),
+        (Page::Audit, "22-admin-audit"),
+        (Page::Journals, "23-admin-journals"),
+        (Page::Settings, "24-admin-settings"),
+    ] {
+        steps.push(Step::Do(Box::new(move |app, _| app.open_admin_page(page))));
+        steps.push(Step::Pause(Duration::from_millis(1500)));
+        steps.push(Step::Shot(name));
+    }
     steps
 }
 
