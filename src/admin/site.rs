@@ -250,10 +250,12 @@ mod tests {
         }
     }
 
+    type Change = Box<dyn Fn(&mut Site)>;
+
     #[test]
     fn bad_values_are_refused_and_nothing_is_saved() {
         let long_line = "x".repeat(RECEIPT_LINE_MAX_CHARS + 1);
-        let cases: Vec<(Box<dyn Fn(&mut Site)>, SiteProblem)> = vec![
+        let cases: Vec<(Change, SiteProblem)> = vec![
             (Box::new(|s| s.name = "   ".into()), SiteProblem::NameEmpty),
             (
                 Box::new(|s| s.name = "N".repeat(NAME_MAX_CHARS + 1)),

@@ -264,10 +264,12 @@ mod tests {
         assert_eq!((parsed.first_fee, parsed.next_fee), (Rupiah(6_000), Rupiah(3_500)));
     }
 
+    type Change = fn(&mut TariffForm);
+
     #[test]
     fn each_bad_value_is_named_beside_its_field() {
         let tr = I18n::new(Language::English);
-        let cases: [(fn(&mut TariffForm), Field); 6] = [
+        let cases: [(Change, Field); 6] = [
             (|f| f.first_fee = "5,000".into(), Field::FirstFee),
             (|f| f.next_fee = "-1".into(), Field::NextFee),
             (|f| f.first_period = "0".into(), Field::FirstPeriod),
