@@ -228,6 +228,10 @@ impl ConsoleApp {
             });
             return;
         }
+        if self.admin.take_sync_request() {
+            self.sync.open_list();
+        }
+        self.admin.sync_dialog_open(self.sync.is_open());
         let modal_open = self.sync.is_open() || self.exit.dialog_open();
         let env = Env {
             runtime: &self.runtime,

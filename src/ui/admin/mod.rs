@@ -102,6 +102,16 @@ impl AdminState {
     pub fn open(&mut self, page: Page) {
         self.page = page;
     }
+
+    /// True once after the journals screen asked for a sync: the console opens its dialog.
+    pub fn take_sync_request(&mut self) -> bool {
+        self.journals.take_sync_request()
+    }
+
+    /// Whether the console's sync dialog is up (the journals screen reloads when it closes).
+    pub fn sync_dialog_open(&mut self, open: bool) {
+        self.journals.sync_dialog_open(open);
+    }
 }
 
 /// The admin console: navigation on the left, the chosen screen in the rest.
