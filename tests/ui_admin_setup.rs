@@ -130,6 +130,12 @@ fn site_settings_are_saved_and_audited_and_an_unknown_time_zone_is_refused() {
     replace_text(&mut harness, "Kapasitas", "0");
     wait_for_text(&mut harness, "Tulis kapasitas sebagai angka 1 atau lebih");
     assert_eq!(store.site(SITE).expect("site").expect("stored"), saved, "nothing refused was saved");
+
+    // A booth started afterwards prints and counts with the saved settings.
+    let booth = site.console(Mode::Entry, "IN1");
+    let config = booth.state().runtime().config();
+    assert_eq!((config.site.name.as_str(), config.site.capacity), ("Mall Kelapa Gading", Some(350)));
+    assert_eq!(booth.state().runtime().lane_context().site.name, "Mall Kelapa Gading");
 }
 
 #[test]

@@ -128,10 +128,17 @@ impl BoothRuntime {
         options: RuntimeOptions,
         waker: &Waker,
     ) -> Result<BoothRuntime, RuntimeError> {
-        let config = ctx.config.clone();
+        let mut config = ctx.config.clone();
         // PostgreSQL deployments get the booth cache in front: the booth starts and logs
         // operators in from it while the server is down.
         let booth_store = ctx.open_booth_store()?;
+        // The site record the admin edits is the reference; config.toml seeds it and stands in
+        // when the database cannot say.
+        match booth_store.store.site(&config.site.code) {
+            Ok(Some(site)) => apply_site(&mut config, &site),
+            Ok(None) => {}
+            Err(err) => tracing::warn!("site settings from config.toml: the database did not answer ({err})"),
+        }
         let cache_refresher = match &booth_store.cache {
             Some(cache) => Some(cache.start_refresher(CACHE_REFRESH)?),
             None => None,
@@ -480,5 +487,30 @@ fn seed_simulation(store: &dyn Store, ctx: &LaneContext) {
         if let Err(err) = store.save_member(&member) {
             tracing::warn!("simulation member {name} not saved: {err}");
         }
+    }
+}
+
+/// Takes the site settings saved by the admin over config.toml: name, address, region, time
+/// zone (when known), capacity, and the receipt texts when they are set.
+fn apply_site(config: &mut Config, site: &crate::store::Site) {
+    config.site.name = site.name.clone();
+    config.site.location = site.location.clone();
+    config.site.region = site.region.clone();
+    config.site.capacity = site.capacity;
+    if site.timezone.parse::<chrono_tz::Tz>().is_ok() {
+        config.site.timezone = site.timezone.clone();
+    } else {
+        tracing::warn!(
+            "the saved time zone {:?} is unknown: keeping {}",
+            site.timezone,
+            config.site.timezone
+        );
+    }
+    let lines = |text: &str| text.lines().map(str::to_string).collect::<Vec<_>>();
+    if !site.receipt_header.trim().is_empty() {
+        config.devices.printer.header_lines = lines(&site.receipt_header);
+    }
+    if !site.receipt_footer.trim().is_empty() {
+        config.devices.printer.footer_lines = lines(&site.receipt_footer);
     }
 }

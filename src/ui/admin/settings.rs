@@ -289,7 +289,7 @@ fn error_ui(ui: &mut egui::Ui, error: Option<String>) {
     }
 }
 
-/// Where each setting takes effect, as the code stands: booths read their own config.toml.
+/// Where each setting takes effect: booths take the saved settings when they start.
 fn effect_ui(ui: &mut egui::Ui, state: &SettingsState, env: &Env<'_>) {
     let tr = env.tr;
     let config = env.runtime.config();
