@@ -4,6 +4,7 @@
 
 pub mod entry;
 pub mod exit;
+pub mod heartbeat;
 pub mod monitor;
 mod recorder;
 mod sequence;

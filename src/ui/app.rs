@@ -280,6 +280,7 @@ impl ConsoleApp {
     }
 
     fn start_session(&mut self, session: Session) {
+        self.runtime.set_operator(Some(session.user.username.clone()));
         self.session = Some(session);
         self.send_operator();
         self.screen = Screen::Work;
@@ -290,6 +291,7 @@ impl ConsoleApp {
     }
 
     fn logout(&mut self) {
+        self.runtime.set_operator(None);
         if let Some(entry) = self.runtime.entry() {
             let _ = entry.send(EntryCommand::SetOperator(None));
         }

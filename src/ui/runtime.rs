@@ -23,6 +23,9 @@ use crate::domain::ClassCode;
 use crate::journal::Journal;
 use crate::lane::entry::EntryDevices;
 use crate::lane::exit::ExitDevices;
+use crate::lane::heartbeat::{
+    BoothReport, HEARTBEAT_INTERVAL, Heartbeat, HeartbeatSetup, HeartbeatState, device_faults,
+};
 use crate::lane::monitor::{DbStatus, OfferSync};
 use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
 use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
@@ -113,6 +116,8 @@ pub struct BoothRuntime {
     local_store: Arc<dyn Store>,
     /// Keeps the booth cache fresh while online (PostgreSQL deployments).
     _cache_refresher: Option<crate::store::cache::Refresher>,
+    /// Reports this booth to the admin's dashboard; runs across simulation switches.
+    heartbeat: Heartbeat,
     lane_ctx: LaneContext,
     config: Config,
     data_dir: PathBuf,
@@ -188,6 +193,22 @@ impl BoothRuntime {
             Mode::Admin => None,
             mode => Some(start_lane(&config, &lane_ctx, mode, options.simulate, notify)?),
         };
+        let heartbeat = Heartbeat::start(
+            HeartbeatSetup {
+                store: lane_ctx.store.clone(),
+                journal: lane_ctx.journal.clone(),
+                clock: options.clock.clone(),
+                site: config.site.code.clone(),
+                booth: config.booth.code.clone(),
+                interval: HEARTBEAT_INTERVAL,
+            },
+            HeartbeatState::new(BoothReport {
+                mode: options.mode.to_string(),
+                operator: None,
+                simulated: options.simulate,
+                faults: lane.as_ref().map(|lane| device_faults(&lane.devices.statuses())).unwrap_or_default(),
+            }),
+        )?;
         let (switch_sender, switching) = Inbox::new(1, waker);
         Ok(BoothRuntime {
             lane,
@@ -198,6 +219,7 @@ impl BoothRuntime {
             switch,
             local_store,
             _cache_refresher: cache_refresher,
+            heartbeat,
             lane_ctx,
             config,
             data_dir: ctx.data_dir.clone(),
@@ -278,6 +300,16 @@ impl BoothRuntime {
         self.lane.as_ref().map(|lane| lane.devices.statuses()).unwrap_or_default()
     }
 
+    /// Who is logged in at this booth (`None` after logout): reported to the admin at once.
+    pub fn set_operator(&self, username: Option<String>) {
+        self.heartbeat.state().set_operator(username);
+    }
+
+    /// The booth's heartbeat state (what it reports to the admin's dashboard).
+    pub fn heartbeat(&self) -> &HeartbeatState {
+        self.heartbeat.state()
+    }
+
     /// Simulates the database going away (true) or coming back (false); checks at once.
     pub fn set_database_down(&self, down: bool) {
         self.switch.set_down(down);
@@ -309,6 +341,7 @@ impl BoothRuntime {
         }
         tracing::info!(by, on, "simulation switched");
         self.simulate = on;
+        self.heartbeat.state().set_simulated(on);
         if on {
             seed_simulation(self.local_store.as_ref(), &self.lane_ctx);
         }
@@ -325,8 +358,13 @@ impl BoothRuntime {
         }
     }
 
-    /// Picks up devices restarted by a simulation switch. Returns an error to show, if any.
+    /// Picks up devices restarted by a simulation switch, and hands the devices' faults to
+    /// the heartbeat (a device that changes wakes the console, so this runs then). Returns an
+    /// error to show, if any.
     pub fn poll(&mut self) -> Option<String> {
+        if let Some(lane) = &self.lane {
+            self.heartbeat.state().set_faults(device_faults(&lane.devices.statuses()));
+        }
         let result = self.switching.as_ref()?.drain().next()?;
         match result {
             Ok(lane) => {
