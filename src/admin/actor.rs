@@ -23,6 +23,11 @@ pub struct Actor {
 impl Actor {
     /// The [`Acting`] the admin functions take.
     pub fn acting(&self) -> Acting<'_> {
-        Acting { user: &self.user, store: self.store.as_ref(), clock: self.clock.as_ref(), audit: self.audit.clone() }
+        Acting {
+            user: &self.user,
+            store: self.store.as_ref(),
+            clock: self.clock.as_ref(),
+            audit: self.audit.clone(),
+        }
     }
 }

@@ -15,7 +15,9 @@ use crate::store::{AuditFilter, Role, Store, StoreError, VisitFilter};
 /// Reads a day as an admin types it: `23/11/2026`, `23-11-2026` or `2026-11-23`.
 pub fn parse_day(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
-    ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"].iter().find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+    ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"]
+        .iter()
+        .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
 }
 
 /// The instant a local day starts in `tz` (the earliest, on a day that starts twice).
