@@ -1,12 +1,14 @@
 //! What the site admin does, with the roles enforced here rather than only by hiding buttons:
 //! users, tariffs, members, site settings and exports. Every change is audited.
 
+pub mod actor;
 pub mod export;
 pub mod members;
 pub mod site;
 pub mod stats;
 pub mod tariffs;
 pub mod users;
+pub mod visits;
 
 use crate::auth::{AuditContext, AuthError};
 use crate::clock::Clock;

@@ -1,13 +1,404 @@
-//! Users (being built).
+//! Operators: the list (role, active, lock, failed attempts), a new account, and for the one
+//! picked: role, password reset, unlock, switch off or on. Every change goes through
+//! `crate::admin::users` (admin only, audited, never leaving the site without an admin);
+//! switching off and role changes are confirmed first.
 
+use chrono::{DateTime, Utc};
+use egui::{RichText, Vec2};
+
+use crate::admin::actor::Actor;
+use crate::admin::{Acting, AdminError, users};
+use crate::auth::{self, AuditContext, AuthError, Hasher, NewUser};
+use crate::store::{Role, StoreError, User};
 use crate::ui::app::Env;
+use crate::ui::i18n::I18n;
+use crate::ui::task::Task;
+use crate::ui::theme;
+use crate::ui::widgets::section_title_ui;
+
+/// Every role, in menu order.
+const ROLES: [Role; 4] = [Role::Guard, Role::Cashier, Role::Admin, Role::Technician];
+
+/// A change the admin asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Change {
+    Create,
+    Activate(bool),
+    Role(Role),
+    Password,
+    Unlock,
+}
+
+/// A change waiting for the admin's "yes".
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Confirm {
+    username: String,
+    change: Change,
+}
+
+/// The new-account form.
+#[derive(Default)]
+struct NewForm {
+    username: String,
+    full_name: String,
+    role: Option<Role>,
+    password: String,
+    repeat: String,
+}
 
 /// The screen's state.
 #[derive(Default)]
-pub struct UsersState {}
+pub struct UsersState {
+    started: bool,
+    load: Option<Task<Result<Vec<User>, StoreError>>>,
+    users: Vec<User>,
+    selected: Option<String>,
+    new: NewForm,
+    role: Option<Role>,
+    password: String,
+    repeat: String,
+    confirm: Option<Confirm>,
+    run: Option<Task<(Change, Result<User, AdminError>)>>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl UsersState {
+    /// The usernames listed.
+    pub fn usernames(&self) -> Vec<&str> {
+        self.users.iter().map(|u| u.username.as_str()).collect()
+    }
+}
+
+/// The acting admin as an owned [`Actor`] for a background task.
+pub fn actor(env: &Env<'_>) -> Actor {
+    let config = env.runtime.config();
+    Actor {
+        user: env.session.user.clone(),
+        store: env.runtime.store(),
+        clock: env.runtime.clock().clone(),
+        audit: AuditContext { site: config.site.code.clone(), booth: config.booth.code.clone() },
+    }
+}
+
+/// An admin refusal in the operator's words (shared by the records screens).
+pub fn admin_error_text(err: &AdminError, tr: &I18n) -> String {
+    match err {
+        AdminError::NotAllowed { role, .. } => {
+            tr.f("admin.records.error.not_allowed", &[("role", &tr.t(&format!("role.{role}")))])
+        }
+        AdminError::LastAdmin => tr.t("admin.records.error.last_admin").into(),
+        AdminError::Invalid(reason) => tr.f("admin.records.error.invalid", &[("reason", reason)]),
+        AdminError::Auth(AuthError::InvalidUsername(_)) => tr.t("first_run.username_rule").into(),
+        AdminError::Auth(AuthError::WeakPassword) => {
+            tr.f("first_run.weak", &[("chars", &auth::MIN_PASSWORD_CHARS)])
+        }
+        AdminError::Auth(AuthError::EmptyName) => tr.t("first_run.empty_name").into(),
+        AdminError::Auth(AuthError::UnknownUser(name)) => {
+            tr.f("admin.records.error.unknown_user", &[("username", name)])
+        }
+        AdminError::Auth(AuthError::Hash(err)) => tr.f("admin.records.error.store", &[("error", err)]),
+        AdminError::Auth(AuthError::Store(err)) | AdminError::Store(err) => store_error_text(err, tr),
+    }
+}
+
+fn store_error_text(err: &StoreError, tr: &I18n) -> String {
+    match err {
+        StoreError::Duplicate(what) => tr.f("admin.records.error.duplicate", &[("what", what)]),
+        other => tr.f("admin.records.error.store", &[("error", other)]),
+    }
+}
 
 /// The screen.
 pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, env: Env<'_>) {
-    let _ = (state, env);
-    ui.heading("Users");
+    let tr = env.tr;
+    if !state.started {
+        state.started = true;
+        start_load(state, &env);
+    }
+    poll(state, &env);
+    let busy = state.run.is_some();
+    ui.horizontal(|ui| {
+        ui.heading(RichText::new(tr.t("admin.nav.users")).size(28.0));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.add_enabled(state.load.is_none(), egui::Button::new(tr.t("admin.refresh"))).clicked() {
+                start_load(state, &env);
+            }
+            if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.users.new"))).clicked() {
+                state.selected = None;
+                state.confirm = None;
+            }
+            if state.load.is_some() || busy {
+                ui.spinner();
+            }
+        });
+    });
+    if let Some(notice) = &state.notice {
+        theme::banner(theme::GOOD_BG, theme::GOOD).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new(notice).color(theme::GOOD));
+        });
+    }
+    if let Some(error) = &state.error {
+        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new(error).color(theme::FAULT).strong());
+        });
+    }
+    ui.add_space(6.0);
+    let now = env.runtime.clock().now();
+    let tz = env.runtime.config().timezone();
+    ui.columns(2, |columns| {
+        theme::card().show(&mut columns[0], |ui| {
+            ui.set_width(ui.available_width());
+            list_ui(ui, state, now, tz, tr);
+        });
+        theme::card().show(&mut columns[1], |ui| {
+            ui.set_width(ui.available_width());
+            let picked =
+                state.selected.as_ref().and_then(|name| state.users.iter().find(|u| &u.username == name));
+            match picked.cloned() {
+                Some(user) => account_ui(ui, state, &user, &env, busy),
+                None => new_ui(ui, state, &env, busy),
+            }
+        });
+    });
+}
+
+fn poll(state: &mut UsersState, env: &Env<'_>) {
+    let tr = env.tr;
+    if let Some(task) = &mut state.load
+        && let Some(result) = task.take()
+    {
+        state.load = None;
+        match result {
+            Ok(users) => state.users = users,
+            Err(err) => state.error = Some(store_error_text(&err, tr)),
+        }
+    }
+    if let Some(task) = &mut state.run
+        && let Some((change, result)) = task.take()
+    {
+        state.run = None;
+        match result {
+            Ok(user) => {
+                let key = match change {
+                    Change::Create => "admin.users.done.created",
+                    Change::Activate(true) => "admin.users.done.activated",
+                    Change::Activate(false) => "admin.users.done.deactivated",
+                    Change::Role(_) => "admin.users.done.role",
+                    Change::Password => "admin.users.done.password",
+                    Change::Unlock => "admin.users.done.unlocked",
+                };
+                state.notice = Some(tr.f(key, &[("username", &user.username)]));
+                state.error = None;
+                if change == Change::Create {
+                    state.new = NewForm::default();
+                }
+                state.password.clear();
+                state.repeat.clear();
+                start_load(state, env);
+            }
+            Err(err) => {
+                state.notice = None;
+                state.error = Some(admin_error_text(&err, tr));
+            }
+        }
+    }
+}
+
+fn start_load(state: &mut UsersState, env: &Env<'_>) {
+    let store = env.runtime.store();
+    state.load = Some(Task::spawn("admin-users", env.waker, move || store.list_users()));
+}
+
+fn list_ui(ui: &mut egui::Ui, state: &mut UsersState, now: DateTime<Utc>, tz: chrono_tz::Tz, tr: &I18n) {
+    section_title_ui(ui, tr.t("admin.users.list"));
+    egui::ScrollArea::vertical().id_salt("users-list").show(ui, |ui| {
+        egui::Grid::new("users-grid").striped(true).num_columns(6).spacing([16.0, 6.0]).show(ui, |ui| {
+            for key in [
+                "admin.users.username",
+                "admin.users.full_name",
+                "admin.users.role",
+                "admin.users.status",
+                "admin.users.locked_until",
+                "admin.users.failed",
+            ] {
+                ui.label(RichText::new(tr.t(key)).color(theme::MUTED));
+            }
+            ui.end_row();
+            for user in &state.users {
+                let picked = state.selected.as_deref() == Some(user.username.as_str());
+                if ui.selectable_label(picked, RichText::new(&user.username).strong()).clicked() {
+                    state.selected = Some(user.username.clone());
+                    state.role = Some(user.role);
+                    state.confirm = None;
+                    state.password.clear();
+                    state.repeat.clear();
+                }
+                ui.label(&user.full_name);
+                ui.label(tr.t(&format!("role.{}", user.role.as_str())));
+                if user.active {
+                    ui.label(RichText::new(tr.t("admin.users.active")).color(theme::GOOD));
+                } else {
+                    ui.label(RichText::new(tr.t("admin.users.inactive")).color(theme::FAULT));
+                }
+                let locked = user.locked_until.filter(|until| *until > now);
+                ui.label(
+                    locked
+                        .map(|t| t.with_timezone(&tz).format("%d/%m %H:%M").to_string())
+                        .unwrap_or_else(|| "–".into()),
+                );
+                ui.label(user.failed_attempts.to_string());
+                ui.end_row();
+            }
+        });
+    });
+}
+
+fn new_ui(ui: &mut egui::Ui, state: &mut UsersState, env: &Env<'_>, busy: bool) {
+    let tr = env.tr;
+    section_title_ui(ui, tr.t("admin.users.new_title"));
+    let form = &mut state.new;
+    text_field(ui, tr.t("admin.users.username"), &mut form.username, false, busy);
+    ui.label(RichText::new(tr.t("first_run.username_rule")).color(theme::MUTED).size(14.0));
+    text_field(ui, tr.t("admin.users.full_name"), &mut form.full_name, false, busy);
+    ui.label(tr.t("admin.users.role"));
+    role_choice_ui(ui, &mut form.role, tr);
+    text_field(ui, tr.t("admin.users.password"), &mut form.password, true, busy);
+    text_field(ui, tr.t("admin.users.repeat"), &mut form.repeat, true, busy);
+    ui.add_space(6.0);
+    let create =
+        egui::Button::new(RichText::new(tr.t("admin.users.create")).strong().color(egui::Color32::WHITE))
+            .fill(theme::ACCENT)
+            .min_size(Vec2::new(ui.available_width(), 44.0));
+    if ui.add_enabled(!busy, create).clicked() {
+        let Some(role) = form.role else {
+            state.error = Some(tr.t("admin.users.error.no_role").into());
+            return;
+        };
+        if form.password != form.repeat {
+            state.error = Some(tr.t("first_run.mismatch").into());
+            return;
+        }
+        let (username, full_name, password) =
+            (form.username.clone(), form.full_name.clone(), form.password.clone());
+        let work = move |acting: &Acting<'_>| {
+            let new = NewUser { username: &username, full_name: &full_name, role, password: &password };
+            users::create(acting, &Hasher::default(), &new)
+        };
+        spawn_change(state, env, Change::Create, work, actor(env));
+    }
+}
+
+fn account_ui(ui: &mut egui::Ui, state: &mut UsersState, user: &User, env: &Env<'_>, busy: bool) {
+    let tr = env.tr;
+    let name = user.username.clone();
+    ui.label(RichText::new(format!("{} ({})", user.full_name, user.username)).size(22.0).strong());
+    ui.label(RichText::new(tr.t(&format!("role.{}", user.role.as_str()))).color(theme::MUTED));
+    ui.separator();
+
+    if let Some(confirm) = state.confirm.clone().filter(|c| c.username == name) {
+        let question = match confirm.change {
+            Change::Activate(false) => tr.f("admin.users.confirm.deactivate", &[("username", &name)]),
+            Change::Role(role) => tr.f(
+                "admin.users.confirm.role",
+                &[("username", &name), ("role", &tr.t(&format!("role.{}", role.as_str())))],
+            ),
+            _ => String::new(),
+        };
+        theme::banner(theme::WARN_BG, theme::WARN).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new(question).color(theme::WARN).strong());
+            ui.horizontal(|ui| {
+                if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.users.confirm.yes"))).clicked() {
+                    state.confirm = None;
+                    run_change(state, env, &name, confirm.change.clone());
+                }
+                if ui.button(tr.t("common.cancel")).clicked() {
+                    state.confirm = None;
+                }
+            });
+        });
+        return;
+    }
+
+    section_title_ui(ui, tr.t("admin.users.role"));
+    role_choice_ui(ui, &mut state.role, tr);
+    let changed = state.role.is_some_and(|r| r != user.role);
+    if ui.add_enabled(!busy && changed, egui::Button::new(tr.t("admin.users.change_role"))).clicked()
+        && let Some(role) = state.role
+    {
+        state.confirm = Some(Confirm { username: name.clone(), change: Change::Role(role) });
+    }
+    ui.add_space(6.0);
+    section_title_ui(ui, tr.t("admin.users.reset_title"));
+    text_field(ui, tr.t("admin.users.new_password"), &mut state.password, true, busy);
+    text_field(ui, tr.t("admin.users.repeat"), &mut state.repeat, true, busy);
+    if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.users.reset"))).clicked() {
+        if state.password != state.repeat {
+            state.error = Some(tr.t("first_run.mismatch").into());
+        } else {
+            run_change(state, env, &name, Change::Password);
+        }
+    }
+    ui.add_space(6.0);
+    section_title_ui(ui, tr.t("admin.users.access"));
+    ui.horizontal(|ui| {
+        let locked = user.locked_until.is_some() || user.failed_attempts > 0;
+        if ui.add_enabled(!busy && locked, egui::Button::new(tr.t("admin.users.unlock"))).clicked() {
+            run_change(state, env, &name, Change::Unlock);
+        }
+        if user.active {
+            if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.users.deactivate"))).clicked() {
+                state.confirm = Some(Confirm { username: name.clone(), change: Change::Activate(false) });
+            }
+        } else if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.users.activate"))).clicked() {
+            run_change(state, env, &name, Change::Activate(true));
+        }
+    });
+}
+
+fn run_change(state: &mut UsersState, env: &Env<'_>, username: &str, change: Change) {
+    let actor = actor(env);
+    let (username, password) = (username.to_string(), state.password.clone());
+    spawn_change(
+        state,
+        env,
+        change.clone(),
+        move |acting| match change {
+            Change::Activate(on) => users::set_active(acting, &username, on),
+            Change::Role(role) => users::set_role(acting, &username, role),
+            Change::Password => users::reset_password(acting, &Hasher::default(), &username, &password),
+            Change::Unlock => users::unlock(acting, &username),
+            Change::Create => Err(AdminError::Invalid(format!("{username} exists already"))),
+        },
+        actor,
+    );
+}
+
+fn spawn_change(
+    state: &mut UsersState,
+    env: &Env<'_>,
+    change: Change,
+    work: impl FnOnce(&Acting<'_>) -> Result<User, AdminError> + Send + 'static,
+    actor: Actor,
+) {
+    state.notice = None;
+    state.error = None;
+    state.run = Some(Task::spawn("admin-user-change", env.waker, move || (change, work(&actor.acting()))));
+}
+
+fn text_field(ui: &mut egui::Ui, label: &str, value: &mut String, secret: bool, busy: bool) {
+    let label = ui.label(label);
+    ui.add_enabled(!busy, egui::TextEdit::singleline(value).password(secret).desired_width(f32::INFINITY))
+        .labelled_by(label.id);
+}
+
+fn role_choice_ui(ui: &mut egui::Ui, role: &mut Option<Role>, tr: &I18n) {
+    ui.horizontal_wrapped(|ui| {
+        for choice in ROLES {
+            ui.radio_value(role, Some(choice), tr.t(&format!("role.{}", choice.as_str())));
+        }
+    });
 }

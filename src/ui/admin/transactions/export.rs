@@ -1,0 +1,111 @@
+//! The CSV export of the filtered visits: a path field (a booth PC may have no file portal)
+//! prefilled under the data folder, a "Choose…" save dialog, and the audited write on a task.
+
+use std::path::PathBuf;
+
+use egui::RichText;
+
+use super::filters::Applied;
+use crate::admin::actor::Actor;
+use crate::admin::visits::{ExportFailure, default_export_path, export_csv, export_file_name};
+use crate::ui::app::Env;
+use crate::ui::i18n::I18n;
+use crate::ui::task::Task;
+use crate::ui::theme;
+
+/// The export panel's state.
+#[derive(Default)]
+pub struct ExportPanel {
+    path: String,
+    path_edited: bool,
+    choose: Option<Task<Option<PathBuf>>>,
+    run: Option<Task<Result<u64, ExportFailure>>>,
+    outcome: Option<Result<(u64, PathBuf), String>>,
+}
+
+impl ExportPanel {
+    /// Follows the filter's days in the suggested file name until the admin types a path.
+    pub fn suggest(&mut self, applied: &Applied, env: &Env<'_>) {
+        if !self.path_edited {
+            let path = default_export_path(env.runtime.data_dir(), applied.from, applied.to);
+            self.path = path.display().to_string();
+        }
+    }
+}
+
+/// The export row; writes `applied`'s visits when asked.
+pub fn export_ui(ui: &mut egui::Ui, panel: &mut ExportPanel, applied: &Applied, actor: Actor, env: &Env<'_>) {
+    let tr = env.tr;
+    if let Some(task) = &mut panel.choose
+        && let Some(chosen) = task.take()
+    {
+        panel.choose = None;
+        // No portal (or cancelled): the field keeps what it had.
+        if let Some(path) = chosen {
+            panel.path = path.display().to_string();
+            panel.path_edited = true;
+        }
+    }
+    if let Some(task) = &mut panel.run
+        && let Some(result) = task.take()
+    {
+        panel.run = None;
+        let path = PathBuf::from(panel.path.trim());
+        panel.outcome = Some(result.map(|rows| (rows, path)).map_err(|err| failure_text(&err, tr)));
+    }
+    let busy = panel.run.is_some() || panel.choose.is_some();
+    ui.horizontal(|ui| {
+        let label = ui.label(RichText::new(tr.t("admin.tx.export_to")).color(theme::MUTED));
+        let field = ui
+            .add_enabled(
+                !busy,
+                egui::TextEdit::singleline(&mut panel.path).desired_width(ui.available_width() - 330.0),
+            )
+            .labelled_by(label.id);
+        if field.changed() {
+            panel.path_edited = true;
+        }
+        if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.tx.choose"))).clicked() {
+            let start = PathBuf::from(panel.path.trim());
+            let name = export_file_name(applied.from, applied.to);
+            panel.choose = Some(Task::spawn("export-dialog", env.waker, move || {
+                let mut dialog = rfd::FileDialog::new().add_filter("CSV", &["csv"]).set_file_name(name);
+                if let Some(dir) = start.parent().filter(|d| d.is_dir()) {
+                    dialog = dialog.set_directory(dir);
+                }
+                dialog.save_file()
+            }));
+        }
+        let ready = !busy && !panel.path.trim().is_empty();
+        if ui.add_enabled(ready, egui::Button::new(RichText::new(tr.t("admin.tx.export")).strong())).clicked()
+        {
+            panel.outcome = None;
+            let (filter, path) = (applied.filter.clone(), PathBuf::from(panel.path.trim()));
+            let tz = env.runtime.config().timezone();
+            panel.run = Some(Task::spawn("export-visits", env.waker, move || {
+                export_csv(&actor.acting(), &filter, tz, &path)
+            }));
+        }
+        if busy {
+            ui.spinner();
+        }
+    });
+    match &panel.outcome {
+        Some(Ok((rows, path))) => {
+            let text = tr.f("admin.tx.exported", &[("rows", rows), ("path", &path.display())]);
+            ui.label(RichText::new(text).color(theme::GOOD));
+        }
+        Some(Err(err)) => {
+            ui.label(RichText::new(err).color(theme::FAULT));
+        }
+        None => {}
+    }
+}
+
+fn failure_text(err: &ExportFailure, tr: &I18n) -> String {
+    match err {
+        ExportFailure::Refused(err) => crate::ui::admin::users::admin_error_text(err, tr),
+        ExportFailure::Store(err) => tr.f("admin.records.error.store", &[("error", err)]),
+        ExportFailure::File(err) => tr.f("admin.tx.error.file", &[("error", err)]),
+    }
+}
