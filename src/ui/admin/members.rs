@@ -9,7 +9,7 @@ use crate::admin::visits::parse_day;
 use crate::devices::input::CardUid;
 use crate::domain::{ClassCode, VehicleClass};
 use crate::store::{Member, StoreError};
-use crate::ui::admin::users::{actor, admin_error_text};
+use crate::ui::admin::{actor, admin_error_text};
 use crate::ui::app::Env;
 use crate::ui::i18n::I18n;
 use crate::ui::task::Task;

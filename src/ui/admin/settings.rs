@@ -4,7 +4,7 @@
 
 use egui::{Key, RichText};
 
-use super::tariffs::Actor;
+use super::admin_error_text;
 use crate::admin::site::{self, COMMON_TIMEZONES, SiteField, SiteProblem};
 use crate::store::Site;
 use crate::ui::app::Env;
@@ -158,9 +158,10 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, env: Env<'_>) {
             {
                 state.save_error = None;
                 state.saved = false;
-                let actor = Actor::of(&env);
+                let actor = super::actor(&env);
+                let tr = env.tr.clone();
                 state.save = Some(Task::spawn("site-save", env.waker, move || {
-                    site::save(&actor.acting(), &record).map_err(|err| err.to_string())
+                    site::save(&actor.acting(), &record).map_err(|err| admin_error_text(&err, &tr))
                 }));
             }
             let reset = KeyButton::new(tr.t("admin.site.reset"), None).enabled(state.save.is_none());

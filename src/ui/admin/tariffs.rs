@@ -4,53 +4,20 @@
 
 pub mod form;
 
-use std::sync::Arc;
+use super::admin_error_text;
 
 use chrono::{DateTime, Utc};
 use egui::{Key, RichText};
 
 use self::form::{Effective, Field, TariffForm, preview_ui};
-use crate::admin::{Acting, tariffs};
-use crate::auth::AuditContext;
-use crate::clock::Clock;
+use crate::admin::tariffs;
 use crate::domain::{ClassCode, MemberRule, Tariff, VehicleClass};
-use crate::store::{Store, TariffVersion, User};
+use crate::store::TariffVersion;
 use crate::ui::app::Env;
 use crate::ui::i18n::I18n;
 use crate::ui::task::Task;
 use crate::ui::theme;
 use crate::ui::widgets::{KeyButton, section_title_ui};
-
-/// Who acts, owned, so a background task can build an [`Acting`] from it.
-pub(crate) struct Actor {
-    user: User,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    audit: AuditContext,
-}
-
-impl Actor {
-    /// The logged-in admin at this console.
-    pub(crate) fn of(env: &Env<'_>) -> Self {
-        let config = env.runtime.config();
-        Self {
-            user: env.session.user.clone(),
-            store: env.runtime.store(),
-            clock: env.runtime.clock().clone(),
-            audit: AuditContext { site: config.site.code.clone(), booth: config.booth.code.clone() },
-        }
-    }
-
-    /// The [`Acting`] the admin functions take.
-    pub(crate) fn acting(&self) -> Acting<'_> {
-        Acting {
-            user: &self.user,
-            store: self.store.as_ref(),
-            clock: self.clock.as_ref(),
-            audit: self.audit.clone(),
-        }
-    }
-}
 
 /// Classes and every tariff version of the site.
 #[derive(Debug, Clone)]
@@ -344,10 +311,13 @@ fn edit_ui(
         {
             state.save_error = None;
             state.saved = None;
-            let actor = Actor::of(env);
+            let actor = super::actor(env);
+            let tr = env.tr.clone();
             state.save = Some(Task::spawn("tariff-save", env.waker, move || {
                 let at = at.unwrap_or_else(|| actor.clock.now());
-                tariffs::save(&actor.acting(), &tariff, at).map(|()| at).map_err(|err| err.to_string())
+                tariffs::save(&actor.acting(), &tariff, at)
+                    .map(|()| at)
+                    .map_err(|err| admin_error_text(&err, &tr))
             }));
         }
         let reset = KeyButton::new(tr.t("admin.tariffs.reset"), None).enabled(state.save.is_none());

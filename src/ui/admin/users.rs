@@ -3,12 +3,13 @@
 //! `crate::admin::users` (admin only, audited, never leaving the site without an admin);
 //! switching off and role changes are confirmed first.
 
+use super::{actor, admin_error_text, store_error_text};
 use chrono::{DateTime, Utc};
 use egui::{RichText, Vec2};
 
 use crate::admin::actor::Actor;
 use crate::admin::{Acting, AdminError, users};
-use crate::auth::{self, AuditContext, AuthError, Hasher, NewUser};
+use crate::auth::{Hasher, NewUser};
 use crate::store::{Role, StoreError, User};
 use crate::ui::app::Env;
 use crate::ui::i18n::I18n;
@@ -67,45 +68,6 @@ impl UsersState {
     /// The usernames listed.
     pub fn usernames(&self) -> Vec<&str> {
         self.users.iter().map(|u| u.username.as_str()).collect()
-    }
-}
-
-/// The acting admin as an owned [`Actor`] for a background task.
-pub fn actor(env: &Env<'_>) -> Actor {
-    let config = env.runtime.config();
-    Actor {
-        user: env.session.user.clone(),
-        store: env.runtime.store(),
-        clock: env.runtime.clock().clone(),
-        audit: AuditContext { site: config.site.code.clone(), booth: config.booth.code.clone() },
-    }
-}
-
-/// An admin refusal in the operator's words (shared by the records screens).
-pub fn admin_error_text(err: &AdminError, tr: &I18n) -> String {
-    match err {
-        AdminError::NotAllowed { role, .. } => {
-            tr.f("admin.records.error.not_allowed", &[("role", &tr.t(&format!("role.{role}")))])
-        }
-        AdminError::LastAdmin => tr.t("admin.records.error.last_admin").into(),
-        AdminError::Invalid(reason) => tr.f("admin.records.error.invalid", &[("reason", reason)]),
-        AdminError::Auth(AuthError::InvalidUsername(_)) => tr.t("first_run.username_rule").into(),
-        AdminError::Auth(AuthError::WeakPassword) => {
-            tr.f("first_run.weak", &[("chars", &auth::MIN_PASSWORD_CHARS)])
-        }
-        AdminError::Auth(AuthError::EmptyName) => tr.t("first_run.empty_name").into(),
-        AdminError::Auth(AuthError::UnknownUser(name)) => {
-            tr.f("admin.records.error.unknown_user", &[("username", name)])
-        }
-        AdminError::Auth(AuthError::Hash(err)) => tr.f("admin.records.error.store", &[("error", err)]),
-        AdminError::Auth(AuthError::Store(err)) | AdminError::Store(err) => store_error_text(err, tr),
-    }
-}
-
-fn store_error_text(err: &StoreError, tr: &I18n) -> String {
-    match err {
-        StoreError::Duplicate(what) => tr.f("admin.records.error.duplicate", &[("what", what)]),
-        other => tr.f("admin.records.error.store", &[("error", other)]),
     }
 }
 

@@ -104,7 +104,7 @@ pub fn export_ui(ui: &mut egui::Ui, panel: &mut ExportPanel, applied: &Applied, 
 
 fn failure_text(err: &ExportFailure, tr: &I18n) -> String {
     match err {
-        ExportFailure::Refused(err) => crate::ui::admin::users::admin_error_text(err, tr),
+        ExportFailure::Refused(err) => crate::ui::admin::admin_error_text(err, tr),
         ExportFailure::Store(err) => tr.f("admin.records.error.store", &[("error", err)]),
         ExportFailure::File(err) => tr.f("admin.tx.error.file", &[("error", err)]),
     }

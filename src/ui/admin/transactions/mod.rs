@@ -101,7 +101,7 @@ pub fn transactions_ui(ui: &mut egui::Ui, state: &mut TransactionsState, mut env
     }
     ui.add_space(6.0);
     if let (Some(applied), Some(Rows::Visits(_))) = (&state.applied, &state.rows) {
-        let actor = super::users::actor(&env);
+        let actor = super::actor(&env);
         theme::card().show(ui, |ui| {
             ui.set_width(ui.available_width());
             export_ui(ui, &mut state.export, applied, actor, &env);
