@@ -4,13 +4,13 @@ mod lane_support;
 
 use chrono::{Duration, TimeZone, Utc};
 use gardu::admin::export::write_visits_csv;
-use gardu::admin::{Acting, AdminError, members, tariffs, users};
+use gardu::admin::{Acting, AdminError, members, stats, tariffs, users};
 use gardu::auth::{self, AuditContext, Hasher, LoginError, NewUser};
 use gardu::domain::tariff::default_tariffs;
 use gardu::domain::{ClassCode, Rupiah};
 use gardu::lane::entry::EntryTrigger;
 use gardu::lane::exit::Payment;
-use gardu::store::{AuditFilter, Member, Role, User, VisitFilter};
+use gardu::store::{AuditFilter, Member, PaymentMethod, Role, User, VisitFilter};
 use lane_support::{Booth, start_time};
 
 fn audit() -> AuditContext {
@@ -201,4 +201,95 @@ fn the_filtered_transactions_export_to_csv() {
     );
     assert_eq!(&fields[11..16], ["cash", "10000", "2000", "", "false"]);
     let _ = Utc.timestamp_opt(0, 0);
+}
+
+#[test]
+fn period_figures_add_up_days_classes_methods_cashiers_and_shifts() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let mut exit = booth.exit_lane();
+    let tz = chrono_tz::Asia::Jakarta;
+    // 08:00 two cars and a motorbike come in; the first car leaves at 09:01 paying cash, the
+    // motorbike at 10:30 by QRIS; the second car stays overnight and leaves at 08:00 the next day.
+    for (plate, class) in [("B 1 AA", "MBL"), ("B 2 BB", "MBL"), ("B 3 CC", "MTR")] {
+        let trigger = EntryTrigger::Guard {
+            class: ClassCode::parse(class).unwrap(),
+            plate: gardu::domain::Plate::normalise(plate),
+        };
+        entry.lane.trigger(trigger).unwrap();
+        entry.lane.handle(&gardu::devices::InputEvent::LoopCleared { loop_id: 1 });
+    }
+    let code = |key: &str| {
+        booth
+            .sqlite
+            .find_visit("JKT-MALL-01", &gardu::store::EntryLookup::PlateKey(key.into()))
+            .unwrap()
+            .unwrap()
+            .entry
+            .ticket_code
+    };
+    booth.clock.advance(Duration::minutes(61));
+    exit.lane.scan(&code("B1AA")).unwrap();
+    exit.lane.pay(Payment::Cash { tendered: Rupiah(10_000) }).unwrap();
+    booth.clock.advance(Duration::minutes(89));
+    exit.lane.scan(&code("B3CC")).unwrap();
+    exit.lane.pay(Payment::NonCash { method: PaymentMethod::Qris, reference: Some("QR-1".into()) }).unwrap();
+    booth.clock.advance(Duration::hours(21) + Duration::minutes(30));
+    exit.lane.scan(&code("B2BB")).unwrap();
+    exit.lane.pay(Payment::Cash { tendered: Rupiah(100_000) }).unwrap();
+
+    let total_of = |key: &str| {
+        let visit =
+            booth.sqlite.find_visit("JKT-MALL-01", &gardu::store::EntryLookup::PlateKey(key.into())).unwrap();
+        visit.unwrap().exit.unwrap().total
+    };
+    let (car1, bike, car2) = (total_of("B1AA"), total_of("B3CC"), total_of("B2BB"));
+    assert_eq!(car1, Rupiah(8_000));
+
+    let day1 = start_time().with_timezone(&tz).date_naive();
+    let day2 = day1.succ_opt().unwrap();
+    let figures = stats::period(booth.sqlite.as_ref(), "JKT-MALL-01", day1, day2, tz).unwrap();
+    assert_eq!(figures.days.len(), 2);
+    assert_eq!((figures.days[0].entries, figures.days[0].takings.exits), (3, 2));
+    assert_eq!(figures.days[0].takings.revenue, car1 + bike);
+    assert_eq!((figures.days[1].entries, figures.days[1].takings.exits), (0, 1));
+    assert_eq!(figures.days[1].takings.revenue, car2);
+    let mbl = figures.classes.iter().position(|c| c.as_str() == "MBL").unwrap();
+    let mtr = figures.classes.iter().position(|c| c.as_str() == "MTR").unwrap();
+    assert_eq!(figures.days[0].by_class[mbl], car1);
+    assert_eq!(figures.days[0].by_class[mtr], bike);
+    assert_eq!(figures.by_class[mbl].exits, 2);
+    let cash = PaymentMethod::ALL.iter().position(|m| *m == PaymentMethod::Cash).unwrap();
+    let qris = PaymentMethod::ALL.iter().position(|m| *m == PaymentMethod::Qris).unwrap();
+    assert_eq!(figures.by_method[cash].revenue, car1 + car2);
+    assert_eq!(figures.days[0].by_method[qris], bike);
+    assert_eq!(
+        figures.by_operator,
+        vec![("kasir1".to_string(), stats::Takings { exits: 3, revenue: car1 + bike + car2 })]
+    );
+    assert_eq!(figures.by_shift.len(), 1);
+    assert_eq!(figures.by_shift[0].shift_id, exit.shift.id);
+    assert_eq!(figures.by_shift[0].booth.as_deref(), Some("OUT1"));
+    // Stays: 61 min, 150 min and 24 h → (61 + 150 + 1440) / 3 = 550 min.
+    assert_eq!(figures.average_stay_min, Some(550));
+    assert_eq!(figures.takings.exits, 3);
+
+    // Inside at the start of each hour of the first day: nobody before 08:00, three at 09:00,
+    // two at 10:00 (the first car left at 09:01), one from 11:00 (the motorbike left at 10:30).
+    let marks = stats::occupancy(
+        booth.sqlite.as_ref(),
+        "JKT-MALL-01",
+        day1,
+        tz,
+        gardu::clock::Clock::now(booth.clock.as_ref()),
+    )
+    .unwrap();
+    assert_eq!(marks.len(), 24);
+    assert_eq!(marks[8], (8, 0), "at 08:00:00 sharp they are only just coming in");
+    assert_eq!(
+        (marks[7], marks[9], marks[10], marks[11], marks[23]),
+        ((7, 0), (9, 3), (10, 2), (11, 1), (23, 1))
+    );
+    let too_long = stats::period(booth.sqlite.as_ref(), "JKT-MALL-01", day1, day1 + Duration::days(70), tz);
+    assert!(too_long.is_err());
 }

@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod members;
+pub mod stats;
 pub mod tariffs;
 pub mod users;
 

@@ -1,5 +1,6 @@
 //! The pure core: money, plates, vehicle classes, tariff and fee, ticket codes. No I/O, no async.
 
+pub mod calendar;
 pub mod money;
 pub mod plate;
 pub mod tariff;
