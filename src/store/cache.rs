@@ -350,6 +350,31 @@ impl Store for CachedStore {
         self.read(|r| r.daily_stats(site, day, tz), |c| c.daily_stats(site, day, tz))
     }
 
+    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
+        self.read(|r| r.inside_by_class(site), |c| c.inside_by_class(site))
+    }
+
+    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+        self.read(|r| r.inside_at(site, at), |c| c.inside_at(site, at))
+    }
+
+    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
+        self.read(|r| r.entry_count(site, from, to), |c| c.entry_count(site, from, to))
+    }
+
+    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
+        self.read(|r| r.exit_groups(site, from, to), |c| c.exit_groups(site, from, to))
+    }
+
+    /// The server only: a report kept in this booth's cache would reach no admin.
+    fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()> {
+        self.remote.save_booth_status(status)
+    }
+
+    fn booth_statuses(&self, site: &str) -> StoreResult<Vec<BoothStatus>> {
+        self.read(|r| r.booth_statuses(site), |c| c.booth_statuses(site))
+    }
+
     fn put_photo(&self, photo: &Photo) -> StoreResult<InsertOutcome> {
         self.remote.put_photo(photo)
     }

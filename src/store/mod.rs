@@ -157,38 +157,23 @@ pub trait Store: Send + Sync {
     fn orphan_exits(&self, site: &str) -> StoreResult<Vec<Exit>>;
     /// Figures for one local day.
     fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats>;
-    /// Vehicles inside now per class, every configured class in display order (zeros included).
-    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
-        let _ = site;
-        Err(StoreError::Refused("inside_by_class is not implemented yet".into()))
-    }
-    /// Vehicles that were inside at `at`: entered before it and not yet left at it.
-    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
-        let _ = (site, at);
-        Err(StoreError::Refused("inside_at is not implemented yet".into()))
-    }
+    /// Vehicles inside now per class, every configured class in display order (zeros included),
+    /// then any other class a vehicle inside carries.
+    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>>;
+    /// Vehicles that were inside at `at`: entered before it and not yet left at it (a vehicle
+    /// leaving exactly at `at` still counts, one entering exactly at `at` does not yet).
+    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64>;
     /// Entries in `[from, to)`.
-    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
-        let _ = (site, from, to);
-        Err(StoreError::Refused("entry_count is not implemented yet".into()))
-    }
-    /// Exits in `[from, to)` grouped by class, method, operator and shift.
-    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
-        let _ = (site, from, to);
-        Err(StoreError::Refused("exit_groups is not implemented yet".into()))
-    }
+    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64>;
+    /// Exits in `[from, to)` grouped by class, method, operator and shift, sorted by those
+    /// (orphans' `None` class last).
+    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>>;
 
     // --- booths ---------------------------------------------------------------------------
     /// Stores a booth's report of itself, replacing its previous one.
-    fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()> {
-        let _ = status;
-        Err(StoreError::Refused("save_booth_status is not implemented yet".into()))
-    }
+    fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()>;
     /// The latest report of every booth of a site, by booth code.
-    fn booth_statuses(&self, site: &str) -> StoreResult<Vec<BoothStatus>> {
-        let _ = site;
-        Err(StoreError::Refused("booth_statuses is not implemented yet".into()))
-    }
+    fn booth_statuses(&self, site: &str) -> StoreResult<Vec<BoothStatus>>;
 
     // --- photos -------------------------------------------------------------------------
     /// Stores a photo; the same id twice is `AlreadyPresent`.
@@ -260,4 +245,34 @@ pub trait Store: Send + Sync {
     fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
     /// Audit records matching `filter`, newest first.
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// Counts per class in display order: every configured class (zeros included), then any
+/// other class the counts carry, by code. Shared by the backends so they answer alike.
+pub(crate) fn in_class_order(
+    configured: Vec<ClassCode>,
+    mut counts: std::collections::BTreeMap<ClassCode, u64>,
+) -> Vec<(ClassCode, u64)> {
+    let mut ordered: Vec<(ClassCode, u64)> = configured
+        .into_iter()
+        .map(|class| {
+            let count = counts.remove(&class).unwrap_or(0);
+            (class, count)
+        })
+        .collect();
+    ordered.extend(counts);
+    ordered
+}
+
+/// The order [`Store::exit_groups`] promises: class (orphans last), method, operator, shift.
+pub(crate) fn sort_exit_groups(groups: &mut [ExitGroup]) {
+    groups.sort_by(|a, b| {
+        (a.class.is_none(), &a.class, a.method.as_str(), &a.operator, a.shift_id).cmp(&(
+            b.class.is_none(),
+            &b.class,
+            b.method.as_str(),
+            &b.operator,
+            b.shift_id,
+        ))
+    });
 }

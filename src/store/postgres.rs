@@ -8,9 +8,11 @@
 //! itself once the server is back.
 
 mod batch;
+mod booths;
 mod catalog;
 mod codec;
 mod error;
+mod figures;
 mod migrate;
 mod people;
 mod pool;
@@ -27,9 +29,9 @@ use uuid::Uuid;
 use self::error::{Access, Fail, Health, PgResult, judge};
 use self::pool::{Conn, Pool, Sql};
 use super::{
-    AuditFilter, AuditRecord, DailyStats, Entry, EntryLookup, Exit, InsertOutcome, Member, PageRequest,
-    Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter,
-    VisitPage,
+    AuditFilter, AuditRecord, BoothStatus, DailyStats, Entry, EntryLookup, Exit, ExitGroup, InsertOutcome,
+    Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User,
+    Visit, VisitFilter, VisitPage,
 };
 use crate::config::redact_url;
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
@@ -320,6 +322,30 @@ impl Store for PostgresStore {
 
     fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats> {
         self.read(|conn| reports::daily_stats(conn, site, day, tz))
+    }
+
+    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
+        self.read(|conn| figures::inside_by_class(conn, site))
+    }
+
+    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+        self.read(|conn| figures::inside_at(conn, site, at))
+    }
+
+    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
+        self.read(|conn| figures::entry_count(conn, site, from, to))
+    }
+
+    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
+        self.read(|conn| figures::exit_groups(conn, site, from, to))
+    }
+
+    fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()> {
+        self.write(|conn| booths::save_booth_status(conn, status))
+    }
+
+    fn booth_statuses(&self, site: &str) -> StoreResult<Vec<BoothStatus>> {
+        self.read(|conn| booths::booth_statuses(conn, site))
     }
 
     fn put_photo(&self, photo: &Photo) -> StoreResult<InsertOutcome> {

@@ -6,8 +6,10 @@
 //! migrating, locking and error mapping.
 
 mod audit;
+mod booths;
 mod catalog;
 mod codec;
+mod figures;
 mod people;
 mod shifts;
 mod stats;
@@ -24,9 +26,9 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 use uuid::Uuid;
 
 use super::{
-    AuditFilter, AuditRecord, DailyStats, Entry, EntryLookup, Exit, InsertOutcome, Member, PageRequest,
-    Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter,
-    VisitPage,
+    AuditFilter, AuditRecord, BoothStatus, DailyStats, Entry, EntryLookup, Exit, ExitGroup, InsertOutcome,
+    Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User,
+    Visit, VisitFilter, VisitPage,
 };
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
 
@@ -38,6 +40,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/sqlite/0001_initial.sql")),
         M::up(include_str!("../../migrations/sqlite/0002_search.sql")),
+        M::up(include_str!("../../migrations/sqlite/0003_booth_status.sql")),
     ])
 }
 
@@ -347,6 +350,30 @@ impl Store for SqliteStore {
         self.read(|conn| stats::daily_stats(conn, site, day, tz))
     }
 
+    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
+        self.read(|conn| figures::inside_by_class(conn, site))
+    }
+
+    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+        self.read(|conn| figures::inside_at(conn, site, at))
+    }
+
+    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
+        self.read(|conn| figures::entry_count(conn, site, from, to))
+    }
+
+    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
+        self.read(|conn| figures::exit_groups(conn, site, from, to))
+    }
+
+    fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()> {
+        self.write(|conn| booths::save_booth_status(conn, status))
+    }
+
+    fn booth_statuses(&self, site: &str) -> StoreResult<Vec<BoothStatus>> {
+        self.read(|conn| booths::booth_statuses(conn, site))
+    }
+
     fn put_photo(&self, photo: &Photo) -> StoreResult<InsertOutcome> {
         self.write(|conn| visits::put_photo(conn, photo))
     }
@@ -449,6 +476,6 @@ mod tests {
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
     }
 }

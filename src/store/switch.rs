@@ -152,6 +152,36 @@ impl Store for SwitchableStore {
         self.inner.daily_stats(site, day, tz)
     }
 
+    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
+        self.check()?;
+        self.inner.inside_by_class(site)
+    }
+
+    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+        self.check()?;
+        self.inner.inside_at(site, at)
+    }
+
+    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
+        self.check()?;
+        self.inner.entry_count(site, from, to)
+    }
+
+    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
+        self.check()?;
+        self.inner.exit_groups(site, from, to)
+    }
+
+    fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()> {
+        self.check()?;
+        self.inner.save_booth_status(status)
+    }
+
+    fn booth_statuses(&self, site: &str) -> StoreResult<Vec<BoothStatus>> {
+        self.check()?;
+        self.inner.booth_statuses(site)
+    }
+
     fn put_photo(&self, photo: &Photo) -> StoreResult<InsertOutcome> {
         self.check()?;
         self.inner.put_photo(photo)

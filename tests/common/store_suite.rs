@@ -12,6 +12,7 @@
 //! implements `Store`); each behaviour becomes its own `#[test]` with its own store.
 
 pub mod catalog;
+pub mod figures;
 pub mod people;
 pub mod reports;
 pub mod visits;
@@ -39,6 +40,11 @@ macro_rules! store_suite {
             reports::list_visits_applies_every_filter,
             reports::list_visits_pages_with_exact_totals,
             reports::daily_stats_follow_the_local_day,
+            figures::inside_by_class_lists_every_class,
+            figures::inside_at_counts_who_was_parked_then,
+            figures::entry_count_covers_a_half_open_range,
+            figures::exit_groups_add_up_by_class_method_operator_and_shift,
+            figures::booth_statuses_keep_each_booths_latest_report,
             people::users_are_created_found_and_updated,
             people::the_last_admin_cannot_be_removed,
             people::members_are_saved_found_and_searched,

@@ -10,6 +10,7 @@ use crate::store::StoreError;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../../migrations/postgres/0001_initial.sql")),
     (2, "search", include_str!("../../../migrations/postgres/0002_search.sql")),
+    (3, "booth_status", include_str!("../../../migrations/postgres/0003_booth_status.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.

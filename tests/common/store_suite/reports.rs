@@ -19,7 +19,7 @@ use crate::common::fixtures::{
 /// | 5 | 05:00 | B 1234 XYZ | MBL   | IN1 guard1       | inside                        |
 /// | 6 | 06:00 | AB 12      | MTR   | IN2 guard1       | 06:03 OUT2 cashier2 free      |
 /// | 7 | 03:30 | B 1234 XYZ | MBL   | other site       | inside                        |
-fn record_fixture_visits(store: &dyn Store) {
+pub fn record_fixture_visits(store: &dyn Store) {
     let in2 = |n: u128, hour, plate, class_code, operator: &str| {
         let mut e = entry(n, at(2024, 3, 1, hour, 0), plate, class_code);
         e.booth = "IN2".to_string();

@@ -1,0 +1,171 @@
+//! The admin's figures (vehicles inside now and at a past instant, entries counted, exits
+//! grouped) and the booths' heartbeats.
+
+use gardu::domain::Rupiah;
+use gardu::store::{BoothStatus, ExitGroup, PaymentMethod, Store};
+use uuid::Uuid;
+
+use super::reports::record_fixture_visits;
+use crate::common::fixtures::{OTHER_SITE, SITE, at, class, entry, exit_of, lost_exit_without_entry, seed};
+
+/// The fixture of `reports` (every visit on 2024-03-01 UTC) plus an orphan exit:
+///
+/// | n | entry | class | exit                           |
+/// |---|-------|-------|--------------------------------|
+/// | 1 | 01:00 | MBL   | 03:00 cash cashier1 Rp 8.000   |
+/// | 2 | 02:00 | MTR   | 02:30 qris cashier2 Rp 2.000   |
+/// | 3 | 03:00 | MBL   | inside                         |
+/// | 4 | 04:00 | TRK   | 06:00 cash cashier1 lost Rp 15.000 |
+/// | 5 | 05:00 | MBL   | inside                         |
+/// | 6 | 06:00 | MTR   | 06:03 free cashier2 Rp 0       |
+/// | 7 | 03:30 | MBL   | inside, other site             |
+/// | 9 | (not stored) | | 05:00 cash cashier1 lost Rp 50.000 (orphan) |
+fn record_visits_with_an_orphan(store: &dyn Store) {
+    seed(store);
+    record_fixture_visits(store);
+    store.record_exit(&lost_exit_without_entry(9, at(2024, 3, 1, 5, 0), "MBL")).unwrap();
+}
+
+pub fn inside_by_class_lists_every_class(store: &dyn Store) {
+    seed(store);
+    let empty: Vec<_> = ["MTR", "MBL", "TRK"].into_iter().map(|code| (class(code), 0)).collect();
+    assert_eq!(store.inside_by_class(SITE).unwrap(), empty);
+
+    record_fixture_visits(store);
+    store.record_exit(&lost_exit_without_entry(9, at(2024, 3, 1, 5, 0), "MBL")).unwrap();
+    // A class no longer configured still shows, after the configured ones.
+    store.record_entry(&entry(10, at(2024, 3, 1, 7, 0), Some("B 10 BUS"), "BUS")).unwrap();
+    assert_eq!(
+        store.inside_by_class(SITE).unwrap(),
+        vec![(class("MTR"), 0), (class("MBL"), 2), (class("TRK"), 0), (class("BUS"), 1)]
+    );
+    assert_eq!(
+        store.inside_by_class(OTHER_SITE).unwrap(),
+        vec![(class("MTR"), 0), (class("MBL"), 1), (class("TRK"), 0)]
+    );
+}
+
+pub fn inside_at_counts_who_was_parked_then(store: &dyn Store) {
+    record_visits_with_an_orphan(store);
+    let inside_at = |hour, minute| store.inside_at(SITE, at(2024, 3, 1, hour, minute)).unwrap();
+    let cases = [
+        ((0, 0), 0, "before anyone came"),
+        ((2, 15), 2, "1 and 2 parked"),
+        ((2, 30), 2, "2 leaving at that very minute still counts"),
+        ((3, 0), 1, "1 leaving counts, 3 arriving at that minute not yet"),
+        ((5, 0), 2, "3 and 4 (left later); the orphan exit counts nowhere"),
+        ((5, 30), 3, "3, 4 and 5"),
+        ((6, 0), 3, "3, 4 leaving, 5"),
+        ((6, 1), 3, "3, 5, 6"),
+        ((7, 0), 2, "3 and 5, as now"),
+    ];
+    for ((hour, minute), expected, why) in cases {
+        assert_eq!(inside_at(hour, minute), expected, "{hour:02}:{minute:02}: {why}");
+    }
+    assert_eq!(store.inside_count(SITE).unwrap(), 2);
+    assert_eq!(store.inside_at(OTHER_SITE, at(2024, 3, 1, 4, 0)).unwrap(), 1);
+    assert_eq!(store.inside_at(OTHER_SITE, at(2024, 3, 1, 3, 30)).unwrap(), 0);
+
+    // The orphan's entry arrives from another booth's journal: 04:30 to 05:00.
+    store.record_entry(&entry(9, at(2024, 3, 1, 4, 30), Some("B 9 AA"), "MBL")).unwrap();
+    assert_eq!(inside_at(4, 45), 3);
+    assert_eq!(inside_at(5, 0), 3);
+    assert_eq!(inside_at(5, 1), 2 + 1);
+    assert_eq!(store.inside_count(SITE).unwrap(), 2);
+}
+
+pub fn entry_count_covers_a_half_open_range(store: &dyn Store) {
+    record_visits_with_an_orphan(store);
+    let count = |from: (u32, u32), to: (u32, u32)| {
+        store.entry_count(SITE, at(2024, 3, 1, from.0, from.1), at(2024, 3, 1, to.0, to.1)).unwrap()
+    };
+    assert_eq!(count((2, 0), (5, 0)), 3);
+    assert_eq!(count((0, 0), (23, 0)), 6);
+    assert_eq!(count((6, 1), (23, 0)), 0);
+    assert_eq!(count((5, 0), (5, 0)), 0);
+    assert_eq!(store.entry_count(OTHER_SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0)).unwrap(), 1);
+}
+
+pub fn exit_groups_add_up_by_class_method_operator_and_shift(store: &dyn Store) {
+    record_visits_with_an_orphan(store);
+    let shift = Uuid::from_u128(0x5001);
+    // Two more MBL cash exits by cashier1: one joins visit 1's group, one is in a shift.
+    let v11 = entry(11, at(2024, 3, 1, 0, 30), Some("B 11 AA"), "MBL");
+    let v12 = entry(12, at(2024, 3, 1, 1, 0), Some("B 12 AA"), "MBL");
+    store.record_entry(&v11).unwrap();
+    store.record_entry(&v12).unwrap();
+    store.record_exit(&exit_of(&v11, at(2024, 3, 1, 1, 30), PaymentMethod::Cash)).unwrap();
+    let mut x12 = exit_of(&v12, at(2024, 3, 1, 2, 0), PaymentMethod::Cash);
+    x12.shift_id = Some(shift);
+    store.record_exit(&x12).unwrap();
+
+    // counts: exits, lost tickets, stays known.
+    let group =
+        |class_code: Option<&str>, method, operator: &str, shift_id, counts: [u64; 3], money, stay_ms| {
+            ExitGroup {
+                class: class_code.map(class),
+                method,
+                operator: Some(operator.to_string()),
+                shift_id,
+                exits: counts[0],
+                revenue: Rupiah(money),
+                lost_tickets: counts[1],
+                stays: counts[2],
+                stay_total_ms: stay_ms,
+            }
+        };
+    let hour_ms = 3_600_000;
+    // Up to 06:03, exclusive: visit 6 (leaving 06:03) is not in it.
+    let groups = store.exit_groups(SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 1, 6, 3)).unwrap();
+    assert_eq!(
+        groups,
+        vec![
+            group(Some("MBL"), PaymentMethod::Cash, "cashier1", None, [2, 0, 2], 13_000, 3 * hour_ms),
+            group(Some("MBL"), PaymentMethod::Cash, "cashier1", Some(shift), [1, 0, 1], 5_000, hour_ms),
+            group(Some("MTR"), PaymentMethod::Qris, "cashier2", None, [1, 0, 1], 2_000, hour_ms / 2),
+            group(Some("TRK"), PaymentMethod::Cash, "cashier1", None, [1, 1, 1], 15_000, 2 * hour_ms),
+            // The orphan: no class, no stay.
+            group(None, PaymentMethod::Cash, "cashier1", None, [1, 1, 0], 50_000, 0),
+        ]
+    );
+    let later = store.exit_groups(SITE, at(2024, 3, 1, 6, 3), at(2024, 3, 2, 0, 0)).unwrap();
+    assert_eq!(later, vec![group(Some("MTR"), PaymentMethod::Free, "cashier2", None, [1, 0, 1], 0, 180_000)]);
+    assert_eq!(store.exit_groups(OTHER_SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0)).unwrap(), vec![]);
+}
+
+fn status(booth: &str, operator: Option<&str>, minute: u32) -> BoothStatus {
+    BoothStatus {
+        site: SITE.to_string(),
+        booth: booth.to_string(),
+        mode: if booth.starts_with("IN") { "entry" } else { "exit" }.to_string(),
+        operator: operator.map(str::to_string),
+        seen_at: at(2024, 3, 1, 8, minute),
+        simulated: false,
+        journal_waiting: 0,
+        journal_rejected: 0,
+        faults: Vec::new(),
+        version: "0.1.0".to_string(),
+    }
+}
+
+pub fn booth_statuses_keep_each_booths_latest_report(store: &dyn Store) {
+    seed(store);
+    assert_eq!(store.booth_statuses(SITE).unwrap(), vec![]);
+    store.save_booth_status(&status("OUT1", Some("cashier1"), 0)).unwrap();
+    store.save_booth_status(&status("IN1", Some("guard1"), 0)).unwrap();
+    let mut elsewhere = status("IN1", None, 0);
+    elsewhere.site = OTHER_SITE.to_string();
+    store.save_booth_status(&elsewhere).unwrap();
+
+    // IN1 reports again: the operator logged out, the journal fills, the printer is out of paper.
+    let mut newer = status("IN1", None, 1);
+    newer.simulated = true;
+    newer.journal_waiting = 12;
+    newer.journal_rejected = 1;
+    newer.faults = vec!["printer: kertas habis \"PAPER\"".to_string(), "camera: timeout".to_string()];
+    newer.version = "0.2.0".to_string();
+    store.save_booth_status(&newer).unwrap();
+
+    assert_eq!(store.booth_statuses(SITE).unwrap(), vec![newer, status("OUT1", Some("cashier1"), 0)]);
+    assert_eq!(store.booth_statuses(OTHER_SITE).unwrap(), vec![elsewhere]);
+}
