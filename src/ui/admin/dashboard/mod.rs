@@ -248,5 +248,12 @@ fn live_chip_ui(ui: &mut egui::Ui, live: &Live, tr: &crate::ui::i18n::I18n) {
         Live::On(_) | Live::Idle => (tr.t("admin.dashboard.live_off").to_string(), theme::WARN),
         Live::Failed(error) => (tr.f("admin.dashboard.live_failed", &[("error", error)]), theme::FAULT),
     };
-    ui.label(RichText::new(format!("● {text}")).color(color).size(15.0));
+    dot_ui(ui, color);
+    ui.label(RichText::new(text).color(color).size(15.0));
+}
+
+/// A small coloured disc before a status text.
+pub(super) fn dot_ui(ui: &mut egui::Ui, color: egui::Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 5.0, color);
 }

@@ -29,7 +29,10 @@ pub(super) fn alerts_ui(ui: &mut egui::Ui, data: &DashboardData, now: DateTime<U
         section_title_ui(ui, tr.t("admin.dashboard.alerts"));
         for alert in &list {
             let (text, color) = alert_text(alert, tr);
-            ui.label(RichText::new(format!("⚠ {text}")).color(color).strong());
+            ui.horizontal(|ui| {
+                super::dot_ui(ui, color);
+                ui.label(RichText::new(text).color(color).strong());
+            });
             if matches!(alert, Alert::LongStays { .. }) {
                 long_stays_ui(ui, data, now, tr, tz);
             }
