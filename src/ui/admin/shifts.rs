@@ -387,3 +387,24 @@ fn report_ui(ui: &mut egui::Ui, state: &ShiftsState, tr: &I18n, tz: Tz) {
     );
     ui.label(RichText::new(events).color(theme::MUTED));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_read_as_local_days_or_say_what_is_wrong() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let cases = [
+            ("17/11/2026", "23/11/2026", Ok((day(17), day(23)))),
+            (" 2026-11-01 ", "1/11/2026", Ok((day(1), day(1)))),
+            ("31/02/2026", "23/11/2026", Err(RangeError::Unreadable("31/02/2026".into()))),
+            ("", "23/11/2026", Err(RangeError::Unreadable(String::new()))),
+            ("23/11/2026", "22/11/2026", Err(RangeError::Reversed)),
+            ("01/01/2026", "23/11/2026", Err(RangeError::TooLong)),
+        ];
+        for (from, to, expected) in cases {
+            assert_eq!(parse_range(from, to), expected, "{from} – {to}");
+        }
+    }
+}
