@@ -1,0 +1,268 @@
+//! What the dashboard shows, read from the store on a background task, and the alerts drawn
+//! from it (a pure function, so the rules are tested without a screen).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::{ClassCode, VehicleClass};
+use crate::store::{
+    BoothStatus, DailyStats, Exit, PageRequest, Store, StoreError, Visit, VisitFilter, VisitState,
+};
+
+/// A vehicle inside longer than this is a long stay.
+pub const LONG_STAY: Duration = Duration::hours(24);
+/// A booth not heard from for longer than this is not reporting.
+pub const SILENT_AFTER: Duration = Duration::seconds(90);
+/// Occupancy from this share of the capacity on is "nearly full".
+pub const NEARLY_FULL_PERCENT: u64 = 90;
+/// Long stays listed by name (the oldest ones).
+const LONG_STAYS_LISTED: u64 = 5;
+
+/// Everything the dashboard shows, as of `loaded_at`.
+#[derive(Debug, Clone)]
+pub struct DashboardData {
+    /// When the figures were read (the injected clock).
+    pub loaded_at: DateTime<Utc>,
+    /// How many vehicles fit; `None` for no limit.
+    pub capacity: Option<u32>,
+    /// Vehicles inside now per class, in display order.
+    pub inside: Vec<(ClassCode, u64)>,
+    /// The configured classes, for their names.
+    pub classes: Vec<VehicleClass>,
+    /// Today's figures in the site's time zone.
+    pub today: DailyStats,
+    /// The latest report of every booth.
+    pub booths: Vec<BoothStatus>,
+    /// Vehicles inside longer than [`LONG_STAY`].
+    pub long_stays: u64,
+    /// The oldest of them, oldest first.
+    pub oldest_stays: Vec<Visit>,
+    /// Exits whose entry is not stored.
+    pub orphans: Vec<Exit>,
+    /// Rejected journal files on this machine.
+    pub local_rejected: u64,
+}
+
+impl DashboardData {
+    /// Vehicles inside now, every class.
+    pub fn inside_total(&self) -> u64 {
+        self.inside.iter().map(|(_, count)| count).sum()
+    }
+
+    /// The name of a class in the screen's language (`en` or `id`), or its code.
+    pub fn class_name(&self, code: &ClassCode, language: &str) -> String {
+        self.classes
+            .iter()
+            .find(|class| &class.code == code)
+            .map(|class| class.name(language).to_string())
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+/// One thing an admin should look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Alert {
+    /// Vehicles inside longer than the threshold.
+    LongStays {
+        /// How many.
+        count: u64,
+        /// The threshold in hours.
+        hours: i64,
+    },
+    /// Occupancy at or above [`NEARLY_FULL_PERCENT`] of the capacity.
+    NearlyFull {
+        /// Vehicles inside.
+        inside: u64,
+        /// The capacity.
+        capacity: u32,
+        /// Occupancy in whole percent.
+        percent: u64,
+    },
+    /// Exits whose entry is not in the database.
+    OrphanExits {
+        /// How many.
+        count: u64,
+    },
+    /// Journal files the sync refused, at a booth or on this machine.
+    RejectedFiles {
+        /// Where: a booth code, or `None` for this machine.
+        booth: Option<String>,
+        /// How many files.
+        count: u64,
+    },
+    /// A booth whose last report is older than [`SILENT_AFTER`].
+    NotReporting {
+        /// The booth.
+        booth: String,
+        /// Seconds since its last report.
+        silent_s: i64,
+    },
+}
+
+/// The alerts of `data` at `now`, the most urgent kinds first.
+pub fn alerts(data: &DashboardData, now: DateTime<Utc>) -> Vec<Alert> {
+    let mut out = Vec::new();
+    if let Some(capacity) = data.capacity.filter(|c| *c > 0) {
+        let inside = data.inside_total();
+        let percent = inside * 100 / u64::from(capacity);
+        if percent >= NEARLY_FULL_PERCENT {
+            out.push(Alert::NearlyFull { inside, capacity, percent });
+        }
+    }
+    for booth in &data.booths {
+        let silent = now - booth.seen_at;
+        if silent > SILENT_AFTER {
+            out.push(Alert::NotReporting { booth: booth.booth.clone(), silent_s: silent.num_seconds() });
+        }
+    }
+    if data.long_stays > 0 {
+        out.push(Alert::LongStays { count: data.long_stays, hours: LONG_STAY.num_hours() });
+    }
+    if !data.orphans.is_empty() {
+        out.push(Alert::OrphanExits { count: data.orphans.len() as u64 });
+    }
+    for booth in data.booths.iter().filter(|b| b.journal_rejected > 0) {
+        out.push(Alert::RejectedFiles { booth: Some(booth.booth.clone()), count: booth.journal_rejected });
+    }
+    if data.local_rejected > 0 {
+        out.push(Alert::RejectedFiles { booth: None, count: data.local_rejected });
+    }
+    out
+}
+
+/// Where the dashboard reads from.
+#[derive(Clone)]
+pub struct Source {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Site code.
+    pub site: String,
+    /// The site's time zone.
+    pub tz: Tz,
+    /// This machine's rejected journal folder.
+    pub rejected_dir: PathBuf,
+}
+
+/// Reads everything the dashboard shows as of `now` (blocking: run it on a task).
+pub fn load(source: &Source, now: DateTime<Utc>) -> Result<DashboardData, StoreError> {
+    let store = source.store.as_ref();
+    let site = source.site.as_str();
+    let capacity = store.site(site)?.and_then(|s| s.capacity);
+    let inside = store.inside_by_class(site)?;
+    let classes = store.vehicle_classes()?;
+    let today = store.daily_stats(site, now.with_timezone(&source.tz).date_naive(), source.tz)?;
+    let booths = store.booth_statuses(site)?;
+    let filter = VisitFilter {
+        site: Some(site.to_string()),
+        to: Some(now - LONG_STAY),
+        state: Some(VisitState::Inside),
+        ..VisitFilter::default()
+    };
+    // Newest entry first: the oldest stays are on the last page.
+    let first = store.list_visits(&filter, PageRequest { offset: 0, limit: LONG_STAYS_LISTED })?;
+    let mut oldest_stays = if first.total > LONG_STAYS_LISTED {
+        let offset = first.total - LONG_STAYS_LISTED;
+        store.list_visits(&filter, PageRequest { offset, limit: LONG_STAYS_LISTED })?.rows
+    } else {
+        first.rows
+    };
+    oldest_stays.reverse();
+    let orphans = store.orphan_exits(site)?;
+    Ok(DashboardData {
+        loaded_at: now,
+        capacity,
+        inside,
+        classes,
+        today,
+        booths,
+        long_stays: first.total,
+        oldest_stays,
+        orphans,
+        local_rejected: rejected_files(&source.rejected_dir),
+    })
+}
+
+/// Journal files in a rejected folder (their `.reason.txt` companions not counted).
+fn rejected_files(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries.flatten().filter(|entry| entry.file_name().to_string_lossy().ends_with(".json")).count()
+                as u64
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+
+    use super::*;
+
+    fn data() -> DashboardData {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap();
+        DashboardData {
+            loaded_at: now,
+            capacity: Some(10),
+            inside: vec![(ClassCode::parse("MBL").unwrap(), 8), (ClassCode::parse("MTR").unwrap(), 0)],
+            classes: crate::domain::vehicle::default_classes(),
+            today: DailyStats {
+                day: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                entries: 0,
+                exits: 0,
+                revenue: crate::domain::Rupiah::ZERO,
+                entries_per_hour: [0; 24],
+                exits_per_hour: [0; 24],
+                by_class: Vec::new(),
+                by_method: Vec::new(),
+                average_stay_min: None,
+                lost_tickets: 0,
+            },
+            booths: Vec::new(),
+            long_stays: 0,
+            oldest_stays: Vec::new(),
+            orphans: Vec::new(),
+            local_rejected: 0,
+        }
+    }
+
+    fn booth(code: &str, seen_at: DateTime<Utc>, rejected: u64) -> BoothStatus {
+        BoothStatus {
+            site: "S".into(),
+            booth: code.into(),
+            mode: "entry".into(),
+            operator: None,
+            seen_at,
+            simulated: false,
+            journal_waiting: 0,
+            journal_rejected: rejected,
+            faults: Vec::new(),
+            version: "1".into(),
+        }
+    }
+
+    #[test]
+    fn alerts_follow_the_thresholds() {
+        let mut d = data();
+        let now = d.loaded_at;
+        assert_eq!(alerts(&d, now), []);
+        d.inside[1].1 = 1;
+        assert_eq!(alerts(&d, now), [Alert::NearlyFull { inside: 9, capacity: 10, percent: 90 }]);
+        d.capacity = None;
+        d.booths =
+            vec![booth("IN1", now - Duration::seconds(90), 0), booth("OUT1", now - Duration::seconds(91), 2)];
+        d.long_stays = 3;
+        d.local_rejected = 1;
+        assert_eq!(
+            alerts(&d, now),
+            [
+                Alert::NotReporting { booth: "OUT1".into(), silent_s: 91 },
+                Alert::LongStays { count: 3, hours: 24 },
+                Alert::RejectedFiles { booth: Some("OUT1".into()), count: 2 },
+                Alert::RejectedFiles { booth: None, count: 1 },
+            ]
+        );
+    }
+}
