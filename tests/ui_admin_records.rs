@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 /// Local (Jakarta) time on the test day, 23/11/2026, in UTC.
 fn local(hour: u32, minute: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, hour, minute, 0).single().expect("valid time") - chrono::Duration::hours(7)
+    Utc.with_ymd_and_hms(2026, 11, 23, hour, minute, 0).single().expect("valid time")
+        - chrono::Duration::hours(7)
 }
 
 fn jpeg(shade: u8) -> Vec<u8> {
@@ -97,7 +98,9 @@ fn seed_visits(site: &Site) -> Seeded {
 /// Replaces the text of the field labelled `label` with `text`.
 fn fill(harness: &mut Harness<'_, ConsoleApp>, label: &str, text: &str) {
     step_until(harness, label, |h| {
-        h.query_all_by(|n| n.label().as_deref() == Some(label) && n.role() != A11yRole::Label).next().is_some()
+        h.query_all_by(|n| n.label().as_deref() == Some(label) && n.role() != A11yRole::Label)
+            .next()
+            .is_some()
     });
     let field = harness
         .query_all_by(|node| {
