@@ -156,20 +156,24 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, env: Env<'_>) {
     ui.add_space(6.0);
     let now = env.runtime.clock().now();
     let tz = env.runtime.config().timezone();
-    ui.columns(2, |columns| {
-        theme::card().show(&mut columns[0], |ui| {
-            ui.set_width(ui.available_width());
-            list_ui(ui, state, now, tz, tr);
+    egui::Panel::right("users-side")
+        .resizable(false)
+        .exact_size(400.0)
+        .frame(theme::panel(10, 0, 0, 0))
+        .show(ui, |ui| {
+            theme::card().show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                let picked =
+                    state.selected.as_ref().and_then(|name| state.users.iter().find(|u| &u.username == name));
+                match picked.cloned() {
+                    Some(user) => account_ui(ui, state, &user, &env, busy),
+                    None => new_ui(ui, state, &env, busy),
+                }
+            });
         });
-        theme::card().show(&mut columns[1], |ui| {
-            ui.set_width(ui.available_width());
-            let picked =
-                state.selected.as_ref().and_then(|name| state.users.iter().find(|u| &u.username == name));
-            match picked.cloned() {
-                Some(user) => account_ui(ui, state, &user, &env, busy),
-                None => new_ui(ui, state, &env, busy),
-            }
-        });
+    theme::card().show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        list_ui(ui, state, now, tz, tr);
     });
 }
 
@@ -222,7 +226,7 @@ fn start_load(state: &mut UsersState, env: &Env<'_>) {
 
 fn list_ui(ui: &mut egui::Ui, state: &mut UsersState, now: DateTime<Utc>, tz: chrono_tz::Tz, tr: &I18n) {
     section_title_ui(ui, tr.t("admin.users.list"));
-    egui::ScrollArea::vertical().id_salt("users-list").show(ui, |ui| {
+    egui::ScrollArea::both().id_salt("users-list").show(ui, |ui| {
         egui::Grid::new("users-grid").striped(true).num_columns(6).spacing([16.0, 6.0]).show(ui, |ui| {
             for key in [
                 "admin.users.username",
