@@ -107,39 +107,41 @@ pub fn audit_ui(ui: &mut egui::Ui, state: &mut AuditState, env: Env<'_>) {
         });
     }
     ui.add_space(6.0);
-    ui.columns(2, |columns| {
-        theme::card().show(&mut columns[0], |ui| {
-            ui.set_width(ui.available_width());
-            let count = state.records.len();
-            ui.label(RichText::new(tr.f("admin.log.count", &[("count", &count)])).strong());
-            if count as u64 >= AUDIT_LIMIT {
-                ui.label(
-                    RichText::new(tr.f("admin.log.limited", &[("limit", &AUDIT_LIMIT)])).color(theme::WARN),
-                );
-            }
-            list_ui(ui, state, tz, tr);
-        });
-        theme::card().show(&mut columns[1], |ui| {
-            ui.set_width(ui.available_width());
-            section_title_ui(ui, tr.t("admin.log.detail"));
-            match state.selected.and_then(|i| state.records.get(i)) {
-                Some(record) => {
-                    let when = record.time.with_timezone(&tz).format("%d/%m/%Y %H:%M:%S");
-                    ui.label(RichText::new(format!("{} · {when}", record.action)).strong());
-                    ui.label(format!("{} · {}", record.booth, record.username.as_deref().unwrap_or("–")));
-                    ui.add_space(4.0);
-                    egui::ScrollArea::both().id_salt("audit-detail").show(ui, |ui| {
-                        ui.add(
-                            egui::Label::new(RichText::new(pretty(&record.detail)).monospace())
-                                .selectable(true),
-                        );
-                    });
+    egui::Panel::right("audit-side")
+        .resizable(false)
+        .exact_size(400.0)
+        .frame(theme::panel(10, 0, 0, 0))
+        .show(ui, |ui| {
+            theme::card().show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                section_title_ui(ui, tr.t("admin.log.detail"));
+                match state.selected.and_then(|i| state.records.get(i)) {
+                    Some(record) => {
+                        let when = record.time.with_timezone(&tz).format("%d/%m/%Y %H:%M:%S");
+                        ui.label(RichText::new(format!("{} · {when}", record.action)).strong());
+                        ui.label(format!("{} · {}", record.booth, record.username.as_deref().unwrap_or("–")));
+                        ui.add_space(4.0);
+                        egui::ScrollArea::both().id_salt("audit-detail").show(ui, |ui| {
+                            ui.add(
+                                egui::Label::new(RichText::new(pretty(&record.detail)).monospace())
+                                    .selectable(true),
+                            );
+                        });
+                    }
+                    None => {
+                        ui.label(RichText::new(tr.t("admin.log.pick")).color(theme::MUTED));
+                    }
                 }
-                None => {
-                    ui.label(RichText::new(tr.t("admin.log.pick")).color(theme::MUTED));
-                }
-            }
+            });
         });
+    theme::card().show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        let count = state.records.len();
+        ui.label(RichText::new(tr.f("admin.log.count", &[("count", &count)])).strong());
+        if count as u64 >= AUDIT_LIMIT {
+            ui.label(RichText::new(tr.f("admin.log.limited", &[("limit", &AUDIT_LIMIT)])).color(theme::WARN));
+        }
+        egui::ScrollArea::both().id_salt("audit-list").show(ui, |ui| list_ui(ui, state, tz, tr));
     });
 }
 
@@ -184,7 +186,12 @@ fn form_ui(ui: &mut egui::Ui, form: &mut Form, tr: &I18n, busy: bool) -> bool {
     let mut field = |ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, width: f32| {
         let label = ui.label(RichText::new(label).color(theme::MUTED));
         let response = ui
-            .add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(width))
+            .add(
+                egui::TextEdit::singleline(value)
+                    .hint_text(hint)
+                    .desired_width(width)
+                    .min_size(egui::vec2(width, 0.0)),
+            )
             .labelled_by(label.id);
         enter |= response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     };
@@ -206,8 +213,8 @@ fn form_ui(ui: &mut egui::Ui, form: &mut Form, tr: &I18n, busy: bool) -> bool {
         );
         field(ui, tr.t("admin.log.user"), &mut form.username, "dewi", 130.0);
         field(ui, tr.t("admin.tx.booth"), &mut form.booth, "OUT1", 100.0);
-        field(ui, tr.t("admin.tx.from"), &mut form.from, "23/11/2026", 120.0);
-        field(ui, tr.t("admin.tx.to"), &mut form.to, "23/11/2026", 120.0);
+        field(ui, tr.t("admin.tx.from"), &mut form.from, "23/11/2026", 130.0);
+        field(ui, tr.t("admin.tx.to"), &mut form.to, "23/11/2026", 130.0);
         let apply =
             egui::Button::new(RichText::new(tr.t("admin.tx.apply")).strong().color(egui::Color32::WHITE))
                 .fill(theme::ACCENT);
@@ -224,31 +231,29 @@ fn list_ui(ui: &mut egui::Ui, state: &mut AuditState, tz: chrono_tz::Tz, tr: &I1
         ui.label(RichText::new(tr.t("admin.tx.nothing")).color(theme::MUTED));
         return;
     }
-    egui::ScrollArea::vertical().id_salt("audit-list").show(ui, |ui| {
-        egui::Grid::new("audit-lines").striped(true).num_columns(5).spacing([14.0, 4.0]).show(ui, |ui| {
-            for key in
-                ["admin.tx.time", "admin.tx.booth", "admin.log.user", "admin.log.action", "admin.log.detail"]
-            {
-                ui.label(RichText::new(tr.t(key)).color(theme::MUTED));
+    egui::Grid::new("audit-lines").striped(true).num_columns(5).spacing([14.0, 4.0]).show(ui, |ui| {
+        for key in
+            ["admin.tx.time", "admin.tx.booth", "admin.log.user", "admin.log.action", "admin.log.detail"]
+        {
+            ui.label(RichText::new(tr.t(key)).color(theme::MUTED));
+        }
+        ui.end_row();
+        for (index, record) in state.records.iter().enumerate() {
+            ui.label(record.time.with_timezone(&tz).format("%d/%m %H:%M:%S").to_string());
+            ui.label(&record.booth);
+            ui.label(record.username.as_deref().unwrap_or("–"));
+            ui.label(RichText::new(&record.action).monospace().strong());
+            let detail = record.detail.to_string();
+            let short: String = detail.chars().take(48).collect();
+            let picked = state.selected == Some(index);
+            let response = ui
+                .selectable_label(picked, RichText::new(short).size(14.0).color(theme::MUTED))
+                .on_hover_text(RichText::new(pretty(&record.detail)).monospace());
+            if response.clicked() {
+                state.selected = Some(index);
             }
             ui.end_row();
-            for (index, record) in state.records.iter().enumerate() {
-                ui.label(record.time.with_timezone(&tz).format("%d/%m %H:%M:%S").to_string());
-                ui.label(&record.booth);
-                ui.label(record.username.as_deref().unwrap_or("–"));
-                ui.label(RichText::new(&record.action).monospace().strong());
-                let detail = record.detail.to_string();
-                let short: String = detail.chars().take(48).collect();
-                let picked = state.selected == Some(index);
-                let response = ui
-                    .selectable_label(picked, RichText::new(short).size(14.0).color(theme::MUTED))
-                    .on_hover_text(RichText::new(pretty(&record.detail)).monospace());
-                if response.clicked() {
-                    state.selected = Some(index);
-                }
-                ui.end_row();
-            }
-        });
+        }
     });
 }
 

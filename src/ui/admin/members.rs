@@ -148,10 +148,20 @@ pub fn members_ui(ui: &mut egui::Ui, state: &mut MembersState, env: Env<'_>) {
     }
     ui.add_space(6.0);
     let mut pick = None;
-    ui.columns(2, |columns| {
-        if let Some(data) = &state.data {
-            theme::card().show(&mut columns[0], |ui| {
+    egui::Panel::right("members-side")
+        .resizable(false)
+        .exact_size(400.0)
+        .frame(theme::panel(10, 0, 0, 0))
+        .show(ui, |ui| {
+            theme::card().show(ui, |ui| {
                 ui.set_width(ui.available_width());
+                form_ui(ui, state, &env, today);
+            });
+        });
+    if let Some(data) = &state.data {
+        theme::card().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            egui::ScrollArea::both().id_salt("members-lists").show(ui, |ui| {
                 section_title_ui(ui, &tr.f("admin.members.found", &[("count", &data.members.len())]));
                 pick = member_list_ui(ui, "members-grid", &data.members, &data.classes, tr).or(pick.take());
                 ui.add_space(10.0);
@@ -163,12 +173,8 @@ pub fn members_ui(ui: &mut egui::Ui, state: &mut MembersState, env: Env<'_>) {
                         .or(pick.take());
                 }
             });
-        }
-        theme::card().show(&mut columns[1], |ui| {
-            ui.set_width(ui.available_width());
-            form_ui(ui, state, &env, today);
         });
-    });
+    }
     if let Some(member) = pick {
         state.form = Some(Form::of(&member));
         state.notice = None;

@@ -23,7 +23,15 @@ const ROLES: [Role; 4] = [Role::Guard, Role::Cashier, Role::Admin, Role::Technic
 /// A change the admin asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Change {
+    /// A new account.
     Create,
+    /// A change to an existing account.
+    Account(AccountChange),
+}
+
+/// A change to an existing account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AccountChange {
     Activate(bool),
     Role(Role),
     Password,
@@ -34,7 +42,7 @@ enum Change {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Confirm {
     username: String,
-    change: Change,
+    change: AccountChange,
 }
 
 /// The new-account form.
@@ -110,20 +118,24 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, env: Env<'_>) {
     ui.add_space(6.0);
     let now = env.runtime.clock().now();
     let tz = env.runtime.config().timezone();
-    ui.columns(2, |columns| {
-        theme::card().show(&mut columns[0], |ui| {
-            ui.set_width(ui.available_width());
-            list_ui(ui, state, now, tz, tr);
+    egui::Panel::right("users-side")
+        .resizable(false)
+        .exact_size(400.0)
+        .frame(theme::panel(10, 0, 0, 0))
+        .show(ui, |ui| {
+            theme::card().show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                let picked =
+                    state.selected.as_ref().and_then(|name| state.users.iter().find(|u| &u.username == name));
+                match picked.cloned() {
+                    Some(user) => account_ui(ui, state, &user, &env, busy),
+                    None => new_ui(ui, state, &env, busy),
+                }
+            });
         });
-        theme::card().show(&mut columns[1], |ui| {
-            ui.set_width(ui.available_width());
-            let picked =
-                state.selected.as_ref().and_then(|name| state.users.iter().find(|u| &u.username == name));
-            match picked.cloned() {
-                Some(user) => account_ui(ui, state, &user, &env, busy),
-                None => new_ui(ui, state, &env, busy),
-            }
-        });
+    theme::card().show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        list_ui(ui, state, now, tz, tr);
     });
 }
 
@@ -146,11 +158,11 @@ fn poll(state: &mut UsersState, env: &Env<'_>) {
             Ok(user) => {
                 let key = match change {
                     Change::Create => "admin.users.done.created",
-                    Change::Activate(true) => "admin.users.done.activated",
-                    Change::Activate(false) => "admin.users.done.deactivated",
-                    Change::Role(_) => "admin.users.done.role",
-                    Change::Password => "admin.users.done.password",
-                    Change::Unlock => "admin.users.done.unlocked",
+                    Change::Account(AccountChange::Activate(true)) => "admin.users.done.activated",
+                    Change::Account(AccountChange::Activate(false)) => "admin.users.done.deactivated",
+                    Change::Account(AccountChange::Role(_)) => "admin.users.done.role",
+                    Change::Account(AccountChange::Password) => "admin.users.done.password",
+                    Change::Account(AccountChange::Unlock) => "admin.users.done.unlocked",
                 };
                 state.notice = Some(tr.f(key, &[("username", &user.username)]));
                 state.error = None;
@@ -176,7 +188,7 @@ fn start_load(state: &mut UsersState, env: &Env<'_>) {
 
 fn list_ui(ui: &mut egui::Ui, state: &mut UsersState, now: DateTime<Utc>, tz: chrono_tz::Tz, tr: &I18n) {
     section_title_ui(ui, tr.t("admin.users.list"));
-    egui::ScrollArea::vertical().id_salt("users-list").show(ui, |ui| {
+    egui::ScrollArea::both().id_salt("users-list").show(ui, |ui| {
         egui::Grid::new("users-grid").striped(true).num_columns(6).spacing([16.0, 6.0]).show(ui, |ui| {
             for key in [
                 "admin.users.username",
@@ -262,11 +274,12 @@ fn account_ui(ui: &mut egui::Ui, state: &mut UsersState, user: &User, env: &Env<
 
     if let Some(confirm) = state.confirm.clone().filter(|c| c.username == name) {
         let question = match confirm.change {
-            Change::Activate(false) => tr.f("admin.users.confirm.deactivate", &[("username", &name)]),
-            Change::Role(role) => tr.f(
+            AccountChange::Activate(false) => tr.f("admin.users.confirm.deactivate", &[("username", &name)]),
+            AccountChange::Role(role) => tr.f(
                 "admin.users.confirm.role",
                 &[("username", &name), ("role", &tr.t(&format!("role.{}", role.as_str())))],
             ),
+            // Only switching off and role changes ask first.
             _ => String::new(),
         };
         theme::banner(theme::WARN_BG, theme::WARN).show(ui, |ui| {
@@ -291,7 +304,7 @@ fn account_ui(ui: &mut egui::Ui, state: &mut UsersState, user: &User, env: &Env<
     if ui.add_enabled(!busy && changed, egui::Button::new(tr.t("admin.users.change_role"))).clicked()
         && let Some(role) = state.role
     {
-        state.confirm = Some(Confirm { username: name.clone(), change: Change::Role(role) });
+        state.confirm = Some(Confirm { username: name.clone(), change: AccountChange::Role(role) });
     }
     ui.add_space(6.0);
     section_title_ui(ui, tr.t("admin.users.reset_title"));
@@ -301,7 +314,7 @@ fn account_ui(ui: &mut egui::Ui, state: &mut UsersState, user: &User, env: &Env<
         if state.password != state.repeat {
             state.error = Some(tr.t("first_run.mismatch").into());
         } else {
-            run_change(state, env, &name, Change::Password);
+            run_change(state, env, &name, AccountChange::Password);
         }
     }
     ui.add_space(6.0);
@@ -309,31 +322,33 @@ fn account_ui(ui: &mut egui::Ui, state: &mut UsersState, user: &User, env: &Env<
     ui.horizontal(|ui| {
         let locked = user.locked_until.is_some() || user.failed_attempts > 0;
         if ui.add_enabled(!busy && locked, egui::Button::new(tr.t("admin.users.unlock"))).clicked() {
-            run_change(state, env, &name, Change::Unlock);
+            run_change(state, env, &name, AccountChange::Unlock);
         }
         if user.active {
             if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.users.deactivate"))).clicked() {
-                state.confirm = Some(Confirm { username: name.clone(), change: Change::Activate(false) });
+                state.confirm =
+                    Some(Confirm { username: name.clone(), change: AccountChange::Activate(false) });
             }
         } else if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.users.activate"))).clicked() {
-            run_change(state, env, &name, Change::Activate(true));
+            run_change(state, env, &name, AccountChange::Activate(true));
         }
     });
 }
 
-fn run_change(state: &mut UsersState, env: &Env<'_>, username: &str, change: Change) {
+fn run_change(state: &mut UsersState, env: &Env<'_>, username: &str, change: AccountChange) {
     let actor = actor(env);
     let (username, password) = (username.to_string(), state.password.clone());
     spawn_change(
         state,
         env,
-        change.clone(),
+        Change::Account(change.clone()),
         move |acting| match change {
-            Change::Activate(on) => users::set_active(acting, &username, on),
-            Change::Role(role) => users::set_role(acting, &username, role),
-            Change::Password => users::reset_password(acting, &Hasher::default(), &username, &password),
-            Change::Unlock => users::unlock(acting, &username),
-            Change::Create => Err(AdminError::Invalid(format!("{username} exists already"))),
+            AccountChange::Activate(on) => users::set_active(acting, &username, on),
+            AccountChange::Role(role) => users::set_role(acting, &username, role),
+            AccountChange::Password => {
+                users::reset_password(acting, &Hasher::default(), &username, &password)
+            }
+            AccountChange::Unlock => users::unlock(acting, &username),
         },
         actor,
     );

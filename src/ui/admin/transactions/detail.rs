@@ -64,7 +64,7 @@ impl Detail {
         Self { subject, photos, load: Some(load) }
     }
 
-    /// True when every photo the record names is on screen.
+    /// How many of the record's photos are on screen.
     pub fn photos_shown(&self) -> usize {
         self.photos.iter().filter(|p| matches!(p, PhotoSlot::Shown(_))).count()
     }

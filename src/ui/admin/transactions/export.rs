@@ -59,7 +59,8 @@ pub fn export_ui(ui: &mut egui::Ui, panel: &mut ExportPanel, applied: &Applied, 
         let field = ui
             .add_enabled(
                 !busy,
-                egui::TextEdit::singleline(&mut panel.path).desired_width(ui.available_width() - 330.0),
+                egui::TextEdit::singleline(&mut panel.path)
+                    .desired_width((ui.available_width() - 330.0).max(240.0)),
             )
             .labelled_by(label.id);
         if field.changed() {

@@ -119,15 +119,20 @@ pub fn filters_ui(
     let mut field = |ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, width: f32| {
         let label = ui.label(RichText::new(label).color(theme::MUTED));
         let response = ui
-            .add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(width))
+            .add(
+                egui::TextEdit::singleline(value)
+                    .hint_text(hint)
+                    .desired_width(width)
+                    .min_size(egui::vec2(width, 0.0)),
+            )
             .labelled_by(label.id);
         enter |= response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     };
     egui::Grid::new("tx-filters").num_columns(8).spacing([10.0, 8.0]).show(ui, |ui| {
-        field(ui, tr.t("admin.tx.from"), &mut form.from, "23/11/2026", 130.0);
-        field(ui, tr.t("admin.tx.to"), &mut form.to, "23/11/2026", 130.0);
-        field(ui, tr.t("admin.tx.plate"), &mut form.plate, "B 1234 XYZ", 150.0);
-        field(ui, tr.t("admin.tx.ticket"), &mut form.ticket, "IN1-261123-0042", 170.0);
+        field(ui, tr.t("admin.tx.from"), &mut form.from, "23/11/2026", 115.0);
+        field(ui, tr.t("admin.tx.to"), &mut form.to, "23/11/2026", 115.0);
+        field(ui, tr.t("admin.tx.plate"), &mut form.plate, "B 1234 XYZ", 130.0);
+        field(ui, tr.t("admin.tx.ticket"), &mut form.ticket, "IN1-261123-0042", 160.0);
         ui.end_row();
 
         ui.label(RichText::new(tr.t("admin.tx.class")).color(theme::MUTED));
@@ -142,14 +147,14 @@ pub fn filters_ui(
                 ui.selectable_value(&mut form.class, Some(class.code.clone()), name);
             }
         });
-        field(ui, tr.t("admin.tx.booth"), &mut form.booth, "OUT1", 130.0);
-        field(ui, tr.t("admin.tx.operator"), &mut form.operator, "budi", 150.0);
+        field(ui, tr.t("admin.tx.booth"), &mut form.booth, "OUT1", 115.0);
+        field(ui, tr.t("admin.tx.operator"), &mut form.operator, "budi", 130.0);
         ui.label(RichText::new(tr.t("admin.tx.method")).color(theme::MUTED));
         let shown = match form.method {
             Some(method) => tr.t(&format!("pay.method.{}", method.as_str())).to_string(),
             None => tr.t("admin.tx.any").to_string(),
         };
-        egui::ComboBox::from_id_salt("tx-method").selected_text(shown).width(150.0).show_ui(ui, |ui| {
+        egui::ComboBox::from_id_salt("tx-method").selected_text(shown).width(130.0).show_ui(ui, |ui| {
             ui.selectable_value(&mut form.method, None, tr.t("admin.tx.any"));
             for method in PaymentMethod::ALL {
                 let name = tr.t(&format!("pay.method.{}", method.as_str())).to_string();

@@ -247,74 +247,81 @@ fn visits_table_ui(ui: &mut egui::Ui, rows: &[Visit], tz: chrono_tz::Tz, tr: &I1
         "admin.tx.flags",
     ];
     let mut opened = None;
-    TableBuilder::new(ui)
-        .id_salt("tx-visits")
-        .striped(true)
-        .sense(Sense::click())
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::auto().at_least(150.0))
-        .column(Column::auto().at_least(170.0))
-        .columns(Column::auto().at_least(80.0), 7)
-        .column(Column::remainder())
-        .header(30.0, |mut header| {
-            for key in headers {
-                header.col(|ui| {
-                    ui.label(RichText::new(tr.t(key)).color(theme::MUTED).strong());
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(30.0, rows.len(), |mut row| {
-                let index = row.index();
-                let visit = &rows[index];
-                let (entry, exit) = (&visit.entry, visit.exit.as_ref());
-                row.col(|ui| {
-                    ui.label(time(entry.entry_time, tz));
-                });
-                row.col(|ui| {
-                    let link = egui::Button::new(
-                        RichText::new(dash(&entry.ticket_no)).monospace().color(theme::ACCENT),
-                    )
-                    .frame(false);
-                    if ui.add(link).clicked() {
+    egui::ScrollArea::horizontal().id_salt("tx-visits-wide").show(ui, |ui| {
+        TableBuilder::new(ui)
+            .id_salt("tx-visits")
+            .striped(true)
+            .sense(Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .columns(Column::auto(), 9)
+            .column(Column::remainder().at_least(80.0))
+            .header(30.0, |mut header| {
+                for key in headers {
+                    header.col(|ui| {
+                        ui.label(RichText::new(tr.t(key)).color(theme::MUTED).strong());
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(30.0, rows.len(), |mut row| {
+                    let index = row.index();
+                    let visit = &rows[index];
+                    let (entry, exit) = (&visit.entry, visit.exit.as_ref());
+                    row.col(|ui| {
+                        ui.label(short_time(entry.entry_time, tz));
+                    });
+                    row.col(|ui| {
+                        let link = egui::Button::new(
+                            RichText::new(dash(&entry.ticket_no)).monospace().color(theme::ACCENT),
+                        )
+                        .frame(false);
+                        if ui.add(link).clicked() {
+                            opened = Some(index);
+                        }
+                    });
+                    row.col(|ui| {
+                        ui.label(RichText::new(entry.plate.clone().unwrap_or_else(|| "–".into())).strong());
+                    });
+                    row.col(|ui| {
+                        ui.label(entry.class.to_string());
+                    });
+                    row.col(|ui| {
+                        ui.label(&entry.booth);
+                    });
+                    row.col(|ui| {
+                        ui.label(
+                            exit.map(|x| short_time(x.exit_time, tz))
+                                .unwrap_or_else(|| tr.t("admin.tx.inside").into()),
+                        );
+                    });
+                    row.col(|ui| {
+                        let stay =
+                            exit.map(|x| duration_text((x.exit_time - entry.entry_time).num_minutes(), tr));
+                        ui.label(stay.unwrap_or_else(|| "–".into()));
+                    });
+                    row.col(|ui| {
+                        ui.label(exit.map(|x| x.total.to_string()).unwrap_or_else(|| "–".into()));
+                    });
+                    row.col(|ui| {
+                        let method =
+                            exit.map(|x| tr.t(&format!("pay.method.{}", x.method.as_str())).to_string());
+                        ui.label(method.unwrap_or_else(|| "–".into()));
+                    });
+                    row.col(|ui| {
+                        flags_ui(ui, visit, tr);
+                    });
+                    if row.response().clicked() {
                         opened = Some(index);
                     }
                 });
-                row.col(|ui| {
-                    ui.label(RichText::new(entry.plate.clone().unwrap_or_else(|| "–".into())).strong());
-                });
-                row.col(|ui| {
-                    ui.label(entry.class.to_string());
-                });
-                row.col(|ui| {
-                    ui.label(&entry.booth);
-                });
-                row.col(|ui| {
-                    ui.label(
-                        exit.map(|x| time(x.exit_time, tz)).unwrap_or_else(|| tr.t("admin.tx.inside").into()),
-                    );
-                });
-                row.col(|ui| {
-                    let stay =
-                        exit.map(|x| duration_text((x.exit_time - entry.entry_time).num_minutes(), tr));
-                    ui.label(stay.unwrap_or_else(|| "–".into()));
-                });
-                row.col(|ui| {
-                    ui.label(exit.map(|x| x.total.to_string()).unwrap_or_else(|| "–".into()));
-                });
-                row.col(|ui| {
-                    let method = exit.map(|x| tr.t(&format!("pay.method.{}", x.method.as_str())).to_string());
-                    ui.label(method.unwrap_or_else(|| "–".into()));
-                });
-                row.col(|ui| {
-                    flags_ui(ui, visit, tr);
-                });
-                if row.response().clicked() {
-                    opened = Some(index);
-                }
             });
-        });
+    });
     opened
+}
+
+/// `23/11 08:05`: the table's days are the filter's, so the year is left out.
+fn short_time(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz).format("%d/%m %H:%M").to_string()
 }
 
 fn flags_ui(ui: &mut egui::Ui, visit: &Visit, tr: &I18n) {
