@@ -109,19 +109,28 @@ pub(super) fn figures_ui(ui: &mut egui::Ui, data: &DashboardData, tr: &I18n) {
         (tr.t("admin.average_stay"), stay, None),
         (tr.t("admin.lost_tickets"), today.lost_tickets.to_string(), None),
     ];
-    ui.columns(figures.len(), |columns| {
-        for (column, (label, value, note)) in columns.iter_mut().zip(figures) {
-            theme::card().show(column, |ui| {
-                ui.set_width(ui.available_width());
-                ui.label(RichText::new(label).color(theme::MUTED));
-                let value = RichText::new(value).size(30.0).strong().color(theme::ACCENT);
-                ui.add(egui::Label::new(value).wrap_mode(egui::TextWrapMode::Truncate));
-                if let Some(note) = note {
-                    ui.label(RichText::new(note).size(15.0).color(theme::MUTED));
-                }
-            });
+    // Two rows of three: a day's revenue (Rp 12.345.000) and a stay (3 jam 41 menit) need the width.
+    let mut figures = figures.into_iter();
+    for row in 0..2 {
+        if row > 0 {
+            ui.add_space(8.0);
         }
-    });
+        ui.columns(3, |columns| {
+            for (column, (label, value, note)) in columns.iter_mut().zip(figures.by_ref()) {
+                theme::card().show(column, |ui| {
+                    ui.set_width(ui.available_width());
+                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                        ui.label(RichText::new(label).color(theme::MUTED));
+                        let value = RichText::new(value).size(30.0).strong().color(theme::ACCENT);
+                        ui.add(egui::Label::new(value).wrap_mode(egui::TextWrapMode::Truncate));
+                        if let Some(note) = note {
+                            ui.label(RichText::new(note).size(15.0).color(theme::MUTED));
+                        }
+                    });
+                });
+            }
+        });
+    }
 }
 
 /// Vehicles inside per class, each with its share of the total.
