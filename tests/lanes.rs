@@ -16,7 +16,7 @@ use gardu::lane::entry::{EntryError, EntryPhase, EntryTrigger};
 use gardu::lane::exit::{ExitError, ExitPhase, Payment};
 use gardu::lane::shift;
 use gardu::secret::SiteSecret;
-use gardu::store::{AuditFilter, EntryLookup, Member, PageRequest, PaymentMethod, VisitFilter};
+use gardu::store::{AuditFilter, EntryLookup, Member, PageRequest, PaymentMethod, Role, VisitFilter};
 use lane_support::{Booth, start_time};
 
 fn mbl() -> ClassCode {
@@ -232,6 +232,27 @@ fn member_cards_enter_and_leave_free_and_expired_or_unknown_cards_are_refused() 
     assert!(quote.member.is_some());
     let paid = exit.lane.pay(Payment::Cash { tendered: Rupiah::ZERO }).unwrap();
     assert_eq!(paid.exit.method, PaymentMethod::Free);
+}
+
+#[test]
+fn a_technician_at_the_exit_takes_no_money_and_opens_no_barrier_by_hand() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let issued = entry.lane.trigger(guard("b1234xyz")).unwrap();
+    booth.clock.advance(Span::minutes(30));
+    let mut exit = booth.exit_lane();
+    exit.lane.set_role(Some(Role::Technician));
+    exit.lane.scan(&issued.entry.ticket_code).unwrap();
+    let refused = exit.lane.pay(Payment::Cash { tendered: Rupiah(20_000) });
+    assert!(matches!(refused, Err(ExitError::NotAllowed(Role::Technician))), "{refused:?}");
+    assert!(matches!(exit.lane.manual_open("Tes palang"), Err(ExitError::NotAllowed(Role::Technician))));
+    assert_eq!(exit.barrier.position(), BarrierPosition::Closed);
+    let visit = booth.sqlite.find_visit("JKT-MALL-01", &EntryLookup::TicketCode(issued.entry.ticket_code));
+    assert!(visit.unwrap().unwrap().exit.is_none(), "nothing was recorded");
+
+    exit.lane.set_role(Some(Role::Cashier));
+    let paid = exit.lane.pay(Payment::Cash { tendered: Rupiah(20_000) }).unwrap();
+    assert_eq!(paid.exit.total, Rupiah(5_000));
 }
 
 #[test]

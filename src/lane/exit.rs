@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::recorder::{Persisted, RecordError};
 use super::tariffs::TariffBook;
 use super::{LaneContext, slips};
+use crate::admin::MONEY_ROLES;
 use crate::devices::DeviceError;
 use crate::devices::barrier::Barrier;
 use crate::devices::camera::Camera;
@@ -21,7 +22,8 @@ use crate::domain::tariff::{lost_ticket_fine_only, parking_fee};
 use crate::domain::ticket::{self, TicketError};
 use crate::domain::{ClassCode, Fee, FeeFlags, Rupiah, plate};
 use crate::store::{
-    AuditRecord, Entry, EntryLookup, Exit, Member, Origin, PaymentMethod, Photo, PhotoKind, Shift, StoreError,
+    AuditRecord, Entry, EntryLookup, Exit, Member, Origin, PaymentMethod, Photo, PhotoKind, Role, Shift,
+    StoreError,
 };
 
 /// Exits this booth remembers, to refuse a second exit while offline.
@@ -154,6 +156,9 @@ pub enum ExitError {
     /// Manual open without a reason.
     #[error("a manual opening needs a reason (at least 5 characters)")]
     ReasonRequired,
+    /// The operator's role may not take money or open the barrier by hand.
+    #[error("a {} may not take money or open the barrier by hand; ask a cashier", .0.as_str())]
+    NotAllowed(Role),
     /// No tariff for the class.
     #[error("there is no tariff for class {0}; ask the admin")]
     NoTariff(String),
@@ -183,6 +188,7 @@ pub struct ExitLane {
     devices: ExitDevices,
     tariffs: TariffBook,
     operator: Option<String>,
+    role: Option<Role>,
     cashier_name: String,
     shift: Option<Shift>,
     phase: ExitPhase,
@@ -198,6 +204,7 @@ impl ExitLane {
             devices,
             tariffs,
             operator: None,
+            role: None,
             cashier_name: String::new(),
             shift: None,
             phase: ExitPhase::Ready,
@@ -210,6 +217,20 @@ impl ExitLane {
         self.operator = username;
         self.cashier_name = full_name;
         self.shift = shift;
+    }
+
+    /// The role of the person logged in. Money and manual openings need a cashier or an admin;
+    /// a lane driven without a login (the traffic simulation) has no role and is not limited.
+    pub fn set_role(&mut self, role: Option<Role>) {
+        self.role = role;
+    }
+
+    /// Refuses unless the operator on duty may take money (shifts, payments, manual openings).
+    pub fn may_take_money(&self) -> Result<(), ExitError> {
+        match self.role {
+            Some(role) if !MONEY_ROLES.contains(&role) => Err(ExitError::NotAllowed(role)),
+            _ => Ok(()),
+        }
     }
 
     /// The open shift, if any.
@@ -383,6 +404,7 @@ impl ExitLane {
 
     /// Pays the quote on screen, records the exit, prints the receipt, opens the barrier.
     pub fn pay(&mut self, payment: Payment) -> Result<Paid, ExitError> {
+        self.may_take_money()?;
         let ExitPhase::Quoted(quote) = &self.phase else { return Err(ExitError::NothingToPay) };
         let quote = quote.as_ref().clone();
         let shift_id = self.shift.as_ref().map(|s| s.id).ok_or(ExitError::NoShift)?;
@@ -492,6 +514,7 @@ impl ExitLane {
 
     /// Opens the barrier without payment: needs a reason; photographed and audited.
     pub fn manual_open(&mut self, reason: &str) -> Result<(), ExitError> {
+        self.may_take_money()?;
         let reason = reason.trim();
         if reason.chars().count() < 5 {
             return Err(ExitError::ReasonRequired);

@@ -275,6 +275,7 @@ impl ConsoleApp {
             let _ = exit.send(ExitCommand::SetOperator {
                 username: Some(user.username.clone()),
                 full_name: user.full_name.clone(),
+                role: Some(user.role),
             });
         }
     }
@@ -296,7 +297,8 @@ impl ConsoleApp {
             let _ = entry.send(EntryCommand::SetOperator(None));
         }
         if let Some(exit) = self.runtime.exit() {
-            let _ = exit.send(ExitCommand::SetOperator { username: None, full_name: String::new() });
+            let _ =
+                exit.send(ExitCommand::SetOperator { username: None, full_name: String::new(), role: None });
         }
         self.session = None;
         self.login = LoginState::default();

@@ -382,6 +382,9 @@ pub fn exit_notice_text(notice: &ExitNotice, tr: &I18n) -> (String, egui::Color3
         }
         ExitNotice::NoShift => warn(tr.t("exit.notice.no_shift").into()),
         ExitNotice::ReasonRequired => warn(tr.t("exit.notice.reason_required").into()),
+        ExitNotice::NotAllowed(role) => {
+            warn(tr.f("exit.notice.not_allowed", &[("role", &tr.t(&format!("role.{}", role.as_str())))]))
+        }
         ExitNotice::NoTariff(class) => warn(tr.f("exit.notice.no_tariff", &[("class", class)])),
         ExitNotice::Store(detail) => (tr.f("exit.notice.store", &[("detail", detail)]), theme::FAULT),
         ExitNotice::NotSaved(detail) => (tr.f("exit.notice.not_saved", &[("detail", detail)]), theme::FAULT),

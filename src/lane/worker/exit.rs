@@ -18,7 +18,7 @@ use crate::lane::exit::{ExitDevices, ExitError, ExitLane, ExitPhase, Paid, Payme
 use crate::lane::recorder::RecordError;
 use crate::lane::shift::{self, ShiftError, ShiftReport};
 use crate::lane::slips;
-use crate::store::Shift;
+use crate::store::{Role, Shift};
 
 /// How often the worker looks for a new preview frame (when previews are on).
 const TICK: Duration = Duration::from_secs(1);
@@ -32,6 +32,8 @@ pub enum ExitCommand {
         username: Option<String>,
         /// Name printed on receipts.
         full_name: String,
+        /// Their role: money and manual openings need a cashier or an admin.
+        role: Option<Role>,
     },
     /// A scanned or typed ticket code, ticket number or card number.
     Scan(String),
@@ -125,6 +127,8 @@ pub enum ExitNotice {
     NoShift,
     /// Manual open needs a reason.
     ReasonRequired,
+    /// This role may not take money or open the barrier by hand.
+    NotAllowed(Role),
     /// No tariff for the class.
     NoTariff(String),
     /// The database refused; the detail says why.
@@ -289,7 +293,10 @@ impl Runner {
 
     fn command(&mut self, command: ExitCommand) {
         match command {
-            ExitCommand::SetOperator { username, full_name } => self.set_operator(username, full_name),
+            ExitCommand::SetOperator { username, full_name, role } => {
+                self.lane.set_role(role);
+                self.set_operator(username, full_name);
+            }
             ExitCommand::Scan(text) => {
                 self.stage(ExitStage::Quoting);
                 let result = self.lane.scan(&text);
@@ -362,6 +369,10 @@ impl Runner {
 
     fn open_shift(&mut self, opening_float: Rupiah) {
         let Some(username) = self.operator.clone() else { return };
+        if let Err(err) = self.lane.may_take_money() {
+            self.published.update(|s| s.notice = Some(exit_notice(err)));
+            return;
+        }
         self.stage(ExitStage::Shift);
         let notice = match shift::open_shift(&self.ctx, &username, opening_float) {
             Ok((shift, persisted)) => {
@@ -539,6 +550,7 @@ fn exit_notice(err: ExitError) -> ExitNotice {
         ExitError::NotEnoughCash { tendered, total } => ExitNotice::NotEnoughCash { tendered, total },
         ExitError::NoShift => ExitNotice::NoShift,
         ExitError::ReasonRequired => ExitNotice::ReasonRequired,
+        ExitError::NotAllowed(role) => ExitNotice::NotAllowed(role),
         ExitError::NoTariff(class) => ExitNotice::NoTariff(class),
         ExitError::Store(err) => ExitNotice::Store(err.to_string()),
         ExitError::NotSaved(err) => ExitNotice::NotSaved(err.to_string()),
