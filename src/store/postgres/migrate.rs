@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../../migrations/postgres/0001_initial.sql")),
     (2, "search", include_str!("../../../migrations/postgres/0002_search.sql")),
     (3, "booth_status", include_str!("../../../migrations/postgres/0003_booth_status.sql")),
+    (4, "visit_facts", include_str!("../../../migrations/postgres/0004_visit_facts.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.
