@@ -1,5 +1,7 @@
-//! Admin budgets (DESIGN.md): one page of filtered transactions and one day's statistics over
-//! 1,000,000 visits, each ≤ 100 ms. Prints the figures; asserts nothing.
+//! Admin budgets (DESIGN.md): one page of filtered transactions, one day's statistics and the
+//! dashboard's and statistics screen's figures (exits grouped over a month, occupancy at an
+//! instant, entries of a day, inside by class, booth statuses) over 1,000,000 visits, each
+//! ≤ 100 ms. Prints the figures; asserts nothing.
 //!
 //! `cargo bench --bench admin` runs on a temporary SQLite file. Set
 //! `GARDU_BENCH_DATABASE_URL=postgres://…` to measure a PostgreSQL server instead, and
@@ -120,6 +122,65 @@ fn main() {
         })
         .collect();
     report("one day's statistics", &mut samples);
+
+    let days_ago = |n: i64| now - chrono::Duration::days(n);
+    let mut samples: Vec<Duration> = (0..20)
+        .map(|n| {
+            let to = days_ago(n);
+            let t = Instant::now();
+            let _ = store.exit_groups("SITE-01", to - chrono::Duration::days(30), to).expect("exit groups");
+            t.elapsed()
+        })
+        .collect();
+    report("exits grouped over 30 days", &mut samples);
+    let mut samples: Vec<Duration> = (0..20)
+        .map(|n| {
+            let t = Instant::now();
+            let _ = store.inside_at("SITE-01", now - chrono::Duration::hours(3 * n)).expect("inside at");
+            t.elapsed()
+        })
+        .collect();
+    report("inside at an instant of the last 2.5 days", &mut samples);
+    let mut samples: Vec<Duration> = (0..20)
+        .map(|n| {
+            let to = days_ago(n);
+            let t = Instant::now();
+            let _ = store.entry_count("SITE-01", to - chrono::Duration::days(1), to).expect("entry count");
+            t.elapsed()
+        })
+        .collect();
+    report("entries in one day", &mut samples);
+    let mut samples: Vec<Duration> = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            let _ = store.inside_by_class("SITE-01").expect("inside by class");
+            t.elapsed()
+        })
+        .collect();
+    report("inside now by class", &mut samples);
+    for (n, booth) in ["IN1", "IN2", "IN3", "OUT1", "OUT2", "ADM1"].into_iter().enumerate() {
+        let status = gardu::store::BoothStatus {
+            site: "SITE-01".into(),
+            booth: booth.into(),
+            mode: if booth.starts_with("IN") { "entry" } else { "exit" }.into(),
+            operator: Some(format!("operator{n}")),
+            seen_at: now,
+            simulated: false,
+            journal_waiting: 0,
+            journal_rejected: 0,
+            faults: Vec::new(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        };
+        store.save_booth_status(&status).expect("booth status");
+    }
+    let mut samples: Vec<Duration> = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            let _ = store.booth_statuses("SITE-01").expect("booth statuses");
+            t.elapsed()
+        })
+        .collect();
+    report("booth statuses", &mut samples);
 }
 
 fn report(what: &str, samples: &mut [Duration]) {

@@ -41,6 +41,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0001_initial.sql")),
         M::up(include_str!("../../migrations/sqlite/0002_search.sql")),
         M::up(include_str!("../../migrations/sqlite/0003_booth_status.sql")),
+        M::up(include_str!("../../migrations/sqlite/0004_visit_facts.sql")),
     ])
 }
 
@@ -476,6 +477,6 @@ mod tests {
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
-        assert_eq!(store.schema_version().unwrap(), 3);
+        assert_eq!(store.schema_version().unwrap(), 4);
     }
 }

@@ -45,6 +45,7 @@ macro_rules! store_suite {
             figures::entry_count_covers_a_half_open_range,
             figures::exit_groups_add_up_by_class_method_operator_and_shift,
             figures::booth_statuses_keep_each_booths_latest_report,
+            figures::list_totals_over_many_days_are_exact,
             people::users_are_created_found_and_updated,
             people::the_last_admin_cannot_be_removed,
             people::members_are_saved_found_and_searched,

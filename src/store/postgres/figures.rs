@@ -34,13 +34,15 @@ pub(super) fn inside_by_class(conn: &mut Conn, site: &str) -> PgResult<Vec<(Clas
 }
 
 /// Inside at `at` = still inside now and entered before `at`, plus those that entered before
-/// `at` and left at or after it. Both parts start from `at`, so a recent instant reads a few
-/// index pages however long the history is.
+/// `at` and left at or after it. Both parts start from `at` (in the open and the exits
+/// indexes of `visit_links`), so a recent instant reads a few index pages however long the
+/// history is.
 pub(super) fn inside_at(db: &mut impl Sql, site: &str, at: DateTime<Utc>) -> PgResult<u64> {
     let row = db.query_one(
         "SELECT (SELECT count(*) FROM open_entries WHERE site_code = $1 AND entry_time < $2)
-              + (SELECT count(*) FROM exits x JOIN entries e ON e.id = x.entry_id
-                 WHERE x.site_code = $1 AND x.exit_time >= $2 AND e.entry_time < $2)",
+              + (SELECT count(*) FROM visit_links
+                 WHERE exit_id IS NOT NULL AND site_code = $1 AND exit_time >= $2
+                   AND has_entry AND entry_time < $2)",
         &[&site, &at],
     )?;
     count_at(&row, 0)
@@ -59,8 +61,11 @@ pub(super) fn entry_count(
     count_at(&row, 0)
 }
 
-/// One GROUP BY over the range's exits; an orphan (entry not stored yet) has no class and no
-/// stay, and a stay a skewed clock made negative counts as zero, as in `daily_stats`.
+/// One GROUP BY over the range's exits, read from the exits index of `visit_links` (which
+/// carries each exit's entry class and time); an orphan (entry not stored yet) has no class
+/// and no stay, and a stay a skewed clock made negative counts as zero, as in `daily_stats`.
+/// Stays are added up as intervals and turned into milliseconds once per group: numeric
+/// arithmetic on every row took most of the time.
 pub(super) fn exit_groups(
     db: &mut impl Sql,
     site: &str,
@@ -68,13 +73,14 @@ pub(super) fn exit_groups(
     to: DateTime<Utc>,
 ) -> PgResult<Vec<ExitGroup>> {
     let rows = db.query(
-        "SELECT e.class, x.method, x.operator, x.shift_id, count(*), sum(x.total)::bigint,
-                count(*) FILTER (WHERE x.lost_ticket), count(e.id),
-                coalesce(sum(CASE WHEN e.id IS NOT NULL THEN greatest(
-                    floor(extract(epoch FROM x.exit_time - e.entry_time) * 1000), 0) END), 0)::bigint
-         FROM exits x LEFT JOIN entries e ON e.id = x.entry_id
-         WHERE x.site_code = $1 AND x.exit_time >= $2 AND x.exit_time < $3
-         GROUP BY e.class, x.method, x.operator, x.shift_id",
+        "SELECT CASE WHEN v.has_entry THEN v.class END, v.method, v.exit_operator, v.shift_id,
+                count(*), sum(v.total)::bigint, count(*) FILTER (WHERE v.lost_ticket),
+                count(*) FILTER (WHERE v.has_entry),
+                coalesce(floor(extract(epoch FROM sum(CASE WHEN v.has_entry
+                    THEN greatest(v.exit_time - v.entry_time, interval '0') END)) * 1000), 0)::bigint
+         FROM visit_links v
+         WHERE v.exit_id IS NOT NULL AND v.site_code = $1 AND v.exit_time >= $2 AND v.exit_time < $3
+         GROUP BY 1, v.method, v.exit_operator, v.shift_id",
         &[&site, &from, &to],
     )?;
     let mut groups = rows

@@ -23,13 +23,12 @@ use crate::store::{
 
 type Param = Box<dyn ToSql + Sync>;
 
-/// A WHERE clause built from the filter fields that are set, with numbered parameters.
+/// A WHERE clause over `visit_links v` built from the filter fields that are set, with
+/// numbered parameters.
 #[derive(Default)]
 struct Conditions {
     clauses: Vec<String>,
     values: Vec<Param>,
-    /// Some condition reads the exit's columns, so the count needs the join too.
-    uses_exit: bool,
 }
 
 impl Conditions {
@@ -48,11 +47,6 @@ impl Conditions {
         }
         numbered.push_str(rest);
         self.clauses.push(numbered);
-    }
-
-    fn add_exit(&mut self, clause: &str, values: Vec<Param>) {
-        self.uses_exit = true;
-        self.add(clause, values);
     }
 
     fn sql(&self) -> String {
@@ -75,76 +69,149 @@ fn contains(term: &str) -> String {
     format!("%{escaped}%")
 }
 
-fn visit_conditions(filter: &VisitFilter) -> Conditions {
+/// The conditions, and whether any narrows the list beyond site and entry time.
+fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool) {
     let mut c = Conditions::default();
+    c.add("v.has_entry", vec![]);
     if let Some(site) = &filter.site {
-        c.add("e.site_code = ?", vec![text(site)]);
+        c.add("v.site_code = ?", vec![text(site)]);
     }
     if let Some(from) = filter.from {
-        c.add("e.entry_time >= ?", vec![Box::new(from)]);
+        c.add("v.entry_time >= ?", vec![Box::new(from)]);
     }
     if let Some(to) = filter.to {
-        c.add("e.entry_time < ?", vec![Box::new(to)]);
+        c.add("v.entry_time < ?", vec![Box::new(to)]);
     }
+    let plain = c.clauses.len();
+    // The trigram indexes are on entries: search hits are found there, by id.
     if let Some(key) = filter.plate.as_deref().and_then(plate_key) {
-        c.add("e.plate_key LIKE ?", vec![Box::new(contains(&key))]);
+        c.add(
+            "v.entry_id IN (SELECT id FROM entries WHERE plate_key LIKE ?)",
+            vec![Box::new(contains(&key))],
+        );
     }
     if let Some(ticket) = filter.ticket.as_deref().map(str::trim)
         && !ticket.is_empty()
     {
-        c.add("upper(e.ticket_no) LIKE ?", vec![Box::new(contains(&ticket.to_uppercase()))]);
+        c.add(
+            "v.entry_id IN (SELECT id FROM entries WHERE upper(ticket_no) LIKE ?)",
+            vec![Box::new(contains(&ticket.to_uppercase()))],
+        );
     }
     if let Some(class) = &filter.class {
-        c.add("e.class = ?", vec![text(class.as_str())]);
+        c.add("v.class = ?", vec![text(class.as_str())]);
     }
     if let Some(booth) = &filter.booth {
-        c.add_exit("(e.booth = ? OR x.booth = ?)", vec![text(booth), text(booth)]);
+        c.add("(v.booth = ? OR v.exit_booth = ?)", vec![text(booth), text(booth)]);
     }
     if let Some(operator) = &filter.operator {
         let operator = operator.trim().to_lowercase();
-        c.add_exit(
-            "(lower(e.operator) = ? OR lower(x.operator) = ?)",
+        c.add(
+            "(lower(v.operator) = ? OR lower(v.exit_operator) = ?)",
             vec![text(&operator), text(&operator)],
         );
     }
     if let Some(method) = filter.method {
-        c.add_exit("x.method = ?", vec![text(method.as_str())]);
+        c.add("v.method = ?", vec![text(method.as_str())]);
     }
     match filter.state {
-        // The trigger-kept link table is small, so "inside" never scans all visits.
-        Some(VisitState::Inside) => c.add("e.id IN (SELECT entry_id FROM open_entries)", vec![]),
-        Some(VisitState::Exited) => c.add_exit("x.id IS NOT NULL", vec![]),
+        // The open part of the link table has its own small index.
+        Some(VisitState::Inside) => c.add("v.exit_id IS NULL", vec![]),
+        Some(VisitState::Exited) => c.add("v.exit_id IS NOT NULL", vec![]),
         None => {}
     }
     if filter.lost_only {
-        c.add_exit("x.lost_ticket", vec![]);
+        c.add("v.lost_ticket", vec![]);
     }
     if filter.offline_only {
-        c.add_exit("(e.origin = 'journal' OR x.origin = 'journal')", vec![]);
+        c.add("(v.origin = 'journal' OR v.exit_origin = 'journal')", vec![]);
     }
-    c
+    let narrowed = c.clauses.len() > plain;
+    (c, narrowed)
 }
 
 fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// One UTC day: the bucket of `entry_days`.
+const DAY_SECONDS: i64 = 86_400;
+
+/// The UTC instant a day number of `entry_days` starts.
+fn day_start_utc(day: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(day.saturating_mul(DAY_SECONDS), 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Entries of a site in `[from, to)`: whole UTC days from `entry_days`, the partial days at
+/// either end counted from the rows.
+fn entries_in_range(
+    tx: &mut impl Sql,
+    site: &str,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> PgResult<u64> {
+    let mut rows = |start: DateTime<Utc>, end: DateTime<Utc>| -> PgResult<u64> {
+        if start >= end {
+            return Ok(0);
+        }
+        let row = tx.query_one(
+            "SELECT count(*) FROM visit_links
+             WHERE has_entry AND site_code = $1 AND entry_time >= $2 AND entry_time < $3",
+            &[&site, &start, &end],
+        )?;
+        codec::count_at(&row, 0)
+    };
+    // The first whole day starts at or after `from`; the last one ends at or before `to`.
+    let first_day = from.map(|from| {
+        let seconds = from.timestamp();
+        let day = seconds.div_euclid(DAY_SECONDS);
+        if seconds.rem_euclid(DAY_SECONDS) == 0 && from.timestamp_subsec_nanos() == 0 { day } else { day + 1 }
+    });
+    let end_day = to.map(|to| to.timestamp().div_euclid(DAY_SECONDS));
+    if let (Some(from), Some(to), Some(first), Some(end)) = (from, to, first_day, end_day)
+        && first >= end
+    {
+        return rows(from, to);
+    }
+    let head = match (from, first_day) {
+        (Some(from), Some(first)) => rows(from, day_start_utc(first))?,
+        _ => 0,
+    };
+    let tail = match (to, end_day) {
+        (Some(to), Some(end)) => rows(day_start_utc(end), to)?,
+        _ => 0,
+    };
+    let row = tx.query_one(
+        "SELECT coalesce(sum(entries), 0)::bigint FROM entry_days WHERE site_code = $1 AND day >= $2 AND day < $3",
+        &[&site, &first_day.unwrap_or(i64::MIN), &end_day.unwrap_or(i64::MAX)],
+    )?;
+    Ok(codec::count_at(&row, 0)? + head + tail)
+}
+
 pub(super) fn list_visits(conn: &mut Conn, filter: &VisitFilter, page: PageRequest) -> PgResult<VisitPage> {
-    let mut conditions = visit_conditions(filter);
+    let (mut conditions, narrowed) = visit_conditions(filter);
     let where_sql = conditions.sql();
     // One snapshot, so the total and the rows describe the same moment.
     let mut tx = conn.snapshot()?;
-    let join = if conditions.uses_exit { "LEFT JOIN exits x ON x.entry_id = e.id" } else { "" };
-    let total_sql = format!("SELECT count(*) FROM entries e {join} {where_sql}");
-    let total = codec::count_at(&tx.query_one(&total_sql, &conditions.params())?, 0)?;
+    // Per-day counts serve a site's list narrowed by entry time only (the list as it opens).
+    let total = match (&filter.site, narrowed) {
+        (Some(site), false) => entries_in_range(&mut tx, site, filter.from, filter.to)?,
+        _ => {
+            let total_sql = format!("SELECT count(*) FROM visit_links v {where_sql}");
+            codec::count_at(&tx.query_one(&total_sql, &conditions.params())?, 0)?
+        }
+    };
     let at = conditions.values.len();
     conditions.values.push(Box::new(to_i64(page.limit)));
     conditions.values.push(Box::new(to_i64(page.offset)));
+    // The page is picked from the narrow rows; only its own rows are read in full.
     let sql = format!(
         "SELECT {ENTRY_COLUMNS}, {EXIT_COLUMNS}
-         FROM entries e LEFT JOIN exits x ON x.entry_id = e.id
-         {where_sql}
-         ORDER BY e.entry_time DESC, e.id DESC LIMIT ${} OFFSET ${}",
+         FROM (SELECT v.entry_id, v.entry_time FROM visit_links v {where_sql}
+               ORDER BY v.entry_time DESC, v.entry_id DESC LIMIT ${} OFFSET ${}) p
+         JOIN entries e ON e.id = p.entry_id
+         LEFT JOIN exits x ON x.entry_id = e.id
+         ORDER BY p.entry_time DESC, p.entry_id DESC",
         at + 1,
         at + 2
     );

@@ -34,14 +34,16 @@ pub(super) fn inside_by_class(conn: &Connection, site: &str) -> StoreResult<Vec<
 }
 
 /// Inside at `at` = still inside now and entered before `at`, plus those that entered before
-/// `at` and left at or after it. Both parts start from `at`, so a recent instant reads a few
-/// index pages however long the history is.
+/// `at` and left at or after it. Both parts start from `at` (in `open_entries` and in the
+/// exits index of `visit_facts`; `+` keeps SQLite off the entry-time key, which would walk
+/// the whole history before `at`), so a recent instant reads a few index pages however long
+/// the history is.
 pub(super) fn inside_at(conn: &Connection, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
     let value: i64 = conn
         .prepare_cached(
             "SELECT (SELECT count(*) FROM open_entries WHERE site_code = ?1 AND entry_time < ?2)
-                  + (SELECT count(*) FROM exits x JOIN entries e ON e.id = x.entry_id
-                     WHERE x.site_code = ?1 AND x.exit_time >= ?2 AND e.entry_time < ?2)",
+                  + (SELECT count(*) FROM visit_facts
+                     WHERE site_code = ?1 AND exit_time >= ?2 AND +entry_time < ?2)",
         )?
         .query_row(params![site, ms(at)], |row| row.get(0))?;
     Ok(count(value))
@@ -61,8 +63,9 @@ pub(super) fn entry_count(
     Ok(count(value))
 }
 
-/// One GROUP BY over the range's exits; an orphan (entry not stored yet) has no class and no
-/// stay, and a stay a skewed clock made negative counts as zero, as in `daily_stats`.
+/// One GROUP BY over the range's exits, read from the exits index of `visit_facts` (which
+/// carries each exit's entry class and time) plus the few orphans (entry not stored yet: no
+/// class, no stay). A stay a skewed clock made negative counts as zero, as in `daily_stats`.
 pub(super) fn exit_groups(
     conn: &Connection,
     site: &str,
@@ -70,11 +73,17 @@ pub(super) fn exit_groups(
     to: DateTime<Utc>,
 ) -> StoreResult<Vec<ExitGroup>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.class, x.method, x.operator, x.shift_id, count(*), sum(x.total),
-                sum(x.lost_ticket), count(e.id), coalesce(sum(max(x.exit_time - e.entry_time, 0)), 0)
-         FROM exits x LEFT JOIN entries e ON e.id = x.entry_id
-         WHERE x.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3
-         GROUP BY e.class, x.method, x.operator, x.shift_id",
+        "SELECT class, method, operator, shift_id, count(*), sum(total), sum(lost_ticket),
+                count(entry_time), coalesce(sum(max(exit_time - entry_time, 0)), 0)
+         FROM (SELECT v.class, v.method, v.exit_operator AS operator, v.shift_id, v.total,
+                      v.lost_ticket, v.exit_time, v.entry_time
+               FROM visit_facts v
+               WHERE v.site_code = ?1 AND v.exit_time >= ?2 AND v.exit_time < ?3
+               UNION ALL
+               SELECT NULL, x.method, x.operator, x.shift_id, x.total, x.lost_ticket, x.exit_time, NULL
+               FROM orphan_exits o JOIN exits x ON x.id = o.exit_id
+               WHERE o.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3)
+         GROUP BY class, method, operator, shift_id",
     )?;
     let rows = stmt.query_map(params![site, ms(from), ms(to)], |row| {
         let class = match row.get::<_, Option<String>>(0)? {

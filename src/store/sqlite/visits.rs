@@ -173,31 +173,30 @@ pub(super) fn inside_count(conn: &Connection, site: &str) -> StoreResult<u64> {
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// Search terms at least this long go through the trigram index; shorter ones match so many
-/// visits that scanning the (site, time, plate) index is as fast and needs no row reads.
-const SEARCH_INDEX_MIN_CHARS: usize = 5;
+/// Search terms at least this long (one trigram) go through the trigram index, which finds
+/// even a common fragment's few thousand visits faster than a scan of every visit; the index
+/// cannot look up one or two characters, so those scan the `visit_facts` rows.
+const SEARCH_INDEX_MIN_CHARS: usize = 3;
 
-/// A WHERE clause built from the filter fields that are set, with its values in order.
+/// A WHERE clause over `visit_facts v` built from the filter fields that are set, with its
+/// values in order.
 #[derive(Default)]
 struct Conditions {
     clauses: Vec<String>,
     values: Vec<Value>,
-    /// Some condition reads the exit's columns, so the count needs the join too.
-    uses_exit: bool,
     /// Some condition names a small set of entries (search hits, vehicles inside), which
-    /// should drive the query instead of the site's whole time index.
+    /// should drive the query instead of the site's whole time range.
     selective: bool,
+    /// Some condition other than site and entry time is set, so the per-day counts cannot
+    /// give the total.
+    narrowed: bool,
 }
 
 impl Conditions {
     fn add(&mut self, clause: &str, values: impl IntoIterator<Item = Value>) {
+        self.narrowed = true;
         self.clauses.push(clause.to_string());
         self.values.extend(values);
-    }
-
-    fn add_exit(&mut self, clause: &str, values: impl IntoIterator<Item = Value>) {
-        self.uses_exit = true;
-        self.add(clause, values);
     }
 
     /// Entries whose `column` in the trigram index contains `term` (already in stored case).
@@ -207,7 +206,7 @@ impl Conditions {
             // An FTS5 string: double quotes inside are doubled.
             let phrase = format!("{column} : \"{}\"", term.replace('"', "\"\""));
             self.add(
-                "e.id IN (SELECT entry_id FROM entries_search WHERE entries_search MATCH ?)",
+                "v.entry_id IN (SELECT entry_id FROM entries_search WHERE entries_search MATCH ?)",
                 [Value::Text(phrase)],
             );
         }
@@ -225,59 +224,100 @@ fn text(value: &str) -> Value {
 
 fn visit_conditions(filter: &VisitFilter) -> Conditions {
     let mut c = Conditions::default();
-    if let Some(from) = filter.from {
-        c.add("e.entry_time >= ?", [Value::Integer(ms(from))]);
-    }
-    if let Some(to) = filter.to {
-        c.add("e.entry_time < ?", [Value::Integer(ms(to))]);
-    }
-    // plate_key is in the (site_code, entry_time) index, so a scan needs no row reads.
     if let Some(key) = filter.plate.as_deref().and_then(plate_key) {
-        c.add_search("plate_key", &key, "instr(e.plate_key, ?) > 0");
+        c.add_search("plate_key", &key, "instr(v.plate_key, ?) > 0");
     }
     if let Some(ticket) = filter.ticket.as_deref().map(str::trim)
         && !ticket.is_empty()
     {
-        c.add_search("ticket_no", &ticket.to_uppercase(), "instr(upper(e.ticket_no), ?) > 0");
+        c.add_search("ticket_no", &ticket.to_uppercase(), "instr(upper(v.ticket_no), ?) > 0");
     }
     if let Some(class) = &filter.class {
-        c.add("e.class = ?", [text(class.as_str())]);
+        c.add("v.class = ?", [text(class.as_str())]);
     }
     if let Some(booth) = &filter.booth {
-        c.add_exit("(e.booth = ? OR x.booth = ?)", [text(booth), text(booth)]);
+        c.add("(v.booth = ? OR v.exit_booth = ?)", [text(booth), text(booth)]);
     }
     if let Some(operator) = &filter.operator {
         let operator = operator.trim().to_lowercase();
-        c.add_exit("(lower(e.operator) = ? OR lower(x.operator) = ?)", [text(&operator), text(&operator)]);
+        c.add("(lower(v.operator) = ? OR lower(v.exit_operator) = ?)", [text(&operator), text(&operator)]);
     }
     if let Some(method) = filter.method {
-        c.add_exit("x.method = ?", [text(method.as_str())]);
+        c.add("v.method = ?", [text(method.as_str())]);
     }
     match filter.state {
         // The trigger-kept open_entries table is small, so "inside" never scans all visits.
         Some(VisitState::Inside) => {
             c.selective = true;
-            c.add("e.id IN (SELECT entry_id FROM open_entries)", []);
+            c.add("v.entry_id IN (SELECT entry_id FROM open_entries)", []);
         }
-        Some(VisitState::Exited) => c.add_exit("x.id IS NOT NULL", []),
+        Some(VisitState::Exited) => c.add("v.exit_id IS NOT NULL", []),
         None => {}
     }
     if filter.lost_only {
-        c.add_exit("x.lost_ticket = 1", []);
+        c.add("v.lost_ticket = 1", []);
     }
     if filter.offline_only {
-        c.add_exit("(e.origin = 'journal' OR x.origin = 'journal')", []);
+        c.add("(v.origin = 'journal' OR v.exit_origin = 'journal')", []);
+    }
+    let narrowed = c.narrowed;
+    // With a selective set to start from, `+` keeps the (site, time) key out of the way.
+    let unary = if c.selective { "+" } else { "" };
+    if let Some(from) = filter.from {
+        c.add(&format!("{unary}v.entry_time >= ?"), [Value::Integer(ms(from))]);
+    }
+    if let Some(to) = filter.to {
+        c.add(&format!("{unary}v.entry_time < ?"), [Value::Integer(ms(to))]);
     }
     if let Some(site) = &filter.site {
-        // With a selective set to start from, `+` keeps the site index out of the way.
-        let clause = if c.selective { "+e.site_code = ?" } else { "e.site_code = ?" };
-        c.add(clause, [text(site)]);
+        c.add(&format!("{unary}v.site_code = ?"), [text(site)]);
     }
+    c.narrowed = narrowed;
     c
 }
 
 fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// One UTC day in milliseconds: the bucket of `entry_days` (`entry_time / DAY_MS`).
+const DAY_MS: i64 = 86_400_000;
+
+/// Entries of a site in `[from, to)`: whole UTC days from `entry_days`,
+/// the partial days at either end counted from the rows.
+fn entries_in_range(tx: &Connection, site: &str, from: Option<i64>, to: Option<i64>) -> StoreResult<i64> {
+    let rows = |start: i64, end: i64| -> StoreResult<i64> {
+        if start >= end {
+            return Ok(0);
+        }
+        let sql =
+            "SELECT count(*) FROM visit_facts WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3";
+        Ok(tx.prepare_cached(sql)?.query_row(params![site, start, end], |row| row.get(0))?)
+    };
+    // The first whole day starts at or after `from`; the last one ends at or before `to`.
+    let first_day = from.map(|from| from.saturating_add(DAY_MS - 1).div_euclid(DAY_MS));
+    let end_day = to.map(|to| to.div_euclid(DAY_MS));
+    if let (Some(from), Some(to), Some(first), Some(end)) = (from, to, first_day, end_day)
+        && first >= end
+    {
+        return rows(from, to);
+    }
+    let sql =
+        "SELECT coalesce(sum(entries), 0) FROM entry_days WHERE site_code = ?1 AND day >= ?2 AND day < ?3";
+    let whole: i64 = tx
+        .prepare_cached(sql)?
+        .query_row(params![site, first_day.unwrap_or(i64::MIN), end_day.unwrap_or(i64::MAX)], |row| {
+            row.get(0)
+        })?;
+    let head = match (from, first_day) {
+        (Some(from), Some(first)) => rows(from, first * DAY_MS)?,
+        _ => 0,
+    };
+    let tail = match (to, end_day) {
+        (Some(to), Some(end)) => rows(end * DAY_MS, to)?,
+        _ => 0,
+    };
+    Ok(whole + head + tail)
 }
 
 pub(super) fn list_visits(
@@ -289,15 +329,21 @@ pub(super) fn list_visits(
     let where_sql = conditions.sql();
     // One read transaction, so the total and the rows describe the same moment.
     let tx = conn.unchecked_transaction()?;
-    let join = if conditions.uses_exit { "LEFT JOIN exits x ON x.entry_id = e.id" } else { "" };
-    let total: i64 = tx
-        .prepare_cached(&format!("SELECT count(*) FROM entries e {join} {where_sql}"))?
-        .query_row(params_from_iter(conditions.values.iter()), |row| row.get(0))?;
+    // Per-day counts serve a site's list narrowed by entry time only (the list as it opens).
+    let total: i64 = match (&filter.site, conditions.narrowed) {
+        (Some(site), false) => entries_in_range(&tx, site, filter.from.map(ms), filter.to.map(ms))?,
+        _ => tx
+            .prepare_cached(&format!("SELECT count(*) FROM visit_facts v {where_sql}"))?
+            .query_row(params_from_iter(conditions.values.iter()), |row| row.get(0))?,
+    };
+    // The page is picked from the narrow rows; only its own rows are read in full.
     let sql = format!(
         "SELECT {ENTRY_COLUMNS}, {EXIT_COLUMNS}
-         FROM entries e LEFT JOIN exits x ON x.entry_id = e.id
-         {where_sql}
-         ORDER BY e.entry_time DESC, e.id DESC LIMIT ? OFFSET ?"
+         FROM (SELECT v.entry_id, v.entry_time FROM visit_facts v {where_sql}
+               ORDER BY v.entry_time DESC, v.entry_id DESC LIMIT ? OFFSET ?) p
+         CROSS JOIN entries e ON e.id = p.entry_id
+         LEFT JOIN exits x ON x.entry_id = e.id
+         ORDER BY p.entry_time DESC, p.entry_id DESC"
     );
     let mut values = conditions.values;
     values.push(Value::Integer(to_i64(page.limit)));

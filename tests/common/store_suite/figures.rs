@@ -2,7 +2,7 @@
 //! grouped) and the booths' heartbeats.
 
 use gardu::domain::Rupiah;
-use gardu::store::{BoothStatus, ExitGroup, PaymentMethod, Store};
+use gardu::store::{BoothStatus, ExitGroup, PageRequest, PaymentMethod, Store, VisitFilter};
 use uuid::Uuid;
 
 use super::reports::record_fixture_visits;
@@ -168,4 +168,40 @@ pub fn booth_statuses_keep_each_booths_latest_report(store: &dyn Store) {
 
     assert_eq!(store.booth_statuses(SITE).unwrap(), vec![newer, status("OUT1", Some("cashier1"), 0)]);
     assert_eq!(store.booth_statuses(OTHER_SITE).unwrap(), vec![elsewhere]);
+}
+
+/// The list's total over several days, with whole days and part days at either end, equals
+/// the rows it lists (the per-day counts and the rows agree).
+pub fn list_totals_over_many_days_are_exact(store: &dyn Store) {
+    seed(store);
+    let times = [
+        at(2024, 2, 27, 23, 0),
+        at(2024, 2, 28, 0, 0),
+        at(2024, 2, 28, 12, 0),
+        at(2024, 2, 29, 6, 0),
+        at(2024, 3, 1, 0, 0),
+        at(2024, 3, 1, 23, 59),
+        at(2024, 3, 2, 10, 0),
+    ];
+    for (n, time) in (1..).zip(times) {
+        store.record_entry(&entry(n, time, Some("B 1 AA"), "MBL")).unwrap();
+    }
+    let mut elsewhere = entry(20, at(2024, 2, 29, 1, 0), None, "MTR");
+    elsewhere.site = OTHER_SITE.to_string();
+    store.record_entry(&elsewhere).unwrap();
+    let cases = [
+        (Some(at(2024, 2, 27, 23, 30)), Some(at(2024, 3, 2, 0, 0)), 5),
+        (Some(at(2024, 2, 28, 0, 0)), Some(at(2024, 3, 1, 0, 0)), 3),
+        (None, Some(at(2024, 3, 1, 0, 0)), 4),
+        (Some(at(2024, 2, 28, 12, 0)), None, 5),
+        (None, None, 7),
+        (Some(at(2024, 3, 1, 23, 59)), Some(at(2024, 3, 1, 23, 59)), 0),
+        (Some(at(2024, 3, 2, 0, 0)), Some(at(2024, 3, 1, 0, 0)), 0),
+        (Some(at(2024, 2, 29, 0, 0)), Some(at(2024, 2, 29, 23, 0)), 1),
+    ];
+    for (from, to, expected) in cases {
+        let filter = VisitFilter { site: Some(SITE.to_string()), from, to, ..VisitFilter::default() };
+        let page = store.list_visits(&filter, PageRequest { offset: 0, limit: 100 }).unwrap();
+        assert_eq!((page.total, page.rows.len()), (expected, expected as usize), "{from:?}..{to:?}");
+    }
 }
