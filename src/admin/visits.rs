@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
 use uuid::Uuid;
@@ -20,18 +20,7 @@ pub fn parse_day(text: &str) -> Option<NaiveDate> {
         .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
 }
 
-/// The instant a local day starts in `tz` (the earliest, on a day that starts twice).
-pub fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
-    tz.from_local_datetime(&day.and_time(NaiveTime::MIN)).earliest().map(|t| t.with_timezone(&Utc))
-}
-
-/// `[start of from, start of the day after to)` in UTC; `None` when `to` is before `from`.
-pub fn day_range(from: NaiveDate, to: NaiveDate, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    if to < from {
-        return None;
-    }
-    Some((day_start(from, tz)?, day_start(to + Duration::days(1), tz)?))
-}
+pub use crate::domain::calendar::{day_start, days_range as day_range};
 
 /// `visits-2026-11-01-2026-11-23.csv`.
 pub fn export_file_name(from: NaiveDate, to: NaiveDate) -> String {
@@ -150,6 +139,7 @@ pub fn manual_opens(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{Duration, TimeZone};
 
     #[test]
     fn days_are_read_in_the_forms_admins_type() {

@@ -20,6 +20,14 @@ pub fn day_range(day: NaiveDate, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>
     Some((day_start(day, tz)?, day_start(day.succ_opt()?, tz)?))
 }
 
+/// `[start of first, start of the day after last)` in UTC; `None` when `last` is before `first`.
+pub fn days_range(first: NaiveDate, last: NaiveDate, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    if last < first {
+        return None;
+    }
+    Some((day_start(first, tz)?, day_start(last.succ_opt()?, tz)?))
+}
+
 /// The first and last day of the month holding `day`.
 pub fn month_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first = day.with_day(1).unwrap_or(day);

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use postgres::types::ToSql;
 
@@ -15,7 +15,7 @@ use super::codec::{self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_
 use super::error::{Fail, PgResult};
 use super::pool::{Conn, Sql};
 use super::visits::plate_key;
-use crate::domain::{ClassCode, Rupiah};
+use crate::domain::{ClassCode, Rupiah, calendar};
 use crate::store::{
     AuditFilter, AuditRecord, ClassDay, DailyStats, MethodDay, PageRequest, PaymentMethod, StoreError, Visit,
     VisitFilter, VisitPage, VisitState,
@@ -224,23 +224,10 @@ pub(super) fn list_visits(conn: &mut Conn, filter: &VisitFilter, page: PageReque
     Ok(VisitPage { rows, total })
 }
 
-/// The first instant of a local day. Where midnight does not exist (a daylight-saving jump
-/// at 00:00) the day starts at the first local time that does.
-fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
-    let midnight = day.and_time(NaiveTime::MIN);
-    (0..=24).find_map(|hours| {
-        tz.from_local_datetime(&(midnight + Duration::hours(hours)))
-            .earliest()
-            .map(|local| local.with_timezone(&Utc))
-    })
-}
-
 /// The UTC half-open range `[start, end)` covering the local `day`.
 fn day_range(day: NaiveDate, tz: Tz) -> PgResult<(DateTime<Utc>, DateTime<Utc>)> {
-    match (day_start(day, tz), day.succ_opt().and_then(|next| day_start(next, tz))) {
-        (Some(start), Some(end)) => Ok((start, end)),
-        _ => Err(StoreError::Refused(format!("{day} cannot be placed in time zone {tz}")).into()),
-    }
+    calendar::day_range(day, tz)
+        .ok_or_else(|| StoreError::Refused(format!("{day} cannot be placed in time zone {tz}")).into())
 }
 
 fn local_hour(time: DateTime<Utc>, tz: Tz) -> usize {

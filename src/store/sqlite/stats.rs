@@ -6,33 +6,19 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use rusqlite::Connection;
 use rusqlite::types::Type;
 
 use super::codec::{bad_value, ms};
-use crate::domain::{ClassCode, Rupiah};
+use crate::domain::{ClassCode, Rupiah, calendar};
 use crate::store::{ClassDay, DailyStats, MethodDay, PaymentMethod, StoreError, StoreResult};
-
-/// The first instant of a local day. Where midnight does not exist (a daylight-saving jump
-/// at 00:00) the day starts at the first local time that does.
-fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
-    let midnight = day.and_time(NaiveTime::MIN);
-    (0..=24).find_map(|hours| {
-        tz.from_local_datetime(&(midnight + Duration::hours(hours)))
-            .earliest()
-            .map(|local| local.with_timezone(&Utc))
-    })
-}
 
 /// The UTC half-open range `[start, end)` covering the local `day`.
 fn day_range(day: NaiveDate, tz: Tz) -> StoreResult<(DateTime<Utc>, DateTime<Utc>)> {
-    let next = day.succ_opt();
-    match (day_start(day, tz), next.and_then(|next| day_start(next, tz))) {
-        (Some(start), Some(end)) => Ok((start, end)),
-        _ => Err(StoreError::Refused(format!("{day} cannot be placed in time zone {tz}"))),
-    }
+    calendar::day_range(day, tz)
+        .ok_or_else(|| StoreError::Refused(format!("{day} cannot be placed in time zone {tz}")))
 }
 
 /// The local hour (0–23) of a stored time.
@@ -160,28 +146,4 @@ fn class_rows(conn: &Connection, mut tallies: BTreeMap<String, ClassTally>) -> S
             Ok(ClassDay { class, entries: tally.entries, exits: tally.exits, revenue: tally.revenue })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_jakarta_day_is_utc_17_to_17() {
-        let day = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap_or_default();
-        let (start, end) = day_range(day, chrono_tz::Asia::Jakarta).unwrap();
-        assert_eq!(start.to_rfc3339(), "2024-02-29T17:00:00+00:00");
-        assert_eq!(end.to_rfc3339(), "2024-03-01T17:00:00+00:00");
-    }
-
-    #[test]
-    fn a_daylight_saving_day_has_its_true_length() {
-        let day = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap_or_default();
-        let (start, end) = day_range(day, chrono_tz::Europe::Berlin).unwrap();
-        assert_eq!((end - start).num_hours(), 23);
-        // Santiago skips from 00:00 to 01:00 on 2024-09-08: the day starts at 01:00 local.
-        let day = NaiveDate::from_ymd_opt(2024, 9, 8).unwrap_or_default();
-        let (start, _) = day_range(day, chrono_tz::America::Santiago).unwrap();
-        assert_eq!(start.to_rfc3339(), "2024-09-08T04:00:00+00:00");
-    }
 }
