@@ -130,7 +130,8 @@ fn members_are_normalised_and_the_expiring_ones_listed() {
     let booth = Booth::new();
     let admin = make(&booth, "admin1", Role::Admin);
     let today = start_time().date_naive();
-    for (uid, name, days) in [("W26 12345678", "Budi", 3), ("0x00ABCDEF", "Ani", 90)] {
+    for (uid, name, days) in [("W26 12345678", "Budi", 3), ("0x00ABCDEF", "Ani", 90), ("00C0FFEE", "Eko", -1)]
+    {
         members::save(
             &acting(&booth, &admin),
             &Member {

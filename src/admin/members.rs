@@ -29,11 +29,15 @@ pub fn save(acting: &Acting<'_>, member: &Member) -> Result<Member, AdminError> 
     Ok(member)
 }
 
-/// Active members whose card runs out within `days` of `today` (expired ones included).
+/// Active members whose card runs out within `days` of `today`: still valid today, not for long
+/// (an expired card shows as expired in the list of all members).
 pub fn expiring_soon(store: &dyn Store, today: NaiveDate, days: i64) -> Result<Vec<Member>, StoreError> {
     let limit = today + Duration::days(days);
-    let mut members: Vec<Member> =
-        store.list_members("")?.into_iter().filter(|m| m.active && m.valid_until <= limit).collect();
+    let mut members: Vec<Member> = store
+        .list_members("")?
+        .into_iter()
+        .filter(|m| m.active && (today..=limit).contains(&m.valid_until))
+        .collect();
     members.sort_by_key(|m| m.valid_until);
     Ok(members)
 }

@@ -93,6 +93,17 @@ pub fn card() -> egui::Frame {
         .inner_margin(Margin::same(14))
 }
 
+/// A card in a column of `ui.columns`: its texts wrap ragged-right, not justified letter by
+/// letter as the columns' justified layout would have them.
+pub fn column_card<R>(ui: &mut egui::Ui, add_contents: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    card()
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.with_layout(egui::Layout::top_down(egui::Align::Min), add_contents).inner
+        })
+        .inner
+}
+
 /// A tinted banner frame.
 pub fn banner(fill: Color32, border: Color32) -> egui::Frame {
     egui::Frame::new()

@@ -163,13 +163,14 @@ pub fn members_ui(ui: &mut egui::Ui, state: &mut MembersState, env: Env<'_>) {
             ui.set_width(ui.available_width());
             egui::ScrollArea::both().id_salt("members-lists").show(ui, |ui| {
                 section_title_ui(ui, &tr.f("admin.members.found", &[("count", &data.members.len())]));
-                pick = member_list_ui(ui, "members-grid", &data.members, &data.classes, tr).or(pick.take());
+                pick = member_list_ui(ui, "members-grid", &data.members, &data.classes, today, tr)
+                    .or(pick.take());
                 ui.add_space(10.0);
                 section_title_ui(ui, &tr.f("admin.members.expiring", &[("days", &EXPIRING_DAYS)]));
                 if data.expiring.is_empty() {
                     ui.label(RichText::new(tr.t("admin.members.none_expiring")).color(theme::MUTED));
                 } else {
-                    pick = member_list_ui(ui, "expiring-grid", &data.expiring, &data.classes, tr)
+                    pick = member_list_ui(ui, "expiring-grid", &data.expiring, &data.classes, today, tr)
                         .or(pick.take());
                 }
             });
@@ -230,6 +231,7 @@ fn member_list_ui(
     id: &str,
     members: &[Member],
     classes: &[VehicleClass],
+    today: NaiveDate,
     tr: &I18n,
 ) -> Option<Member> {
     let mut picked = None;
@@ -257,7 +259,9 @@ fn member_list_ui(
             let class = classes.iter().find(|c| c.code == member.class);
             ui.label(class.map(|c| c.name(language).to_string()).unwrap_or_else(|| member.class.to_string()));
             ui.label(member.valid_until.format("%d/%m/%Y").to_string());
-            if member.active {
+            if member.active && member.valid_until < today {
+                ui.label(RichText::new(tr.t("admin.members.expired")).color(theme::WARN));
+            } else if member.active {
                 ui.label(RichText::new(tr.t("admin.users.active")).color(theme::GOOD));
             } else {
                 ui.label(RichText::new(tr.t("admin.users.inactive")).color(theme::FAULT));

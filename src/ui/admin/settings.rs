@@ -132,11 +132,11 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, env: Env<'_>) {
     ui.add_space(6.0);
     egui::ScrollArea::vertical().id_salt("settings-scroll").show(ui, |ui| {
         ui.columns(2, |columns| {
-            theme::card().show(&mut columns[0], |ui| {
+            theme::column_card(&mut columns[0], |ui| {
                 ui.set_width(ui.available_width());
                 form_ui(ui, &mut state.form, &errors, tr);
             });
-            theme::card().show(&mut columns[1], |ui| {
+            theme::column_card(&mut columns[1], |ui| {
                 ui.set_width(ui.available_width());
                 effect_ui(ui, state, &env);
             });

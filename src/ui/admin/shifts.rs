@@ -183,13 +183,13 @@ pub fn shifts_ui(ui: &mut egui::Ui, state: &mut ShiftsState, env: Env<'_>) {
     range_ui(ui, state, today, tr);
     ui.add_space(8.0);
     ui.columns(2, |columns| {
-        theme::card().show(&mut columns[0], |ui| {
+        theme::column_card(&mut columns[0], |ui| {
             ui.set_width(ui.available_width());
             if let Some(id) = list_ui(ui, state, tr, tz) {
                 state.start_report(&env, id, now);
             }
         });
-        theme::card().show(&mut columns[1], |ui| {
+        theme::column_card(&mut columns[1], |ui| {
             ui.set_width(ui.available_width());
             report_ui(ui, state, tr, tz);
         });

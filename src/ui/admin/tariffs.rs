@@ -80,11 +80,11 @@ pub fn tariffs_ui(ui: &mut egui::Ui, state: &mut TariffsState, env: Env<'_>) {
     ui.add_space(8.0);
     egui::ScrollArea::vertical().id_salt("tariffs-scroll").show(ui, |ui| {
         ui.columns(2, |columns| {
-            theme::card().show(&mut columns[0], |ui| {
+            theme::column_card(&mut columns[0], |ui| {
                 ui.set_width(ui.available_width());
                 edit_ui(ui, state, &class, current.as_ref(), &env);
             });
-            theme::card().show(&mut columns[1], |ui| {
+            theme::column_card(&mut columns[1], |ui| {
                 ui.set_width(ui.available_width());
                 section_title_ui(ui, tr.t("admin.tariffs.preview"));
                 let edited = state.form.parse(&class, tr).ok();

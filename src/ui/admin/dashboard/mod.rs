@@ -222,13 +222,13 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut DashboardState, env: Env<'_>)
         panels::figures_ui(ui, data, tr);
         ui.add_space(10.0);
         ui.columns(2, |columns| {
-            theme::card().show(&mut columns[0], |ui| {
+            theme::column_card(&mut columns[0], |ui| {
                 ui.set_width(ui.available_width());
                 panels::inside_ui(ui, data, tr);
                 ui.add_space(10.0);
                 panels::booths_ui(ui, data, now, tr, tz);
             });
-            theme::card().show(&mut columns[1], |ui| {
+            theme::column_card(&mut columns[1], |ui| {
                 ui.set_width(ui.available_width());
                 let missed = match &state.live {
                     Live::On(subscription) => subscription.missed(),

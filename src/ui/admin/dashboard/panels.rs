@@ -117,16 +117,13 @@ pub(super) fn figures_ui(ui: &mut egui::Ui, data: &DashboardData, tr: &I18n) {
         }
         ui.columns(3, |columns| {
             for (column, (label, value, note)) in columns.iter_mut().zip(figures.by_ref()) {
-                theme::card().show(column, |ui| {
-                    ui.set_width(ui.available_width());
-                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-                        ui.label(RichText::new(label).color(theme::MUTED));
-                        let value = RichText::new(value).size(30.0).strong().color(theme::ACCENT);
-                        ui.add(egui::Label::new(value).wrap_mode(egui::TextWrapMode::Truncate));
-                        if let Some(note) = note {
-                            ui.label(RichText::new(note).size(15.0).color(theme::MUTED));
-                        }
-                    });
+                theme::column_card(column, |ui| {
+                    ui.label(RichText::new(label).color(theme::MUTED));
+                    let value = RichText::new(value).size(30.0).strong().color(theme::ACCENT);
+                    ui.add(egui::Label::new(value).wrap_mode(egui::TextWrapMode::Truncate));
+                    if let Some(note) = note {
+                        ui.label(RichText::new(note).size(15.0).color(theme::MUTED));
+                    }
                 });
             }
         });

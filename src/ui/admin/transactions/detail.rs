@@ -178,7 +178,7 @@ fn slot_ui(
 fn visit_fields_ui(ui: &mut egui::Ui, visit: &Visit, tz: Tz, tr: &I18n) {
     let entry = &visit.entry;
     ui.columns(2, |columns| {
-        theme::card().show(&mut columns[0], |ui| {
+        theme::column_card(&mut columns[0], |ui| {
             ui.set_width(ui.available_width());
             section_title_ui(ui, tr.t("admin.tx.entry"));
             fields_ui(
@@ -198,7 +198,7 @@ fn visit_fields_ui(ui: &mut egui::Ui, visit: &Visit, tz: Tz, tr: &I18n) {
                 ],
             );
         });
-        theme::card().show(&mut columns[1], |ui| {
+        theme::column_card(&mut columns[1], |ui| {
             ui.set_width(ui.available_width());
             section_title_ui(ui, tr.t("admin.tx.exit"));
             let Some(exit) = &visit.exit else {
