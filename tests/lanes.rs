@@ -369,3 +369,31 @@ fn records_go_to_the_journal_during_an_outage_and_replay_exactly_once() {
     numbers.dedup();
     assert_eq!(numbers.len(), 6);
 }
+
+#[test]
+fn an_offline_audit_line_replayed_twice_after_a_crash_is_stored_once() {
+    let booth = Booth::new();
+    let mut exit = booth.exit_lane();
+    booth.store.set_down(true);
+    exit.lane.manual_open("Ambulans darurat").unwrap();
+    booth.store.set_down(false);
+    let journal = booth.journal("SYNC");
+    let pending: Vec<_> = std::fs::read_dir(journal.dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.to_string_lossy().contains("audit"))
+        .collect();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    let saved = std::fs::read(&pending[0]).unwrap();
+
+    let summary =
+        replay::replay(&journal, booth.sqlite.as_ref(), booth.clock.as_ref(), false, &mut |_| {}).unwrap();
+    assert_eq!(summary.synced, 1);
+    // A crash between the commit and the file's move leaves the file where it was.
+    std::fs::write(&pending[0], saved).unwrap();
+    let again =
+        replay::replay(&journal, booth.sqlite.as_ref(), booth.clock.as_ref(), false, &mut |_| {}).unwrap();
+    assert_eq!((again.synced, again.already_present), (0, 1));
+    let filter = AuditFilter { action: Some("manual_open".into()), ..AuditFilter::default() };
+    assert_eq!(booth.sqlite.list_audit(&filter).unwrap().len(), 1, "one line, not two");
+}

@@ -152,9 +152,7 @@ fn replay_chunk(
             JournalPayload::Entry(_) => entry_outcomes.next(),
             JournalPayload::Exit(_) => exit_outcomes.next(),
             JournalPayload::Shift(shift) => Some(store.save_shift(shift)),
-            JournalPayload::Audit { audit, .. } => {
-                Some(store.append_audit(audit).map(|()| InsertOutcome::Inserted))
-            }
+            JournalPayload::Audit { id, audit } => Some(store.append_audit_once(*id, audit)),
         }
         .unwrap_or_else(|| {
             Err(StoreError::Database("the database returned fewer outcomes than records".into()))

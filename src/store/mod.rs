@@ -243,6 +243,9 @@ pub trait Store: Send + Sync {
     // --- audit --------------------------------------------------------------------------
     /// Appends to the audit log.
     fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
+    /// Appends an audit line replayed from the offline journal record `key`: the same key a
+    /// second time (a replay repeated after a crash) is `AlreadyPresent` and adds nothing.
+    fn append_audit_once(&self, key: Uuid, record: &AuditRecord) -> StoreResult<InsertOutcome>;
     /// Audit records matching `filter`, newest first.
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
 }

@@ -418,6 +418,10 @@ impl Store for PostgresStore {
         self.write(|conn| reports::append_audit(conn, record))
     }
 
+    fn append_audit_once(&self, key: Uuid, record: &AuditRecord) -> StoreResult<InsertOutcome> {
+        self.write(|conn| reports::append_audit_once(conn, key, record))
+    }
+
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         self.read(|conn| reports::list_audit(conn, filter))
     }

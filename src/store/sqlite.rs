@@ -42,6 +42,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0002_search.sql")),
         M::up(include_str!("../../migrations/sqlite/0003_booth_status.sql")),
         M::up(include_str!("../../migrations/sqlite/0004_visit_facts.sql")),
+        M::up(include_str!("../../migrations/sqlite/0005_audit_journal_id.sql")),
     ])
 }
 
@@ -443,6 +444,10 @@ impl Store for SqliteStore {
 
     fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
         self.write(|conn| audit::append_audit(conn, record))
+    }
+
+    fn append_audit_once(&self, key: Uuid, record: &AuditRecord) -> StoreResult<InsertOutcome> {
+        self.write(|conn| audit::append_audit_once(conn, key, record))
     }
 
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {

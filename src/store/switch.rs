@@ -273,6 +273,11 @@ impl Store for SwitchableStore {
         self.inner.append_audit(record)
     }
 
+    fn append_audit_once(&self, key: Uuid, record: &AuditRecord) -> StoreResult<InsertOutcome> {
+        self.check()?;
+        self.inner.append_audit_once(key, record)
+    }
+
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         self.check()?;
         self.inner.list_audit(filter)

@@ -51,6 +51,7 @@ macro_rules! store_suite {
             people::members_are_saved_found_and_searched,
             people::shifts_open_once_and_close_once,
             people::audit_log_filters_newest_first,
+            people::a_replayed_audit_line_is_stored_once,
         );
     };
     (@tests $make:expr; $($module:ident :: $name:ident),* $(,)?) => {

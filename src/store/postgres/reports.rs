@@ -17,9 +17,10 @@ use super::pool::{Conn, Sql};
 use super::visits::plate_key;
 use crate::domain::{ClassCode, Rupiah, calendar};
 use crate::store::{
-    AuditFilter, AuditRecord, ClassDay, DailyStats, MethodDay, PageRequest, PaymentMethod, StoreError, Visit,
-    VisitFilter, VisitPage, VisitState,
+    AuditFilter, AuditRecord, ClassDay, DailyStats, InsertOutcome, MethodDay, PageRequest, PaymentMethod,
+    StoreError, Visit, VisitFilter, VisitPage, VisitState,
 };
+use uuid::Uuid;
 
 type Param = Box<dyn ToSql + Sync>;
 
@@ -350,6 +351,20 @@ pub(super) fn append_audit(db: &mut impl Sql, record: &AuditRecord) -> PgResult<
         &[&record.time, &record.site, &record.booth, &record.username, &record.action, &record.detail],
     )?;
     Ok(())
+}
+
+pub(super) fn append_audit_once(
+    db: &mut impl Sql,
+    key: Uuid,
+    record: &AuditRecord,
+) -> PgResult<InsertOutcome> {
+    let added = db.execute(
+        "INSERT INTO audit_log (time, site_code, booth, username, action, detail, journal_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (journal_id) WHERE journal_id IS NOT NULL DO NOTHING",
+        &[&record.time, &record.site, &record.booth, &record.username, &record.action, &record.detail, &key],
+    )?;
+    Ok(if added == 0 { InsertOutcome::AlreadyPresent } else { InsertOutcome::Inserted })
 }
 
 pub(super) fn list_audit(db: &mut impl Sql, filter: &AuditFilter) -> PgResult<Vec<AuditRecord>> {

@@ -4,7 +4,9 @@ use rusqlite::types::{Type, Value};
 use rusqlite::{Connection, params, params_from_iter};
 
 use super::codec::{self, bad_value, ms};
-use crate::store::{AuditFilter, AuditRecord, StoreError, StoreResult};
+use uuid::Uuid;
+
+use crate::store::{AuditFilter, AuditRecord, InsertOutcome, StoreError, StoreResult};
 
 pub(super) fn append_audit(conn: &Connection, record: &AuditRecord) -> StoreResult<()> {
     let detail = serde_json::to_string(&record.detail)
@@ -22,6 +24,31 @@ pub(super) fn append_audit(conn: &Connection, record: &AuditRecord) -> StoreResu
         detail,
     ])?;
     Ok(())
+}
+
+pub(super) fn append_audit_once(
+    conn: &Connection,
+    key: Uuid,
+    record: &AuditRecord,
+) -> StoreResult<InsertOutcome> {
+    let detail = serde_json::to_string(&record.detail)
+        .map_err(|err| StoreError::Database(format!("cannot encode the audit detail: {err}")))?;
+    let added = conn
+        .prepare_cached(
+            "INSERT INTO audit_log (time, site_code, booth, username, action, detail, journal_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (journal_id) WHERE journal_id IS NOT NULL DO NOTHING",
+        )?
+        .execute(params![
+            ms(record.time),
+            record.site,
+            record.booth,
+            record.username,
+            record.action,
+            detail,
+            key.to_string(),
+        ])?;
+    Ok(if added == 0 { InsertOutcome::AlreadyPresent } else { InsertOutcome::Inserted })
 }
 
 pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {

@@ -1,7 +1,9 @@
 //! Users, members, shifts and the audit log.
 
 use gardu::domain::Rupiah;
-use gardu::store::{AuditFilter, AuditRecord, Member, PaymentMethod, Role, Shift, Store, StoreError, User};
+use gardu::store::{
+    AuditFilter, AuditRecord, InsertOutcome, Member, PaymentMethod, Role, Shift, Store, StoreError, User,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -212,4 +214,24 @@ pub fn audit_log_filters_newest_first(store: &dyn Store) {
     );
     let newest = store.list_audit(&AuditFilter { limit: 1, ..AuditFilter::default() }).unwrap();
     assert_eq!(newest, vec![records[4].clone()], "records round trip");
+}
+
+pub fn a_replayed_audit_line_is_stored_once(store: &dyn Store) {
+    let line = AuditRecord {
+        time: at(2024, 3, 1, 8, 0),
+        site: SITE.to_string(),
+        booth: "OUT1".to_string(),
+        username: Some("budi".to_string()),
+        action: "manual_open".to_string(),
+        detail: json!({ "reason": "Ambulans" }),
+    };
+    let key = Uuid::from_u128(0xA0D1);
+    assert_eq!(store.append_audit_once(key, &line).unwrap(), InsertOutcome::Inserted);
+    // The replay ran again after a crash before its file was moved: nothing is added.
+    assert_eq!(store.append_audit_once(key, &line).unwrap(), InsertOutcome::AlreadyPresent);
+    // The same words under another journal record, and live lines, are separate lines.
+    assert_eq!(store.append_audit_once(Uuid::from_u128(0xA0D2), &line).unwrap(), InsertOutcome::Inserted);
+    store.append_audit(&line).unwrap();
+    store.append_audit(&line).unwrap();
+    assert_eq!(store.list_audit(&AuditFilter::default()).unwrap().len(), 4);
 }
