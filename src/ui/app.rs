@@ -404,6 +404,11 @@ impl ConsoleApp {
         self.admin.open(page);
     }
 
+    /// The admin screens' state, for tests and the screenshot tour.
+    pub fn admin_mut(&mut self) -> &mut AdminState {
+        &mut self.admin
+    }
+
     /// The admin screen shown.
     pub fn admin_page(&self) -> admin::Page {
         self.admin.page()

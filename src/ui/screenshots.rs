@@ -486,6 +486,11 @@ fn script() -> Vec<Step> {
         steps.push(Step::Do(Box::new(move |app, _| app.open_admin_page(page))));
         steps.push(Step::Pause(Duration::from_millis(1500)));
         steps.push(Step::Shot(name));
+        if page == Page::Transactions {
+            steps.push(Step::Do(Box::new(|app, _| app.admin_mut().transactions_mut().open_first_exited())));
+            steps.push(Step::Pause(Duration::from_millis(1500)));
+            steps.push(Step::Shot("16-admin-transactions-detail"));
+        }
     }
     steps
 }

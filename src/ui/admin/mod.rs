@@ -104,6 +104,11 @@ impl AdminState {
         self.page
     }
 
+    /// The transactions screen's state (the screenshot tour opens a detail through it).
+    pub fn transactions_mut(&mut self) -> &mut transactions::TransactionsState {
+        &mut self.transactions
+    }
+
     /// Shows another screen (the navigation column, the screenshot tour).
     pub fn open(&mut self, page: Page) {
         self.page = page;

@@ -44,6 +44,7 @@ pub struct TransactionsState {
     error: Option<String>,
     detail: Option<Detail>,
     export: ExportPanel,
+    open_first_exited: bool,
 }
 
 impl TransactionsState {
@@ -54,6 +55,12 @@ impl TransactionsState {
             Some(Rows::Manual(opens)) => opens.len(),
             None => 0,
         }
+    }
+
+    /// Opens the detail of the newest visit on the page that has left, once the page is loaded
+    /// (the screenshot tour).
+    pub fn open_first_exited(&mut self) {
+        self.open_first_exited = true;
     }
 
     /// How many photos the open detail shows.
@@ -132,6 +139,13 @@ pub fn transactions_ui(ui: &mut egui::Ui, state: &mut TransactionsState, mut env
     if let Some(offset) = page_to {
         state.offset = offset;
         start_load(state, &env);
+    }
+    if state.open_first_exited
+        && let Some(Rows::Visits(page)) = &state.rows
+    {
+        state.open_first_exited = false;
+        let first = page.rows.iter().find(|visit| visit.exit.is_some());
+        open = open.or_else(|| first.map(|visit| Subject::Visit(Box::new(visit.clone()))));
     }
     if let Some(subject) = open {
         state.detail = Some(Detail::open(subject, env.runtime.store(), env.waker));
