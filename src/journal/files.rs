@@ -67,6 +67,20 @@ struct Attempts {
     last_attempt: Option<DateTime<Utc>>,
 }
 
+/// What follows a rejected file's name in the name of the file holding the reason.
+const REASON_SUFFIX: &str = ".reason.txt";
+
+/// A file moved to `rejected/`, with the reason written beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedFile {
+    /// The file's name.
+    pub name: String,
+    /// Why it was refused (`None` when the reason file is missing).
+    pub reason: Option<String>,
+    /// When it was moved there, as the file system says.
+    pub modified: Option<DateTime<Utc>>,
+}
+
 /// The offline journal of one booth.
 #[derive(Debug, Clone)]
 pub struct Journal {
@@ -233,12 +247,42 @@ impl Journal {
         results
     }
 
+    /// Files in `rejected/` with the reasons [`Journal::reject`] wrote beside them, newest first.
+    pub fn rejected(&self) -> Result<Vec<RejectedFile>, JournalError> {
+        let folder = self.rejected_dir();
+        let read_dir = match fs::read_dir(&folder) {
+            Ok(read_dir) => read_dir,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(io("read", &folder, err)),
+        };
+        let mut files = Vec::new();
+        for dir_entry in read_dir.flatten() {
+            let name = dir_entry.file_name().to_string_lossy().into_owned();
+            // Reason files and half-written temporary files are not refused records.
+            if name.ends_with(REASON_SUFFIX) || name.starts_with('.') || !dir_entry.path().is_file() {
+                continue;
+            }
+            let reason = fs::read_to_string(folder.join(format!("{name}{REASON_SUFFIX}")))
+                .ok()
+                .map(|text| text.trim().to_string());
+            let modified = dir_entry.metadata().and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
+            files.push(RejectedFile { name, reason, modified });
+        }
+        files.sort_by(|a, b| (b.modified, &a.name).cmp(&(a.modified, &b.name)));
+        Ok(files)
+    }
+
+    /// How many files wait in `rejected/` for a person (0 when the folder cannot be read).
+    pub fn rejected_count(&self) -> u64 {
+        self.rejected().map(|files| files.len() as u64).unwrap_or(0)
+    }
+
     /// Moves an unreadable file to `rejected/` with a `.reason.txt` beside it.
     pub fn reject(&self, file: &Path, reason: &str) -> Result<(), JournalError> {
         let rejected = self.rejected_dir();
         fs::create_dir_all(&rejected).map_err(|source| io("create", &rejected, source))?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let reason_path = rejected.join(format!("{name}.reason.txt"));
+        let reason_path = rejected.join(format!("{name}{REASON_SUFFIX}"));
         write_atomic(&rejected, &reason_path, reason.as_bytes())?;
         move_into(file, &rejected)
     }
@@ -445,5 +489,23 @@ mod tests {
         assert_eq!(journal.pending_count(), 0);
         assert_eq!(journal.purge_synced(30, at(3) + chrono::Duration::days(29)).unwrap(), 0);
         assert_eq!(journal.purge_synced(30, at(3) + chrono::Duration::days(31)).unwrap(), 1);
+    }
+
+    #[test]
+    fn rejected_files_come_with_the_reason_written_beside_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::new(dir.path(), dir.path().join("Images"), "IN1");
+        assert_eq!(journal.rejected().unwrap(), vec![]);
+        let broken = dir.path().join("parking_entry_20261123_000000_broken.json");
+        std::fs::write(&broken, b"{\"schema\":1,").unwrap();
+        journal.reject(&broken, "not complete JSON (truncated or corrupt)").unwrap();
+        std::fs::write(journal.rejected_dir().join("parking_exit_x.json"), b"{}").unwrap();
+        let mut files = journal.rejected().unwrap();
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].name, "parking_entry_20261123_000000_broken.json");
+        assert_eq!(files[0].reason.as_deref(), Some("not complete JSON (truncated or corrupt)"));
+        assert_eq!(files[1].reason, None);
+        assert_eq!(journal.rejected_count(), 2, "reason files are not counted");
     }
 }

@@ -5,5 +5,5 @@ mod files;
 mod record;
 pub mod replay;
 
-pub use files::{Journal, JournalError, JournalItem, JournalProblem};
+pub use files::{Journal, JournalError, JournalItem, JournalProblem, RejectedFile};
 pub use record::{JournalPayload, JournalRecord, PhotoRef, SCHEMA_VERSION};

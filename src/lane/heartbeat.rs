@@ -49,16 +49,6 @@ pub fn device_faults(statuses: &[DeviceStatus]) -> Vec<String> {
         .collect()
 }
 
-/// Journal files the sync refused (each has a `.reason.txt` beside it, not counted).
-pub fn rejected_count(journal: &Journal) -> u64 {
-    std::fs::read_dir(journal.rejected_dir())
-        .map(|dir| {
-            dir.flatten().filter(|entry| entry.file_name().to_string_lossy().ends_with(".json")).count()
-        })
-        .map(|count| u64::try_from(count).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
-
 /// Where and how a booth reports.
 #[derive(Clone)]
 pub struct HeartbeatSetup {
@@ -87,7 +77,7 @@ impl HeartbeatSetup {
             seen_at: self.clock.now(),
             simulated: report.simulated,
             journal_waiting: u64::try_from(self.journal.pending_count()).unwrap_or(u64::MAX),
-            journal_rejected: rejected_count(&self.journal),
+            journal_rejected: self.journal.rejected_count(),
             faults: report.faults.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
         }

@@ -104,6 +104,15 @@ pub fn column_card<R>(ui: &mut egui::Ui, add_contents: impl FnOnce(&mut egui::Ui
         .inner
 }
 
+/// A full-width tinted banner holding one message in its colour (`GOOD`, `WARN` or `FAULT`
+/// on its `_BG`).
+pub fn message_ui(ui: &mut egui::Ui, background: Color32, colour: Color32, text: impl Into<String>) {
+    banner(background, colour).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(egui::RichText::new(text.into()).color(colour));
+    });
+}
+
 /// A tinted banner frame.
 pub fn banner(fill: Color32, border: Color32) -> egui::Frame {
     egui::Frame::new()

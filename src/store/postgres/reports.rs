@@ -345,12 +345,7 @@ fn class_rows(configured: Vec<String>, mut tallies: BTreeMap<String, ClassTally>
 }
 
 pub(super) fn append_audit(db: &mut impl Sql, record: &AuditRecord) -> PgResult<()> {
-    db.execute(
-        "INSERT INTO audit_log (time, site_code, booth, username, action, detail)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&record.time, &record.site, &record.booth, &record.username, &record.action, &record.detail],
-    )?;
-    Ok(())
+    insert_audit(db, record, None).map(|_| ())
 }
 
 pub(super) fn append_audit_once(
@@ -358,13 +353,18 @@ pub(super) fn append_audit_once(
     key: Uuid,
     record: &AuditRecord,
 ) -> PgResult<InsertOutcome> {
-    let added = db.execute(
+    let added = insert_audit(db, record, Some(key))?;
+    Ok(if added == 0 { InsertOutcome::AlreadyPresent } else { InsertOutcome::Inserted })
+}
+
+/// Inserts one line; with a journal key, a line already stored under it is left alone (0 rows).
+fn insert_audit(db: &mut impl Sql, record: &AuditRecord, key: Option<Uuid>) -> PgResult<u64> {
+    db.execute(
         "INSERT INTO audit_log (time, site_code, booth, username, action, detail, journal_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (journal_id) WHERE journal_id IS NOT NULL DO NOTHING",
         &[&record.time, &record.site, &record.booth, &record.username, &record.action, &record.detail, &key],
-    )?;
-    Ok(if added == 0 { InsertOutcome::AlreadyPresent } else { InsertOutcome::Inserted })
+    )
 }
 
 pub(super) fn list_audit(db: &mut impl Sql, filter: &AuditFilter) -> PgResult<Vec<AuditRecord>> {

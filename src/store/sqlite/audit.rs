@@ -9,21 +9,7 @@ use uuid::Uuid;
 use crate::store::{AuditFilter, AuditRecord, InsertOutcome, StoreError, StoreResult};
 
 pub(super) fn append_audit(conn: &Connection, record: &AuditRecord) -> StoreResult<()> {
-    let detail = serde_json::to_string(&record.detail)
-        .map_err(|err| StoreError::Database(format!("cannot encode the audit detail: {err}")))?;
-    conn.prepare_cached(
-        "INSERT INTO audit_log (time, site_code, booth, username, action, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        ms(record.time),
-        record.site,
-        record.booth,
-        record.username,
-        record.action,
-        detail,
-    ])?;
-    Ok(())
+    insert_audit(conn, record, None).map(|_| ())
 }
 
 pub(super) fn append_audit_once(
@@ -31,6 +17,12 @@ pub(super) fn append_audit_once(
     key: Uuid,
     record: &AuditRecord,
 ) -> StoreResult<InsertOutcome> {
+    let added = insert_audit(conn, record, Some(key))?;
+    Ok(if added == 0 { InsertOutcome::AlreadyPresent } else { InsertOutcome::Inserted })
+}
+
+/// Inserts one line; with a journal key, a line already stored under it is left alone (0 rows).
+fn insert_audit(conn: &Connection, record: &AuditRecord, key: Option<Uuid>) -> StoreResult<usize> {
     let detail = serde_json::to_string(&record.detail)
         .map_err(|err| StoreError::Database(format!("cannot encode the audit detail: {err}")))?;
     let added = conn
@@ -46,9 +38,9 @@ pub(super) fn append_audit_once(
             record.username,
             record.action,
             detail,
-            key.to_string(),
+            key.map(|key| key.to_string()),
         ])?;
-    Ok(if added == 0 { InsertOutcome::AlreadyPresent } else { InsertOutcome::Inserted })
+    Ok(added)
 }
 
 pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {

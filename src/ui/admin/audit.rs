@@ -1,6 +1,7 @@
 //! The audit log: filters by action, user, booth and local days, newest first; a line's detail
 //! JSON is shown readable beside the list when picked, and on hover.
 
+use super::filter_field_ui;
 use chrono::NaiveDate;
 use egui::RichText;
 
@@ -101,10 +102,7 @@ pub fn audit_ui(ui: &mut egui::Ui, state: &mut AuditState, env: Env<'_>) {
         apply(state, &env);
     }
     if let Some(error) = &state.error {
-        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(RichText::new(error).color(theme::FAULT));
-        });
+        theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, error);
     }
     ui.add_space(6.0);
     egui::Panel::right("audit-side")
@@ -184,16 +182,7 @@ fn apply(state: &mut AuditState, env: &Env<'_>) {
 fn form_ui(ui: &mut egui::Ui, form: &mut Form, tr: &I18n, busy: bool) -> bool {
     let mut enter = false;
     let mut field = |ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, width: f32| {
-        let label = ui.label(RichText::new(label).color(theme::MUTED));
-        let response = ui
-            .add(
-                egui::TextEdit::singleline(value)
-                    .hint_text(hint)
-                    .desired_width(width)
-                    .min_size(egui::vec2(width, 0.0)),
-            )
-            .labelled_by(label.id);
-        enter |= response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        enter |= filter_field_ui(ui, label, value, hint, width);
     };
     let mut run = false;
     ui.horizontal_wrapped(|ui| {

@@ -4,30 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use egui::{Key, RichText};
 
-use crate::journal::{Journal, JournalItem, JournalPayload, JournalProblem};
+use crate::journal::{JournalItem, JournalPayload, JournalProblem, RejectedFile};
 use crate::lane::monitor::DbStatus;
 use crate::ui::app::Env;
 use crate::ui::i18n::I18n;
 use crate::ui::task::Task;
 use crate::ui::theme;
 use crate::ui::widgets::{KeyButton, section_title_ui};
-
-/// Suffix `Journal::reject` gives the reason written beside a refused file.
-const REASON_SUFFIX: &str = ".reason.txt";
-
-/// A file moved to `rejected/`, with the reason written beside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RejectedFile {
-    /// The file's name.
-    pub name: String,
-    /// Why it was refused (`None` when the reason file is missing).
-    pub reason: Option<String>,
-    /// When it was moved there, as the file system says.
-    pub modified: Option<DateTime<Utc>>,
-}
 
 /// What the screen shows.
 #[derive(Debug, Clone)]
@@ -118,9 +103,7 @@ pub fn journals_ui(ui: &mut egui::Ui, state: &mut JournalsState, env: Env<'_>) {
         DbStatus::Connected { .. } => {}
     }
     if let Some(error) = &state.error {
-        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-            ui.label(RichText::new(tr.f("admin.load_failed", &[("error", error)])).color(theme::FAULT));
-        });
+        theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, tr.f("admin.load_failed", &[("error", error)]));
     }
     let Some(data) = &state.data else { return };
     ui.label(
@@ -238,59 +221,11 @@ fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// Files in `rejected/` with the reasons `Journal::reject` wrote beside them, newest first.
-pub fn rejected_files(journal: &Journal) -> std::io::Result<Vec<RejectedFile>> {
-    let folder = journal.rejected_dir();
-    let read_dir = match std::fs::read_dir(&folder) {
-        Ok(read_dir) => read_dir,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(err),
-    };
-    let mut files = Vec::new();
-    for dir_entry in read_dir.flatten() {
-        let name = dir_entry.file_name().to_string_lossy().into_owned();
-        // Reason files and half-written temporary files are not refused records.
-        if name.ends_with(REASON_SUFFIX) || name.starts_with('.') || !dir_entry.path().is_file() {
-            continue;
-        }
-        let reason = std::fs::read_to_string(folder.join(format!("{name}{REASON_SUFFIX}")))
-            .ok()
-            .map(|text| text.trim().to_string());
-        let modified = dir_entry.metadata().and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
-        files.push(RejectedFile { name, reason, modified });
-    }
-    files.sort_by(|a, b| (b.modified, &a.name).cmp(&(a.modified, &b.name)));
-    Ok(files)
-}
-
 fn start_load(env: &Env<'_>) -> Task<Result<JournalData, String>> {
     let journal = env.runtime.journal().clone();
     Task::spawn("admin-journals", env.waker, move || {
         let (waiting, unreadable) = journal.list().map_err(|err| err.to_string())?;
-        let rejected =
-            rejected_files(&journal).map_err(|err| format!("{}: {err}", journal.rejected_dir().display()))?;
+        let rejected = journal.rejected().map_err(|err| err.to_string())?;
         Ok(JournalData { waiting, unreadable, rejected, folder: journal.dir().to_path_buf() })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rejected_files_come_with_the_reason_written_beside_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::new(dir.path(), dir.path().join("Images"), "IN1");
-        assert_eq!(rejected_files(&journal).unwrap(), vec![]);
-        let broken = dir.path().join("parking_entry_20261123_000000_broken.json");
-        std::fs::write(&broken, b"{\"schema\":1,").unwrap();
-        journal.reject(&broken, "not complete JSON (truncated or corrupt)").unwrap();
-        std::fs::write(journal.rejected_dir().join("parking_exit_x.json"), b"{}").unwrap();
-        let mut files = rejected_files(&journal).unwrap();
-        files.sort_by(|a, b| a.name.cmp(&b.name));
-        assert_eq!(files.len(), 2);
-        assert_eq!(files[0].name, "parking_entry_20261123_000000_broken.json");
-        assert_eq!(files[0].reason.as_deref(), Some("not complete JSON (truncated or corrupt)"));
-        assert_eq!(files[1].reason, None);
-    }
 }

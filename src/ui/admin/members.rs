@@ -134,18 +134,7 @@ pub fn members_ui(ui: &mut egui::Ui, state: &mut MembersState, env: Env<'_>) {
             ui.spinner();
         }
     });
-    if let Some(notice) = &state.notice {
-        theme::banner(theme::GOOD_BG, theme::GOOD).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(RichText::new(notice).color(theme::GOOD));
-        });
-    }
-    if let Some(error) = &state.error {
-        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(RichText::new(error).color(theme::FAULT).strong());
-        });
-    }
+    super::outcome_ui(ui, state.notice.as_deref(), state.error.as_deref());
     ui.add_space(6.0);
     let mut pick = None;
     egui::Panel::right("members-side")

@@ -160,6 +160,30 @@ fn nav_ui(ui: &mut egui::Ui, state: &mut AdminState, env: &Env<'_>) {
     }
 }
 
+/// The outcome of the last change: what was done in green, or why not in red.
+pub fn outcome_ui(ui: &mut egui::Ui, notice: Option<&str>, error: Option<&str>) {
+    if let Some(notice) = notice {
+        theme::message_ui(ui, theme::GOOD_BG, theme::GOOD, notice);
+    }
+    if let Some(error) = error {
+        theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, error);
+    }
+}
+
+/// A labelled filter field of fixed width; true when Enter was pressed in it.
+pub fn filter_field_ui(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, width: f32) -> bool {
+    let label = ui.label(RichText::new(label).color(theme::MUTED));
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(value)
+                .hint_text(hint)
+                .desired_width(width)
+                .min_size(egui::vec2(width, 0.0)),
+        )
+        .labelled_by(label.id);
+    response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
 /// The acting admin as an owned [`Actor`] for a background task.
 pub fn actor(env: &Env<'_>) -> Actor {
     let config = env.runtime.config();

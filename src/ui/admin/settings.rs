@@ -117,9 +117,7 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, env: Env<'_>) {
         });
     });
     if let Some(error) = &state.error {
-        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-            ui.label(RichText::new(tr.f("admin.load_failed", &[("error", error)])).color(theme::FAULT));
-        });
+        theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, tr.f("admin.load_failed", &[("error", error)]));
     }
     if !state.loaded {
         return;

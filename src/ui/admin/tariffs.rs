@@ -67,9 +67,7 @@ pub fn tariffs_ui(ui: &mut egui::Ui, state: &mut TariffsState, env: Env<'_>) {
         });
     });
     if let Some(error) = &state.error {
-        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-            ui.label(RichText::new(tr.f("admin.load_failed", &[("error", error)])).color(theme::FAULT));
-        });
+        theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, tr.f("admin.load_failed", &[("error", error)]));
     }
     let Some(data) = state.data.clone() else { return };
     ui.add_space(6.0);

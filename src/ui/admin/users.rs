@@ -103,18 +103,7 @@ pub fn users_ui(ui: &mut egui::Ui, state: &mut UsersState, env: Env<'_>) {
             }
         });
     });
-    if let Some(notice) = &state.notice {
-        theme::banner(theme::GOOD_BG, theme::GOOD).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(RichText::new(notice).color(theme::GOOD));
-        });
-    }
-    if let Some(error) = &state.error {
-        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(RichText::new(error).color(theme::FAULT).strong());
-        });
-    }
+    super::outcome_ui(ui, state.notice.as_deref(), state.error.as_deref());
     ui.add_space(6.0);
     let now = env.runtime.clock().now();
     let tz = env.runtime.config().timezone();

@@ -1,13 +1,13 @@
 //! What the dashboard shows, read from the store on a background task, and the alerts drawn
 //! from it (a pure function, so the rules are tested without a screen).
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::{ClassCode, VehicleClass};
+use crate::journal::Journal;
 use crate::store::{
     BoothStatus, DailyStats, Exit, PageRequest, Store, StoreError, Visit, VisitFilter, VisitState,
 };
@@ -142,8 +142,8 @@ pub struct Source {
     pub site: String,
     /// The site's time zone.
     pub tz: Tz,
-    /// This machine's rejected journal folder.
-    pub rejected_dir: PathBuf,
+    /// This machine's offline journal.
+    pub journal: Journal,
 }
 
 /// Reads everything the dashboard shows as of `now` (blocking: run it on a task).
@@ -181,18 +181,8 @@ pub fn load(source: &Source, now: DateTime<Utc>) -> Result<DashboardData, StoreE
         long_stays: first.total,
         oldest_stays,
         orphans,
-        local_rejected: rejected_files(&source.rejected_dir),
+        local_rejected: source.journal.rejected_count(),
     })
-}
-
-/// Journal files in a rejected folder (their `.reason.txt` companions not counted).
-fn rejected_files(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries.flatten().filter(|entry| entry.file_name().to_string_lossy().ends_with(".json")).count()
-                as u64
-        })
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -115,7 +115,7 @@ impl DashboardState {
             store: runtime.store(),
             site: runtime.config().site.code.clone(),
             tz: runtime.config().timezone(),
-            rejected_dir: runtime.journal().rejected_dir(),
+            journal: runtime.journal().clone(),
         };
         self.load_started = Some(now);
         self.dirty = false;
@@ -209,9 +209,7 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut DashboardState, env: Env<'_>)
     }
     ui.ctx().request_repaint_after(state.next_due_in(now));
     if let Some(error) = &state.error {
-        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-            ui.label(RichText::new(tr.f("admin.load_failed", &[("error", error)])).color(theme::FAULT));
-        });
+        theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, tr.f("admin.load_failed", &[("error", error)]));
     }
     let Some(data) = &state.data else { return };
     let tz = runtime.config().timezone();

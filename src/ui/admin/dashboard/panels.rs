@@ -18,10 +18,7 @@ use crate::ui::widgets::section_title_ui;
 pub(super) fn alerts_ui(ui: &mut egui::Ui, data: &DashboardData, now: DateTime<Utc>, tr: &I18n, tz: Tz) {
     let list = alerts(data, now);
     if list.is_empty() {
-        theme::banner(theme::GOOD_BG, theme::GOOD).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(RichText::new(tr.t("admin.dashboard.no_alerts")).color(theme::GOOD));
-        });
+        theme::message_ui(ui, theme::GOOD_BG, theme::GOOD, tr.t("admin.dashboard.no_alerts"));
         return;
     }
     theme::banner(theme::WARN_BG, theme::WARN).show(ui, |ui| {

@@ -202,9 +202,7 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
 
 fn error_ui(ui: &mut egui::Ui, error: Option<&str>, tr: &I18n) {
     if let Some(error) = error {
-        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-            ui.label(RichText::new(tr.f("admin.load_failed", &[("error", &error)])).color(theme::FAULT));
-        });
+        theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, tr.f("admin.load_failed", &[("error", &error)]));
     }
 }
 

@@ -1,5 +1,6 @@
 //! The transaction filters as the admin types them, and the store filter they make.
 
+use crate::ui::admin::filter_field_ui;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use egui::RichText;
@@ -117,16 +118,7 @@ pub fn filters_ui(
     let language = tr.language().code();
     let mut enter = false;
     let mut field = |ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, width: f32| {
-        let label = ui.label(RichText::new(label).color(theme::MUTED));
-        let response = ui
-            .add(
-                egui::TextEdit::singleline(value)
-                    .hint_text(hint)
-                    .desired_width(width)
-                    .min_size(egui::vec2(width, 0.0)),
-            )
-            .labelled_by(label.id);
-        enter |= response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        enter |= filter_field_ui(ui, label, value, hint, width);
     };
     egui::Grid::new("tx-filters").num_columns(8).spacing([10.0, 8.0]).show(ui, |ui| {
         field(ui, tr.t("admin.tx.from"), &mut form.from, "23/11/2026", 115.0);

@@ -101,10 +101,7 @@ pub fn transactions_ui(ui: &mut egui::Ui, state: &mut TransactionsState, mut env
         run(state, &env, action);
     }
     if let Some(error) = &state.error {
-        theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(RichText::new(error).color(theme::FAULT));
-        });
+        theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, error);
     }
     ui.add_space(6.0);
     if let (Some(applied), Some(Rows::Visits(_))) = (&state.applied, &state.rows) {
