@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use gardu::cli::seed::{SeedArgs, seed};
+use gardu::site::seed::{SeedArgs, seed};
 use gardu::config::DatabaseLocation;
 use gardu::lane::traffic::Percentiles;
 use gardu::secret::SiteSecret;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use gardu::cli::seed::{SeedArgs, seed};
+use gardu::site::seed::{SeedArgs, seed};
 use gardu::clock::{Clock, ManualClock};
 use gardu::config::Language;
 use gardu::devices::camera::{Camera, PhotoSettings, SimulatedCamera};

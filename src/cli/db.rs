@@ -1,10 +1,13 @@
-//! `gardu db migrate` and `gardu db check`.
+//! `gardu db migrate`, `gardu db check` and `gardu db seed-demo`.
 
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::Subcommand;
 
 use super::Context;
+use crate::clock::{Clock, SystemClock};
+use crate::site::seed::{SeedArgs, seed};
 
 /// Database subcommands.
 #[derive(Debug, Subcommand)]
@@ -12,7 +15,7 @@ pub enum DbCommand {
     /// Apply pending migrations and seed the site, classes and default tariff.
     Migrate,
     /// Fill the store with realistic past visits (demos, benchmarks).
-    SeedDemo(super::seed::SeedArgs),
+    SeedDemo(SeedArgs),
     /// Show the backend, schema version and row counts.
     Check {
         /// One JSON object on stdout.
@@ -24,7 +27,7 @@ pub enum DbCommand {
 /// Runs a database subcommand.
 pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     if let DbCommand::SeedDemo(args) = command {
-        return super::seed::run(args, ctx);
+        return seed_demo(args, ctx);
     }
     let store = ctx.open_store()?;
     let info = store.schema_info()?;
@@ -45,5 +48,21 @@ pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the seeding from the command line.
+fn seed_demo(args: SeedArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store()?;
+    let secret = ctx.secret()?;
+    let started = Instant::now();
+    let seeded = seed(store.as_ref(), &secret, &ctx.config.site.code, &args, SystemClock.now())?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "seeded {} entries and {} exits in {seconds:.1} s ({:.0} visits/s)",
+        seeded.entries,
+        seeded.exits,
+        seeded.entries as f64 / seconds.max(1e-9)
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -40,18 +40,9 @@ pub enum JournalCommand {
     },
 }
 
-/// The journal of this booth, from the config.
-pub fn journal(ctx: &Context) -> Journal {
-    Journal::new(
-        ctx.path(&ctx.config.journal.dir),
-        ctx.path(&ctx.config.journal.images_dir),
-        ctx.config.booth.code.clone(),
-    )
-}
-
 /// Runs a journal subcommand.
 pub fn run(command: JournalCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let journal = journal(ctx);
+    let journal = ctx.journal();
     match command {
         JournalCommand::List { json } => list(&journal, json),
         JournalCommand::Replay { dry_run, json } => {

@@ -1,6 +1,5 @@
 //! Headless subcommands over the same store, domain and lane code the console uses.
 
-mod context;
 mod db;
 mod demo;
 mod device;
@@ -8,7 +7,6 @@ mod export;
 mod fee;
 mod journal;
 mod receipt;
-pub mod seed;
 mod shift;
 mod sim;
 mod ticket;
@@ -19,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use context::Context;
+pub use crate::site::Context;
 
 use crate::config::Mode;
 

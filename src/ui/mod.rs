@@ -24,7 +24,7 @@ pub mod widgets; // shared widgets
 
 use std::sync::Arc;
 
-use crate::cli::Context;
+use crate::site::Context;
 use crate::clock::SystemClock;
 use crate::config::Mode;
 use crate::lane::RandomIds;

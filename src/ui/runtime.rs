@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use serde_json::json;
 
-use crate::cli::Context;
+use crate::site::Context;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::devices::booth::BoothDevices;

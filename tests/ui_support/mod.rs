@@ -12,7 +12,7 @@ pub use egui::{Event, Key};
 pub use egui_kittest::Harness;
 pub use egui_kittest::kittest::Queryable;
 pub use gardu::auth::{self, AuditContext, Hasher, NewUser};
-pub use gardu::cli::Context;
+pub use gardu::site::Context;
 pub use gardu::clock::ManualClock;
 pub use gardu::config::{Config, Mode};
 pub use gardu::devices::BarrierPosition;

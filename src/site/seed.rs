@@ -1,16 +1,11 @@
 //! `gardu db seed-demo`: fills a store with realistic past visits (for demos and benchmarks).
 
-use std::process::ExitCode;
-use std::time::Instant;
-
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use clap::Args;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
-use super::Context;
-use crate::clock::{Clock, SystemClock};
 use crate::domain::tariff::{default_tariffs, parking_fee};
 use crate::domain::ticket::{self, TicketClaims};
 use crate::domain::{FeeFlags, Rupiah, Tariff};
@@ -38,22 +33,6 @@ pub struct Seeded {
     pub entries: u64,
     /// Exits written (the rest are still inside).
     pub exits: u64,
-}
-
-/// Runs the seeding from the command line.
-pub fn run(args: SeedArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let store = ctx.open_store()?;
-    let secret = ctx.secret()?;
-    let started = Instant::now();
-    let seeded = seed(store.as_ref(), &secret, &ctx.config.site.code, &args, SystemClock.now())?;
-    let seconds = started.elapsed().as_secs_f64();
-    println!(
-        "seeded {} entries and {} exits in {seconds:.1} s ({:.0} visits/s)",
-        seeded.entries,
-        seeded.exits,
-        seeded.entries as f64 / seconds.max(1e-9)
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes `args.visits` visits ending before `now`: morning and evening peaks, 55 % motorbikes,

@@ -1,4 +1,8 @@
-//! What every subcommand needs: the data folder, the checked config, the store, the secret.
+//! The site as this program runs it: the data folder, the checked config, and how the stores,
+//! the journal and the secret are opened from them. Shared by the console (`ui`) and the
+//! command line (`cli`), so neither depends on the other.
+
+pub mod seed;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -90,7 +94,7 @@ impl Context {
         use crate::store::cache::{CacheSettings, cache_path, open_booth};
         let location = self.config.database_location(&self.data_dir)?;
         let mut settings = CacheSettings::new(cache_path(&self.data_dir), self.config.site.code.clone());
-        settings.audit_journal = Some(super::journal::journal(self));
+        settings.audit_journal = Some(self.journal());
         let booth =
             open_booth(&location, &self.open_options(), settings, Arc::new(crate::clock::SystemClock))
                 .with_context(|| match &location {
@@ -109,6 +113,15 @@ impl Context {
             }
         }
         Ok(booth)
+    }
+
+    /// This booth's offline journal, at the configured folders.
+    pub fn journal(&self) -> crate::journal::Journal {
+        crate::journal::Journal::new(
+            self.path(&self.config.journal.dir),
+            self.path(&self.config.journal.images_dir),
+            self.config.booth.code.clone(),
+        )
     }
 
     /// The site secret, made on first use.
