@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use gardu::site::seed::{SeedArgs, seed};
 use gardu::clock::{Clock, ManualClock};
 use gardu::config::Language;
 use gardu::devices::camera::{Camera, PhotoSettings, SimulatedCamera};
@@ -18,9 +17,11 @@ use gardu::domain::{ClassCode, Plate};
 use gardu::journal::Journal;
 use gardu::lane::entry::{EntryDevices, EntryLane, EntryTrigger};
 use gardu::lane::exit::{ExitDevices, ExitLane};
+use gardu::lane::ledger::BoothLedger;
 use gardu::lane::traffic::Percentiles;
 use gardu::lane::{Connectivity, LaneContext, RandomIds, SiteInfo};
 use gardu::secret::SiteSecret;
+use gardu::site::seed::{SeedArgs, seed};
 use gardu::store::sqlite::SqliteStore;
 use gardu::store::switch::SwitchableStore;
 use gardu::store::{Site, Store};
@@ -54,6 +55,8 @@ fn main() {
         language: Language::Indonesian,
         connectivity: Connectivity::default(),
         camera_timeout: Duration::from_millis(800),
+        ledger: Arc::new(BoothLedger::in_memory().expect("booth ledger")),
+        simulated: false,
     };
     let camera = Arc::new(SimulatedCamera::new(
         "IN1",

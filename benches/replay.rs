@@ -59,6 +59,7 @@ fn records(visits: u32) -> Vec<JournalPayload> {
             operator: Some("guard1".into()),
             photo_id: None,
             origin: Origin::Journal,
+            simulated: false,
         };
         let fee = parking_fee(tariff, entry_time, exit_time, FeeFlags::default());
         let tendered = Rupiah((fee.total.0 / 10_000 + 1) * 10_000);
@@ -79,6 +80,8 @@ fn records(visits: u32) -> Vec<JournalPayload> {
             lost_ticket: false,
             photo_id: None,
             origin: Origin::Journal,
+            simulated: false,
+            forced_reason: None,
         };
         payloads.push(JournalPayload::Entry(entry));
         payloads.push(JournalPayload::Exit(exit));

@@ -141,6 +141,7 @@ fn members_are_normalised_and_the_expiring_ones_listed() {
                 class: ClassCode::parse("MBL").unwrap(),
                 valid_until: today + Duration::days(days),
                 active: true,
+                simulated: false,
             },
         )
         .unwrap();

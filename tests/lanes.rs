@@ -212,6 +212,7 @@ fn member_cards_enter_and_leave_free_and_expired_or_unknown_cards_are_refused() 
                 class: mbl(),
                 valid_until,
                 active: true,
+                simulated: false,
             })
             .unwrap();
     }
@@ -245,7 +246,10 @@ fn a_technician_at_the_exit_takes_no_money_and_opens_no_barrier_by_hand() {
     exit.lane.scan(&issued.entry.ticket_code).unwrap();
     let refused = exit.lane.pay(Payment::Cash { tendered: Rupiah(20_000) });
     assert!(matches!(refused, Err(ExitError::NotAllowed(Role::Technician))), "{refused:?}");
-    assert!(matches!(exit.lane.manual_open("Tes palang"), Err(ExitError::NotAllowed(Role::Technician))));
+    assert!(matches!(
+        exit.lane.manual_open("Tes palang", None),
+        Err(ExitError::NotAllowed(Role::Technician))
+    ));
     assert_eq!(exit.barrier.position(), BarrierPosition::Closed);
     let visit = booth.sqlite.find_visit("JKT-MALL-01", &EntryLookup::TicketCode(issued.entry.ticket_code));
     assert!(visit.unwrap().unwrap().exit.is_none(), "nothing was recorded");
@@ -259,9 +263,9 @@ fn a_technician_at_the_exit_takes_no_money_and_opens_no_barrier_by_hand() {
 fn a_manual_open_needs_a_reason_and_leaves_an_audit_line_with_a_photo() {
     let booth = Booth::new();
     let mut exit = booth.exit_lane();
-    assert!(matches!(exit.lane.manual_open("  "), Err(ExitError::ReasonRequired)));
+    assert!(matches!(exit.lane.manual_open("  ", None), Err(ExitError::ReasonRequired)));
     assert_eq!(exit.barrier.position(), BarrierPosition::Closed);
-    exit.lane.manual_open("Ambulans darurat").unwrap();
+    exit.lane.manual_open("Ambulans darurat", None).unwrap();
     wait_for(exit.barrier.as_ref(), BarrierPosition::Open);
     let filter = AuditFilter { action: Some("manual_open".into()), limit: 10, ..AuditFilter::default() };
     let audits = booth.sqlite.list_audit(&filter).unwrap();
@@ -375,7 +379,7 @@ fn an_offline_audit_line_replayed_twice_after_a_crash_is_stored_once() {
     let booth = Booth::new();
     let mut exit = booth.exit_lane();
     booth.store.set_down(true);
-    exit.lane.manual_open("Ambulans darurat").unwrap();
+    exit.lane.manual_open("Ambulans darurat", None).unwrap();
     booth.store.set_down(false);
     let journal = booth.journal("SYNC");
     let pending: Vec<_> = std::fs::read_dir(journal.dir())

@@ -2,6 +2,8 @@
 //! in the middle of traffic, a replay killed half-way, unreadable journal files, and a booth
 //! started while its server is down.
 
+#[path = "sync_postgres/books.rs"]
+mod books;
 #[path = "sync_postgres/booth.rs"]
 mod booth;
 #[path = "sync_postgres/cache.rs"]

@@ -33,6 +33,7 @@ fn entry(n: u128, class: &str, time: DateTime<Utc>) -> Entry {
         operator: Some("siti".into()),
         photo_id: None,
         origin: Origin::Online,
+        simulated: false,
     }
 }
 
@@ -65,6 +66,8 @@ fn exit(
         lost_ticket: false,
         photo_id: None,
         origin: Origin::Online,
+        simulated: false,
+        forced_reason: None,
     }
 }
 

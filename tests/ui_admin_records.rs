@@ -52,6 +52,7 @@ fn seed_visits(site: &Site) -> Seeded {
         operator: Some("siti".into()),
         photo_id: photo,
         origin: Origin::Online,
+        simulated: false,
     };
     let leave = |entry: &Entry, left: DateTime<Utc>, method: PaymentMethod, tendered: Option<i64>, photo| {
         let tariff = default_tariffs().into_iter().find(|t| t.class == entry.class).expect("tariff");
@@ -73,6 +74,8 @@ fn seed_visits(site: &Site) -> Seeded {
             lost_ticket: false,
             photo_id: photo,
             origin: Origin::Online,
+            simulated: false,
+            forced_reason: None,
         }
     };
     let (entry_photo, exit_photo) = (Uuid::new_v4(), Uuid::new_v4());

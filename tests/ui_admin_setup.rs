@@ -159,6 +159,7 @@ fn the_journals_screen_lists_a_waiting_record_and_a_rejected_file_with_its_reaso
         operator: Some("siti".into()),
         photo_id: None,
         origin: Origin::Journal,
+        simulated: false,
     };
     let file = journal.write(JournalPayload::Entry(entry), None, at).expect("journal write");
     journal.record_failure(&file, "database is locked", at + Minutes::minutes(1)).expect("failure");

@@ -1,5 +1,6 @@
 //! Headless subcommands over the same store, domain and lane code the console uses.
 
+mod books;
 mod db;
 mod demo;
 mod device;
@@ -70,6 +71,9 @@ impl Cli {
 pub enum Command {
     /// A short tour of the core: migrate, issue and verify a ticket, quote fees.
     Demo,
+    /// The books: every vehicle and every rupiah of a period accounted for.
+    #[command(subcommand)]
+    Books(books::BooksCommand),
     /// Database: apply migrations, check the schema.
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -110,6 +114,7 @@ pub enum Command {
 pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo => demo::run(ctx),
+        Command::Books(cmd) => books::run(cmd, ctx),
         Command::Db(cmd) => db::run(cmd, ctx),
         Command::User(cmd) => user::run(cmd, ctx),
         Command::Fee(args) => fee::run(args, ctx),

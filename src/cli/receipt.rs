@@ -90,6 +90,8 @@ pub fn run(command: ReceiptCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         lost_ticket: false,
         photo_id: None,
         origin: Origin::Online,
+        simulated: false,
+        forced_reason: None,
     };
     let slip = slips::receipt(&letterhead(ctx), &exit, &ticket_no, Some(entry_time), "-");
     std::fs::write(&out, render_receipt_png(&slip, paper)?)?;

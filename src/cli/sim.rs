@@ -32,7 +32,30 @@ pub struct TrafficArgs {
     /// Take the database down from vehicle A to vehicle B (e.g. `20-40`).
     #[arg(long, value_parser = parse_range)]
     outage: Option<(u32, u32)>,
-    /// One JSON object: entries, exits, inside, journaled, errors, latency_ms.
+    /// Entry booths (IN1, IN2 …), each with its own journal, ledger and ticket sequence.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    entry_booths: u32,
+    /// Exit booths (OUT1, OUT2 …), each with its own cashier and shift.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    exit_booths: u32,
+    /// Tickets presented again at a second exit booth while both are cut off (needs
+    /// --exit-booths 2 or more and --outage).
+    #[arg(long, default_value_t = 0)]
+    photocopies: u32,
+    /// Times a booth is restarted from what it kept on disk, as after a power cut.
+    #[arg(long, default_value_t = 0)]
+    restarts: u32,
+    /// Departures that report a lost ticket (looked up by plate).
+    #[arg(long, default_value_t = 0)]
+    lost_tickets: u32,
+    /// Departures let out by a manual opening linked to the vehicle.
+    #[arg(long, default_value_t = 0)]
+    manual_opens: u32,
+    /// Times a cashier closes the shift and opens a new one mid-run.
+    #[arg(long, default_value_t = 0)]
+    shift_changes: u32,
+    /// One JSON object: entries, exits, inside, journaled, errors, revenue, latency_ms,
+    /// replayed, duplicate_exits, seams, books_ok, problems.
     #[arg(long)]
     json: bool,
 }
@@ -61,14 +84,20 @@ pub fn run(command: SimCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         header_lines: Vec::new(),
         footer_lines: Vec::new(),
     };
-    let scratch = ctx.path(std::path::Path::new("data/sim"));
-    let paths =
-        TrafficPaths { journal_dir: scratch.join("offline_data"), images_dir: scratch.join("Images") };
+    let paths = TrafficPaths { root: ctx.path(std::path::Path::new("data/sim")) };
     let options = TrafficOptions {
         vehicles: args.vehicles,
         rate_per_min: args.rate,
         seed: args.seed,
         outage: args.outage,
+        entry_booths: args.entry_booths,
+        exit_booths: args.exit_booths,
+        photocopies: args.photocopies,
+        restarts: args.restarts,
+        lost_tickets: args.lost_tickets,
+        manual_opens: args.manual_opens,
+        shift_changes: args.shift_changes,
+        ..TrafficOptions::default()
     };
     let report =
         traffic::run(store, ctx.secret()?, site, &paths, Arc::new(RandomIds), &options, SystemClock.now())
@@ -80,7 +109,7 @@ pub fn run(command: SimCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             "entries {}  exits {}  inside {}  journaled {}  errors {}",
             report.entries, report.exits, report.inside, report.journaled, report.errors
         );
-        println!("revenue {}", report.revenue);
+        println!("revenue {}  duplicate exits {}", report.revenue, report.duplicate_exits);
         let l = &report.latency_ms;
         println!(
             "trigger→barrier  p50 {:.2} ms  p99 {:.2} ms",

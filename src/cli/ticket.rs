@@ -98,6 +98,7 @@ fn render(ctx: &Context, code: &str, out: &std::path::Path, paper: Paper) -> any
         operator: None,
         photo_id: None,
         origin: Origin::Online,
+        simulated: false,
     };
     let class = classes.iter().find(|c| c.code == claims.class);
     let slip = slips::ticket(&letterhead(ctx), &entry, class);

@@ -156,6 +156,9 @@ pub enum FeeLineKind {
     DailyCap,
     /// Lost-ticket fine.
     LostTicket,
+    /// The fee an admin set when closing a visit without an exit (towed, left during a manual
+    /// open, system error).
+    SetAtForcedClose,
     /// Member discount (negative amount).
     Member {
         /// Percent off; 100 for free.
@@ -190,6 +193,8 @@ impl FeeLine {
             FeeLineKind::DailyCap => "maks. harian".to_string(),
             FeeLineKind::LostTicket if en => "Lost ticket fine".to_string(),
             FeeLineKind::LostTicket => "Denda tiket hilang".to_string(),
+            FeeLineKind::SetAtForcedClose if en => "Fee set at forced close".to_string(),
+            FeeLineKind::SetAtForcedClose => "Tarif ditetapkan saat tutup paksa".to_string(),
             FeeLineKind::Member { percent: 100 } if en => "Member: free".to_string(),
             FeeLineKind::Member { percent: 100 } => "Member: gratis".to_string(),
             FeeLineKind::Member { percent } if en => format!("Member discount {percent}%"),
@@ -236,6 +241,12 @@ pub fn parking_fee(tariff: &Tariff, entry: DateTime<Utc>, exit: DateTime<Utc>, f
         lines.push(FeeLine { kind: FeeLineKind::LostTicket, amount: tariff.lost_fine });
     }
     finish(tariff, Some(stay_s / 60), lines, flags.member)
+}
+
+/// The fee an admin sets when closing a visit without an exit: one line, never negative.
+pub fn forced_close_fee(amount: Rupiah, stay_min: Option<i64>) -> Fee {
+    let amount = amount.max(Rupiah::ZERO);
+    Fee { stay_min, lines: vec![FeeLine { kind: FeeLineKind::SetAtForcedClose, amount }], total: amount }
 }
 
 /// The fee for a lost ticket whose entry could not be found: the fine alone.

@@ -414,6 +414,7 @@ mod tests {
             operator: Some("guard1".into()),
             photo_id: Some(Uuid::from_u128(1_000 + n)),
             origin: Origin::Journal,
+            simulated: false,
         }
     }
 
@@ -507,5 +508,12 @@ mod tests {
         assert_eq!(files[0].reason.as_deref(), Some("not complete JSON (truncated or corrupt)"));
         assert_eq!(files[1].reason, None);
         assert_eq!(journal.rejected_count(), 2, "reason files are not counted");
+    }
+}
+
+impl crate::store::cache::AuditKeeper for Journal {
+    fn keep_audit(&self, record: &crate::store::AuditRecord, now: DateTime<Utc>) -> Result<(), String> {
+        let payload = JournalPayload::Audit { id: uuid::Uuid::new_v4(), audit: record.clone() };
+        self.write(payload, None, now).map(drop).map_err(|err| err.to_string())
     }
 }

@@ -1,7 +1,7 @@
 //! The sync engine: replays pending journal files into the database — entries before exits,
 //! oldest first, idempotent — and moves each file once its record is committed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -9,7 +9,11 @@ use serde::Serialize;
 use super::files::{Journal, JournalError, JournalItem};
 use super::record::JournalPayload;
 use crate::clock::Clock;
-use crate::store::{Exit, InsertOutcome, Store, StoreError};
+use crate::domain::Rupiah;
+use crate::store::{
+    AuditRecord, DuplicateExit, Exit, InsertOutcome, LateKind, LateRecord, PaymentMethod, Shift, Store,
+    StoreError,
+};
 use uuid::Uuid;
 
 /// How many records go to the database in one batch.
@@ -37,7 +41,12 @@ pub struct ReplaySummary {
     pub orphans: usize,
     /// Records that failed and stay pending, with their error counted.
     pub failed: usize,
-    /// Files moved to `rejected/`: unreadable, or a second exit of a ticket that already left.
+    /// Second payments of tickets that had already left at another booth: stored as duplicate
+    /// exits (their money stays in their shift) for the admin's review.
+    pub duplicates: usize,
+    /// Exits that reached a shift already closed: the shift's report is revised.
+    pub late: usize,
+    /// Files moved to `rejected/`: only files that cannot be read.
     pub rejected: usize,
     /// File and reason for each rejection.
     pub rejections: Vec<(PathBuf, String)>,
@@ -71,7 +80,7 @@ pub fn replay(
     if dry_run {
         return Ok(summary);
     }
-    // Shifts, then entries so exits find them, audit lines last; oldest first within each kind.
+    // Oldest first within each kind (see `kind_rank`).
     items.sort_by_key(|item| (kind_rank(&item.record.payload), item.created_at));
     let total = items.len();
     let mut done = 0;
@@ -85,12 +94,15 @@ pub fn replay(
     Ok(summary)
 }
 
+/// Shifts opened, then entries so exits find them, then exits, then shifts closed (after their
+/// exits, so the close sees them all), audit lines last.
 fn kind_rank(payload: &JournalPayload) -> u8 {
     match payload {
-        JournalPayload::Shift(_) => 0,
+        JournalPayload::Shift(shift) if shift.closed_at.is_none() => 0,
         JournalPayload::Entry(_) => 1,
         JournalPayload::Exit(_) => 2,
-        JournalPayload::Audit { .. } => 3,
+        JournalPayload::Shift(_) => 3,
+        JournalPayload::Audit { .. } => 4,
     }
 }
 
@@ -141,6 +153,8 @@ fn replay_chunk(
     let (mut entry_outcomes, mut exit_outcomes) = (entry_outcomes.into_iter(), exit_outcomes.into_iter());
     // Files whose records are stored; moved together after the batch (one folder flush).
     let mut stored = Vec::with_capacity(chunk.len());
+    // Exits and duplicates stored now: those of a closed shift revise its report.
+    let mut stored_exits = Vec::new();
     let mut outcome_of_chunk = Ok(());
     for item in chunk {
         progress(ReplayProgress {
@@ -168,15 +182,41 @@ fn replay_chunk(
                     InsertOutcome::Inserted => summary.synced += 1,
                     InsertOutcome::AlreadyPresent => summary.already_present += 1,
                 }
+                if let (JournalPayload::Exit(exit), InsertOutcome::Inserted) = (&item.record.payload, result)
+                {
+                    stored_exits.push(Late { exit: exit.clone(), kind: LateKind::Exit });
+                }
                 stored.push(item.file.clone());
             }
-            Err(err @ StoreError::AlreadyExited { .. }) => {
-                let reason = format!("{err}; this second exit needs the admin's review");
-                if let Err(move_err) = journal.reject(&item.file, &reason) {
-                    tracing::warn!("{move_err}");
+            Err(StoreError::AlreadyExited { exit_id, .. }) => {
+                // Both booths were cut off and each took the ticket: keep the money where it is.
+                let JournalPayload::Exit(exit) = &item.record.payload else {
+                    unreachable_outcome(summary, item);
+                    *done += 1;
+                    continue;
+                };
+                let duplicate =
+                    DuplicateExit { exit: exit.clone(), first_exit_id: exit_id, detected_at: clock.now() };
+                match store.record_duplicate_exit(&duplicate) {
+                    Ok(_) => {
+                        tracing::warn!(exit = %exit.id, first = %exit_id, "duplicate exit recorded for review");
+                        summary.duplicates += 1;
+                        stored_exits.push(Late { exit: exit.clone(), kind: LateKind::Duplicate });
+                        stored.push(item.file.clone());
+                    }
+                    Err(err) if err.goes_to_journal() => {
+                        outcome_of_chunk = Err(err);
+                        break;
+                    }
+                    Err(err) => {
+                        let message = err.to_string();
+                        if let Err(write_err) = journal.record_failure(&item.file, &message, clock.now()) {
+                            tracing::warn!("{write_err}");
+                        }
+                        summary.failed += 1;
+                        summary.failures.push((item.file.clone(), message));
+                    }
                 }
-                summary.rejected += 1;
-                summary.rejections.push((item.file.clone(), reason));
             }
             Err(err) if err.goes_to_journal() => {
                 outcome_of_chunk = Err(err);
@@ -193,6 +233,10 @@ fn replay_chunk(
         }
         *done += 1;
     }
+    // Before the files move: a crash between the two finds the late records already there.
+    if outcome_of_chunk.is_ok() {
+        summary.late += note_late_records(store, clock, &stored_exits)?;
+    }
     // Also when the database went away mid-batch: what was stored is not replayed again.
     for result in journal.mark_synced_all(&stored) {
         if let Err(err) = result {
@@ -203,6 +247,72 @@ fn replay_chunk(
     outcome_of_chunk?;
     progress(ReplayProgress { done: *done, total, current: String::new() });
     Ok(())
+}
+
+/// Counts a record the store answered for with an outcome that does not fit its kind.
+fn unreachable_outcome(summary: &mut ReplaySummary, item: &JournalItem) {
+    summary.failed += 1;
+    summary.failures.push((item.file.clone(), "the database answered with an exit's outcome".into()));
+}
+
+/// An exit or duplicate stored by this batch.
+struct Late {
+    exit: Exit,
+    kind: LateKind,
+}
+
+/// Notes every stored exit whose shift is already closed (a late record, audited once) and
+/// returns how many there were.
+fn note_late_records(store: &dyn Store, clock: &dyn Clock, stored: &[Late]) -> Result<usize, StoreError> {
+    let mut shifts: HashMap<Uuid, Option<Shift>> = HashMap::new();
+    let mut count = 0;
+    for late in stored {
+        let Some(shift_id) = late.exit.shift_id else { continue };
+        if !shifts.contains_key(&shift_id) {
+            shifts.insert(shift_id, store.shift(shift_id)?);
+        }
+        let Some(Some(shift)) = shifts.get(&shift_id) else { continue };
+        if shift.closed_at.is_none() {
+            continue;
+        }
+        let cash = |exits: &mut dyn Iterator<Item = &Exit>| -> Rupiah {
+            exits.filter(|x| x.method == PaymentMethod::Cash).map(|x| x.total).sum()
+        };
+        let exits = store.shift_exits(shift_id)?;
+        let duplicates = store.shift_duplicates(shift_id)?;
+        let after =
+            shift.opening_float + cash(&mut exits.iter()) + cash(&mut duplicates.iter().map(|d| &d.exit));
+        let own = if late.exit.method == PaymentMethod::Cash { late.exit.total } else { Rupiah::ZERO };
+        let record = LateRecord {
+            record_id: late.exit.id,
+            shift_id,
+            kind: late.kind,
+            arrived_at: clock.now(),
+            method: late.exit.method,
+            total: late.exit.total,
+            expected_before: after - own,
+            expected_after: after,
+        };
+        if store.add_late_record(&record)? == InsertOutcome::Inserted {
+            count += 1;
+        }
+        let audit = AuditRecord {
+            time: clock.now(),
+            site: shift.site.clone(),
+            booth: late.exit.booth.clone(),
+            username: Some(shift.username.clone()),
+            action: "shift_revised".into(),
+            detail: serde_json::json!({
+                "shift_id": shift_id, "record_id": late.exit.id, "kind": late.kind.as_str(),
+                "method": late.exit.method.as_str(), "total": late.exit.total.amount(),
+                "expected_original": shift.expected_cash.map(|r| r.amount()),
+                "expected_before": record.expected_before.amount(),
+                "expected_after": record.expected_after.amount(),
+            }),
+        };
+        store.append_audit_once(late.exit.id, &audit)?;
+    }
+    Ok(count)
 }
 
 /// The batch's stored exits whose entry is not in the database: one look per site at the

@@ -173,6 +173,11 @@ impl EntryLane {
         self.operator = username;
     }
 
+    /// The shared context.
+    pub fn context(&self) -> &LaneContext {
+        &self.ctx
+    }
+
     /// Where the lane is.
     pub fn phase(&self) -> &EntryPhase {
         &self.phase
@@ -313,6 +318,7 @@ impl EntryLane {
             operator: self.operator.clone(),
             photo_id: photo.as_ref().map(|p| p.id),
             origin: if self.ctx.connectivity.online() { Origin::Online } else { Origin::Journal },
+            simulated: self.ctx.simulated,
         };
         let _span = tracing::info_span!("entry", ticket = %entry.ticket_no, plate = ?entry.plate).entered();
         let persisted = self.ctx.recorder().entry(&entry, photo.as_ref())?;
@@ -385,6 +391,10 @@ impl EntryLane {
             return Err(EntryError::CardOffline);
         }
         let member = match self.ctx.store.member_by_card(uid.as_str()) {
+            // A sample card of the simulation is no card at all to a real reader.
+            Ok(Some(member)) if member.simulated && !self.ctx.simulated => {
+                return Err(EntryError::UnknownCard(uid.to_string()));
+            }
             Ok(Some(member)) => member,
             Ok(None) => return Err(EntryError::UnknownCard(uid.to_string())),
             Err(err) => {

@@ -2,9 +2,11 @@
 //! devices, the store and the offline journal, and know nothing of egui: the console and the
 //! CLI drive this same code.
 
+pub mod books;
 pub mod entry;
 pub mod exit;
 pub mod heartbeat;
+pub mod ledger;
 pub mod monitor;
 mod recorder;
 mod sequence;
@@ -95,6 +97,11 @@ pub struct LaneContext {
     pub connectivity: Connectivity,
     /// How long a photo may take.
     pub camera_timeout: Duration,
+    /// What this booth did that must outlive a restart: its exits and shifts.
+    pub ledger: Arc<ledger::BoothLedger>,
+    /// The lane's devices are simulated: its records carry `simulated = true` and stay out of
+    /// every figure.
+    pub simulated: bool,
 }
 
 impl LaneContext {

@@ -1,5 +1,6 @@
-//! The tariffs a lane prices with: from the database when online, from what it last saw (or
-//! the shipped defaults) when not, so the exit booth can charge during an outage.
+//! The tariffs a lane prices with: asked of the store every time — the database, or while it
+//! is away the booth cache's copy as last refreshed — and only when nothing answers, what the
+//! lane loaded at start (or the shipped defaults), so the exit booth can charge during an outage.
 
 use std::collections::HashMap;
 
@@ -41,12 +42,11 @@ impl TariffBook {
         class: &ClassCode,
         at: DateTime<Utc>,
     ) -> Option<Tariff> {
-        if ctx.connectivity.online() {
-            match ctx.store.tariff_at(&ctx.site.code, class, at) {
-                Ok(found) => return found,
-                Err(err) if err.goes_to_journal() => ctx.connectivity.report_failure(),
-                Err(err) => tracing::warn!("tariff lookup failed, using the cached one: {err}"),
-            }
+        // Asked offline too: a booth cache behind the store answers with its refreshed copy.
+        match ctx.store.tariff_at(&ctx.site.code, class, at) {
+            Ok(found) => return found,
+            Err(err) if err.goes_to_journal() => ctx.connectivity.report_failure(),
+            Err(err) => tracing::warn!("tariff lookup failed, using the one loaded at start: {err}"),
         }
         let cached = self
             .versions

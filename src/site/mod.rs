@@ -94,7 +94,7 @@ impl Context {
         use crate::store::cache::{CacheSettings, cache_path, open_booth};
         let location = self.config.database_location(&self.data_dir)?;
         let mut settings = CacheSettings::new(cache_path(&self.data_dir), self.config.site.code.clone());
-        settings.audit_journal = Some(self.journal());
+        settings.audit_journal = Some(Arc::new(self.journal()));
         let booth =
             open_booth(&location, &self.open_options(), settings, Arc::new(crate::clock::SystemClock))
                 .with_context(|| match &location {
@@ -122,6 +122,13 @@ impl Context {
             self.path(&self.config.journal.images_dir),
             self.config.booth.code.clone(),
         )
+    }
+
+    /// This booth's ledger (its exits and shifts, kept across restarts and outages).
+    pub fn open_ledger(&self) -> anyhow::Result<crate::lane::ledger::BoothLedger> {
+        Ok(crate::lane::ledger::BoothLedger::open(
+            &self.path(Path::new(crate::lane::ledger::DEFAULT_LEDGER_PATH)),
+        )?)
     }
 
     /// The site secret, made on first use.

@@ -80,6 +80,7 @@ pub fn seed(
             operator: Some(if rng.random_bool(0.5) { "guard1" } else { "guard2" }.into()),
             photo_id: None,
             origin: if rng.random_bool(0.02) { Origin::Journal } else { Origin::Online },
+            simulated: false,
         };
         let stay_min: i64 = match rng.random_range(0..100) {
             0..=9 => rng.random_range(1..10),
@@ -159,6 +160,8 @@ fn make_exit(rng: &mut StdRng, entry: &Entry, tariff: &Tariff, exit_time: DateTi
         lost_ticket: lost,
         photo_id: None,
         origin: entry.origin,
+        simulated: false,
+        forced_reason: None,
     }
 }
 

@@ -29,10 +29,16 @@ use super::*;
 use crate::clock::Clock;
 use crate::config::DatabaseLocation;
 use crate::domain::{ClassCode, Tariff, VehicleClass};
-use crate::journal::{Journal, JournalPayload};
 
 /// Where a booth keeps its cache, relative to the data folder.
 pub const DEFAULT_CACHE_PATH: &str = "data/booth-cache.db";
+
+/// Somewhere an audit line can wait while the server is away (the booth's offline journal,
+/// which replays it). A trait, so the store does not depend on the journal above it.
+pub trait AuditKeeper: Send + Sync + std::fmt::Debug {
+    /// Keeps `record` to be replayed later.
+    fn keep_audit(&self, record: &AuditRecord, now: DateTime<Utc>) -> Result<(), String>;
+}
 
 /// What the cache holds and where.
 #[derive(Debug, Clone)]
@@ -47,7 +53,7 @@ pub struct CacheSettings {
     pub max_open_entries: u64,
     /// Where audit lines go while the server is away (login, lockout). Without one, a failed
     /// audit write surfaces like any other write.
-    pub audit_journal: Option<Journal>,
+    pub audit_journal: Option<Arc<dyn AuditKeeper>>,
 }
 
 impl CacheSettings {
@@ -270,6 +276,10 @@ impl Store for CachedStore {
         self.remote.ping()
     }
 
+    fn offline_copy(&self) -> bool {
+        self.serving_from_cache()
+    }
+
     fn schema_info(&self) -> StoreResult<SchemaInfo> {
         self.remote.schema_info()
     }
@@ -461,8 +471,7 @@ impl Store for CachedStore {
     fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
         match (self.remote.append_audit(record), &self.settings.audit_journal) {
             (Err(err), Some(journal)) if err.goes_to_journal() => {
-                let payload = JournalPayload::Audit { id: Uuid::new_v4(), audit: record.clone() };
-                match journal.write(payload, None, self.clock.now()) {
+                match journal.keep_audit(record, self.clock.now()) {
                     Ok(_) => Ok(()),
                     Err(journal_err) => {
                         tracing::error!("audit line lost: {err}; and {journal_err}");
@@ -481,6 +490,41 @@ impl Store for CachedStore {
 
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         self.read(|r| r.list_audit(filter), |c| c.list_audit(filter))
+    }
+
+    /// Straight to the server: only a replay stores shifts this way.
+    fn insert_shift(&self, shift: &Shift) -> StoreResult<InsertOutcome> {
+        self.remote.insert_shift(shift)
+    }
+
+    // The books are the server's: the cache holds no exits to answer them from.
+    fn record_duplicate_exit(&self, duplicate: &DuplicateExit) -> StoreResult<InsertOutcome> {
+        self.remote.record_duplicate_exit(duplicate)
+    }
+
+    fn duplicate_exits(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DuplicateExit>> {
+        self.remote.duplicate_exits(site, from, to)
+    }
+
+    fn shift_duplicates(&self, shift: Uuid) -> StoreResult<Vec<DuplicateExit>> {
+        self.remote.shift_duplicates(shift)
+    }
+
+    fn add_late_record(&self, record: &LateRecord) -> StoreResult<InsertOutcome> {
+        self.remote.add_late_record(record)
+    }
+
+    fn late_records(&self, shift: Uuid) -> StoreResult<Vec<LateRecord>> {
+        self.remote.late_records(shift)
+    }
+
+    fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
+        self.remote.books_rows(site, from, to)
     }
 }
 

@@ -381,6 +381,7 @@ mod tests {
             operator: None,
             photo_id: None,
             origin: Origin::Journal,
+            simulated: false,
         }
     }
 
@@ -437,6 +438,8 @@ mod tests {
             lost_ticket: false,
             photo_id: None,
             origin: Origin::Online,
+            simulated: false,
+            forced_reason: None,
         };
         store.record_exit(&exit).unwrap();
         let received: Vec<VisitEvent> =

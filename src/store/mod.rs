@@ -107,6 +107,11 @@ pub trait Store: Send + Sync {
     fn backend(&self) -> &'static str;
     /// A cheap round trip to prove the database answers.
     fn ping(&self) -> StoreResult<()>;
+    /// True when the last read was answered by a booth's offline copy (the booth cache) rather
+    /// than by the database itself: "not found" then only means "not in the copy".
+    fn offline_copy(&self) -> bool {
+        false
+    }
     /// Schema version and row counts.
     fn schema_info(&self) -> StoreResult<SchemaInfo>;
 
@@ -208,13 +213,16 @@ pub trait Store: Send + Sync {
         expected: crate::domain::Rupiah,
         counted: crate::domain::Rupiah,
     ) -> StoreResult<Shift>;
+    /// Stores a shift as it was opened at a booth, without the one-open-shift check (a shift
+    /// opened offline is replayed as it happened); the same id twice is `AlreadyPresent`.
+    fn insert_shift(&self, shift: &Shift) -> StoreResult<InsertOutcome>;
     /// Brings a shift written offline into the database: opens it if missing, closes it if the
     /// journal says it was closed. A shift already in that state is `AlreadyPresent`.
     fn save_shift(&self, shift: &Shift) -> StoreResult<InsertOutcome> {
         let stored = self.shift(shift.id)?;
         let mut outcome = InsertOutcome::AlreadyPresent;
         if stored.is_none() {
-            self.open_shift(&Shift {
+            self.insert_shift(&Shift {
                 closed_at: None,
                 expected_cash: None,
                 counted_cash: None,
@@ -248,6 +256,26 @@ pub trait Store: Send + Sync {
     fn append_audit_once(&self, key: Uuid, record: &AuditRecord) -> StoreResult<InsertOutcome>;
     /// Audit records matching `filter`, newest first.
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
+
+    // --- books --------------------------------------------------------------------------
+    /// Stores a second payment of a ticket that had already exited (found on replay); the
+    /// same id twice is `AlreadyPresent`.
+    fn record_duplicate_exit(&self, duplicate: &DuplicateExit) -> StoreResult<InsertOutcome>;
+    /// Duplicate exits of a site with their exit time in `[from, to)`, oldest first.
+    fn duplicate_exits(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DuplicateExit>>;
+    /// Duplicate exits of a shift, oldest first.
+    fn shift_duplicates(&self, shift: Uuid) -> StoreResult<Vec<DuplicateExit>>;
+    /// Notes a record that reached a closed shift; the same record twice is `AlreadyPresent`.
+    fn add_late_record(&self, record: &LateRecord) -> StoreResult<InsertOutcome>;
+    /// Late records of a shift, oldest first.
+    fn late_records(&self, shift: Uuid) -> StoreResult<Vec<LateRecord>>;
+    /// What the books check reads for `[from, to)` at `site` (see [`BooksRows`]).
+    fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows>;
 }
 
 /// Counts per class in display order: every configured class (zeros included), then any

@@ -96,6 +96,9 @@ pub struct Member {
     pub valid_until: NaiveDate,
     /// Switched off cards are refused.
     pub active: bool,
+    /// A sample card for simulation: only a simulated reader may present it.
+    #[serde(default)]
+    pub simulated: bool,
 }
 
 /// One tariff version: a class's tariff from a moment on.
@@ -163,6 +166,9 @@ pub struct Entry {
     pub photo_id: Option<Uuid>,
     /// Online or journal.
     pub origin: Origin,
+    /// Made by simulated devices or simulated traffic: left out of every figure.
+    #[serde(default)]
+    pub simulated: bool,
 }
 
 /// How a visit was paid.
@@ -243,6 +249,81 @@ pub struct Exit {
     pub photo_id: Option<Uuid>,
     /// Online or journal.
     pub origin: Origin,
+    /// Made by simulated devices or simulated traffic: left out of every figure.
+    #[serde(default)]
+    pub simulated: bool,
+    /// Set when this row is a forced close, not a payment: the visit was closed by an admin
+    /// (towed, left during a manual open, system error) with this reason. It belongs to no
+    /// shift; `total` is the fee the visit should carry (zero allowed).
+    #[serde(default)]
+    pub forced_reason: Option<String>,
+}
+
+impl Exit {
+    /// True for a forced close (see `forced_reason`).
+    pub fn forced(&self) -> bool {
+        self.forced_reason.is_some()
+    }
+}
+
+/// A second payment of a ticket that had already exited at another booth, found on replay:
+/// both booths were cut off and each took the ticket (a photocopy). The money stays in the
+/// second cashier's shift; the admin reviews it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateExit {
+    /// The second payment, as the booth recorded it.
+    pub exit: Exit,
+    /// The exit that closed the visit first.
+    pub first_exit_id: Uuid,
+    /// When the replay found it.
+    pub detected_at: DateTime<Utc>,
+}
+
+/// Which kind of record reached a shift after it was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LateKind {
+    /// An exit.
+    Exit,
+    /// A duplicate exit.
+    Duplicate,
+}
+
+impl LateKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LateKind::Exit => "exit",
+            LateKind::Duplicate => "duplicate",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> LateKind {
+        if text == "duplicate" { LateKind::Duplicate } else { LateKind::Exit }
+    }
+}
+
+/// A record that reached a closed shift (replayed from a journal after the close): the
+/// shift's expected cash before and after it, so the original figures stay beside the revised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateRecord {
+    /// The exit's (or duplicate's) id.
+    pub record_id: Uuid,
+    /// The shift it belongs to.
+    pub shift_id: Uuid,
+    /// Exit or duplicate.
+    pub kind: LateKind,
+    /// When it reached the database.
+    pub arrived_at: DateTime<Utc>,
+    /// How it was paid.
+    pub method: PaymentMethod,
+    /// Money.
+    pub total: Rupiah,
+    /// The shift's expected cash before it arrived.
+    pub expected_before: Rupiah,
+    /// And after.
+    pub expected_after: Rupiah,
 }
 
 /// An entry with its exit, if it has left.
@@ -548,4 +629,45 @@ pub struct SchemaInfo {
     pub version: i64,
     /// Table name and row count.
     pub counts: Vec<(String, i64)>,
+}
+
+/// An entry as the books see it: when it came, and whether something closed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BookEntry {
+    /// Entry id.
+    pub id: Uuid,
+    /// When it came in.
+    pub entry_time: DateTime<Utc>,
+    /// Made by simulation.
+    pub simulated: bool,
+    /// The exit that closed it, if any.
+    pub exit_id: Option<Uuid>,
+    /// That exit is a forced close.
+    pub forced: bool,
+}
+
+/// An exit as the books see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BookExit {
+    /// The exit row (a forced close too).
+    pub exit: Exit,
+    /// Its entry is not in the database (yet).
+    pub orphan: bool,
+}
+
+/// What the books check reads for a period of one site: the entries that came in, the exits
+/// and duplicate payments that happened, the shifts they belong to (and those opened in the
+/// period), and those shifts' late records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BooksRows {
+    /// Entries with their entry time in the period.
+    pub entries: Vec<BookEntry>,
+    /// Exits (and forced closes) with their exit time in the period.
+    pub exits: Vec<BookExit>,
+    /// Duplicate exits with their exit time in the period.
+    pub duplicates: Vec<DuplicateExit>,
+    /// Shifts those exits belong to, and shifts opened in the period.
+    pub shifts: Vec<Shift>,
+    /// Late records of those shifts.
+    pub late: Vec<LateRecord>,
 }

@@ -8,6 +8,7 @@
 //! itself once the server is back.
 
 mod batch;
+mod books;
 mod booths;
 mod catalog;
 mod codec;
@@ -29,9 +30,9 @@ use uuid::Uuid;
 use self::error::{Access, Fail, Health, PgResult, judge};
 use self::pool::{Conn, Pool, Sql};
 use super::{
-    AuditFilter, AuditRecord, BoothStatus, DailyStats, Entry, EntryLookup, Exit, ExitGroup, InsertOutcome,
-    Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User,
-    Visit, VisitFilter, VisitPage,
+    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLookup, Exit,
+    ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store,
+    StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
 };
 use crate::config::redact_url;
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
@@ -424,5 +425,41 @@ impl Store for PostgresStore {
 
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         self.read(|conn| reports::list_audit(conn, filter))
+    }
+
+    fn insert_shift(&self, shift: &Shift) -> StoreResult<InsertOutcome> {
+        self.write(|conn| {
+            people::insert_shift(conn, shift)
+                .map(|n| if n == 0 { InsertOutcome::AlreadyPresent } else { InsertOutcome::Inserted })
+        })
+    }
+
+    fn record_duplicate_exit(&self, duplicate: &DuplicateExit) -> StoreResult<InsertOutcome> {
+        self.write(|conn| books::record_duplicate_exit(conn, duplicate))
+    }
+
+    fn duplicate_exits(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DuplicateExit>> {
+        self.read(|conn| books::duplicate_exits(conn, site, from, to))
+    }
+
+    fn shift_duplicates(&self, shift: Uuid) -> StoreResult<Vec<DuplicateExit>> {
+        self.read(|conn| books::shift_duplicates(conn, shift))
+    }
+
+    fn add_late_record(&self, record: &LateRecord) -> StoreResult<InsertOutcome> {
+        self.write(|conn| books::add_late_record(conn, record))
+    }
+
+    fn late_records(&self, shift: Uuid) -> StoreResult<Vec<LateRecord>> {
+        self.read(|conn| books::late_records(conn, shift))
+    }
+
+    fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
+        self.read(|conn| books::books_rows(conn, site, from, to))
     }
 }

@@ -6,6 +6,7 @@
 //! migrating, locking and error mapping.
 
 mod audit;
+mod books;
 mod booths;
 mod catalog;
 mod codec;
@@ -26,9 +27,9 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 use uuid::Uuid;
 
 use super::{
-    AuditFilter, AuditRecord, BoothStatus, DailyStats, Entry, EntryLookup, Exit, ExitGroup, InsertOutcome,
-    Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User,
-    Visit, VisitFilter, VisitPage,
+    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLookup, Exit,
+    ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store,
+    StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
 };
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
 
@@ -43,6 +44,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0003_booth_status.sql")),
         M::up(include_str!("../../migrations/sqlite/0004_visit_facts.sql")),
         M::up(include_str!("../../migrations/sqlite/0005_audit_journal_id.sql")),
+        M::up(include_str!("../../migrations/sqlite/0006_books.sql")),
     ])
 }
 
@@ -453,6 +455,42 @@ impl Store for SqliteStore {
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         self.read(|conn| audit::list_audit(conn, filter))
     }
+
+    fn insert_shift(&self, shift: &Shift) -> StoreResult<InsertOutcome> {
+        self.write(|conn| {
+            shifts::insert_shift(conn, shift)
+                .map(|n| if n == 0 { InsertOutcome::AlreadyPresent } else { InsertOutcome::Inserted })
+        })
+    }
+
+    fn record_duplicate_exit(&self, duplicate: &DuplicateExit) -> StoreResult<InsertOutcome> {
+        self.write(|conn| books::record_duplicate_exit(conn, duplicate))
+    }
+
+    fn duplicate_exits(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DuplicateExit>> {
+        self.read(|conn| books::duplicate_exits(conn, site, from, to))
+    }
+
+    fn shift_duplicates(&self, shift: Uuid) -> StoreResult<Vec<DuplicateExit>> {
+        self.read(|conn| books::shift_duplicates(conn, shift))
+    }
+
+    fn add_late_record(&self, record: &LateRecord) -> StoreResult<InsertOutcome> {
+        self.write(|conn| books::add_late_record(conn, record))
+    }
+
+    fn late_records(&self, shift: Uuid) -> StoreResult<Vec<LateRecord>> {
+        self.read(|conn| books::late_records(conn, shift))
+    }
+
+    fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
+        self.read(|conn| books::books_rows(conn, site, from, to))
+    }
 }
 
 #[cfg(test)]
@@ -482,6 +520,6 @@ mod tests {
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
-        assert_eq!(store.schema_version().unwrap(), 5, "every migration applied");
+        assert_eq!(store.schema_version().unwrap(), 6, "every migration applied");
     }
 }

@@ -48,6 +48,10 @@ impl Store for SwitchableStore {
         self.inner.ping()
     }
 
+    fn offline_copy(&self) -> bool {
+        self.inner.offline_copy()
+    }
+
     fn schema_info(&self) -> StoreResult<SchemaInfo> {
         self.check()?;
         self.inner.schema_info()
@@ -281,5 +285,45 @@ impl Store for SwitchableStore {
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         self.check()?;
         self.inner.list_audit(filter)
+    }
+
+    fn insert_shift(&self, shift: &Shift) -> StoreResult<InsertOutcome> {
+        self.check()?;
+        self.inner.insert_shift(shift)
+    }
+
+    fn record_duplicate_exit(&self, duplicate: &DuplicateExit) -> StoreResult<InsertOutcome> {
+        self.check()?;
+        self.inner.record_duplicate_exit(duplicate)
+    }
+
+    fn duplicate_exits(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DuplicateExit>> {
+        self.check()?;
+        self.inner.duplicate_exits(site, from, to)
+    }
+
+    fn shift_duplicates(&self, shift: Uuid) -> StoreResult<Vec<DuplicateExit>> {
+        self.check()?;
+        self.inner.shift_duplicates(shift)
+    }
+
+    fn add_late_record(&self, record: &LateRecord) -> StoreResult<InsertOutcome> {
+        self.check()?;
+        self.inner.add_late_record(record)
+    }
+
+    fn late_records(&self, shift: Uuid) -> StoreResult<Vec<LateRecord>> {
+        self.check()?;
+        self.inner.late_records(shift)
+    }
+
+    fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
+        self.check()?;
+        self.inner.books_rows(site, from, to)
     }
 }

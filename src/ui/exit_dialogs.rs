@@ -134,7 +134,10 @@ pub fn exit_dialog_ui(
                     let ok =
                         KeyButton::new(tr.t("manual.open"), None).primary(true).enabled(long_enough).show(ui);
                     if ok {
-                        command = Some(ExitCommand::ManualOpen { reason: reason.trim().to_string() });
+                        command = Some(ExitCommand::ManualOpen {
+                            reason: reason.trim().to_string(),
+                            vehicle: None,
+                        });
                         close = true;
                     }
                     if KeyButton::new(tr.t("common.cancel"), Some(Key::Escape)).show(ui) {

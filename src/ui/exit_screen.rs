@@ -394,7 +394,13 @@ pub fn exit_notice_text(notice: &ExitNotice, tr: &I18n) -> (String, egui::Color3
             (tr.t("exit.notice.shift_opened").into(), theme::GOOD)
         }
         ExitNotice::ShiftOpened { journaled: true } => warn(tr.t("exit.notice.shift_opened_offline").into()),
-        ExitNotice::ShiftOffline => warn(tr.t("exit.notice.shift_offline").into()),
+        ExitNotice::NoEntry(ticket) => warn(tr.f("exit.notice.no_entry", &[("ticket", ticket)])),
+        ExitNotice::LedgerUnavailable(detail) => {
+            (tr.f("exit.notice.ledger", &[("detail", detail)]), theme::FAULT)
+        }
+        ExitNotice::JournalPending(waiting) => {
+            warn(tr.f("exit.notice.journal_pending", &[("count", waiting)]))
+        }
         ExitNotice::NegativeAmount => warn(tr.t("exit.notice.negative").into()),
         ExitNotice::NotTaken(_) => warn(tr.t("common.busy").into()),
     }

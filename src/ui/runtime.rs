@@ -10,7 +10,6 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use serde_json::json;
 
-use crate::site::Context;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::devices::booth::BoothDevices;
@@ -30,6 +29,7 @@ use crate::lane::monitor::{DbStatus, OfferSync};
 use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
 use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
 use crate::secret::SiteSecret;
+use crate::site::Context;
 use crate::store::switch::SwitchableStore;
 use crate::store::{AuditRecord, Member, Store};
 
@@ -185,6 +185,8 @@ impl BoothRuntime {
             language: config.ui.language,
             connectivity: monitor.connectivity().clone(),
             camera_timeout: config.devices.camera.timeout(),
+            ledger: Arc::new(ctx.open_ledger()?),
+            simulated: options.simulate,
         };
         if options.simulate {
             seed_simulation(local_store.as_ref(), &lane_ctx);
@@ -341,6 +343,7 @@ impl BoothRuntime {
         }
         tracing::info!(by, on, "simulation switched");
         self.simulate = on;
+        self.lane_ctx.simulated = on;
         self.heartbeat.state().set_simulated(on);
         if on {
             seed_simulation(self.local_store.as_ref(), &self.lane_ctx);
@@ -521,6 +524,8 @@ fn seed_simulation(store: &dyn Store, ctx: &LaneContext) {
             class: car.clone(),
             valid_until,
             active: true,
+            // Valid for simulated readers only: a real reader presenting it gets "unknown card".
+            simulated: true,
         };
         if let Err(err) = store.save_member(&member) {
             tracing::warn!("simulation member {name} not saved: {err}");

@@ -75,6 +75,7 @@ pub fn entry(n: u128, time: DateTime<Utc>, plate: Option<&str>, class_code: &str
         operator: Some("guard1".to_string()),
         photo_id: None,
         origin: Origin::Online,
+        simulated: false,
     }
 }
 
@@ -105,6 +106,8 @@ pub fn exit_of(entry: &Entry, time: DateTime<Utc>, method: PaymentMethod) -> Exi
         lost_ticket: false,
         photo_id: None,
         origin: Origin::Online,
+        simulated: false,
+        forced_reason: None,
     }
 }
 
@@ -128,5 +131,7 @@ pub fn lost_exit_without_entry(n: u128, time: DateTime<Utc>, class_code: &str) -
         lost_ticket: true,
         photo_id: None,
         origin: Origin::Online,
+        simulated: false,
+        forced_reason: None,
     }
 }

@@ -16,6 +16,7 @@ use gardu::domain::ClassCode;
 use gardu::journal::Journal;
 use gardu::lane::entry::{EntryDevices, EntryLane};
 use gardu::lane::exit::{ExitDevices, ExitLane};
+use gardu::lane::ledger::BoothLedger;
 use gardu::lane::{Connectivity, LaneContext, SequentialIds, SiteInfo, shift};
 use gardu::secret::SiteSecret;
 use gardu::store::sqlite::SqliteStore;
@@ -77,6 +78,10 @@ impl Booth {
             language: Language::Indonesian,
             connectivity: self.connectivity.clone(),
             camera_timeout: Duration::from_millis(800),
+            ledger: Arc::new(
+                BoothLedger::open(&self.dir.path().join(format!("data/ledger-{booth}.db"))).unwrap(),
+            ),
+            simulated: false,
         }
     }
 
@@ -125,6 +130,47 @@ impl Booth {
         let (shift, _) = shift::open_shift(&ctx, "kasir1", gardu::domain::Rupiah(200_000)).unwrap();
         let mut lane = ExitLane::new(ctx, devices);
         lane.set_operator(Some("kasir1".into()), "Siti".into(), Some(shift.clone()));
+        SimExit { lane, printer, barrier, camera, shift }
+    }
+}
+
+impl Booth {
+    /// An entry lane at `IN2` whose devices are simulated: its records are marked simulated.
+    pub fn entry_lane_simulated(&self) -> SimEntry {
+        let printer = self.printer();
+        let barrier = Arc::new(SimBarrier::start("sim-entry-barrier", 0, None).unwrap());
+        let camera = self.camera("IN2");
+        let devices = EntryDevices {
+            camera: camera.clone() as Arc<dyn Camera>,
+            printer: printer.clone() as Arc<dyn Printer>,
+            barrier: barrier.clone() as Arc<dyn Barrier>,
+        };
+        let mut ctx = self.ctx("IN2");
+        ctx.simulated = true;
+        let mut lane = EntryLane::new(ctx, devices, ClassCode::parse("MBL").unwrap());
+        lane.set_operator(Some("technician".into()));
+        SimEntry { lane, printer, barrier, camera }
+    }
+
+    /// An exit lane at `booth` with `cashier` logged in, as after a (re)start: the cashier's
+    /// open shift continues (from the database or this booth's ledger), or a new one is opened
+    /// with Rp 200.000 in the drawer.
+    pub fn exit_lane_at(&self, booth: &str, cashier: &str) -> SimExit {
+        let printer = self.printer();
+        let barrier = Arc::new(SimBarrier::start(&format!("{booth}-barrier"), 0, None).unwrap());
+        let camera = self.camera(booth);
+        let devices = ExitDevices {
+            camera: camera.clone() as Arc<dyn Camera>,
+            printer: printer.clone() as Arc<dyn Printer>,
+            barrier: barrier.clone() as Arc<dyn Barrier>,
+        };
+        let ctx = self.ctx(booth);
+        let shift = match shift::continuing_shift(&ctx, cashier) {
+            Some(shift) => shift,
+            None => shift::open_shift(&ctx, cashier, gardu::domain::Rupiah(200_000)).unwrap().0,
+        };
+        let mut lane = ExitLane::new(ctx, devices);
+        lane.set_operator(Some(cashier.into()), cashier.into(), Some(shift.clone()));
         SimExit { lane, printer, barrier, camera, shift }
     }
 }

@@ -14,6 +14,7 @@ use gardu::domain::ClassCode;
 use gardu::journal::Journal;
 use gardu::lane::entry::{EntryDevices, EntryLane};
 use gardu::lane::exit::{ExitDevices, ExitLane};
+use gardu::lane::ledger::BoothLedger;
 use gardu::lane::{Connectivity, LaneContext, RandomIds, SiteInfo};
 use gardu::secret::SiteSecret;
 use gardu::store::Store;
@@ -56,6 +57,10 @@ pub fn context(
         language: Language::Indonesian,
         connectivity,
         camera_timeout: Duration::from_millis(2_000),
+        ledger: Arc::new(
+            BoothLedger::open(&dir.join(format!("data/ledger-{booth}.db"))).expect("booth ledger"),
+        ),
+        simulated: false,
     }
 }
 

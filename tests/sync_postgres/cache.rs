@@ -40,7 +40,7 @@ fn a_booth_started_with_the_server_down_logs_in_and_issues_tickets() {
     let dir = tempfile::tempdir().unwrap();
     let settings = || {
         let mut settings = CacheSettings::new(dir.path().join("data/booth-cache.db"), SITE);
-        settings.audit_journal = Some(journal(dir.path(), "IN1"));
+        settings.audit_journal = Some(std::sync::Arc::new(journal(dir.path(), "IN1")));
         settings
     };
     let location = DatabaseLocation::Postgres(url.clone());
@@ -168,6 +168,7 @@ fn the_cache_follows_the_server_and_a_first_start_needs_it() {
         class: ClassCode::parse("MBL").unwrap(),
         valid_until: chrono::NaiveDate::from_ymd_opt(2027, 1, 31).unwrap(),
         active: true,
+        simulated: false,
     };
     remote.save_member(&member).unwrap();
     let report = cached.refresh().unwrap();

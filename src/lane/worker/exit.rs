@@ -19,6 +19,7 @@ use crate::lane::recorder::RecordError;
 use crate::lane::shift::{self, ShiftError, ShiftReport};
 use crate::lane::slips;
 use crate::store::{Role, Shift};
+use uuid::Uuid;
 
 /// How often the worker looks for a new preview frame (when previews are on).
 const TICK: Duration = Duration::from_secs(1);
@@ -54,6 +55,13 @@ pub enum ExitCommand {
     ManualOpen {
         /// Why.
         reason: String,
+        /// The vehicle inside it let out, when the cashier linked one: its visit is closed.
+        vehicle: Option<Uuid>,
+    },
+    /// A lost ticket of a vehicle inside picked from the list.
+    LostTicketOf {
+        /// The vehicle's entry.
+        entry_id: Uuid,
     },
     /// Open a shift with this float in the drawer.
     OpenShift {
@@ -144,8 +152,12 @@ pub enum ExitNotice {
         /// Written to the journal (offline).
         journaled: bool,
     },
-    /// A shift can be closed only online.
-    ShiftOffline,
+    /// A signed code without an entry in the database: lost-ticket flow.
+    NoEntry(String),
+    /// The booth ledger cannot be read.
+    LedgerUnavailable(String),
+    /// The shift cannot be closed while this many of the booth's records wait in the journal.
+    JournalPending(usize),
     /// Negative amounts.
     NegativeAmount,
     /// The command queue was full or the lane stopped.
@@ -320,8 +332,13 @@ impl Runner {
                 let notice = self.lane.reopen().err().map(exit_notice);
                 self.publish(notice, false);
             }
-            ExitCommand::ManualOpen { reason } => {
-                let notice = match self.lane.manual_open(&reason) {
+            ExitCommand::LostTicketOf { entry_id } => {
+                self.stage(ExitStage::Quoting);
+                let result = self.lane.lost_ticket_of(entry_id);
+                self.quoted(result);
+            }
+            ExitCommand::ManualOpen { reason, vehicle } => {
+                let notice = match self.lane.manual_open(&reason, vehicle) {
                     Ok(()) => ExitNotice::ManualOpened,
                     Err(err) => exit_notice(err),
                 };
@@ -347,16 +364,7 @@ impl Runner {
     }
 
     fn set_operator(&mut self, username: Option<String>, full_name: String) {
-        let shift = match &username {
-            Some(name) => match self.ctx.store.open_shift_of(name) {
-                Ok(shift) => shift,
-                Err(err) => {
-                    tracing::warn!("open shift of {name} not loaded: {err}");
-                    None
-                }
-            },
-            None => None,
-        };
+        let shift = username.as_deref().and_then(|name| shift::continuing_shift(&self.ctx, name));
         self.lane.set_operator(username.clone(), full_name.clone(), shift.clone());
         self.operator = username.clone();
         self.full_name = full_name;
@@ -545,6 +553,8 @@ fn exit_notice(err: ExitError) -> ExitNotice {
         ExitError::Unrecognised(text) => ExitNotice::Unrecognised(text),
         ExitError::NotFound(text) => ExitNotice::NotFound(text),
         ExitError::NeedsDatabase => ExitNotice::NeedsDatabase,
+        ExitError::NoEntry(ticket) => ExitNotice::NoEntry(ticket),
+        ExitError::LedgerUnavailable(detail) => ExitNotice::LedgerUnavailable(detail),
         ExitError::AlreadyExited { time, booth } => ExitNotice::AlreadyExited { time, booth },
         ExitError::NothingToPay => ExitNotice::NothingToPay,
         ExitError::NotEnoughCash { tendered, total } => ExitNotice::NotEnoughCash { tendered, total },
@@ -563,7 +573,8 @@ fn shift_notice(err: ShiftError) -> ExitNotice {
         ShiftError::Store(err) => ExitNotice::Store(err.to_string()),
         ShiftError::NotSaved(RecordError::Refused(err)) => ExitNotice::Store(err.to_string()),
         ShiftError::NotSaved(err) => ExitNotice::NotSaved(err.to_string()),
-        ShiftError::Offline => ExitNotice::ShiftOffline,
+        ShiftError::JournalPending { waiting } => ExitNotice::JournalPending(waiting),
+        ShiftError::Ledger(err) => ExitNotice::LedgerUnavailable(err.to_string()),
         ShiftError::Negative => ExitNotice::NegativeAmount,
     }
 }

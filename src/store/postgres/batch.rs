@@ -20,17 +20,19 @@ use crate::store::{Entry, Exit, InsertOutcome, StoreError, StoreResult};
 pub(super) type Outcomes = Vec<StoreResult<InsertOutcome>>;
 
 const INSERT_ENTRIES: &str = "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate,
-         plate_key, class, card_uid, entry_time, operator, photo_id, origin)
+         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-         $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::uuid[], $13::text[])
+         $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::uuid[], $13::text[],
+         $14::bool[])
      ON CONFLICT (id) DO NOTHING
      RETURNING id";
 
 const INSERT_EXITS: &str = "INSERT INTO exits (id, entry_id, site_code, booth, exit_time, operator,
-         shift_id, fee, total, method, tendered, change, reference, lost_ticket, photo_id, origin)
+         shift_id, fee, total, method, tendered, change, reference, lost_ticket, photo_id, origin,
+         simulated, forced_reason)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[],
          $6::text[], $7::uuid[], $8::jsonb[], $9::int8[], $10::text[], $11::int8[], $12::int8[],
-         $13::text[], $14::bool[], $15::uuid[], $16::text[])
+         $13::text[], $14::bool[], $15::uuid[], $16::text[], $17::bool[], $18::text[])
      ON CONFLICT DO NOTHING
      RETURNING id";
 
@@ -96,6 +98,7 @@ fn insert_entries(db: &mut impl Sql, entries: &[&Entry]) -> PgResult<HashSet<Uui
     let operators: Vec<Option<&str>> = entries.iter().map(|e| e.operator.as_deref()).collect();
     let photos: Vec<Option<Uuid>> = entries.iter().map(|e| e.photo_id).collect();
     let origins: Vec<&str> = entries.iter().map(|e| e.origin.as_str()).collect();
+    let simulated: Vec<bool> = entries.iter().map(|e| e.simulated).collect();
     let rows = db.query(
         INSERT_ENTRIES,
         &[
@@ -112,6 +115,7 @@ fn insert_entries(db: &mut impl Sql, entries: &[&Entry]) -> PgResult<HashSet<Uui
             &operators,
             &photos,
             &origins,
+            &simulated,
         ],
     )?;
     rows.iter().map(|row| get(row, 0)).collect()
@@ -213,6 +217,8 @@ fn insert_exits(db: &mut impl Sql, exits: &[&Exit]) -> PgResult<HashSet<Uuid>> {
     let lost: Vec<bool> = exits.iter().map(|x| x.lost_ticket).collect();
     let photos: Vec<Option<Uuid>> = exits.iter().map(|x| x.photo_id).collect();
     let origins: Vec<&str> = exits.iter().map(|x| x.origin.as_str()).collect();
+    let simulated: Vec<bool> = exits.iter().map(|x| x.simulated).collect();
+    let forced: Vec<Option<&str>> = exits.iter().map(|x| x.forced_reason.as_deref()).collect();
     let rows = db.query(
         INSERT_EXITS,
         &[
@@ -232,6 +238,8 @@ fn insert_exits(db: &mut impl Sql, exits: &[&Exit]) -> PgResult<HashSet<Uuid>> {
             &lost,
             &photos,
             &origins,
+            &simulated,
+            &forced,
         ],
     )?;
     rows.iter().map(|row| get(row, 0)).collect()

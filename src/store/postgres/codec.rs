@@ -10,15 +10,15 @@ use crate::store::{Entry, Exit, Origin, PaymentMethod, StoreError};
 
 /// Entry columns in the order [`entry_at`] reads them; the table is aliased `e`.
 pub(super) const ENTRY_COLUMNS: &str = "e.id, e.site_code, e.booth, e.ticket_no, e.ticket_code, \
-     e.plate, e.class, e.card_uid, e.entry_time, e.operator, e.photo_id, e.origin";
+     e.plate, e.class, e.card_uid, e.entry_time, e.operator, e.photo_id, e.origin, e.simulated";
 
 /// How many columns [`ENTRY_COLUMNS`] holds.
-pub(super) const ENTRY_COLUMN_COUNT: usize = 12;
+pub(super) const ENTRY_COLUMN_COUNT: usize = 13;
 
 /// Exit columns in the order [`exit_at`] reads them; the table is aliased `x`.
 pub(super) const EXIT_COLUMNS: &str = "x.id, x.entry_id, x.site_code, x.booth, x.exit_time, \
      x.operator, x.shift_id, x.fee, x.total, x.method, x.tendered, x.change, x.reference, \
-     x.lost_ticket, x.photo_id, x.origin";
+     x.lost_ticket, x.photo_id, x.origin, x.simulated, x.forced_reason";
 
 /// An unreadable value at `column`.
 pub(super) fn bad(column: usize, why: impl std::fmt::Display) -> Fail {
@@ -82,6 +82,7 @@ pub(super) fn entry_at(row: &Row, at: usize) -> PgResult<Entry> {
         operator: get(row, at + 9)?,
         photo_id: get(row, at + 10)?,
         origin: Origin::parse(&get::<String>(row, at + 11)?),
+        simulated: get(row, at + 12)?,
     })
 }
 
@@ -106,6 +107,8 @@ pub(super) fn exit_at(row: &Row, at: usize) -> PgResult<Exit> {
         lost_ticket: get(row, at + 13)?,
         photo_id: get(row, at + 14)?,
         origin: Origin::parse(&get::<String>(row, at + 15)?),
+        simulated: get(row, at + 16)?,
+        forced_reason: get(row, at + 17)?,
     })
 }
 

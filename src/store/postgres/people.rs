@@ -114,7 +114,7 @@ pub(super) fn list_users(db: &mut impl Sql) -> PgResult<Vec<User>> {
     db.query(&sql, &[])?.iter().map(user_from_row).collect()
 }
 
-const MEMBER_COLUMNS: &str = "card_uid, name, plate, class, valid_until, active";
+const MEMBER_COLUMNS: &str = "card_uid, name, plate, class, valid_until, active, simulated";
 
 fn member_from_row(row: &Row) -> PgResult<Member> {
     Ok(Member {
@@ -124,6 +124,7 @@ fn member_from_row(row: &Row) -> PgResult<Member> {
         class: codec::class_at(row, 3)?,
         valid_until: get(row, 4)?,
         active: get(row, 5)?,
+        simulated: get(row, 6)?,
     })
 }
 
@@ -135,11 +136,12 @@ fn card_key(card_uid: &str) -> String {
 pub(super) fn save_member(db: &mut impl Sql, member: &Member) -> PgResult<()> {
     let plate_key = member.plate.as_deref().map(search_key).filter(|key| !key.is_empty());
     db.execute(
-        "INSERT INTO members (card_uid, name, plate, plate_key, class, valid_until, active)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO members (card_uid, name, plate, plate_key, class, valid_until, active, simulated)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (card_uid) DO UPDATE SET
              name = excluded.name, plate = excluded.plate, plate_key = excluded.plate_key,
-             class = excluded.class, valid_until = excluded.valid_until, active = excluded.active",
+             class = excluded.class, valid_until = excluded.valid_until, active = excluded.active,
+             simulated = excluded.simulated",
         &[
             &card_key(&member.card_uid),
             &member.name,
@@ -148,6 +150,7 @@ pub(super) fn save_member(db: &mut impl Sql, member: &Member) -> PgResult<()> {
             &member.class.as_str(),
             &member.valid_until,
             &member.active,
+            &member.simulated,
         ],
     )?;
     Ok(())
@@ -174,10 +177,10 @@ pub(super) fn list_members(db: &mut impl Sql, search: &str) -> PgResult<Vec<Memb
     db.query(&sql, &[&search, &key])?.iter().map(member_from_row).collect()
 }
 
-const SHIFT_COLUMNS: &str = "id, site_code, booth, username, opened_at, closed_at, \
+pub(super) const SHIFT_COLUMNS: &str = "id, site_code, booth, username, opened_at, closed_at, \
      opening_float, expected_cash, counted_cash";
 
-fn shift_from_row(row: &Row) -> PgResult<Shift> {
+pub(super) fn shift_from_row(row: &Row) -> PgResult<Shift> {
     Ok(Shift {
         id: get(row, 0)?,
         site: get(row, 1)?,
@@ -201,10 +204,20 @@ fn already_open(username: &str, open: &Shift) -> StoreError {
 pub(super) fn open_shift(conn: &mut Conn, shift: &Shift) -> PgResult<()> {
     let username = username_key(&shift.username);
     let mut tx = conn.transaction()?;
+    // Booths opening a shift for the same user at once take turns here.
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext('shift:' || $1))", &[&username])?;
     if let Some(open) = open_shift_of(&mut tx, &username)? {
         return Err(already_open(&username, &open).into());
     }
-    let result = tx.execute(
+    if insert_shift(&mut tx, shift)? == 0 {
+        return Err(StoreError::Duplicate(format!("shift {}", shift.id)).into());
+    }
+    tx.commit()
+}
+
+/// Inserts a shift as given (no one-open check); returns the rows inserted (0: already there).
+pub(super) fn insert_shift(db: &mut impl Sql, shift: &Shift) -> PgResult<u64> {
+    db.execute(
         "INSERT INTO shifts (id, site_code, booth, username, opened_at, closed_at, opening_float,
              expected_cash, counted_cash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -213,27 +226,14 @@ pub(super) fn open_shift(conn: &mut Conn, shift: &Shift) -> PgResult<()> {
             &shift.id,
             &shift.site,
             &shift.booth,
-            &username,
+            &username_key(&shift.username),
             &shift.opened_at,
             &shift.closed_at,
             &shift.opening_float.0,
             &shift.expected_cash.map(|r| r.0),
             &shift.counted_cash.map(|r| r.0),
         ],
-    );
-    let inserted = match result {
-        // Another booth opened a shift for the same user between our check and insert.
-        Err(Fail::Pg(err)) if violated_constraint(&err) == Some("shifts_one_open") => {
-            return Err(
-                StoreError::Refused(format!("{username} already has a shift open; close it first")).into()
-            );
-        }
-        other => other?,
-    };
-    if inserted == 0 {
-        return Err(StoreError::Duplicate(format!("shift {}", shift.id)).into());
-    }
-    tx.commit()
+    )
 }
 
 pub(super) fn close_shift(
@@ -276,7 +276,10 @@ pub(super) fn shift(db: &mut impl Sql, id: Uuid) -> PgResult<Option<Shift>> {
 }
 
 pub(super) fn open_shift_of(db: &mut impl Sql, username: &str) -> PgResult<Option<Shift>> {
-    let sql = format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE username = $1 AND closed_at IS NULL");
+    let sql = format!(
+        "SELECT {SHIFT_COLUMNS} FROM shifts WHERE username = $1 AND closed_at IS NULL
+         ORDER BY opened_at DESC, id LIMIT 1"
+    );
     db.query_opt(&sql, &[&username_key(username)])?.map(|row| shift_from_row(&row)).transpose()
 }
 

@@ -24,8 +24,8 @@ fn outcome(inserted: u64) -> InsertOutcome {
 pub(super) fn record_entry(db: &mut impl Sql, entry: &Entry) -> PgResult<InsertOutcome> {
     let inserted = db.execute(
         "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate, plate_key,
-             class, card_uid, entry_time, operator, photo_id, origin)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             class, card_uid, entry_time, operator, photo_id, origin, simulated)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (id) DO NOTHING",
         &[
             &entry.id,
@@ -41,6 +41,7 @@ pub(super) fn record_entry(db: &mut impl Sql, entry: &Entry) -> PgResult<InsertO
             &entry.operator,
             &entry.photo_id,
             &entry.origin.as_str(),
+            &entry.simulated,
         ],
     )?;
     Ok(outcome(inserted))
@@ -51,35 +52,59 @@ pub(super) fn record_entry(db: &mut impl Sql, entry: &Entry) -> PgResult<InsertO
 /// same entry. A concurrent booth's exit is seen here because each statement reads what was
 /// committed before it.
 pub(super) fn record_exit(db: &mut impl Sql, exit: &Exit) -> PgResult<InsertOutcome> {
-    let fee = codec::fee_json(exit)?;
-    let inserted = db.execute(
-        "INSERT INTO exits (id, entry_id, site_code, booth, exit_time, operator, shift_id, fee,
-             total, method, tendered, change, reference, lost_ticket, photo_id, origin)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         ON CONFLICT DO NOTHING",
-        &[
-            &exit.id,
-            &exit.entry_id,
-            &exit.site,
-            &exit.booth,
-            &exit.exit_time,
-            &exit.operator,
-            &exit.shift_id,
-            &fee,
-            &exit.total.0,
-            &exit.method.as_str(),
-            &exit.tendered.map(|r| r.0),
-            &exit.change.map(|r| r.0),
-            &exit.reference,
-            &exit.lost_ticket,
-            &exit.photo_id,
-            &exit.origin.as_str(),
-        ],
-    )?;
-    if inserted == 1 {
+    if insert_exit_into(db, "exits", exit, &[])? == 1 {
         return Ok(InsertOutcome::Inserted);
     }
     explain_exit_conflict(db, exit)
+}
+
+/// Inserts an exit's columns into `table` (`exits` or `duplicate_exits`, whose extra columns
+/// and values follow in `extra`), giving way on any unique key; returns the rows inserted.
+pub(super) fn insert_exit_into(
+    db: &mut impl Sql,
+    table: &str,
+    exit: &Exit,
+    extra: &[(&str, &(dyn ToSql + Sync))],
+) -> PgResult<u64> {
+    let fee = codec::fee_json(exit)?;
+    let (total, method, tendered, change) =
+        (exit.total.0, exit.method.as_str(), exit.tendered.map(|r| r.0), exit.change.map(|r| r.0));
+    let origin = exit.origin.as_str();
+    let mut values: Vec<&(dyn ToSql + Sync)> = vec![
+        &exit.id,
+        &exit.entry_id,
+        &exit.site,
+        &exit.booth,
+        &exit.exit_time,
+        &exit.operator,
+        &exit.shift_id,
+        &fee,
+        &total,
+        &method,
+        &tendered,
+        &change,
+        &exit.reference,
+        &exit.lost_ticket,
+        &exit.photo_id,
+        &origin,
+        &exit.simulated,
+        &exit.forced_reason,
+    ];
+    let mut columns = String::from(
+        "id, entry_id, site_code, booth, exit_time, operator, shift_id, fee, total, method, \
+         tendered, change, reference, lost_ticket, photo_id, origin, simulated, forced_reason",
+    );
+    for (column, value) in extra {
+        columns.push_str(", ");
+        columns.push_str(column);
+        values.push(*value);
+    }
+    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({columns}) VALUES ({}) ON CONFLICT DO NOTHING",
+        placeholders.join(", ")
+    );
+    db.execute(&sql, &values)
 }
 
 /// Why an exit was not inserted: it is already there, or its entry already left.

@@ -11,15 +11,15 @@ use crate::store::{Entry, Exit, Origin, PaymentMethod};
 
 /// Entry columns in the order [`entry_at`] reads them; the table is aliased `e`.
 pub(super) const ENTRY_COLUMNS: &str = "e.id, e.site_code, e.booth, e.ticket_no, e.ticket_code, \
-     e.plate, e.class, e.card_uid, e.entry_time, e.operator, e.photo_id, e.origin";
+     e.plate, e.class, e.card_uid, e.entry_time, e.operator, e.photo_id, e.origin, e.simulated";
 
 /// How many columns [`ENTRY_COLUMNS`] holds.
-pub(super) const ENTRY_COLUMN_COUNT: usize = 12;
+pub(super) const ENTRY_COLUMN_COUNT: usize = 13;
 
 /// Exit columns in the order [`exit_at`] reads them; the table is aliased `x`.
 pub(super) const EXIT_COLUMNS: &str = "x.id, x.entry_id, x.site_code, x.booth, x.exit_time, \
      x.operator, x.shift_id, x.fee, x.total, x.method, x.tendered, x.change, x.reference, \
-     x.lost_ticket, x.photo_id, x.origin";
+     x.lost_ticket, x.photo_id, x.origin, x.simulated, x.forced_reason";
 
 /// Milliseconds since the Unix epoch: the stored form of every time.
 pub(super) fn ms(time: DateTime<Utc>) -> i64 {
@@ -124,6 +124,7 @@ pub(super) fn entry_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
         operator: row.get(at + 9)?,
         photo_id: opt_uuid(row, at + 10)?,
         origin: Origin::parse(&row.get::<_, String>(at + 11)?),
+        simulated: row.get(at + 12)?,
     })
 }
 
@@ -148,6 +149,8 @@ pub(super) fn exit_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Exit> {
         lost_ticket: row.get(at + 13)?,
         photo_id: opt_uuid(row, at + 14)?,
         origin: Origin::parse(&row.get::<_, String>(at + 15)?),
+        simulated: row.get(at + 16)?,
+        forced_reason: row.get(at + 17)?,
     })
 }
 

@@ -113,7 +113,7 @@ pub(super) fn list_users(conn: &Connection) -> StoreResult<Vec<User>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-const MEMBER_COLUMNS: &str = "card_uid, name, plate, class, valid_until, active";
+const MEMBER_COLUMNS: &str = "card_uid, name, plate, class, valid_until, active, simulated";
 
 fn member_from_row(row: &Row<'_>) -> rusqlite::Result<Member> {
     Ok(Member {
@@ -123,6 +123,7 @@ fn member_from_row(row: &Row<'_>) -> rusqlite::Result<Member> {
         class: codec::class(row, 3)?,
         valid_until: codec::day(row, 4)?,
         active: row.get(5)?,
+        simulated: row.get(6)?,
     })
 }
 
@@ -134,11 +135,12 @@ fn card_key(card_uid: &str) -> String {
 pub(super) fn save_member(conn: &Connection, member: &Member) -> StoreResult<()> {
     let plate_key = member.plate.as_deref().map(search_key).filter(|key| !key.is_empty());
     conn.prepare_cached(
-        "INSERT INTO members (card_uid, name, plate, plate_key, class, valid_until, active)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO members (card_uid, name, plate, plate_key, class, valid_until, active, simulated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (card_uid) DO UPDATE SET
              name = excluded.name, plate = excluded.plate, plate_key = excluded.plate_key,
-             class = excluded.class, valid_until = excluded.valid_until, active = excluded.active",
+             class = excluded.class, valid_until = excluded.valid_until, active = excluded.active,
+             simulated = excluded.simulated",
     )?
     .execute(params![
         card_key(&member.card_uid),
@@ -148,6 +150,7 @@ pub(super) fn save_member(conn: &Connection, member: &Member) -> StoreResult<()>
         member.class.as_str(),
         codec::day_text(member.valid_until),
         member.active,
+        member.simulated,
     ])?;
     Ok(())
 }

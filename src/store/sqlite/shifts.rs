@@ -1,4 +1,5 @@
-//! Cashier shifts in SQLite: at most one open per user, closed once with the cash counted.
+//! Cashier shifts in SQLite: one open per user when opened at a booth (a replayed shift is
+//! stored as it happened), closed once with the cash counted.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
@@ -8,10 +9,10 @@ use super::codec::{self, ms, uuid_text};
 use crate::domain::Rupiah;
 use crate::store::{Shift, StoreError, StoreResult};
 
-const SHIFT_COLUMNS: &str = "id, site_code, booth, username, opened_at, closed_at, \
+pub(super) const SHIFT_COLUMNS: &str = "id, site_code, booth, username, opened_at, closed_at, \
      opening_float, expected_cash, counted_cash";
 
-fn shift_from_row(row: &Row<'_>) -> rusqlite::Result<Shift> {
+pub(super) fn shift_from_row(row: &Row<'_>) -> rusqlite::Result<Shift> {
     Ok(Shift {
         id: codec::uuid(row, 0)?,
         site: row.get(1)?,
@@ -34,7 +35,16 @@ pub(super) fn open_shift(conn: &mut Connection, shift: &Shift) -> StoreResult<()
             open.booth, open.opened_at
         )));
     }
-    let inserted = tx
+    if insert_shift(&tx, shift)? == 0 {
+        return Err(StoreError::Duplicate(format!("shift {}", shift.id)));
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Inserts a shift as given (no one-open check); returns the rows inserted (0: already there).
+pub(super) fn insert_shift(conn: &Connection, shift: &Shift) -> StoreResult<usize> {
+    Ok(conn
         .prepare_cached(
             "INSERT INTO shifts (id, site_code, booth, username, opened_at, closed_at,
                  opening_float, expected_cash, counted_cash)
@@ -45,18 +55,13 @@ pub(super) fn open_shift(conn: &mut Connection, shift: &Shift) -> StoreResult<()
             uuid_text(shift.id),
             shift.site,
             shift.booth,
-            username,
+            shift.username.trim().to_lowercase(),
             ms(shift.opened_at),
             shift.closed_at.map(ms),
             shift.opening_float.0,
             shift.expected_cash.map(|r| r.0),
             shift.counted_cash.map(|r| r.0),
-        ])?;
-    if inserted == 0 {
-        return Err(StoreError::Duplicate(format!("shift {}", shift.id)));
-    }
-    tx.commit()?;
-    Ok(())
+        ])?)
 }
 
 pub(super) fn close_shift(
@@ -97,7 +102,8 @@ pub(super) fn shift(conn: &Connection, id: Uuid) -> StoreResult<Option<Shift>> {
 pub(super) fn open_shift_of(conn: &Connection, username: &str) -> StoreResult<Option<Shift>> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {SHIFT_COLUMNS} FROM shifts WHERE username = ?1 AND closed_at IS NULL"
+            "SELECT {SHIFT_COLUMNS} FROM shifts WHERE username = ?1 AND closed_at IS NULL
+             ORDER BY opened_at DESC, id LIMIT 1"
         ))?
         .query_row([username.trim().to_lowercase()], shift_from_row)
         .optional()?)

@@ -27,8 +27,8 @@ pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<Inse
     let inserted = conn
         .prepare_cached(
             "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate, plate_key,
-                 class, card_uid, entry_time, operator, photo_id, origin)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 class, card_uid, entry_time, operator, photo_id, origin, simulated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -45,6 +45,7 @@ pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<Inse
             entry.operator,
             entry.photo_id.map(uuid_text),
             entry.origin.as_str(),
+            entry.simulated,
         ])?;
     Ok(outcome(inserted))
 }
@@ -81,8 +82,6 @@ pub(super) fn record_exits(
 
 /// The checks and the insert of one exit, inside the caller's transaction.
 fn record_exit_in(tx: &Connection, exit: &Exit) -> StoreResult<InsertOutcome> {
-    let fee = serde_json::to_string(&exit.fee)
-        .map_err(|err| StoreError::Database(format!("cannot encode the fee: {err}")))?;
     let same_id = tx.prepare_cached("SELECT 1 FROM exits WHERE id = ?1")?.exists([uuid_text(exit.id)])?;
     if same_id {
         return Ok(InsertOutcome::AlreadyPresent);
@@ -96,30 +95,55 @@ fn record_exit_in(tx: &Connection, exit: &Exit) -> StoreResult<InsertOutcome> {
     if let Some((exit_id, exit_time, booth)) = earlier {
         return Err(StoreError::AlreadyExited { exit_id, exit_time, booth });
     }
-    tx.prepare_cached(
-        "INSERT INTO exits (id, entry_id, site_code, booth, exit_time, operator, shift_id, fee,
-             total, method, tendered, change, reference, lost_ticket, photo_id, origin)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    )?
-    .execute(params![
-        uuid_text(exit.id),
-        uuid_text(exit.entry_id),
-        exit.site,
-        exit.booth,
-        ms(exit.exit_time),
-        exit.operator,
-        exit.shift_id.map(uuid_text),
-        fee,
-        exit.total.0,
-        exit.method.as_str(),
-        exit.tendered.map(|r| r.0),
-        exit.change.map(|r| r.0),
-        exit.reference,
-        exit.lost_ticket,
-        exit.photo_id.map(uuid_text),
-        exit.origin.as_str(),
-    ])?;
+    insert_exit_into(tx, "exits", exit, &[])?;
     Ok(InsertOutcome::Inserted)
+}
+
+/// Inserts an exit's columns into `table` (`exits` or `duplicate_exits`, whose extra columns
+/// and values follow in `extra`), giving way on its id; returns the rows inserted.
+pub(super) fn insert_exit_into(
+    tx: &Connection,
+    table: &str,
+    exit: &Exit,
+    extra: &[(&str, Value)],
+) -> StoreResult<usize> {
+    let fee = serde_json::to_string(&exit.fee)
+        .map_err(|err| StoreError::Database(format!("cannot encode the fee: {err}")))?;
+    let mut values: Vec<Value> = vec![
+        uuid_text(exit.id).into(),
+        uuid_text(exit.entry_id).into(),
+        exit.site.clone().into(),
+        exit.booth.clone().into(),
+        ms(exit.exit_time).into(),
+        exit.operator.clone().map_or(Value::Null, Value::Text),
+        exit.shift_id.map_or(Value::Null, |id| Value::Text(uuid_text(id))),
+        fee.into(),
+        exit.total.0.into(),
+        exit.method.as_str().to_string().into(),
+        exit.tendered.map_or(Value::Null, |r| Value::Integer(r.0)),
+        exit.change.map_or(Value::Null, |r| Value::Integer(r.0)),
+        exit.reference.clone().map_or(Value::Null, Value::Text),
+        i64::from(exit.lost_ticket).into(),
+        exit.photo_id.map_or(Value::Null, |id| Value::Text(uuid_text(id))),
+        exit.origin.as_str().to_string().into(),
+        i64::from(exit.simulated).into(),
+        exit.forced_reason.clone().map_or(Value::Null, Value::Text),
+    ];
+    let mut columns = String::from(
+        "id, entry_id, site_code, booth, exit_time, operator, shift_id, fee, total, method, \
+         tendered, change, reference, lost_ticket, photo_id, origin, simulated, forced_reason",
+    );
+    for (column, value) in extra {
+        columns.push_str(", ");
+        columns.push_str(column);
+        values.push(value.clone());
+    }
+    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({columns}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+        placeholders.join(", ")
+    );
+    Ok(tx.prepare_cached(&sql)?.execute(params_from_iter(values))?)
 }
 
 /// The WHERE condition and value for a lookup; each matches one index. The lookups write the

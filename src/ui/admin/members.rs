@@ -75,6 +75,8 @@ impl Form {
             class,
             valid_until,
             active: self.active,
+            // A card saved by an admin is a real card.
+            simulated: false,
         })
     }
 }

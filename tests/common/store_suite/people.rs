@@ -84,6 +84,7 @@ pub fn members_are_saved_found_and_searched(store: &dyn Store) {
         class: class("MBL"),
         valid_until: date(2024, 12, 31),
         active: true,
+        simulated: false,
     };
     let dewi = member("0A1B2C3D", "Dewi Lestari", Some("B 1234 XYZ"));
     let agus = member("11223344", "Agus Salim", Some("D 77 AB"));

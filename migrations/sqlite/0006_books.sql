@@ -1,0 +1,62 @@
+-- The books: simulated records kept apart, visits closed without an exit payment (forced
+-- closes), second payments of one ticket at another booth (duplicate exits), and records
+-- that reached a shift after it was closed (late records). Additive: nothing is rewritten.
+
+-- Records made by simulated devices or simulated traffic; every figure leaves them out.
+ALTER TABLE entries ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
+ALTER TABLE exits ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
+-- Sample cards that only simulated readers may present.
+ALTER TABLE members ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
+
+-- A visit closed by the admin (towed, left during a manual open, system error) is an exit row
+-- with the reason here: it closes the visit like a paid exit, belongs to no shift, and the
+-- books count it as a forced close, not as an exit.
+ALTER TABLE exits ADD COLUMN forced_reason TEXT;
+
+-- A ticket paid again at a second booth while both were cut off: the payment stays (its money
+-- is in that cashier's drawer), listed for review, apart from the exit that closed the visit.
+CREATE TABLE duplicate_exits (
+    id            TEXT PRIMARY KEY NOT NULL,
+    entry_id      TEXT NOT NULL,
+    first_exit_id TEXT NOT NULL,
+    site_code     TEXT NOT NULL,
+    booth         TEXT NOT NULL,
+    exit_time     INTEGER NOT NULL,
+    operator      TEXT,
+    shift_id      TEXT,
+    fee           TEXT NOT NULL CHECK (json_valid(fee)),
+    total         INTEGER NOT NULL,
+    method        TEXT NOT NULL CHECK (method IN ('cash', 'qris', 'card', 'emoney', 'free')),
+    tendered      INTEGER,
+    change        INTEGER,
+    reference     TEXT,
+    lost_ticket   INTEGER NOT NULL DEFAULT 0 CHECK (lost_ticket IN (0, 1)),
+    photo_id      TEXT,
+    origin        TEXT NOT NULL CHECK (origin IN ('online', 'journal')),
+    simulated     INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1)),
+    forced_reason TEXT,
+    detected_at   INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX duplicate_exits_site_time ON duplicate_exits (site_code, exit_time);
+CREATE INDEX duplicate_exits_shift ON duplicate_exits (shift_id) WHERE shift_id IS NOT NULL;
+
+-- An exit (or duplicate) that reached its shift after the shift was closed: the shift's
+-- report is revised, and the original figures stay in `shifts` beside these.
+CREATE TABLE shift_late_records (
+    record_id       TEXT PRIMARY KEY NOT NULL,
+    shift_id        TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('exit', 'duplicate')),
+    arrived_at      INTEGER NOT NULL,
+    method          TEXT NOT NULL,
+    total           INTEGER NOT NULL,
+    expected_before INTEGER NOT NULL,
+    expected_after  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX shift_late_records_shift ON shift_late_records (shift_id, arrived_at);
+
+-- One open shift per cashier is checked when a shift is opened at a booth; a shift opened
+-- offline is replayed as it happened, never refused for an overlap the journal already holds.
+DROP INDEX shifts_one_open;
+CREATE INDEX shifts_open ON shifts (username) WHERE closed_at IS NULL;
