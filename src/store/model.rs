@@ -482,6 +482,12 @@ pub struct VisitFilter {
     pub lost_only: bool,
     /// Only rows written from an offline journal.
     pub offline_only: bool,
+    /// Count visits made by simulation too (left out by default).
+    pub include_simulated: bool,
+    /// Only visits with a duplicate exit (a second payment at another booth) to review.
+    pub duplicates_only: bool,
+    /// Only visits closed by a forced close.
+    pub forced_only: bool,
 }
 
 /// Which page of a list.

@@ -92,6 +92,7 @@ impl FilterForm {
             state: self.state,
             lost_only: self.lost_only,
             offline_only: self.offline_only,
+            ..VisitFilter::default()
         };
         Ok(Applied { filter, from: from_day, to: to_day, kind: self.kind })
     }
