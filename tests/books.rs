@@ -265,6 +265,26 @@ fn a_signed_code_without_an_entry_is_refused_online_and_flagged_offline() {
     let mut exit = booth.exit_lane();
     assert!(matches!(exit.lane.scan(&code), Err(ExitError::NoEntry(_))));
     exit.lane.finish();
+    // The same code from a booth that reports records waiting in its journal may be genuine.
+    let mut status = gardu::store::BoothStatus {
+        site: "JKT-MALL-01".into(),
+        booth: "IN9".into(),
+        mode: "entry".into(),
+        operator: None,
+        seen_at: booth.clock.now(),
+        simulated: false,
+        journal_waiting: 3,
+        journal_rejected: 0,
+        faults: vec![],
+        version: "test".into(),
+    };
+    booth.sqlite.save_booth_status(&status).unwrap();
+    assert!(exit.lane.scan(&code).is_ok(), "its entry may still be in IN9's journal");
+    exit.lane.cancel();
+    status.journal_waiting = 0;
+    booth.sqlite.save_booth_status(&status).unwrap();
+    assert!(matches!(exit.lane.scan(&code), Err(ExitError::NoEntry(_))));
+    exit.lane.finish();
     go_offline(&booth);
     let quote = exit.lane.scan(&code).unwrap();
     exit.lane.pay(Payment::Cash { tendered: quote.fee.total.max(Rupiah(1)) }).unwrap();
@@ -372,4 +392,42 @@ fn simulated_records_stay_out_of_the_books_and_sample_cards_only_open_simulated_
     assert!(stored.entry.simulated);
     assert_eq!(books_of_the_day(&booth, false).entries, 0);
     assert_eq!(books_of_the_day(&booth, true).entries, 1);
+}
+
+/// Case 9: a healthy run checks its own visits (entry times are stored to the second, the run
+/// starts mid-second) and a second run on the same data folder does not count the first's.
+#[test]
+fn simulated_traffic_checks_its_own_visits_run_after_run() {
+    use gardu::lane::traffic::{self, TrafficOptions, TrafficPaths};
+    let booth = Booth::new();
+    let site = gardu::lane::SiteInfo {
+        code: "JKT-MALL-01".into(),
+        name: "Mall Kota".into(),
+        tz: chrono_tz::Asia::Jakarta,
+        capacity: None,
+        header_lines: vec![],
+        footer_lines: vec![],
+    };
+    let mid_second = start_time() + Span::milliseconds(734);
+    for (run, seed) in [2, 3, 11].into_iter().enumerate() {
+        let options = TrafficOptions {
+            vehicles: 100,
+            rate_per_min: 900.0,
+            seed,
+            photos: false,
+            ..TrafficOptions::default()
+        };
+        let report = traffic::run(
+            booth.sqlite.clone(),
+            booth.secret.clone(),
+            site.clone(),
+            &TrafficPaths { root: booth.dir.path().join("data/sim") },
+            std::sync::Arc::new(gardu::lane::RandomIds),
+            &options,
+            mid_second + Span::minutes(run as i64),
+        )
+        .unwrap();
+        assert!(report.books_ok, "run {run} (seed {seed}): {:?}", report.problems);
+        assert_eq!(report.entries, 100);
+    }
 }

@@ -94,6 +94,7 @@ fn seed(site: &Site) -> Arc<dyn Store> {
         opening_float: Rupiah(100_000),
         expected_cash: None,
         counted_cash: None,
+        simulated: false,
     };
     store.open_shift(&shift).expect("shift");
     let entries = [

@@ -5,6 +5,9 @@
 -- Records made by simulated devices or simulated traffic; every figure leaves them out.
 ALTER TABLE entries ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
 ALTER TABLE exits ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
+-- A shift opened at a simulated booth holds only simulated payments; a real shift leaves
+-- out the simulated payments a booth switched to simulation made.
+ALTER TABLE shifts ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
 -- Sample cards that only simulated readers may present.
 ALTER TABLE members ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
 

@@ -60,6 +60,8 @@ pub fn run(command: JournalCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     "synced": summary.synced,
                     "already_present": summary.already_present,
                     "orphans": summary.orphans,
+                    "duplicates": summary.duplicates,
+                    "late": summary.late,
                     "failed": summary.failed,
                     "rejected": summary.rejected,
                     "interrupted": summary.interrupted,
@@ -70,10 +72,13 @@ pub fn run(command: JournalCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     println!("{} records would be replayed", summary.pending);
                 }
                 println!(
-                    "synced {}, already present {}, orphans {}, failed {}, rejected {}",
+                    "synced {}, already present {}, orphans {}, duplicate exits {}, late records {}, failed {}, \
+                     rejected {}",
                     summary.synced,
                     summary.already_present,
                     summary.orphans,
+                    summary.duplicates,
+                    summary.late,
                     summary.failed,
                     summary.rejected
                 );

@@ -268,20 +268,27 @@ fn note_late_records(store: &dyn Store, clock: &dyn Clock, stored: &[Late]) -> R
     let mut count = 0;
     for late in stored {
         let Some(shift_id) = late.exit.shift_id else { continue };
-        if !shifts.contains_key(&shift_id) {
-            shifts.insert(shift_id, store.shift(shift_id)?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = shifts.entry(shift_id) {
+            slot.insert(store.shift(shift_id)?);
         }
         let Some(Some(shift)) = shifts.get(&shift_id) else { continue };
         if shift.closed_at.is_none() {
             continue;
         }
+        let simulated = shift.simulated;
         let cash = |exits: &mut dyn Iterator<Item = &Exit>| -> Rupiah {
-            exits.filter(|x| x.method == PaymentMethod::Cash).map(|x| x.total).sum()
+            exits
+                .filter(|x| x.method == PaymentMethod::Cash && x.simulated == simulated)
+                .map(|x| x.total)
+                .sum()
         };
         let exits = store.shift_exits(shift_id)?;
         let duplicates = store.shift_duplicates(shift_id)?;
         let after =
             shift.opening_float + cash(&mut exits.iter()) + cash(&mut duplicates.iter().map(|d| &d.exit));
+        if late.exit.simulated != shift.simulated {
+            continue;
+        }
         let own = if late.exit.method == PaymentMethod::Cash { late.exit.total } else { Rupiah::ZERO };
         let record = LateRecord {
             record_id: late.exit.id,

@@ -132,7 +132,7 @@ pub fn check(
         let cash: Rupiah = exits
             .iter()
             .chain(duplicates.iter().map(|d| &d.exit))
-            .filter(|x| x.method == PaymentMethod::Cash && (query.include_simulated || !x.simulated))
+            .filter(|x| x.method == PaymentMethod::Cash && x.simulated == shift.shift.simulated)
             .map(|x| x.total)
             .sum();
         shift.expected_now = shift.shift.opening_float + cash;
@@ -221,7 +221,7 @@ fn tally(rows: BooksRows, query: &BooksQuery) -> BooksReport {
         }
     }
     // Shifts opened in the period without payments are reported too.
-    for shift in &rows.shifts {
+    for shift in rows.shifts.iter().filter(|s| counted(s.simulated)) {
         per_shift.entry(shift.id).or_insert_with(|| ShiftBooks {
             shift: shift.clone(),
             by_method: BTreeMap::new(),

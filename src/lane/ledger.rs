@@ -265,6 +265,7 @@ mod tests {
             opening_float: Rupiah(100_000),
             expected_cash: None,
             counted_cash: None,
+            simulated: false,
         };
         {
             let ledger = BoothLedger::open(&path).unwrap();

@@ -123,6 +123,7 @@ pub fn open_shift(
         opening_float,
         expected_cash: None,
         counted_cash: None,
+        simulated: ctx.simulated,
     };
     let persisted = persist_shift(ctx, &shift, |store| store.open_shift(&shift))?;
     remember(ctx, &shift);
@@ -196,11 +197,12 @@ fn close_online(ctx: &LaneContext, shift: &Shift, counted: Rupiah) -> Result<Shi
     ctx.store.save_shift(shift)?;
     let before = report(ctx.store.as_ref(), shift.id, ctx.clock.now())?;
     ctx.store.close_shift(shift.id, ctx.clock.now(), before.expected_cash, counted)?;
-    Ok(report(ctx.store.as_ref(), shift.id, ctx.clock.now())?)
+    report(ctx.store.as_ref(), shift.id, ctx.clock.now())
 }
 
 fn close_offline(ctx: &LaneContext, shift: &Shift, counted: Rupiah) -> Result<ShiftReport, ShiftError> {
-    let exits = ctx.ledger.shift_exits(shift.id)?;
+    let exits: Vec<Exit> =
+        ctx.ledger.shift_exits(shift.id)?.into_iter().filter(|x| x.simulated == shift.simulated).collect();
     let cash: Rupiah = exits.iter().filter(|x| x.method == PaymentMethod::Cash).map(|x| x.total).sum();
     let expected = shift.opening_float + cash;
     let closed = Shift {
@@ -266,8 +268,15 @@ fn waiting_records(ctx: &LaneContext, shift: Uuid) -> usize {
 /// The report of a shift, open or closed, from the database.
 pub fn report(store: &dyn Store, id: Uuid, now: DateTime<Utc>) -> Result<ShiftReport, ShiftError> {
     let shift = store.shift(id)?.ok_or_else(|| StoreError::NotFound(format!("shift {id}")))?;
-    let exits = store.shift_exits(id)?;
-    let duplicates: Vec<Exit> = store.shift_duplicates(id)?.into_iter().map(|d| d.exit).collect();
+    // A real shift leaves out what its booth did while switched to simulation.
+    let exits: Vec<Exit> =
+        store.shift_exits(id)?.into_iter().filter(|x| x.simulated == shift.simulated).collect();
+    let duplicates: Vec<Exit> = store
+        .shift_duplicates(id)?
+        .into_iter()
+        .map(|d| d.exit)
+        .filter(|x| x.simulated == shift.simulated)
+        .collect();
     let mut classes = BTreeMap::new();
     for exit in exits.iter().chain(&duplicates) {
         if let std::collections::btree_map::Entry::Vacant(slot) = classes.entry(exit.entry_id) {

@@ -401,6 +401,9 @@ pub struct Shift {
     pub expected_cash: Option<Rupiah>,
     /// What the cashier counted at close.
     pub counted_cash: Option<Rupiah>,
+    /// Opened at a simulated booth: its payments are simulated, and it stays out of the books.
+    #[serde(default)]
+    pub simulated: bool,
 }
 
 /// One line of the audit trail.

@@ -50,7 +50,7 @@ fn options(seed: u64) -> TrafficOptions {
         lost_tickets: rng.random_range(0..3),
         manual_opens: rng.random_range(0..3),
         shift_changes: rng.random_range(0..3),
-        photo_width: 96,
+        photos: false,
     }
 }
 

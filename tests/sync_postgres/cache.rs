@@ -185,3 +185,64 @@ fn the_cache_follows_the_server_and_a_first_start_needs_it() {
     let err = open_booth(&nowhere, &OpenOptions::default(), fresh, clock.clone()).unwrap_err();
     assert!(err.goes_to_journal() && err.to_string().contains("no offline cache"), "{err}");
 }
+
+/// Case 8 of the books: an exit booth that is offline prices with the booth cache's current
+/// tariffs (as last refreshed), not with the list it loaded when its lane started.
+#[test]
+fn an_offline_exit_prices_with_the_cache_tariffs_as_refreshed() {
+    use gardu::domain::Rupiah;
+    use gardu::domain::tariff::default_tariffs;
+    use gardu::store::TariffVersion;
+
+    let server = PgServer::start(Durability::Fast);
+    let url = server.create_database();
+    let t0 = at(2026, 11, 23, 1, 0);
+    let clock = Arc::new(ManualClock::new(t0));
+    let dir = tempfile::tempdir().unwrap();
+    let location = DatabaseLocation::Postgres(url.clone());
+    let options = OpenOptions { timeout: Duration::from_secs(3) };
+    let remote = PostgresStore::connect(&PostgresOptions::new(url.clone(), Duration::from_secs(3))).unwrap();
+    remote.ensure_site(&site(SITE)).unwrap();
+    let booth = open_booth(
+        &location,
+        &options,
+        CacheSettings::new(dir.path().join("data/booth-cache.db"), SITE),
+        clock.clone(),
+    )
+    .unwrap();
+    let connectivity = Connectivity::default();
+    let exit_ctx = context(booth.store.clone(), dir.path(), "OUT1", clock.clone(), connectivity.clone());
+    let mut exit = crate::booth::exit_lane(exit_ctx.clone());
+    let (open, _) = gardu::lane::shift::open_shift(&exit_ctx, "kasir1", Rupiah(100_000)).unwrap();
+    exit.set_operator(Some("kasir1".into()), "Kasir".into(), Some(open));
+
+    // After the lane started, the admin raises the car tariff from now on; the cache refreshes.
+    let mut car = default_tariffs().into_iter().find(|t| t.class.as_str() == "MBL").unwrap();
+    car.first_fee = Rupiah(9_000);
+    remote
+        .add_tariff_version(&TariffVersion {
+            site: SITE.into(),
+            tariff: car,
+            effective_from: t0,
+            created_by: "admin".into(),
+        })
+        .unwrap();
+    clock.advance(chrono::Duration::minutes(5));
+    let (mut entry, _camera) =
+        entry_lane(context(booth.store.clone(), dir.path(), "IN1", clock.clone(), connectivity.clone()));
+    let code = entry
+        .trigger(EntryTrigger::Guard {
+            class: ClassCode::parse("MBL").unwrap(),
+            plate: Plate::normalise("B 8 TR"),
+        })
+        .unwrap()
+        .entry
+        .ticket_code;
+    booth.cache.as_ref().unwrap().refresh().unwrap();
+
+    server.stop_hard();
+    connectivity.report_failure();
+    clock.advance(chrono::Duration::minutes(50));
+    let quote = exit.scan(&code).unwrap();
+    assert_eq!(quote.fee.total, Rupiah(9_000), "the refreshed tariff, not the one loaded at start");
+}

@@ -12,6 +12,7 @@ use gardu::clock::{Clock, ManualClock};
 use gardu::devices::input::InputEvent;
 use gardu::domain::{ClassCode, Plate, Rupiah};
 use gardu::journal::replay;
+use gardu::lane::books::{self, BooksQuery};
 use gardu::lane::entry::{EntryLane, EntryTrigger};
 use gardu::lane::exit::{ExitLane, Payment};
 use gardu::lane::monitor::MonitorSnapshot;
@@ -162,7 +163,22 @@ fn a_server_killed_mid_traffic_loses_and_doubles_nothing() {
     assert_eq!(offers.recv_timeout(Duration::from_secs(10)).unwrap().pending, pending);
 
     // Traffic goes on online before the sync: an exit of a vehicle whose entry is still in
-    // the journal is stored as an orphan until the replay brings its entry.
+    // the journal is stored as an orphan until the replay brings its entry. The cashier's booth
+    // takes such a code because the entry booth reports records waiting (its heartbeat).
+    store
+        .save_booth_status(&gardu::store::BoothStatus {
+            site: SITE.into(),
+            booth: "IN1".into(),
+            mode: "entry".into(),
+            operator: None,
+            seen_at: clock.now(),
+            simulated: false,
+            journal_waiting: 12,
+            journal_rejected: 0,
+            faults: vec![],
+            version: "test".into(),
+        })
+        .unwrap();
     for n in 24..30 {
         traffic.arrive(n);
     }
@@ -201,6 +217,25 @@ fn a_server_killed_mid_traffic_loses_and_doubles_nothing() {
         )
         .unwrap();
     assert_eq!(offline.total, 15, "the 12 outage entries and the outage exits of 3 online entries");
+
+    // The books of the day balance to the rupiah: the cashier's drawer, the shift report and
+    // the payments agree, with the server killed for real in the middle.
+    let open = traffic.exit.shift().cloned().expect("the shift is still open");
+    let closed = shift::close_shift(&exit_ctx, &open, Rupiah(500_000 + traffic.books.revenue)).unwrap();
+    assert_eq!(closed.difference, Some(Rupiah::ZERO));
+    assert_eq!(closed.all.total, Rupiah(traffic.books.revenue));
+    let query = BooksQuery {
+        site: SITE.into(),
+        tz: chrono_tz::Asia::Jakarta,
+        from: clock.now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive(),
+        to: clock.now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive(),
+        include_simulated: false,
+    };
+    let books = books::check(store.as_ref(), Some(&journal(dir.path(), "SYNC")), &query).unwrap();
+    assert!(books.ok, "{:?}", books.problems);
+    assert_eq!((books.entries, books.exits, books.inside), (30, 13, 17));
+    assert_eq!(books.revenue, Rupiah(traffic.books.revenue));
+    assert_eq!(books.shift_total, books.revenue);
 
     // The indicator's story: green, red (the count rising to every waiting record), green
     // with them waiting, green with none.

@@ -181,8 +181,9 @@ fn unreadable_files_are_rejected_with_reasons_and_nothing_is_deleted() {
     let journal = journal(dir.path(), "OUT1");
     let summary = replay::replay(&journal, &store, &SystemClock, false, &mut |_| {}).unwrap();
     assert_eq!(summary.synced, 2, "{summary:?}");
+    assert_eq!(summary.duplicates, 1, "the second exit of a ticket is kept for review: {summary:?}");
     assert_eq!(summary.failed, 1, "{summary:?}");
-    assert_eq!(summary.rejected, broken.len() + 1, "{summary:?}");
+    assert_eq!(summary.rejected, broken.len(), "only unreadable files are set aside: {summary:?}");
     assert!(summary.interrupted.is_none());
 
     let rejected = journal.rejected_dir();
@@ -197,9 +198,12 @@ fn unreadable_files_are_rejected_with_reasons_and_nothing_is_deleted() {
     assert!(reason(broken[2].0).contains("schema version 7"), "{}", reason(broken[2].0));
     assert!(reason(broken[3].0).contains("no schema version"), "{}", reason(broken[3].0));
     assert!(reason(broken[4].0).contains("missing or wrong"), "{}", reason(broken[4].0));
+    // The second exit carries money: it is a duplicate exit in the database, its file synced.
     let second_name = second.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(reason(&second_name).contains("already exited"), "{}", reason(&second_name));
-    assert_eq!(std::fs::read(rejected.join(&second_name)).unwrap(), valid);
+    assert!(journal.synced_dir().join(&second_name).exists());
+    let duplicates = store.duplicate_exits(SITE, t, t + chrono::Duration::hours(1)).unwrap();
+    assert_eq!(duplicates.len(), 1);
+    assert_eq!(duplicates[0].first_exit_id, first_exit.id);
 
     // The record the server refused stays pending with its error, and fails again next time.
     assert!(failing.exists());
@@ -217,8 +221,8 @@ fn unreadable_files_are_rejected_with_reasons_and_nothing_is_deleted() {
     assert_eq!(journal.list().unwrap().0[0].attempts, 2);
 
     // Nothing was deleted: every file written is somewhere, and the good ones are stored.
-    assert_eq!(files_in(&journal.synced_dir()), 2);
-    assert_eq!(files_in(&rejected), 2 * (broken.len() + 1));
+    assert_eq!(files_in(&journal.synced_dir()), 3);
+    assert_eq!(files_in(&rejected), 2 * broken.len());
     let visit = store.find_visit(SITE, &gardu::store::EntryLookup::Id(good.id)).unwrap().unwrap();
     assert_eq!(visit.exit.map(|x| x.id), Some(first_exit.id));
 }

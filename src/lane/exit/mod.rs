@@ -125,8 +125,9 @@ pub enum ExitError {
     /// No open entry for this ticket number or card.
     #[error("no vehicle inside with ticket or card {0}; check the number or use Lost ticket (F6)")]
     NotFound(String),
-    /// A validly signed code whose entry the database does not hold: the code proves who
-    /// issued it, not that the vehicle came in.
+    /// A validly signed code whose entry the database does not hold (and whose entry booth has
+    /// nothing waiting in its journal): the code proves who issued it, not that the vehicle
+    /// came in.
     #[error("ticket {0} has no entry in the database; use Lost ticket (F6) and find the vehicle by plate")]
     NoEntry(String),
     /// The booth ledger cannot be read, so "paid once here" cannot be checked.

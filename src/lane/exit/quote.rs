@@ -136,7 +136,7 @@ impl ExitLane {
         if let Some(exit) = found.exit {
             return Err(self.already_exited(exit.exit_time, &exit.booth));
         }
-        if found.entry.is_none() && found.authoritative {
+        if found.entry.is_none() && found.authoritative && !self.may_still_be_journaled(&claims.booth) {
             return Err(ExitError::NoEntry(claims.ticket_number(self.ctx.site.tz)));
         }
         let entry = found.entry;
@@ -201,6 +201,19 @@ impl ExitLane {
             exit_photo: None,
             scan_to_fee: started.elapsed(),
         })
+    }
+
+    /// True when the booth that issued a code last reported records waiting in its offline
+    /// journal: the entry may be among them, so the exit is taken and the replay lists it as an
+    /// orphan until the entry arrives (as offline). Any other missing entry is refused.
+    fn may_still_be_journaled(&self, issuing_booth: &str) -> bool {
+        match self.ctx.store.booth_statuses(&self.ctx.site.code) {
+            Ok(statuses) => statuses.iter().any(|s| s.booth == issuing_booth && s.journal_waiting > 0),
+            Err(err) => {
+                tracing::warn!("booth reports not read: {err}");
+                false
+            }
+        }
     }
 
     /// Refuses a ticket this booth already let out, whatever the database can say right now.

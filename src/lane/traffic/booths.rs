@@ -36,7 +36,7 @@ pub(in crate::lane::traffic) struct Setup {
     pub site: SiteInfo,
     pub root: PathBuf,
     pub connectivity: Connectivity,
-    pub photo_width: u32,
+    pub photos: bool,
 }
 
 /// How a vehicle leaves.
@@ -133,16 +133,18 @@ impl Booths {
     }
 
     fn camera(&self, booth: &str) -> Arc<SimulatedCamera> {
-        let photos = PhotoSettings { max_width: self.setup.photo_width, jpeg_quality: 70 };
+        let photos = PhotoSettings { max_width: 640, jpeg_quality: 70 };
         let clock: Arc<dyn Clock> = self.setup.clock.clone();
-        Arc::new(SimulatedCamera::new(
+        let camera = SimulatedCamera::new(
             booth,
             self.setup.site.tz,
             photos,
             Duration::ZERO,
             Duration::from_millis(800),
             clock,
-        ))
+        );
+        camera.set_broken(!self.setup.photos);
+        Arc::new(camera)
     }
 
     fn printer(&self) -> Arc<SimulatedPrinter> {

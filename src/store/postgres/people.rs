@@ -178,7 +178,7 @@ pub(super) fn list_members(db: &mut impl Sql, search: &str) -> PgResult<Vec<Memb
 }
 
 pub(super) const SHIFT_COLUMNS: &str = "id, site_code, booth, username, opened_at, closed_at, \
-     opening_float, expected_cash, counted_cash";
+     opening_float, expected_cash, counted_cash, simulated";
 
 pub(super) fn shift_from_row(row: &Row) -> PgResult<Shift> {
     Ok(Shift {
@@ -191,6 +191,7 @@ pub(super) fn shift_from_row(row: &Row) -> PgResult<Shift> {
         opening_float: codec::rupiah_at(row, 6)?,
         expected_cash: codec::opt_rupiah_at(row, 7)?,
         counted_cash: codec::opt_rupiah_at(row, 8)?,
+        simulated: get(row, 9)?,
     })
 }
 
@@ -219,8 +220,8 @@ pub(super) fn open_shift(conn: &mut Conn, shift: &Shift) -> PgResult<()> {
 pub(super) fn insert_shift(db: &mut impl Sql, shift: &Shift) -> PgResult<u64> {
     db.execute(
         "INSERT INTO shifts (id, site_code, booth, username, opened_at, closed_at, opening_float,
-             expected_cash, counted_cash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             expected_cash, counted_cash, simulated)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (id) DO NOTHING",
         &[
             &shift.id,
@@ -232,6 +233,7 @@ pub(super) fn insert_shift(db: &mut impl Sql, shift: &Shift) -> PgResult<u64> {
             &shift.opening_float.0,
             &shift.expected_cash.map(|r| r.0),
             &shift.counted_cash.map(|r| r.0),
+            &shift.simulated,
         ],
     )
 }

@@ -10,7 +10,7 @@ use crate::domain::Rupiah;
 use crate::store::{Shift, StoreError, StoreResult};
 
 pub(super) const SHIFT_COLUMNS: &str = "id, site_code, booth, username, opened_at, closed_at, \
-     opening_float, expected_cash, counted_cash";
+     opening_float, expected_cash, counted_cash, simulated";
 
 pub(super) fn shift_from_row(row: &Row<'_>) -> rusqlite::Result<Shift> {
     Ok(Shift {
@@ -23,6 +23,7 @@ pub(super) fn shift_from_row(row: &Row<'_>) -> rusqlite::Result<Shift> {
         opening_float: codec::rupiah(row, 6)?,
         expected_cash: codec::opt_rupiah(row, 7)?,
         counted_cash: codec::opt_rupiah(row, 8)?,
+        simulated: row.get(9)?,
     })
 }
 
@@ -47,8 +48,8 @@ pub(super) fn insert_shift(conn: &Connection, shift: &Shift) -> StoreResult<usiz
     Ok(conn
         .prepare_cached(
             "INSERT INTO shifts (id, site_code, booth, username, opened_at, closed_at,
-                 opening_float, expected_cash, counted_cash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 opening_float, expected_cash, counted_cash, simulated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -61,6 +62,7 @@ pub(super) fn insert_shift(conn: &Connection, shift: &Shift) -> StoreResult<usiz
             shift.opening_float.0,
             shift.expected_cash.map(|r| r.0),
             shift.counted_cash.map(|r| r.0),
+            shift.simulated,
         ])?)
 }
 

@@ -125,6 +125,7 @@ fn shift(n: u128, username: &str, opened: chrono::DateTime<chrono::Utc>) -> Shif
         opening_float: Rupiah(200_000),
         expected_cash: None,
         counted_cash: None,
+        simulated: false,
     }
 }
 
