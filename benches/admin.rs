@@ -11,10 +11,10 @@
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use gardu::site::seed::{SeedArgs, seed};
 use gardu::config::DatabaseLocation;
 use gardu::lane::traffic::Percentiles;
 use gardu::secret::SiteSecret;
+use gardu::site::seed::{SeedArgs, seed};
 use gardu::store::{PageRequest, Site, VisitFilter, VisitState};
 
 fn main() {

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use gardu::site::seed::{SeedArgs, seed};
 use gardu::clock::{Clock, ManualClock};
 use gardu::config::Language;
 use gardu::devices::camera::{Camera, PhotoSettings, SimulatedCamera};
@@ -21,6 +20,7 @@ use gardu::lane::exit::{ExitDevices, ExitLane};
 use gardu::lane::traffic::Percentiles;
 use gardu::lane::{Connectivity, LaneContext, RandomIds, SiteInfo};
 use gardu::secret::SiteSecret;
+use gardu::site::seed::{SeedArgs, seed};
 use gardu::store::sqlite::SqliteStore;
 use gardu::store::switch::SwitchableStore;
 use gardu::store::{Site, Store};

@@ -482,6 +482,27 @@ impl Store for CachedStore {
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         self.read(|r| r.list_audit(filter), |c| c.list_audit(filter))
     }
+
+    fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
+        self.read(|r| r.site_key_fingerprint(site), |c| c.site_key_fingerprint(site))
+    }
+
+    fn claim_site_key_fingerprint(
+        &self,
+        site: &str,
+        fingerprint: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        let recorded = self.remote.claim_site_key_fingerprint(site, fingerprint, at)?;
+        if let Err(err) = self.cache.mirror_site_key_fingerprint(site, &recorded, at) {
+            tracing::warn!("site key fingerprint not cached: {err}");
+        }
+        Ok(recorded)
+    }
+
+    fn encrypted(&self) -> StoreResult<Option<bool>> {
+        self.remote.encrypted()
+    }
 }
 
 /// The cache file of a booth whose data folder is `data_dir`.

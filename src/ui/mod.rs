@@ -24,10 +24,10 @@ pub mod widgets; // shared widgets
 
 use std::sync::Arc;
 
-use crate::site::Context;
 use crate::clock::SystemClock;
 use crate::config::Mode;
 use crate::lane::RandomIds;
+use crate::site::Context;
 
 pub use app::ConsoleApp;
 pub use runtime::{BoothRuntime, RuntimeOptions};

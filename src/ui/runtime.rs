@@ -10,7 +10,6 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use serde_json::json;
 
-use crate::site::Context;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::devices::booth::BoothDevices;
@@ -30,6 +29,7 @@ use crate::lane::monitor::{DbStatus, OfferSync};
 use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
 use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
 use crate::secret::SiteSecret;
+use crate::site::Context;
 use crate::store::switch::SwitchableStore;
 use crate::store::{AuditRecord, Member, Store};
 
@@ -156,7 +156,7 @@ impl BoothRuntime {
             ctx.path(&config.journal.images_dir),
             config.booth.code.clone(),
         );
-        let secret: SiteSecret = ctx.secret()?;
+        let secret: SiteSecret = ctx.secret(local_store.as_ref())?;
         let notify = waker.notify();
         let connectivity = Connectivity::default();
         let (monitor, offers) = Monitor::start(

@@ -17,8 +17,6 @@ use super::admin::Page;
 use super::inbox::Waker;
 use super::{BoothRuntime, ConsoleApp, RuntimeOptions, native_options};
 use crate::auth::{self, AuditContext, Hasher, NewUser};
-use crate::site::Context;
-use crate::site::seed::{SeedArgs, seed};
 use crate::clock::{Clock, ManualClock};
 use crate::config::{Config, Mode};
 use crate::devices::input::CardUid;
@@ -26,6 +24,8 @@ use crate::lane::RandomIds;
 use crate::lane::entry::EntryPhase;
 use crate::lane::monitor::DbStatus;
 use crate::lane::worker::ExitView;
+use crate::site::Context;
+use crate::site::seed::{SeedArgs, seed};
 use crate::store::{EntryLookup, Role};
 
 /// The password of the tour's operators.
@@ -219,7 +219,13 @@ impl Tour {
             )?;
         }
         let args = SeedArgs { visits: 160, days: 1, seed: 11 };
-        seed(store.as_ref(), &self.base.secret()?, &self.base.config.site.code, &args, self.clock.now())?;
+        seed(
+            store.as_ref(),
+            &self.base.secret(store.as_ref())?,
+            &self.base.config.site.code,
+            &args,
+            self.clock.now(),
+        )?;
         Ok(())
     }
 }

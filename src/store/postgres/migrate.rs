@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "booth_status", include_str!("../../../migrations/postgres/0003_booth_status.sql")),
     (4, "visit_facts", include_str!("../../../migrations/postgres/0004_visit_facts.sql")),
     (5, "audit_journal_id", include_str!("../../../migrations/postgres/0005_audit_journal_id.sql")),
+    (7, "site_key", include_str!("../../../migrations/postgres/0007_site_key.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.
