@@ -275,6 +275,40 @@ mod tests {
     }
 
     #[test]
+    fn bootstrap_then_operators_with_the_right_role_and_password() {
+        use crate::auth::{Hasher, NewUser};
+        use crate::store::sqlite::SqliteStore;
+        let store = SqliteStore::open_in_memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Context::resolve(None, Some(dir.path())).unwrap();
+        let typed = |password: &'static str| move |_: &str| Ok::<_, Refusal>(password.to_string());
+        let check = |as_user: Option<&str>, password: &'static str| {
+            authorize_on(&store, "user add", &ctx, ADMIN, as_user, &typed(password))
+        };
+        assert_eq!(check(None, "").unwrap(), Operator::Bootstrap, "a fresh install runs anything");
+        let audit = AuditContext { site: "SITE-01".into(), booth: "cli".into() };
+        for (username, role) in [("admin", Role::Admin), ("kasir1", Role::Cashier)] {
+            let new = NewUser { username, full_name: username, role, password: "rahasia-123" };
+            auth::create_user(&store, &SystemClock, &Hasher::for_tests(), &audit, &new, "bootstrap").unwrap();
+        }
+        let refusal = |result: anyhow::Result<Operator>| result.unwrap_err().downcast::<Refusal>().unwrap();
+        assert!(matches!(refusal(check(None, "")), Refusal::NoOperator { .. }));
+        assert!(matches!(
+            refusal(check(Some("kasir1"), "rahasia-123")),
+            Refusal::WrongRole { role: "cashier", .. }
+        ));
+        assert!(matches!(refusal(check(Some("admin"), "salah-123")), Refusal::Login(_)));
+        let admin = check(Some("admin"), "rahasia-123").unwrap();
+        assert_eq!(admin.audit_name(), "admin");
+        assert!(admin.is_admin());
+        assert_eq!(
+            store.user_by_username("admin").unwrap().unwrap().failed_attempts,
+            0,
+            "a success resets the count"
+        );
+    }
+
+    #[test]
     fn role_lists_read_as_english() {
         assert_eq!(roles_text(ADMIN), "an admin");
         assert_eq!(roles_text(ADMIN_OR_TECHNICIAN), "an admin or a technician");

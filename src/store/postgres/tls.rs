@@ -344,22 +344,24 @@ pub fn explain(err: &postgres::Error, mode: SslMode) -> Option<String> {
         chain.push(cause.to_string());
         source = cause.source();
     }
+    // rustls says these in Debug form (`UnknownIssuer`) or in words, depending on the error.
     let all = chain.join(": ");
-    if all.contains("NotValidForName") {
+    let said = |words: &[&str]| words.iter().any(|w| all.contains(w));
+    if said(&["NotValidForName", "not valid for name"]) {
         return Some(
             "the server's certificate does not name the host in database.url (sslmode=verify-full \
              checks the name): connect by a name the certificate carries, e.g. its DNS name"
                 .into(),
         );
     }
-    if all.contains("UnknownIssuer") || all.contains("BadSignature") {
+    if said(&["UnknownIssuer", "BadSignature", "unknown issuer", "bad signature"]) {
         return Some(
             "the server's certificate is not signed by the CA in sslrootcert: use the site's CA \
              file, or check that this is the site's server"
                 .into(),
         );
     }
-    if all.contains("Expired") || all.contains("NotValidYet") {
+    if said(&["Expired", "NotValidYet", "certificate expired", "not valid yet"]) {
         return Some(
             "the server's certificate is outside its validity dates: renew it, or check this PC's clock"
                 .into(),
