@@ -58,8 +58,8 @@ pub struct RuntimeOptions {
 /// Why the booth could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
-    /// Database, secret or config.
-    #[error("{0:#}")]
+    /// Database, secret or config. Transparent: `{:#}` then shows its causes once.
+    #[error(transparent)]
     Setup(#[from] anyhow::Error),
     /// Devices.
     #[error("{0}")]
