@@ -76,3 +76,27 @@ pub fn db_indicator_ui(ui: &mut egui::Ui, snapshot: &MonitorSnapshot, tr: &I18n,
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &text));
     response.on_hover_text(tip).clicked()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Language;
+
+    #[test]
+    fn the_tooltip_says_whether_the_connection_is_encrypted() {
+        let tr = I18n::new(Language::English);
+        let connected = |encrypted| MonitorSnapshot {
+            status: DbStatus::Connected { round_trip_ms: 3, checked_at: chrono::Utc::now(), encrypted },
+            pending: 0,
+        };
+        let cases = [
+            (Some(true), "Connection encrypted (TLS)"),
+            (Some(false), "NOT encrypted"),
+            (None, "Database file on this PC"),
+        ];
+        for (encrypted, expected) in cases {
+            let tip = db_indicator_tip(&connected(encrypted), &tr);
+            assert!(tip.contains(expected) && tip.contains("Click to check now"), "{encrypted:?}: {tip}");
+        }
+    }
+}
