@@ -179,3 +179,25 @@ fn two_booths_share_one_site_key_or_refuse_until_it_is_imported() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_booth_cache_with_its_password_hashes_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (server, files) = tls_server();
+    let db = tls_database();
+    let url = server.url_at("localhost", &db, &ca_query(&files.ca, "verify-full"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data/booth-cache.db");
+    let settings = gardu::store::cache::CacheSettings::new(&path, "SITE-01");
+    let booth = gardu::store::open_booth(
+        &gardu::config::DatabaseLocation::Postgres(url),
+        &gardu::store::OpenOptions::default(),
+        settings,
+        Arc::new(gardu::clock::SystemClock),
+    )
+    .unwrap();
+    assert!(!booth.serving_from_cache());
+    assert_eq!(booth.store.encrypted().unwrap(), Some(true), "the cache asks the server");
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+}
