@@ -352,14 +352,89 @@ impl Config {
     }
 }
 
-/// A connection string with its password replaced by `***`, safe to log or show.
+/// A connection string with its password replaced by `***`, safe to log or show: the
+/// `user:password@` of a URL and any `password=` parameter (URL query or `key=value` form).
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_string() };
-    match credentials.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+    let redacted = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (main, query) = match rest.split_once('?') {
+                Some((main, query)) => (main, Some(query)),
+                None => (rest, None),
+            };
+            let main = match main.rsplit_once('@') {
+                Some((credentials, host)) => match credentials.split_once(':') {
+                    Some((user, _password)) => format!("{user}:***@{host}"),
+                    None => main.to_string(),
+                },
+                None => main.to_string(),
+            };
+            match query {
+                Some(query) => format!("{scheme}://{main}?{query}"),
+                None => format!("{scheme}://{main}"),
+            }
+        }
         None => url.to_string(),
+    };
+    redact_password_parameters(&redacted)
+}
+
+/// Every `password=VALUE` (any case, as a URL parameter or a `key=value` word) with VALUE
+/// replaced by `***`.
+fn redact_password_parameters(text: &str) -> String {
+    const KEY: &str = "password=";
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    let mut search = 0;
+    while let Some(found) = lower[search..].find(KEY) {
+        let start = search + found;
+        let preceded_ok =
+            start == 0 || matches!(text.as_bytes()[start - 1], b'?' | b'&' | b' ' | b'\t' | b';');
+        let value_start = start + KEY.len();
+        let value_end =
+            text[value_start..].find(['&', ' ', '\t', ';', '\n']).map_or(text.len(), |end| value_start + end);
+        if preceded_ok {
+            out.push_str(&text[rest..value_start]);
+            out.push_str("***");
+            rest = value_end;
+        }
+        search = value_end.max(value_start);
     }
+    out.push_str(&text[rest..]);
+    out
+}
+
+/// `text` (an error message, say) with the password of `url` taken out wherever it appears,
+/// as written or percent-decoded.
+pub fn redact_password_in(text: &str, url: &str) -> String {
+    let mut secrets = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        let main = rest.split_once('?').map_or(rest, |(main, _)| main);
+        if let Some((credentials, _)) = main.rsplit_once('@')
+            && let Some((_, password)) = credentials.split_once(':')
+        {
+            secrets.push(password.to_string());
+        }
+        if let Some((_, query)) = rest.split_once('?') {
+            for pair in query.split('&') {
+                if let Some((key, value)) = pair.split_once('=')
+                    && key.eq_ignore_ascii_case("password")
+                {
+                    secrets.push(value.to_string());
+                }
+            }
+        }
+    }
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| s.len() >= 2) {
+        let decoded = crate::store::postgres::tls::percent_decode(secret);
+        for form in [secret.as_str(), decoded.as_str()] {
+            if form.len() >= 2 {
+                out = out.replace(form, "***");
+            }
+        }
+    }
+    redact_password_parameters(&out)
 }
 
 fn toml_error(file: &str, text: &str, err: &toml::de::Error, key: Option<String>) -> ConfigError {
@@ -430,5 +505,46 @@ mod tests {
         assert_eq!(redact_url("postgres://10.0.0.2/parking"), "postgres://10.0.0.2/parking");
         let err = Config::parse("[database]\nurl = \"mysql://u:pw@h/db\"\n", "c.toml").unwrap_err();
         assert!(!err.to_string().contains("pw"), "{err}");
+        let cases = [
+            ("postgres://gardu@h/db?password=s3cret", "postgres://gardu@h/db?password=***"),
+            (
+                "postgres://gardu@h/db?sslmode=verify-full&PASSWORD=s3cret&application_name=x",
+                "postgres://gardu@h/db?sslmode=verify-full&PASSWORD=***&application_name=x",
+            ),
+            (
+                "postgres://u:p%40ss@h/db?sslrootcert=/a@b/ca.pem",
+                "postgres://u:***@h/db?sslrootcert=/a@b/ca.pem",
+            ),
+            ("host=h user=u password=s3cret dbname=d", "host=h user=u password=*** dbname=d"),
+            ("postgres://h/db?sslpassword_hint=1", "postgres://h/db?sslpassword_hint=1"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact_url(url), expected, "{url}");
+        }
+        let url = "postgres://gardu:p%40ss@h/db";
+        let said = "password authentication failed for p@ss and p%40ss";
+        assert_eq!(redact_password_in(said, url), "password authentication failed for *** and ***");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_form_of_url_shows_its_password(
+            user in "[a-z]{1,8}",
+            password in "pw_[A-Za-z0-9!*()~.-]{6,16}",
+            host in "[a-z]{1,10}(\\.[a-z]{1,5})?",
+            tail in "(\\?sslmode=require)?",
+        ) {
+            for url in [
+                format!("postgres://{user}:{password}@{host}:5432/db{tail}"),
+                format!("postgres://{user}@{host}/db?password={password}"),
+                format!("postgres://{user}@{host}/db?sslmode=prefer&password={password}&application_name=g"),
+                format!("postgresql://{user}:{password}@{host}/db?password={password}"),
+            ] {
+                let shown = redact_url(&url);
+                proptest::prop_assert!(!shown.contains(&password), "{url} -> {shown}");
+                let error = format!("connecting to {url} failed: {password} refused");
+                proptest::prop_assert!(!redact_password_in(&error, &url).contains(&password));
+            }
+        }
     }
 }

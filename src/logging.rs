@@ -1,6 +1,11 @@
-//! Logging: `tracing` to stderr and to daily-rotated files under `logs/`.
+//! Logging: `tracing` to stderr and to daily-rotated files under `logs/`, readable by their
+//! owner only (operator names, plates and booth events are in them).
 
-use std::path::Path;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
@@ -29,8 +34,7 @@ pub fn init(dir: &Path, file_level: &str, verbosity: i8) -> LogGuard {
 
     let (file_layer, guard, file_problem) = match std::fs::create_dir_all(dir) {
         Ok(()) => {
-            let appender = tracing_appender::rolling::daily(dir, "gardu.log");
-            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let (writer, guard) = tracing_appender::non_blocking(DailyFile::new(dir, "gardu.log"));
             let layer = tracing_subscriber::fmt::layer()
                 .with_ansi(false)
                 .with_writer(writer)
@@ -45,4 +49,67 @@ pub fn init(dir: &Path, file_level: &str, verbosity: i8) -> LogGuard {
         tracing::warn!(folder = %dir.display(), "log files are off: the log folder cannot be made: {err}");
     }
     LogGuard(guard)
+}
+
+/// A log file per UTC day, `<prefix>.YYYY-MM-DD`, created with mode 0600 (Unix; on Windows it
+/// inherits the data folder's ACL). tracing-appender's own roller cannot set a mode.
+pub struct DailyFile {
+    dir: PathBuf,
+    prefix: String,
+    open: Option<(NaiveDate, File)>,
+}
+
+impl DailyFile {
+    /// Files `dir/prefix.YYYY-MM-DD`; nothing is opened before the first line.
+    pub fn new(dir: &Path, prefix: &str) -> Self {
+        Self { dir: dir.to_path_buf(), prefix: prefix.to_string(), open: None }
+    }
+
+    /// The file of `day`.
+    pub fn path_of(&self, day: NaiveDate) -> PathBuf {
+        self.dir.join(format!("{}.{}", self.prefix, day.format("%Y-%m-%d")))
+    }
+
+    fn file_for(&mut self, day: NaiveDate) -> std::io::Result<&mut File> {
+        if self.open.as_ref().is_none_or(|(open_day, _)| *open_day != day) {
+            let file = crate::secret::private_options().append(true).create(true).open(self.path_of(day))?;
+            self.open = Some((day, file));
+        }
+        match &mut self.open {
+            Some((_, file)) => Ok(file),
+            None => Err(std::io::Error::other("no log file")),
+        }
+    }
+}
+
+impl Write for DailyFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let today = chrono::Utc::now().date_naive();
+        self.file_for(today)?.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.open {
+            Some((_, file)) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn log_files_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = DailyFile::new(dir.path(), "gardu.log");
+        log.write_all(b"operator budi logged in\n").unwrap();
+        log.flush().unwrap();
+        let path = log.path_of(chrono::Utc::now().date_naive());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "operator budi logged in\n");
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
 }

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
             }
         };
     };
-    match cli::run(command, &ctx) {
+    match cli::run(command, &ctx, args.as_user.as_deref()) {
         Ok(code) => code,
         Err(err) => {
             tracing::info!("command failed: {err:#}");

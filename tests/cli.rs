@@ -102,22 +102,38 @@ fn a_bad_config_stops_with_file_key_and_exit_code_2() {
 #[test]
 fn users_are_created_from_piped_passwords_and_listed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gardu"))
+    // The first operator of a fresh folder (an admin) needs no --as; the next ones do.
+    let add = |args: &[&str], password: &[u8], by_admin: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_gardu"));
+        command.arg("--data-dir").arg(dir.path()).args(args);
+        if by_admin {
+            command.args(["--as", "admin"]).env("GARDU_PASSWORD", "admin-123456");
+        }
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(password).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    add(&["user", "add", "--username", "admin", "--role", "admin"], b"admin-123456\n", false);
+    add(
+        &["user", "add", "--username", "kasir1", "--role", "cashier", "--full-name", "Siti Kasir"],
+        b"rahasia-123\n",
+        true,
+    );
+    let list = Command::new(env!("CARGO_BIN_EXE_gardu"))
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["user", "add", "--username", "kasir1", "--role", "cashier", "--full-name", "Siti Kasir"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .args(["user", "list", "--as", "admin"])
+        .env("GARDU_PASSWORD", "admin-123456")
+        .output()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"rahasia-123\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let list = String::from_utf8_lossy(&gardu(dir.path(), &["user", "list"]).stdout).into_owned();
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
     assert!(list.contains("kasir1") && list.contains("cashier") && list.contains("Siti Kasir"), "{list}");
     let check = json(&gardu(dir.path(), &["db", "check", "--json"]));
     assert_eq!(check["backend"], "sqlite");
+    assert_eq!(check["encrypted"], serde_json::Value::Null, "a local file: nothing crosses a network");
     let log = std::fs::read_dir(dir.path().join("logs")).unwrap().flatten().next().unwrap().path();
-    assert!(!std::fs::read_to_string(log).unwrap().contains("rahasia-123"));
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(!log.contains("rahasia-123") && !log.contains("admin-123456"));
 }

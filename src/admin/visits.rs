@@ -58,7 +58,13 @@ pub fn export_csv(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|err| ExportFailure::File(err.to_string()))?;
     }
-    let file = std::fs::File::create(path).map_err(|err| ExportFailure::File(err.to_string()))?;
+    // Plates and operators: readable by the one who exported them only.
+    let file = crate::secret::private_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map_err(|err| ExportFailure::File(err.to_string()))?;
     let written = write_visits_csv(acting.store, filter, tz, std::io::BufWriter::new(file));
     let rows = match written {
         Ok(rows) => rows,

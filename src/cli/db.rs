@@ -38,10 +38,20 @@ pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 info.backend, info.version, ctx.config.site.code
             );
         }
-        DbCommand::Check { json: true } => super::print_json(&serde_json::to_value(&info)?),
+        DbCommand::Check { json: true } => {
+            let mut value = serde_json::to_value(&info)?;
+            value["encrypted"] = serde_json::json!(store.encrypted()?);
+            super::print_json(&value);
+        }
         DbCommand::SeedDemo(_) => {}
         DbCommand::Check { json: false } => {
             println!("backend         {}", info.backend);
+            let transport = match store.encrypted()? {
+                Some(true) => "encrypted (TLS)",
+                Some(false) => "NOT encrypted: set sslmode=verify-full and sslrootcert in database.url",
+                None => "local file",
+            };
+            println!("connection      {transport}");
             println!("schema version  {}", info.version);
             for (table, count) in &info.counts {
                 println!("{table:<15} {count}");
@@ -54,7 +64,7 @@ pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
 /// Runs the seeding from the command line.
 fn seed_demo(args: SeedArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
-    let secret = ctx.secret()?;
+    let secret = ctx.secret(store.as_ref())?;
     let started = Instant::now();
     let seeded = seed(store.as_ref(), &secret, &ctx.config.site.code, &args, SystemClock.now())?;
     let seconds = started.elapsed().as_secs_f64();

@@ -19,7 +19,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     println!("Gardu {} — site {site}, booth {}", super::LONG_VERSION, ctx.config.booth.code);
     println!("1. Database: {} schema version {} ({})", info.backend, info.version, ctx.config.database.url);
 
-    let secret = ctx.secret()?;
+    let secret = ctx.secret(store.as_ref())?;
     let now = SystemClock.now().trunc_subsecs(0);
     let classes = store.vehicle_classes()?;
     let Some(class) = classes.iter().find(|c| c.code.as_str() == "MBL").or(classes.first()) else {

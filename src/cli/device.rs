@@ -8,10 +8,12 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use super::Context;
+use super::operator::Operator;
 use crate::clock::{Clock, SystemClock};
 use crate::devices::booth::BoothDevices;
 use crate::devices::printer::print_test_page;
 use crate::devices::serial::{list_ports, monitor};
+use crate::store::AuditRecord;
 
 /// Device subcommands.
 #[derive(Debug, Subcommand)]
@@ -59,7 +61,7 @@ pub fn ports() -> anyhow::Result<ExitCode> {
 }
 
 /// Runs a device subcommand.
-pub fn run(command: DeviceCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+pub fn run(command: DeviceCommand, ctx: &Context, op: &Operator) -> anyhow::Result<ExitCode> {
     match command {
         DeviceCommand::Monitor { port, baud } => {
             let stop = Arc::new(AtomicBool::new(false));
@@ -67,11 +69,46 @@ pub fn run(command: DeviceCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             stop.store(true, Ordering::Relaxed);
             Ok(ExitCode::SUCCESS)
         }
-        DeviceCommand::Test { device, snapshot } => test(ctx, device.as_deref(), &snapshot),
+        DeviceCommand::Test { device, snapshot } => test(ctx, op, device.as_deref(), &snapshot),
     }
 }
 
-fn test(ctx: &Context, only: Option<&str>, snapshot: &std::path::Path) -> anyhow::Result<ExitCode> {
+/// The barrier pulse is audited like a manual open: who, which relay, when, how it went.
+fn audit_relay_test(
+    ctx: &Context,
+    op: &Operator,
+    devices: &BoothDevices,
+    now: chrono::DateTime<chrono::Utc>,
+    result: &Result<(), crate::devices::DeviceError>,
+) {
+    let port = devices.statuses().into_iter().find(|s| s.name == "barrier").map(|s| s.port);
+    let record = AuditRecord {
+        time: now,
+        site: ctx.config.site.code.clone(),
+        booth: ctx.config.booth.code.clone(),
+        username: Some(op.audit_name().to_string()),
+        action: "relay_test".into(),
+        detail: serde_json::json!({
+            "device": "barrier",
+            "port": port,
+            "pulse_ms": 2_000,
+            "ok": result.is_ok(),
+            "error": result.as_ref().err().map(ToString::to_string),
+            "via": "cli",
+        }),
+    };
+    let written = ctx.open_store().and_then(|store| Ok(store.append_audit(&record)?));
+    if let Err(err) = written {
+        eprintln!("gardu: the relay test could not be audited: {err:#}");
+    }
+}
+
+fn test(
+    ctx: &Context,
+    op: &Operator,
+    only: Option<&str>,
+    snapshot: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let config = &ctx.config;
     let devices = BoothDevices::start(
@@ -100,13 +137,9 @@ fn test(ctx: &Context, only: Option<&str>, snapshot: &std::path::Path) -> anyhow
         }
     };
     if wanted("barrier") {
-        check(
-            "barrier",
-            devices
-                .test_barrier(Duration::from_secs(2))
-                .map(|()| "opened and closed".into())
-                .map_err(Into::into),
-        );
+        let result = devices.test_barrier(Duration::from_secs(2));
+        audit_relay_test(ctx, op, &devices, clock.now(), &result);
+        check("barrier", result.map(|()| "opened and closed".into()).map_err(Into::into));
     }
     if wanted("printer") {
         let at = clock.now().with_timezone(&config.timezone()).format("%d/%m/%Y %H:%M").to_string();

@@ -51,7 +51,13 @@ pub fn run(command: ExportCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         ..VisitFilter::default()
     };
     let store = ctx.open_store()?;
-    let file = std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+    // Plates and operators: readable by the one who exported them only.
+    let file = crate::secret::private_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&out)
+        .with_context(|| format!("creating {}", out.display()))?;
     let rows = write_visits_csv(store.as_ref(), &filter, tz, std::io::BufWriter::new(file))?;
     println!("{rows} visits written to {}", out.display());
     Ok(ExitCode::SUCCESS)

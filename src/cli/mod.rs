@@ -7,11 +7,14 @@ mod device;
 mod export;
 mod fee;
 mod journal;
+pub mod operator;
 mod receipt;
 mod shift;
 mod sim;
+mod site_key;
 mod ticket;
 mod user;
+mod visit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +51,10 @@ pub struct Cli {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Run the command as this operator; the password comes from GARDU_PASSWORD or is asked on
+    /// the terminal, never from an argument. Needed once the database has an operator.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
     /// Booth mode for the console, overriding the config.
     #[arg(long, value_enum)]
     pub mode: Option<Mode>,
@@ -102,29 +109,49 @@ pub enum Command {
     /// Shift reports.
     #[command(subcommand)]
     Shift(shift::ShiftCommand),
+    /// Visits: close one that left without an exit record.
+    #[command(subcommand)]
+    Visit(visit::VisitCommand),
     /// Issue, verify or render signed ticket codes.
     #[command(subcommand)]
     Ticket(ticket::TicketCommand),
+    /// The site's ticket key: fingerprint, encrypted export, import on a new booth.
+    #[command(subcommand)]
+    SiteKey(site_key::SiteKeyCommand),
     /// Render every console screen to PNG (run under Xvfb).
     #[command(hide = true)]
     Screenshots(crate::ui::screenshots::ScreenshotArgs),
 }
 
-/// Runs a subcommand. Errors are reported once, by the caller.
-pub fn run(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
+/// Runs a subcommand as `as_user` (`--as`) once [`operator::authorize`] lets it. A refusal
+/// is printed here and exits with code 3; other errors are reported once, by the caller.
+pub fn run(command: Command, ctx: &Context, as_user: Option<&str>) -> anyhow::Result<ExitCode> {
+    match operator::authorize(&command, ctx, as_user).and_then(|op| dispatch(command, ctx, &op)) {
+        Err(err) if err.downcast_ref::<operator::Refusal>().is_some() => {
+            tracing::info!("command refused: {err}");
+            eprintln!("gardu: {err}");
+            Ok(ExitCode::from(operator::REFUSED_EXIT_CODE))
+        }
+        other => other,
+    }
+}
+
+fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo => demo::run(ctx),
         Command::Books(cmd) => books::run(cmd, ctx),
         Command::Db(cmd) => db::run(cmd, ctx),
-        Command::User(cmd) => user::run(cmd, ctx),
+        Command::User(cmd) => user::run(cmd, ctx, op),
         Command::Fee(args) => fee::run(args, ctx),
-        Command::Ticket(cmd) => ticket::run(cmd, ctx),
+        Command::Ticket(cmd) => ticket::run(cmd, ctx, op),
+        Command::Visit(cmd) => visit::run(cmd, ctx, op),
         Command::Journal(cmd) => journal::run(cmd, ctx),
-        Command::Shift(cmd) => shift::run(cmd, ctx),
+        Command::Shift(cmd) => shift::run(cmd, ctx, op),
+        Command::SiteKey(cmd) => site_key::run(cmd, ctx, op),
         Command::Sim(cmd) => sim::run(cmd, ctx),
         Command::Ports => device::ports(),
         Command::Export(cmd) => export::run(cmd, ctx),
-        Command::Device(cmd) => device::run(cmd, ctx),
+        Command::Device(cmd) => device::run(cmd, ctx, op),
         Command::Receipt(cmd) => receipt::run(cmd, ctx),
         Command::Screenshots(args) => crate::ui::screenshots::run(args, ctx),
     }

@@ -52,7 +52,7 @@ pub fn run(command: ReceiptCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let now = SystemClock.now().trunc_subsecs(0);
     let (entry_time, class, ticket_no) = match (&code, class, minutes) {
         (Some(code), _, _) => {
-            let claims = ticket::decode(code, ctx.secret()?.bytes(), &ctx.config.site.code)?;
+            let claims = ticket::decode(code, ctx.ticket_secret()?.bytes(), &ctx.config.site.code)?;
             let number = claims.ticket_number(ctx.config.timezone());
             (claims.entry_time, claims.class, number)
         }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::Context;
+use super::operator::{Operator, Refusal};
 use crate::lane::shift::report;
 
 /// Shift subcommands.
@@ -22,11 +23,15 @@ pub enum ShiftCommand {
 }
 
 /// Runs a shift subcommand.
-pub fn run(command: ShiftCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+/// A report is for an admin or the shift's own cashier.
+pub fn run(command: ShiftCommand, ctx: &Context, op: &Operator) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
     match command {
         ShiftCommand::Report { id, json } => {
             let report = report(store.as_ref(), id, chrono::Utc::now())?;
+            if !op.is_admin() && op.user().is_none_or(|user| user.username != report.shift.username) {
+                return Err(Refusal::NotYourShift { shift: id, owner: report.shift.username.clone() }.into());
+            }
             if json {
                 super::print_json(&serde_json::to_value(&report)?);
                 return Ok(ExitCode::SUCCESS);

@@ -99,9 +99,9 @@ pub fn run(command: SimCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         shift_changes: args.shift_changes,
         ..TrafficOptions::default()
     };
-    let report =
-        traffic::run(store, ctx.secret()?, site, &paths, Arc::new(RandomIds), &options, SystemClock.now())
-            .map_err(anyhow::Error::msg)?;
+    let secret = ctx.secret(store.as_ref())?;
+    let report = traffic::run(store, secret, site, &paths, Arc::new(RandomIds), &options, SystemClock.now())
+        .map_err(anyhow::Error::msg)?;
     if args.json {
         super::print_json(&serde_json::to_value(&report)?);
     } else {

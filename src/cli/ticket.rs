@@ -8,18 +8,20 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::Context;
+use super::operator::Operator;
 use crate::clock::{Clock, SystemClock};
 use crate::devices::printer::{Paper, render_ticket_png};
 use crate::domain::ClassCode;
 use crate::domain::ticket::{self, TicketClaims};
 use crate::lane::slips::{self, Letterhead};
-use crate::store::{Entry, Origin};
+use crate::store::{AuditRecord, Entry, InsertOutcome, Origin};
 
 /// Ticket subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TicketCommand {
-    /// Issue a signed ticket code now (reserves the booth's next ticket number; it records no
-    /// vehicle — the entry lane does that). For testing scanners, printers and the exit booth.
+    /// Issue a signed ticket code now with the booth's next ticket number, recorded as an entry
+    /// (no plate, no photo) and audited with the operator's name: the code opens the exit like
+    /// any ticket, so only an admin may mint one. For testing scanners, printers and the exit.
     Issue {
         /// Vehicle class code, e.g. MBL.
         #[arg(long)]
@@ -53,9 +55,9 @@ pub enum TicketCommand {
 }
 
 /// Runs a ticket subcommand.
-pub fn run(command: TicketCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+pub fn run(command: TicketCommand, ctx: &Context, op: &Operator) -> anyhow::Result<ExitCode> {
     match command {
-        TicketCommand::Issue { class, booth, json } => issue(ctx, &class, booth, json),
+        TicketCommand::Issue { class, booth, json } => issue(ctx, op, &class, booth, json),
         TicketCommand::Verify { code, json } => verify(ctx, &code, json),
         TicketCommand::Render { code, out, paper } => render(ctx, &code, &out, paper),
     }
@@ -82,7 +84,7 @@ pub(super) fn letterhead(ctx: &Context) -> Letterhead {
 }
 
 fn render(ctx: &Context, code: &str, out: &std::path::Path, paper: Paper) -> anyhow::Result<ExitCode> {
-    let secret = ctx.secret()?;
+    let secret = ctx.ticket_secret()?;
     let claims = ticket::decode(code, secret.bytes(), &ctx.config.site.code)?;
     let classes = ctx.open_store().and_then(|store| Ok(store.vehicle_classes()?)).unwrap_or_default();
     let entry = Entry {
@@ -107,21 +109,53 @@ fn render(ctx: &Context, code: &str, out: &std::path::Path, paper: Paper) -> any
     Ok(ExitCode::SUCCESS)
 }
 
-fn issue(ctx: &Context, class: &str, booth: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
+fn issue(
+    ctx: &Context,
+    op: &Operator,
+    class: &str,
+    booth: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let class = ClassCode::parse(class)?;
     let booth = booth.unwrap_or_else(|| ctx.config.booth.code.clone());
     let store = ctx.open_store()?;
     if !store.vehicle_classes()?.iter().any(|c| c.code == class) {
         bail!("vehicle class {class} is not set up at this site");
     }
-    let secret = ctx.secret()?;
+    let secret = ctx.secret(store.as_ref())?;
     let tz = ctx.config.timezone();
     let now = SystemClock.now().trunc_subsecs(0);
     let site = ctx.config.site.code.clone();
     let sequence = store.next_ticket_sequence(&site, &booth, now.with_timezone(&tz).date_naive())?;
-    let claims = TicketClaims { site, booth, sequence, entry_time: now, class };
+    let claims = TicketClaims { site: site.clone(), booth: booth.clone(), sequence, entry_time: now, class };
     let code = ticket::encode(&claims, secret.bytes())?;
     let ticket_no = claims.ticket_number(tz);
+    let entry = Entry {
+        id: ticket::entry_id(&code),
+        site: site.clone(),
+        booth: booth.clone(),
+        ticket_no: ticket_no.clone(),
+        ticket_code: code.clone(),
+        plate: None,
+        class: claims.class.clone(),
+        card_uid: None,
+        entry_time: now,
+        operator: op.user().map(|user| user.username.clone()),
+        photo_id: None,
+        origin: Origin::Online,
+        simulated: false,
+    };
+    if store.record_entry(&entry)? == InsertOutcome::AlreadyPresent {
+        bail!("ticket {ticket_no} is already recorded; issue again for a new number");
+    }
+    store.append_audit(&AuditRecord {
+        time: now,
+        site,
+        booth,
+        username: Some(op.audit_name().to_string()),
+        action: "ticket_issued".into(),
+        detail: json!({ "ticket_no": ticket_no, "entry_id": entry.id, "class": claims.class.as_str(), "via": "cli" }),
+    })?;
     if json {
         let mut value = claims_json(&claims, &ticket_no);
         value["code"] = json!(code);
@@ -134,7 +168,7 @@ fn issue(ctx: &Context, class: &str, booth: Option<String>, json: bool) -> anyho
 }
 
 fn verify(ctx: &Context, code: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let secret = ctx.secret()?;
+    let secret = ctx.ticket_secret()?;
     let tz = ctx.config.timezone();
     match ticket::decode(code, secret.bytes(), &ctx.config.site.code) {
         Ok(claims) => {

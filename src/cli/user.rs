@@ -7,6 +7,7 @@ use anyhow::{Context as _, bail};
 use clap::Subcommand;
 
 use super::Context;
+use super::operator::Operator;
 use crate::auth::{self, AuditContext, Hasher, NewUser};
 use crate::clock::SystemClock;
 use crate::store::Role;
@@ -35,17 +36,29 @@ pub enum UserCommand {
     },
 }
 
-/// Runs a user subcommand.
-pub fn run(command: UserCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+/// Runs a user subcommand; audit lines name `op`. On a fresh install the first operator must
+/// be an admin, or nobody could manage accounts afterwards.
+pub fn run(command: UserCommand, ctx: &Context, op: &Operator) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
     let audit = AuditContext { site: ctx.config.site.code.clone(), booth: "cli".into() };
     match command {
         UserCommand::Add { username, role, full_name } => {
+            if *op == Operator::Bootstrap && role != Role::Admin {
+                bail!(
+                    "the first operator must be an admin (--role admin): nobody could manage accounts otherwise"
+                );
+            }
             let password = read_password()?;
             let full_name = full_name.unwrap_or_else(|| username.clone());
             let new = NewUser { username: &username, full_name: &full_name, role, password: &password };
-            let user =
-                auth::create_user(store.as_ref(), &SystemClock, &Hasher::default(), &audit, &new, "cli")?;
+            let user = auth::create_user(
+                store.as_ref(),
+                &SystemClock,
+                &Hasher::default(),
+                &audit,
+                &new,
+                op.audit_name(),
+            )?;
             println!("created {} ({})", user.username, user.role.as_str());
         }
         UserCommand::List => {
@@ -64,7 +77,7 @@ pub fn run(command: UserCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
         }
         UserCommand::Unlock { username } => {
-            auth::unlock(store.as_ref(), &SystemClock, &audit, &username, "cli")?;
+            auth::unlock(store.as_ref(), &SystemClock, &audit, &username, op.audit_name())?;
             println!("unlocked {username}");
         }
     }

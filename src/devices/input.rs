@@ -259,5 +259,13 @@ mod tests {
         fn parse_never_panics(text in "\\PC{0,40}") {
             let _ = CardUid::parse(&text);
         }
+
+        /// The prefixes the parser slices past (`W`, `0x`, ten digits) followed by any text a
+        /// reader or an operator may send, multi-byte characters included.
+        #[test]
+        fn parse_never_panics_after_a_prefix(prefix in "(W|w|W26|W34 |0x|0X|12)?", text in "\\PC{0,12}") {
+            let _ = CardUid::parse(&format!("{prefix}{text}"));
+            let _ = CardUid::parse(&format!("{prefix}é{text}"));
+        }
     }
 }

@@ -134,4 +134,19 @@ mod tests {
         assert_eq!(search_key("b 1234-xyz"), "B1234XYZ");
         assert_eq!(search_key("B1234XYZ"), search_key("B 1234 XYZ"));
     }
+
+    proptest::proptest! {
+        /// A typed plate is split by position: any text, multi-byte characters included, is
+        /// normalised and checked without a panic.
+        #[test]
+        fn any_typed_plate_is_checked_without_panicking(text in "\\PC{0,16}", head in "[A-Z]{0,2}[0-9]{0,4}") {
+            for typed in [text.clone(), format!("{head}{text}"), format!("{head}é{text}")] {
+                let _ = search_key(&typed);
+                let _ = split_standard(&typed);
+                if let Some(plate) = Plate::normalise(&typed) {
+                    let _ = plate.check();
+                }
+            }
+        }
+    }
 }

@@ -359,12 +359,13 @@ fn move_into(file: &Path, folder: &Path) -> Result<(), JournalError> {
 
 /// Temporary file in the same folder, fsync, rename, fsync the folder: a power cut leaves the
 /// whole file or nothing that looks like one (temporary names start with `.` and end `.tmp`).
-fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
+/// Owner-only (0600): records carry plates, photos and operator names.
+pub(crate) fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
     fs::create_dir_all(dir).map_err(|source| io("create", dir, source))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", Uuid::new_v4().simple()));
     let result = (|| {
-        let mut file = File::create(&tmp)?;
+        let mut file = crate::secret::private_options().write(true).create(true).truncate(true).open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);

@@ -5,5 +5,6 @@ mod files;
 mod record;
 pub mod replay;
 
+pub(crate) use files::write_atomic;
 pub use files::{Journal, JournalError, JournalItem, JournalProblem, RejectedFile};
 pub use record::{JournalPayload, JournalRecord, PhotoRef, SCHEMA_VERSION};

@@ -27,6 +27,8 @@ pub enum DbStatus {
         round_trip_ms: u64,
         /// When the last check ran.
         checked_at: DateTime<Utc>,
+        /// Whether the connection is encrypted (TLS); `None` for a database file on this PC.
+        encrypted: Option<bool>,
     },
     /// Not answering (red).
     Disconnected {
@@ -184,6 +186,14 @@ fn run(
             Ok(()) => DbStatus::Connected {
                 round_trip_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                 checked_at: now,
+                // Asked once per connection, not on every check: it does not change meanwhile.
+                encrypted: match &previous.status {
+                    DbStatus::Connected { encrypted, .. } => *encrypted,
+                    _ => store.encrypted().unwrap_or_else(|err| {
+                        tracing::debug!("connection encryption unknown: {err}");
+                        None
+                    }),
+                },
             },
             Err(err) => {
                 let since = match &previous.status {

@@ -1,12 +1,13 @@
 //! The booth's ticket sequence: from the database when online, from a local file when not,
 //! and never handing out a number twice across an outage.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::LaneContext;
+use crate::journal::{JournalError, write_atomic};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct LastIssued {
@@ -59,13 +60,12 @@ impl SequenceKeeper {
         std::fs::read(&self.path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok())
     }
 
-    fn write(&self, day: NaiveDate, last: u32) -> std::io::Result<()> {
-        if let Some(parent) = self.path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let json = serde_json::to_vec(&LastIssued { day: Some(day), last }).map_err(std::io::Error::other)?;
-        let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, json)?;
-        std::fs::rename(&tmp, &self.path)
+    /// Durable like a journal record (fsync, rename, fsync the folder): a number handed out
+    /// before a power cut is never handed out again after it.
+    fn write(&self, day: NaiveDate, last: u32) -> Result<(), JournalError> {
+        let json = serde_json::to_vec(&LastIssued { day: Some(day), last })
+            .map_err(|err| JournalError::Encode(err.to_string()))?;
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        write_atomic(dir, &self.path, &json)
     }
 }

@@ -131,8 +131,30 @@ impl Context {
         )?)
     }
 
-    /// The site secret, made on first use.
-    pub fn secret(&self) -> anyhow::Result<SiteSecret> {
-        Ok(SiteSecret::load_or_create(&self.path(&self.config.site.secret_file))?)
+    /// The site's ticket key, checked against the fingerprint `store` records: made on a
+    /// fresh site, refused (with the fix in the message) when it differs or is missing while
+    /// the site has one. Never a second key for a site.
+    pub fn secret(&self, store: &dyn Store) -> anyhow::Result<SiteSecret> {
+        let path = self.path(&self.config.site.secret_file);
+        Ok(crate::secret::open_for_site(&path, store, &self.config.site.code, chrono::Utc::now())?)
+    }
+
+    /// The site's key for reading tickets from the command line: checked against the database
+    /// when it answers; this booth's own file when it does not (a code verifies offline).
+    pub fn ticket_secret(&self) -> anyhow::Result<SiteSecret> {
+        match self.open_store() {
+            Ok(store) => self.secret(store.as_ref()),
+            Err(err) => {
+                let path = self.path(&self.config.site.secret_file);
+                tracing::warn!("site key not checked against the database: {err:#}");
+                SiteSecret::load(&path)?.ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "this booth has no site key ({}) and the database cannot be reached to check the \
+                         site's: connect to the database and try again",
+                        path.display()
+                    )
+                })
+            }
+        }
     }
 }

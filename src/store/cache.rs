@@ -526,6 +526,27 @@ impl Store for CachedStore {
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
         self.remote.books_rows(site, from, to)
     }
+
+    fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
+        self.read(|r| r.site_key_fingerprint(site), |c| c.site_key_fingerprint(site))
+    }
+
+    fn claim_site_key_fingerprint(
+        &self,
+        site: &str,
+        fingerprint: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        let recorded = self.remote.claim_site_key_fingerprint(site, fingerprint, at)?;
+        if let Err(err) = self.cache.mirror_site_key_fingerprint(site, &recorded, at) {
+            tracing::warn!("site key fingerprint not cached: {err}");
+        }
+        Ok(recorded)
+    }
+
+    fn encrypted(&self) -> StoreResult<Option<bool>> {
+        self.remote.encrypted()
+    }
 }
 
 /// The cache file of a booth whose data folder is `data_dir`.

@@ -71,8 +71,8 @@ impl Default for LiveOptions {
 /// Why a subscription could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
-    /// The connection string cannot be read.
-    #[error("the database URL {0} cannot be read")]
+    /// The connection string or its TLS settings cannot be used (password hidden).
+    #[error("{0}")]
     Url(String),
     /// An in-memory SQLite database has no second connection to poll from.
     #[error("live updates need a database file or server, not an in-memory database")]
@@ -150,7 +150,8 @@ pub fn subscribe_postgres(
     options: &LiveOptions,
     notify: Arc<dyn Fn() + Send + Sync>,
 ) -> Result<Subscription, LiveError> {
-    let mut config: postgres::Config = url.parse().map_err(|_| LiveError::Url(redact_url(url)))?;
+    let (mut config, connector) =
+        crate::store::postgres::tls::configure(url).map_err(|err| LiveError::Url(err.to_string()))?;
     config
         .application_name("gardu-live")
         .connect_timeout(Duration::from_secs(2))
@@ -161,7 +162,7 @@ pub fn subscribe_postgres(
     let shown = redact_url(url);
     let options = *options;
     start("live-listen", options, move |shared, sender| {
-        listen(&config, &shown, &options, shared, sender, &*notify)
+        listen(&config, &connector, &shown, &options, shared, sender, &*notify)
     })
 }
 
@@ -228,6 +229,7 @@ fn attached(shared: &Shared, notify: &(dyn Fn() + Send + Sync)) {
 
 fn listen(
     config: &postgres::Config,
+    connector: &crate::store::postgres::tls::Connector,
     shown: &str,
     options: &LiveOptions,
     shared: &Shared,
@@ -235,13 +237,14 @@ fn listen(
     notify: &(dyn Fn() + Send + Sync),
 ) {
     while !shared.stop.load(Ordering::Acquire) {
-        let client = config.connect(postgres::NoTls).and_then(|mut client| {
+        let client = connector.connect(config).and_then(|mut client| {
             client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
             Ok(client)
         });
         let mut client = match client {
             Ok(client) => client,
             Err(err) => {
+                let err = crate::store::postgres::tls::hide_password(&err.to_string(), config);
                 tracing::debug!(database = shown, "live updates waiting for the database: {err}");
                 if pause(shared, options.retry_after) {
                     break;

@@ -276,6 +276,25 @@ pub trait Store: Send + Sync {
     fn late_records(&self, shift: Uuid) -> StoreResult<Vec<LateRecord>>;
     /// What the books check reads for `[from, to)` at `site` (see [`BooksRows`]).
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows>;
+
+    // --- site key -----------------------------------------------------------------------
+    /// The fingerprint of the site's ticket key, once a booth recorded it.
+    fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>>;
+    /// Records `fingerprint` as the site's key unless one is recorded already, and returns the
+    /// one recorded: the first booth's key wins, the same answer for every booth.
+    fn claim_site_key_fingerprint(
+        &self,
+        site: &str,
+        fingerprint: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<String>;
+
+    // --- transport ----------------------------------------------------------------------
+    /// Whether the connection to the database server is encrypted (TLS); `None` for a local
+    /// file, where nothing crosses a network.
+    fn encrypted(&self) -> StoreResult<Option<bool>> {
+        Ok(None)
+    }
 }
 
 /// Counts per class in display order: every configured class (zeros included), then any

@@ -18,6 +18,8 @@ mod migrate;
 mod people;
 mod pool;
 mod reports;
+mod site_key;
+pub mod tls;
 mod visits;
 
 use std::sync::Mutex;
@@ -55,7 +57,7 @@ const COUNTED_TABLES: [&str; 11] = [
 /// How to reach the server and how long to wait for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostgresOptions {
-    /// `postgres://user:password@host:port/database`.
+    /// `postgres://user:password@host:port/database[?sslmode=…&sslrootcert=…]`.
     pub url: String,
     /// Longest a statement may run before the server cancels it (`database.timeout_ms`).
     pub statement_timeout: Duration,
@@ -76,15 +78,9 @@ impl PostgresOptions {
         }
     }
 
-    fn config(&self) -> StoreResult<postgres::Config> {
-        let shown = redact_url(&self.url);
-        // The parser's message may quote the string it choked on, password included: say only
-        // which URL is wrong.
-        let mut config: postgres::Config = self.url.parse().map_err(|_| {
-            StoreError::Unavailable(format!(
-                "the database URL {shown} cannot be read; write it as postgres://USER:PASSWORD@HOST:5432/DATABASE"
-            ))
-        })?;
+    fn config(&self) -> StoreResult<(postgres::Config, tls::Connector)> {
+        let (mut config, connector) =
+            tls::configure(&self.url).map_err(|err| StoreError::Unavailable(err.to_string()))?;
         let timeout_ms = self.statement_timeout.as_millis().max(1);
         // Session settings travel in the startup packet: no extra round trip per connection.
         // A client that vanished mid-transaction must not hold row locks for long.
@@ -101,7 +97,7 @@ impl PostgresOptions {
             .keepalives_idle(Duration::from_secs(10))
             .keepalives_interval(Duration::from_secs(2))
             .keepalives_retries(3);
-        Ok(config)
+        Ok((config, connector))
     }
 }
 
@@ -129,9 +125,9 @@ impl PostgresStore {
     /// A store that connects (and migrates) on its first call, so a booth can start while the
     /// server is down. Fails only for an unreadable URL.
     pub fn lazy(options: &PostgresOptions) -> StoreResult<PostgresStore> {
-        let config = options.config()?;
+        let (config, connector) = options.config()?;
         Ok(PostgresStore {
-            pool: Pool::new(config, redact_url(&options.url), options.retry_after),
+            pool: Pool::new(config, connector, redact_url(&options.url), options.retry_after),
             migrated: Mutex::new(None),
         })
     }
@@ -461,5 +457,25 @@ impl Store for PostgresStore {
 
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
         self.read(|conn| books::books_rows(conn, site, from, to))
+    }
+
+    fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
+        self.read(|conn| site_key::fingerprint(conn, site))
+    }
+
+    fn encrypted(&self) -> StoreResult<Option<bool>> {
+        self.read(|conn| {
+            let row = conn.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])?;
+            Ok(Some(codec::get::<bool>(&row, 0)?))
+        })
+    }
+
+    fn claim_site_key_fingerprint(
+        &self,
+        site: &str,
+        fingerprint: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        self.write(|conn| site_key::claim(conn, site, fingerprint, at))
     }
 }

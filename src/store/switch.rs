@@ -326,4 +326,24 @@ impl Store for SwitchableStore {
         self.check()?;
         self.inner.books_rows(site, from, to)
     }
+
+    fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
+        self.check()?;
+        self.inner.site_key_fingerprint(site)
+    }
+
+    fn claim_site_key_fingerprint(
+        &self,
+        site: &str,
+        fingerprint: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        self.check()?;
+        self.inner.claim_site_key_fingerprint(site, fingerprint, at)
+    }
+
+    fn encrypted(&self) -> StoreResult<Option<bool>> {
+        self.check()?;
+        self.inner.encrypted()
+    }
 }

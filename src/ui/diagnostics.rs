@@ -13,10 +13,14 @@ use super::serial_monitor::{SerialMonitor, parse_send};
 use super::task::Task;
 use super::theme;
 use super::widgets::{TextureCache, photo_ui, section_title_ui};
-use crate::devices::barrier::test_barrier;
+use serde_json::json;
+
+use crate::devices::barrier::{Barrier, test_barrier};
 use crate::devices::printer::print_test_page;
 use crate::devices::serial::{DEFAULT_BAUD, PortInfo, list_ports};
+use crate::lane::LaneContext;
 use crate::lane::worker::Picture;
+use crate::store::AuditRecord;
 
 /// How long the relay test keeps the barrier open.
 const PULSE_MS: u64 = 1_000;
@@ -48,6 +52,36 @@ impl Default for DiagnosticsState {
             textures: TextureCache::default(),
         }
     }
+}
+
+/// Pulses the barrier relay and audits it like a manual open: who, which relay, when, and how
+/// it went (to the database, or the journal while it is away).
+pub fn audited_relay_test(
+    lane_ctx: &LaneContext,
+    barrier: &dyn Barrier,
+    operator: Option<String>,
+    port: Option<String>,
+) -> Result<(), String> {
+    let result = test_barrier(barrier, Duration::from_millis(PULSE_MS)).map_err(|e| e.to_string());
+    let record = AuditRecord {
+        time: lane_ctx.clock.now(),
+        site: lane_ctx.site.code.clone(),
+        booth: lane_ctx.booth.clone(),
+        username: operator,
+        action: "relay_test".into(),
+        detail: json!({
+            "device": "barrier",
+            "port": port,
+            "pulse_ms": PULSE_MS,
+            "ok": result.is_ok(),
+            "error": result.as_ref().err(),
+            "via": "diagnostics",
+        }),
+    };
+    if let Err(err) = lane_ctx.recorder().audit(&record, None) {
+        tracing::warn!("relay test not audited: {err}");
+    }
+    result
 }
 
 /// Shows the window; false once the technician closes it.
@@ -209,8 +243,11 @@ fn tests_ui(
         let idle = |task: &mut Option<Task<Result<(), String>>>| task.as_mut().is_none_or(|t| !t.running());
         if ui.add_enabled(idle(&mut state.relay), egui::Button::new(tr.t("diag.relay"))).clicked() {
             let barrier = devices.barrier();
+            let port = devices.statuses().into_iter().find(|s| s.name == "barrier").map(|s| s.port);
+            let lane_ctx = runtime.lane_context().clone();
+            let operator = runtime.heartbeat().report().operator;
             state.relay = Some(Task::spawn("relay-test", waker, move || {
-                test_barrier(barrier.as_ref(), Duration::from_millis(PULSE_MS)).map_err(|e| e.to_string())
+                audited_relay_test(&lane_ctx, barrier.as_ref(), operator, port)
             }));
         }
         if ui.add_enabled(idle(&mut state.printer), egui::Button::new(tr.t("diag.test_page"))).clicked() {

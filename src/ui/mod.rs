@@ -54,11 +54,46 @@ pub fn runtime_options(ctx: &Context, args: ConsoleArgs) -> RuntimeOptions {
 /// Opens the console window and runs it until it is closed.
 pub fn run_console(ctx: &Context, args: ConsoleArgs) -> anyhow::Result<()> {
     let waker = inbox::Waker::new();
-    let runtime = BoothRuntime::start(ctx, runtime_options(ctx, args), &waker)?;
+    let runtime = match BoothRuntime::start(ctx, runtime_options(ctx, args), &waker) {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            // A booth without the site's key must not sell a single ticket; a desktop shortcut
+            // shows no terminal, so the refusal and its fix get a window of their own.
+            if let runtime::RuntimeError::Setup(setup) = &err
+                && let Some(key) = setup.downcast_ref::<crate::secret::SecretError>()
+            {
+                show_refusal(ctx, &key.to_string());
+            }
+            return Err(err.into());
+        }
+    };
     let app = ConsoleApp::new(runtime, waker);
     let options = native_options(&app.title(), ctx.config.booth.fullscreen);
     eframe::run_native("gardu", options, Box::new(move |_cc| Ok(Box::new(app))))
         .map_err(|err| anyhow::anyhow!("the console window could not open: {err}"))
+}
+
+/// A small window that says why the lanes did not start and how to fix it, until closed.
+fn show_refusal(ctx: &Context, message: &str) {
+    let tr = i18n::I18n::new(ctx.config.ui.language);
+    let title = tr.t("start.key_refused").to_string();
+    let close = tr.t("start.close").to_string();
+    let message = message.to_string();
+    let options = native_options(&title, false);
+    let shown = eframe::run_ui_native("gardu", options, move |ui, _frame| {
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.heading(egui::RichText::new(&title).color(theme::FAULT));
+            ui.add_space(12.0);
+            ui.label(egui::RichText::new(&message).size(18.0));
+            ui.add_space(12.0);
+            if ui.button(&close).clicked() {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        });
+    });
+    if let Err(err) = shown {
+        tracing::warn!("the refusal window could not open: {err}");
+    }
 }
 
 /// Window options: title, size, full screen.

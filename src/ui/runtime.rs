@@ -58,8 +58,8 @@ pub struct RuntimeOptions {
 /// Why the booth could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
-    /// Database, secret or config.
-    #[error("{0:#}")]
+    /// Database, secret or config. Transparent: `{:#}` then shows its causes once.
+    #[error(transparent)]
     Setup(#[from] anyhow::Error),
     /// Devices.
     #[error("{0}")]
@@ -156,7 +156,7 @@ impl BoothRuntime {
             ctx.path(&config.journal.images_dir),
             config.booth.code.clone(),
         );
-        let secret: SiteSecret = ctx.secret()?;
+        let secret: SiteSecret = ctx.secret(local_store.as_ref())?;
         let notify = waker.notify();
         let connectivity = Connectivity::default();
         let (monitor, offers) = Monitor::start(

@@ -219,7 +219,13 @@ impl Tour {
             )?;
         }
         let args = SeedArgs { visits: 160, days: 1, seed: 11 };
-        seed(store.as_ref(), &self.base.secret()?, &self.base.config.site.code, &args, self.clock.now())?;
+        seed(
+            store.as_ref(),
+            &self.base.secret(store.as_ref())?,
+            &self.base.config.site.code,
+            &args,
+            self.clock.now(),
+        )?;
         Ok(())
     }
 }

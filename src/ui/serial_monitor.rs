@@ -121,14 +121,13 @@ fn run(
 /// `\n` and `\t` escapes. `None` for malformed hex.
 pub fn parse_send(text: &str) -> Option<Vec<u8>> {
     if let Some(hex) = text.trim().strip_prefix("hex:") {
-        let digits: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
+        // By characters, never byte offsets: the text is whatever the technician typed.
+        let digits: Vec<u32> =
+            hex.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_digit(16)).collect::<Option<_>>()?;
         if digits.is_empty() || !digits.len().is_multiple_of(2) {
             return None;
         }
-        return (0..digits.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).ok())
-            .collect();
+        return digits.chunks(2).map(|pair| u8::try_from(pair[0] * 16 + pair[1]).ok()).collect();
     }
     Some(text.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t").into_bytes())
 }
@@ -148,6 +147,21 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(parse_send(input).as_deref(), expected, "{input}");
+        }
+        // A multi-byte character where a digit belongs used to panic the UI thread.
+        assert_eq!(parse_send("hex:AéB"), None);
+        assert_eq!(parse_send("hex:éé"), None);
+        assert_eq!(parse_send("hex:٣٣"), None, "only ASCII hex digits");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_typed_text_is_parsed_without_panicking(text in "\\PC*", hex in "\\PC*") {
+            let _ = parse_send(&text);
+            let parsed = parse_send(&format!("hex:{hex}"));
+            if let Some(bytes) = parsed {
+                proptest::prop_assert_eq!(bytes.len() * 2, hex.chars().filter(|c| !c.is_whitespace()).count());
+            }
         }
     }
 }

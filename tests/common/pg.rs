@@ -171,9 +171,140 @@ fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
+/// The certificates of a TLS test server ([`PgServer::start_tls`]).
+pub struct TlsFiles {
+    /// The test CA that signed the server's certificate (for `sslrootcert`).
+    pub ca: PathBuf,
+    /// Another CA, which signed nothing the server shows.
+    pub other_ca: PathBuf,
+}
+
+/// Runs the `openssl` binary; panics with its output if it fails.
+fn openssl(dir: &Path, args: &[&str]) {
+    run(
+        Command::new("openssl").args(args).current_dir(dir).stdin(Stdio::null()),
+        &format!("openssl {}", args[0]),
+    );
+}
+
+/// A CA (`NAME.crt`, `NAME.key`) in `dir`.
+fn make_ca(dir: &Path, name: &str) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.crt"),
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN=Gardu test {name}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+}
+
 impl PgServer {
     /// Makes a new cluster and starts it; panics with the server log if it cannot.
     pub fn start(durability: Durability) -> PgServer {
+        let server = Self::init(durability);
+        server.start_again();
+        server
+    }
+
+    /// A server that speaks TLS only: `ssl = on` with a certificate for `localhost` signed by a
+    /// CA made here, and a `pg_hba.conf` whose only TCP lines are `hostssl` (the harness itself
+    /// uses the Unix socket).
+    pub fn start_tls() -> (PgServer, TlsFiles) {
+        let server = Self::init(Durability::Fast);
+        let dir = server.root.join("tls");
+        std::fs::create_dir_all(&dir).expect("create the certificate folder");
+        make_ca(&dir, "ca");
+        make_ca(&dir, "other-ca");
+        openssl(
+            &dir,
+            &[
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        );
+        std::fs::write(
+            dir.join("server.ext"),
+            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+             keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("write the certificate extensions");
+        openssl(
+            &dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.crt",
+                "-days",
+                "2",
+                "-extfile",
+                "server.ext",
+            ],
+        );
+        let key = dir.join("server.key");
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("key mode 0600");
+        if server.as_postgres {
+            let (uid, gid) = postgres_ids();
+            for file in ["server.key", "server.crt"] {
+                std::os::unix::fs::chown(dir.join(file), Some(uid), Some(gid))
+                    .expect("give the key to postgres");
+            }
+        }
+        let settings = format!(
+            "ssl = on\nssl_cert_file = {}\nssl_key_file = {}\n",
+            shell_quote(&dir.join("server.crt").to_string_lossy()),
+            shell_quote(&key.to_string_lossy())
+        );
+        let conf = server.data.join("postgresql.conf");
+        let mut file = std::fs::OpenOptions::new().append(true).open(&conf).expect("open postgresql.conf");
+        file.write_all(settings.as_bytes()).expect("write postgresql.conf");
+        std::fs::write(
+            server.data.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n",
+        )
+        .expect("write pg_hba.conf");
+        server.start_again();
+        let files = TlsFiles { ca: dir.join("ca.crt"), other_ca: dir.join("other-ca.crt") };
+        (server, files)
+    }
+
+    /// A new cluster, configured but not started.
+    fn init(durability: Durability) -> PgServer {
         let bin = find_bin();
         let as_postgres = running_as_root();
         clear_stale(&bin, as_postgres);
@@ -219,7 +350,6 @@ impl PgServer {
         let conf = server.data.join("postgresql.conf");
         let mut file = std::fs::OpenOptions::new().append(true).open(&conf).expect("open postgresql.conf");
         file.write_all(settings.as_bytes()).expect("write postgresql.conf");
-        server.start_again();
         server
     }
 
@@ -262,9 +392,22 @@ impl PgServer {
         format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
     }
 
-    /// A plain client on database `db`, for checks the store does not offer.
+    /// The URL of database `db` by the name `host` (e.g. `localhost` for a TLS server), with
+    /// more query parameters.
+    pub fn url_at(&self, host: &str, db: &str, query: &str) -> String {
+        format!("postgres://postgres@{host}:{}/{db}?{query}", self.port)
+    }
+
+    /// A plain client on database `db` over the Unix socket (which a TLS-only server allows),
+    /// for checks the store does not offer.
     pub fn client(&self, db: &str) -> postgres::Client {
-        postgres::Client::connect(&self.url(db), postgres::NoTls).expect("connect to the test server")
+        postgres::Config::new()
+            .host_path(&self.root)
+            .port(self.port)
+            .user("postgres")
+            .dbname(db)
+            .connect(postgres::NoTls)
+            .expect("connect to the test server")
     }
 
     /// Creates an empty database and returns its URL.

@@ -59,7 +59,16 @@ pub(super) fn refresh(
         cache.save_member(member)?;
     }
     copy_open_entries(remote, cache, settings, now, &mut report)?;
+    copy_site_key(remote, cache, site_code, now)?;
     Ok(report)
+}
+
+/// The site key's fingerprint, so a booth started offline still refuses a wrong key.
+fn copy_site_key(remote: &dyn Store, cache: &SqliteStore, site: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    if let Some(fingerprint) = remote.site_key_fingerprint(site)? {
+        cache.mirror_site_key_fingerprint(site, &fingerprint, now)?;
+    }
+    Ok(())
 }
 
 /// Mirrors the accounts, hashes included. Active admins go first, so the cache's own rule

@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Row, Statement, Transaction};
+use postgres::{Client, Row, Statement, Transaction};
 
 use super::error::{Fail, PgResult};
 use crate::store::{StoreError, StoreResult};
@@ -138,6 +138,8 @@ struct Idle {
 /// Connections to one database; see the module doc.
 pub(super) struct Pool {
     config: postgres::Config,
+    /// TLS as `sslmode` asks.
+    connector: super::tls::Connector,
     /// The URL with its password hidden, for messages.
     shown: String,
     idle: Mutex<Vec<Idle>>,
@@ -155,10 +157,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Pool {
     /// A pool that connects with `config`; nothing is opened yet.
-    pub(super) fn new(config: postgres::Config, shown: String, retry_after: Duration) -> Pool {
+    pub(super) fn new(
+        config: postgres::Config,
+        connector: super::tls::Connector,
+        shown: String,
+        retry_after: Duration,
+    ) -> Pool {
         let check_timeout = config.get_connect_timeout().copied().unwrap_or(Duration::from_secs(2));
         Pool {
             config,
+            connector,
             shown,
             idle: Mutex::new(Vec::new()),
             down: Mutex::new(None),
@@ -194,13 +202,14 @@ impl Pool {
         {
             return Err(StoreError::Unavailable(why));
         }
-        match self.config.connect(NoTls) {
+        match self.connector.connect(&self.config) {
             Ok(client) => {
                 *lock(&self.down) = None;
                 Ok((Conn { client, statements: HashMap::new() }, false))
             }
             Err(err) => {
-                let why = connect_error(&self.shown, &err);
+                let why = connect_error(&self.shown, &err, self.connector.mode());
+                let why = super::tls::hide_password(&why, &self.config);
                 *lock(&self.down) = Some((Instant::now() + self.retry_after, why.clone()));
                 Err(StoreError::Unavailable(why))
             }
@@ -222,7 +231,10 @@ impl Pool {
 }
 
 /// A failed connect in words an operator can act on; the password never appears.
-fn connect_error(shown: &str, err: &postgres::Error) -> String {
+fn connect_error(shown: &str, err: &postgres::Error, mode: super::tls::SslMode) -> String {
+    if let Some(tls) = super::tls::explain(err, mode) {
+        return format!("cannot connect to {shown}: {tls}");
+    }
     let cause = match err.as_db_error() {
         Some(db) => super::error::db_text(db),
         None => match std::error::Error::source(err) {

@@ -32,6 +32,22 @@ pub fn db_indicator_text(snapshot: &MonitorSnapshot, tr: &I18n, tz: Tz) -> (Stri
     }
 }
 
+/// The indicator's tooltip: what to click, the last error, and whether the link is encrypted.
+pub fn db_indicator_tip(snapshot: &MonitorSnapshot, tr: &I18n) -> String {
+    match &snapshot.status {
+        DbStatus::Disconnected { error, .. } => format!("{}\n{error}", tr.t("db.click_to_check")),
+        DbStatus::Connected { encrypted, .. } => {
+            let transport = match encrypted {
+                Some(true) => tr.t("db.encrypted"),
+                Some(false) => tr.t("db.not_encrypted"),
+                None => tr.t("db.local_file"),
+            };
+            format!("{transport}\n{}", tr.t("db.click_to_check"))
+        }
+        DbStatus::Checking => tr.t("db.click_to_check").to_string(),
+    }
+}
+
 /// Shows the indicator; true when clicked (the caller asks the monitor to check now).
 pub fn db_indicator_ui(ui: &mut egui::Ui, snapshot: &MonitorSnapshot, tr: &I18n, tz: Tz) -> bool {
     let (text, color) = db_indicator_text(snapshot, tr, tz);
@@ -56,10 +72,31 @@ pub fn db_indicator_ui(ui: &mut egui::Ui, snapshot: &MonitorSnapshot, tr: &I18n,
         })
         .response;
     let response = ui.interact(response.rect, ui.scope_id().with("db-indicator"), Sense::click());
-    let tip = match &snapshot.status {
-        DbStatus::Disconnected { error, .. } => format!("{}\n{error}", tr.t("db.click_to_check")),
-        _ => tr.t("db.click_to_check").to_string(),
-    };
+    let tip = db_indicator_tip(snapshot, tr);
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &text));
     response.on_hover_text(tip).clicked()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Language;
+
+    #[test]
+    fn the_tooltip_says_whether_the_connection_is_encrypted() {
+        let tr = I18n::new(Language::English);
+        let connected = |encrypted| MonitorSnapshot {
+            status: DbStatus::Connected { round_trip_ms: 3, checked_at: chrono::Utc::now(), encrypted },
+            pending: 0,
+        };
+        let cases = [
+            (Some(true), "Connection encrypted (TLS)"),
+            (Some(false), "NOT encrypted"),
+            (None, "Database file on this PC"),
+        ];
+        for (encrypted, expected) in cases {
+            let tip = db_indicator_tip(&connected(encrypted), &tr);
+            assert!(tip.contains(expected) && tip.contains("Click to check now"), "{encrypted:?}: {tip}");
+        }
+    }
 }
