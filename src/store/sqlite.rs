@@ -566,6 +566,6 @@ mod tests {
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
-        assert_eq!(store.schema_version().unwrap(), 6, "every migration applied");
+        assert_eq!(store.schema_version().unwrap(), 7, "every migration applied");
     }
 }
