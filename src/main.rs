@@ -1,13 +1,18 @@
 //! The `gardu` binary: arguments, logging, configuration, then the console or a subcommand.
 
+// Windows: a GUI program, so no console window opens behind the booth screen; subcommands
+// run from a terminal attach to it below.
+#![cfg_attr(windows, windows_subsystem = "windows")]
+
 use std::process::ExitCode;
 
 use clap::Parser;
 use gardu::cli::{self, Cli, Context};
 
 fn main() -> ExitCode {
+    gardu::platform::console::attach_parent_console();
     let args = Cli::parse();
-    let ctx = match Context::resolve(args.config.as_deref(), args.data_dir.as_deref()) {
+    let mut ctx = match Context::resolve(args.config.as_deref(), args.data_dir.as_deref()) {
         Ok(ctx) => ctx,
         Err(err) => {
             eprintln!("gardu: configuration refused: {err}");
@@ -18,6 +23,9 @@ fn main() -> ExitCode {
     let _log =
         gardu::logging::init(&ctx.path(&ctx.config.logging.dir), &ctx.config.logging.level, args.verbosity());
     tracing::info!(version = cli::LONG_VERSION, site = %ctx.config.site.code, booth = %ctx.config.booth.code, "gardu starting");
+    if args.fullscreen {
+        ctx.config.booth.fullscreen = true;
+    }
     let Some(command) = args.command else {
         let console = gardu::ui::ConsoleArgs { mode: args.mode, simulate: args.simulate };
         return match gardu::ui::run_console(&ctx, console) {

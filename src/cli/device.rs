@@ -41,7 +41,11 @@ pub enum DeviceCommand {
 /// `gardu ports`: serial ports with their USB ids.
 pub fn ports() -> anyhow::Result<ExitCode> {
     let ports = list_ports()?;
-    if ports.is_empty() {
+    if ports.is_empty() && cfg!(windows) {
+        println!(
+            "no COM ports found: plug in the adapter, then look under Device Manager → Ports (COM & LPT) (a missing driver shows as an unknown device)"
+        );
+    } else if ports.is_empty() {
         println!("no serial ports found (pseudo-terminals are not listed; type their path in the config)");
     }
     for port in ports {

@@ -61,6 +61,9 @@ pub struct Cli {
     /// Replace every device with a simulated one.
     #[arg(long)]
     pub simulate: bool,
+    /// Open the console full screen, overriding `booth.fullscreen` (a booth started at logon).
+    #[arg(long)]
+    pub fullscreen: bool,
     /// What to do; without one the console opens.
     #[command(subcommand)]
     pub command: Option<Command>,

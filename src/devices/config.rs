@@ -261,7 +261,10 @@ pub enum StartDevicesError {
 
 fn required_port<'a>(port: &'a Option<String>, key: &str, kind: &str) -> Result<&'a str, DeviceConfigError> {
     match port.as_deref().map(str::trim) {
-        Some(port) if !port.is_empty() => Ok(port),
+        Some(port) if !port.is_empty() => {
+            crate::platform::serial_name::check(port).map_err(|err| config_error(key, err.to_string()))?;
+            Ok(port)
+        }
         _ => Err(config_error(
             key,
             format!("kind = \"{kind}\" needs a port, e.g. \"/dev/ttyUSB0\" or \"COM3\""),

@@ -23,9 +23,12 @@ pub use relay::{RelaySettings, SerialRelayBarrier};
 pub const DEFAULT_BAUD: u32 = 9600;
 
 /// Opens a port 8N1 without flow control. `path` is a device path (`/dev/ttyUSB0`, a
-/// symlink under `/dev/serial/by-id/`) or a Windows name (`COM3`).
+/// symlink under `/dev/serial/by-id/`) or a Windows name (`COM3`, `\\.\COM10`); a name that
+/// cannot be right (`COM0`, `COM 3`) is refused before the system is asked.
 pub fn open_port(path: &str, baud: u32) -> Result<Box<dyn SerialPort>, serialport::Error> {
-    serialport::new(path, baud)
+    crate::platform::serial_name::check(path)
+        .map_err(|err| serialport::Error::new(serialport::ErrorKind::InvalidInput, err.to_string()))?;
+    serialport::new(path.trim(), baud)
         .data_bits(serialport::DataBits::Eight)
         .parity(serialport::Parity::None)
         .stop_bits(serialport::StopBits::One)
@@ -103,13 +106,14 @@ pub struct UsbInfo {
     pub product: Option<String>,
 }
 
-/// The serial ports of this computer (`gardu ports`). Pseudo-terminals are not listed; a path
-/// typed into the config works all the same.
+/// The serial ports of this computer (`gardu ports`), COM ports by number (COM2 before COM10).
+/// Pseudo-terminals are not listed; a path typed into the config works all the same.
 pub fn list_ports() -> Result<Vec<PortInfo>, DeviceError> {
-    let ports = serialport::available_ports().map_err(|error| DeviceError::Io {
+    let mut ports = serialport::available_ports().map_err(|error| DeviceError::Io {
         device: "ports".into(),
         message: format!("cannot list serial ports: {error}"),
     })?;
+    ports.sort_by_cached_key(|port| crate::platform::serial_name::sort_key(&port.port_name));
     Ok(ports
         .into_iter()
         .map(|port| {
@@ -183,6 +187,7 @@ pub(crate) fn describe_open_error(path: &str, error: &serialport::Error) -> Stri
         serialport::ErrorKind::NoDevice => {
             format!("{path} is missing or used by another program: check the cable")
         }
+        serialport::ErrorKind::InvalidInput if !error.description.is_empty() => error.description.clone(),
         serialport::ErrorKind::InvalidInput => format!("{path} is not a serial port name"),
         serialport::ErrorKind::Io(kind) => describe_kind(path, kind, &error.description),
         serialport::ErrorKind::Unknown => format!("{path} cannot be opened: {}", error.description),
@@ -197,6 +202,10 @@ pub(crate) fn describe_io_error(path: &str, error: &io::Error) -> String {
 fn describe_kind(path: &str, kind: io::ErrorKind, detail: &str) -> String {
     match kind {
         io::ErrorKind::NotFound => format!("{path} does not exist: check the cable"),
+        // Windows answers "access denied" when another program holds the COM port.
+        io::ErrorKind::PermissionDenied if cfg!(windows) => {
+            format!("{path} is in use by another program: close it (the old booth software?) and try again")
+        }
         io::ErrorKind::PermissionDenied => format!(
             "no permission to open {path}: add the user to the dialout group, or close the program using it"
         ),
@@ -240,8 +249,22 @@ mod tests {
         let missing = serialport::Error::new(serialport::ErrorKind::NoDevice, "x");
         assert!(describe_open_error("COM3", &missing).contains("COM3 is missing"));
         let denied = serialport::Error::new(serialport::ErrorKind::Io(io::ErrorKind::PermissionDenied), "x");
-        assert!(describe_open_error("/dev/ttyUSB0", &denied).contains("dialout"));
+        // Windows says "access denied" for a port another program holds.
+        let advice = if cfg!(windows) { "in use by another program" } else { "dialout" };
+        assert!(describe_open_error("/dev/ttyUSB0", &denied).contains(advice));
         let gone = io::Error::new(io::ErrorKind::BrokenPipe, "EPIPE");
         assert!(describe_io_error("/dev/ttyACM0", &gone).contains("unplugged"));
+    }
+
+    #[test]
+    fn impossible_com_names_are_refused_before_the_system_is_asked() {
+        for (name, message) in [
+            ("COM0", "COM0 is not a COM port: they are numbered COM1 to COM256"),
+            ("COM3:", r"COM3: is not a COM port name: write it as COM3 (or \\.\COM10)"),
+        ] {
+            let Err(error) = open_port(name, DEFAULT_BAUD) else { panic!("{name} opened") };
+            assert_eq!(error.kind(), serialport::ErrorKind::InvalidInput, "{name}");
+            assert_eq!(describe_open_error(name, &error), message);
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! Journal files on disk: crash-safe writes, listing, and moving files to `synced/` or `rejected/`.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -349,7 +348,7 @@ fn io(action: &'static str, path: &Path, source: std::io::Error) -> JournalError
 fn move_into(file: &Path, folder: &Path) -> Result<(), JournalError> {
     fs::create_dir_all(folder).map_err(|source| io("create", folder, source))?;
     let target = folder.join(file.file_name().unwrap_or_default());
-    fs::rename(file, &target).map_err(|source| io("move", file, source))?;
+    crate::platform::fs::replace(file, &target).map_err(|source| io("move", file, source))?;
     sync_dir(folder)?;
     if let Some(parent) = file.parent() {
         sync_dir(parent)?;
@@ -357,35 +356,19 @@ fn move_into(file: &Path, folder: &Path) -> Result<(), JournalError> {
     Ok(())
 }
 
-/// Temporary file in the same folder, fsync, rename, fsync the folder: a power cut leaves the
-/// whole file or nothing that looks like one (temporary names start with `.` and end `.tmp`).
-/// Owner-only (0600): records carry plates, photos and operator names.
+/// Temporary file in the same folder, flushed to disk, then moved over the name durably
+/// (`crate::platform::fs`: fsync + rename + folder fsync on Unix, `FlushFileBuffers` +
+/// `MoveFileExW` write-through on Windows): a power cut leaves the whole file or nothing that
+/// looks like one (temporary names start with `.` and end `.tmp`). Owner-only (0600): records
+/// carry plates, photos and operator names.
 pub(crate) fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
     fs::create_dir_all(dir).map_err(|source| io("create", dir, source))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", Uuid::new_v4().simple()));
-    let result = (|| {
-        let mut file = crate::secret::private_options().write(true).create(true).truncate(true).open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)
-    })();
-    if let Err(source) = result {
+    if let Err(source) = crate::platform::fs::write_replace(&tmp, path, bytes) {
         let _ = fs::remove_file(&tmp);
         return Err(io("write", path, source));
     }
-    sync_dir(dir)
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> Result<(), JournalError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|source| io("sync", dir, source))
-}
-
-/// Windows cannot open a folder to flush it; NTFS journals the rename itself.
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> Result<(), JournalError> {
     Ok(())
 }
 
@@ -394,6 +377,10 @@ impl crate::store::cache::AuditKeeper for Journal {
         let payload = JournalPayload::Audit { id: uuid::Uuid::new_v4(), audit: record.clone() };
         self.write(payload, None, now).map(drop).map_err(|err| err.to_string())
     }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+    crate::platform::fs::sync_dir(dir).map_err(|source| io("sync", dir, source))
 }
 
 #[cfg(test)]

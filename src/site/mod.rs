@@ -27,14 +27,15 @@ pub struct Context {
 impl Context {
     /// Finds and checks the configuration: `--config`, else `config.toml` in the data folder,
     /// else the zero-config defaults. The data folder is `--data-dir`, else the config file's
-    /// folder when `--config` was given, else the current folder.
+    /// folder when `--config` was given, else the current folder, or `%ProgramData%\Gardu` on
+    /// Windows when the current folder is not writable (`crate::platform::data_dir`).
     pub fn resolve(config_arg: Option<&Path>, data_dir_arg: Option<&Path>) -> Result<Context, ConfigError> {
         let data_dir = match (data_dir_arg, config_arg) {
             (Some(dir), _) => dir.to_path_buf(),
             (None, Some(file)) => {
                 file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
             }
-            (None, None) => PathBuf::from("."),
+            (None, None) => crate::platform::data_dir::default_dir(),
         };
         let candidate = config_arg.map(Path::to_path_buf).unwrap_or_else(|| data_dir.join("config.toml"));
         let (config, config_file) = if config_arg.is_some() || candidate.exists() {

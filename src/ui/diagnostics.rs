@@ -128,7 +128,8 @@ fn ports_ui(ui: &mut egui::Ui, state: &mut DiagnosticsState, tr: &I18n, waker: &
             ui.label(RichText::new(err).color(theme::FAULT));
         }
         Some(Ok(ports)) if ports.is_empty() => {
-            ui.label(RichText::new(tr.t("diag.no_ports")).color(theme::MUTED));
+            let key = if cfg!(windows) { "diag.no_ports_windows" } else { "diag.no_ports" };
+            ui.label(RichText::new(tr.t(key)).color(theme::MUTED));
         }
         Some(Ok(ports)) => {
             let mut picked = None;

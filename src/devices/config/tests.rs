@@ -151,6 +151,23 @@ fn inconsistent_settings_are_refused_with_their_key() {
 }
 
 #[test]
+fn impossible_com_port_names_are_refused_with_their_key() {
+    let cases = [
+        ("[controller]\nkind = \"serial\"\nport = \"COM0\"", "devices.controller.port", "COM1 to COM256"),
+        ("[reader]\nkind = \"rdm6300\"\nport = \"COM257\"", "devices.reader.port", "COM1 to COM256"),
+        ("[scanner]\nkind = \"serial\"\nport = \"COM 3\"", "devices.scanner.port", "write it as COM3"),
+        ("[barrier]\nkind = \"lcus\"\nport = '\\\\.\\COM0'", "devices.barrier.port", "COM1 to COM256"),
+    ];
+    for (text, key, needle) in cases {
+        let error = parse(text).unwrap().validate().unwrap_err();
+        assert_eq!(error.key, key, "{text:?}: {error}");
+        assert!(error.message.contains(needle), "{text:?}: {error}");
+    }
+    let extended = parse("[barrier]\nkind = \"lcus\"\nport = '\\\\.\\COM10'").unwrap();
+    assert_eq!(extended.validate(), Ok(()));
+}
+
+#[test]
 fn simulated_devices_start_and_feed_one_event_queue() {
     let config = SerialDevicesConfig {
         barrier: BarrierConfig { travel_ms: 0, ..BarrierConfig::default() },

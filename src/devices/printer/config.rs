@@ -23,6 +23,8 @@ pub enum PrinterKind {
     File,
     /// ESC/POS over raw TCP (`address`, usually port 9100).
     Tcp,
+    /// ESC/POS to a Windows printer by its name (`name`), through the spooler in RAW mode.
+    Windows,
     /// No hardware: slips are rendered to images.
     #[default]
     Simulated,
@@ -32,8 +34,9 @@ pub enum PrinterKind {
 ///
 /// ```toml
 /// [devices.printer]
-/// kind = "tcp"              # "serial" | "file" | "tcp" | "simulated" (default)
+/// kind = "tcp"              # "serial" | "file" | "tcp" | "windows" | "simulated" (default)
 /// address = "10.0.0.5:9100" # tcp
+/// # name = "EPSON TM-T82"   # windows: the printer's name in Settings → Printers
 /// # port = "/dev/ttyUSB0"   # serial (COM3 on Windows)
 /// # baud = 9600             # serial, default 9600
 /// # path = "/dev/usb/lp0"   # file (LPT1 or \\PC\PRINTER on Windows)
@@ -57,6 +60,8 @@ pub struct PrinterConfig {
     pub path: Option<PathBuf>,
     /// `host:port`, for `kind = "tcp"`.
     pub address: Option<String>,
+    /// The Windows printer's name, for `kind = "windows"`.
+    pub name: Option<String>,
     /// Paper roll width (default 58 mm).
     pub paper: Paper,
     /// Letterhead for slips that bring none (site name first).
@@ -79,6 +84,7 @@ impl Default for PrinterConfig {
             baud: 9600,
             path: None,
             address: None,
+            name: None,
             paper: Paper::Mm58,
             header_lines: Vec::new(),
             footer_lines: Vec::new(),
@@ -145,6 +151,15 @@ impl PrinterConfig {
             }),
             PrinterKind::Tcp => Some(Transport::Tcp {
                 address: required(&self.address, |a| a.trim().is_empty(), "address", "tcp")?,
+            }),
+            PrinterKind::Windows if !cfg!(windows) => {
+                return Err(PrinterConfigError::Invalid {
+                    key: "kind",
+                    problem: "\"windows\" (a printer by name) works on Windows only: use \"serial\", \"file\" or \"tcp\" here".into(),
+                });
+            }
+            PrinterKind::Windows => Some(Transport::Spooler {
+                name: required(&self.name, |n| n.trim().is_empty(), "name", "windows")?.trim().to_owned(),
             }),
             PrinterKind::Simulated => None,
         })
@@ -250,5 +265,26 @@ mod tests {
         for text in ["colour = \"red\"", "paper = \"57mm\"", "kind = \"usb\""] {
             assert!(toml::from_str::<PrinterConfig>(text).is_err(), "{text}");
         }
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn a_windows_printer_is_named() {
+        let config: PrinterConfig = toml::from_str("kind = \"windows\"\nname = \" EPSON TM-T82 \"").unwrap();
+        assert_eq!(config.transport().unwrap(), Some(Transport::Spooler { name: "EPSON TM-T82".into() }));
+        let config: PrinterConfig = toml::from_str("kind = \"windows\"").unwrap();
+        let err = config.transport().unwrap_err().to_string();
+        assert_eq!(err, "devices.printer.name is required when kind = \"windows\"");
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn a_windows_printer_is_refused_off_windows() {
+        let config: PrinterConfig = toml::from_str("kind = \"windows\"\nname = \"EPSON TM-T82\"").unwrap();
+        let err = printer_from_config(&config, Arc::new(SystemClock)).err().unwrap().to_string();
+        assert!(
+            err.starts_with("devices.printer.kind: \"windows\" (a printer by name) works on Windows only"),
+            "{err}"
+        );
     }
 }

@@ -1,6 +1,6 @@
-//! Byte links to a printer: serial port, device file (`/dev/usb/lp0`, `LPT1`, a Windows share)
-//! or raw TCP (port 9100). Each job opens, writes and closes, so an unplugged printer recovers
-//! by itself when it comes back.
+//! Byte links to a printer: serial port, device file (`/dev/usb/lp0`, `LPT1`, a Windows share),
+//! raw TCP (port 9100) or a Windows printer by name (the spooler, RAW). Each job opens, writes
+//! and closes, so an unplugged printer recovers by itself when it comes back.
 
 use std::fs::OpenOptions;
 use std::io::{self, Read, Write};
@@ -30,7 +30,16 @@ pub enum Transport {
         /// `host:port`, usually port 9100.
         address: String,
     },
+    /// A Windows printer by name, through the spooler in RAW mode: write-only.
+    Spooler {
+        /// The name in Settings → Printers, e.g. `EPSON TM-T82 Receipt`.
+        name: String,
+    },
 }
+
+/// The job name a ticket or receipt has in the Windows print queue.
+#[cfg(windows)]
+const SPOOLER_DOCUMENT: &str = "Gardu";
 
 /// Longest wait for one status byte: a printer answers `DLE EOT` within milliseconds, and one
 /// that never answers should not cost the whole job timeout.
@@ -41,6 +50,8 @@ enum Link {
     Serial(Box<dyn serialport::SerialPort>),
     File(std::fs::File),
     Tcp(TcpStream),
+    #[cfg(windows)]
+    Spooler(crate::platform::spooler::RawJob),
 }
 
 impl Link {
@@ -49,7 +60,18 @@ impl Link {
             Link::Serial(port) => port.set_timeout(timeout).map_err(io::Error::from),
             Link::File(_) => Ok(()),
             Link::Tcp(stream) => stream.set_read_timeout(Some(timeout)),
+            #[cfg(windows)]
+            Link::Spooler(_) => Ok(()),
         }
+    }
+
+    /// Ends the job: a spooler job is handed to the printer only now, and may still fail.
+    fn finish(self) -> io::Result<()> {
+        #[cfg(windows)]
+        if let Link::Spooler(job) = self {
+            return job.finish();
+        }
+        Ok(())
     }
 }
 
@@ -59,6 +81,8 @@ impl Read for Link {
             Link::Serial(port) => port.read(buf),
             Link::File(file) => file.read(buf),
             Link::Tcp(stream) => stream.read(buf),
+            #[cfg(windows)]
+            Link::Spooler(_) => Err(io::Error::new(io::ErrorKind::Unsupported, "the spooler is write-only")),
         }
     }
 }
@@ -69,6 +93,8 @@ impl Write for Link {
             Link::Serial(port) => port.write(buf),
             Link::File(file) => file.write(buf),
             Link::Tcp(stream) => stream.write(buf),
+            #[cfg(windows)]
+            Link::Spooler(job) => job.write(buf),
         }
     }
 
@@ -77,6 +103,8 @@ impl Write for Link {
             Link::Serial(port) => port.flush(),
             Link::File(file) => file.flush(),
             Link::Tcp(stream) => stream.flush(),
+            #[cfg(windows)]
+            Link::Spooler(job) => job.flush(),
         }
     }
 }
@@ -102,18 +130,20 @@ pub struct JobReport {
 }
 
 impl Transport {
-    /// Where it is, for the status line: `/dev/ttyUSB0`, `/dev/usb/lp0`, `tcp://10.0.0.5:9100`.
+    /// Where it is, for the status line: `/dev/ttyUSB0`, `/dev/usb/lp0`, `tcp://10.0.0.5:9100`,
+    /// `printer "EPSON TM-T82"`.
     pub fn describe(&self) -> String {
         match self {
             Transport::Serial { port, .. } => port.clone(),
             Transport::File { path } => path.display().to_string(),
             Transport::Tcp { address } => format!("tcp://{address}"),
+            Transport::Spooler { name } => format!("printer \"{name}\""),
         }
     }
 
     /// Whether the printer can answer status queries over this link.
     pub fn two_way(&self) -> bool {
-        !matches!(self, Transport::File { .. })
+        !matches!(self, Transport::File { .. } | Transport::Spooler { .. })
     }
 
     /// Time the bytes themselves need on the wire: serial lines are slow enough to matter
@@ -125,14 +155,15 @@ impl Transport {
                 let millis = (bytes as u64 * 10 * 1000) / u64::from((*baud).max(1));
                 Duration::from_millis(millis)
             }
-            Transport::File { .. } | Transport::Tcp { .. } => Duration::ZERO,
+            Transport::File { .. } | Transport::Tcp { .. } | Transport::Spooler { .. } => Duration::ZERO,
         }
     }
 
     fn open(&self, timeout: Duration) -> Result<Link, LinkError> {
         match self {
             Transport::Serial { port, baud } => {
-                let link = serialport::new(port, *baud)
+                crate::platform::serial_name::check(port).map_err(|err| LinkError::Open(err.to_string()))?;
+                let link = serialport::new(port.trim(), *baud)
                     .timeout(timeout)
                     .open()
                     .map_err(|err| LinkError::Open(err.to_string()))?;
@@ -167,6 +198,14 @@ impl Transport {
                     .map_err(|err| LinkError::Io(err.to_string()))?;
                 Ok(Link::Tcp(stream))
             }
+            #[cfg(windows)]
+            Transport::Spooler { name } => crate::platform::spooler::RawJob::start(name, SPOOLER_DOCUMENT)
+                .map(Link::Spooler)
+                .map_err(|err| LinkError::Open(err.to_string())),
+            #[cfg(not(windows))]
+            Transport::Spooler { name } => Err(LinkError::Open(format!(
+                "printer \"{name}\": Windows printers by name work on Windows only"
+            ))),
         }
     }
 
@@ -183,6 +222,7 @@ impl Transport {
         }
         link.write_all(bytes).map_err(io_error)?;
         link.flush().map_err(io_error)?;
+        link.finish().map_err(io_error)?;
         Ok(report)
     }
 
@@ -248,7 +288,9 @@ mod tests {
         assert_eq!(serial.describe(), "/dev/ttyUSB0");
         assert_eq!(file.describe(), "/dev/usb/lp0");
         assert_eq!(tcp.describe(), "tcp://10.0.0.5:9100");
-        assert!(serial.two_way() && tcp.two_way() && !file.two_way());
+        let spooler = Transport::Spooler { name: "EPSON TM-T82".into() };
+        assert_eq!(spooler.describe(), "printer \"EPSON TM-T82\"");
+        assert!(serial.two_way() && tcp.two_way() && !file.two_way() && !spooler.two_way());
         assert_eq!(serial.transfer_time(960), Duration::from_secs(1));
         assert_eq!(tcp.transfer_time(960), Duration::ZERO);
     }
