@@ -388,6 +388,13 @@ fn sync_dir(_dir: &Path) -> Result<(), JournalError> {
     Ok(())
 }
 
+impl crate::store::cache::AuditKeeper for Journal {
+    fn keep_audit(&self, record: &crate::store::AuditRecord, now: DateTime<Utc>) -> Result<(), String> {
+        let payload = JournalPayload::Audit { id: uuid::Uuid::new_v4(), audit: record.clone() };
+        self.write(payload, None, now).map(drop).map_err(|err| err.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -508,12 +515,5 @@ mod tests {
         assert_eq!(files[0].reason.as_deref(), Some("not complete JSON (truncated or corrupt)"));
         assert_eq!(files[1].reason, None);
         assert_eq!(journal.rejected_count(), 2, "reason files are not counted");
-    }
-}
-
-impl crate::store::cache::AuditKeeper for Journal {
-    fn keep_audit(&self, record: &crate::store::AuditRecord, now: DateTime<Utc>) -> Result<(), String> {
-        let payload = JournalPayload::Audit { id: uuid::Uuid::new_v4(), audit: record.clone() };
-        self.write(payload, None, now).map(drop).map_err(|err| err.to_string())
     }
 }

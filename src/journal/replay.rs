@@ -268,8 +268,8 @@ fn note_late_records(store: &dyn Store, clock: &dyn Clock, stored: &[Late]) -> R
     let mut count = 0;
     for late in stored {
         let Some(shift_id) = late.exit.shift_id else { continue };
-        if !shifts.contains_key(&shift_id) {
-            shifts.insert(shift_id, store.shift(shift_id)?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = shifts.entry(shift_id) {
+            slot.insert(store.shift(shift_id)?);
         }
         let Some(Some(shift)) = shifts.get(&shift_id) else { continue };
         if shift.closed_at.is_none() {
