@@ -18,6 +18,9 @@ pub enum ShiftCommand {
         /// One JSON object.
         #[arg(long)]
         json: bool,
+        /// Count payments made by simulation too (left out by default).
+        #[arg(long)]
+        include_simulated: bool,
     },
 }
 
@@ -25,8 +28,8 @@ pub enum ShiftCommand {
 pub fn run(command: ShiftCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
     match command {
-        ShiftCommand::Report { id, json } => {
-            let report = report(store.as_ref(), id, chrono::Utc::now())?;
+        ShiftCommand::Report { id, json, include_simulated } => {
+            let report = report(store.as_ref(), id, chrono::Utc::now(), include_simulated)?;
             if json {
                 super::print_json(&serde_json::to_value(&report)?);
                 return Ok(ExitCode::SUCCESS);
@@ -50,6 +53,12 @@ pub fn run(command: ShiftCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 "lost tickets {}, manual opens {}, voids {}",
                 report.lost_tickets, report.manual_opens, report.voids
             );
+            if report.simulated_left_out.exits > 0 {
+                println!(
+                    "simulated payments left out: {} ({}); --include-simulated counts them",
+                    report.simulated_left_out.exits, report.simulated_left_out.total
+                );
+            }
             println!("float {}  expected cash {}", shift.opening_float, report.expected_cash);
             if let (Some(counted), Some(diff)) = (report.counted_cash, report.difference) {
                 println!("counted {counted}  difference {diff}");

@@ -94,6 +94,9 @@ pub struct ShiftReport {
     /// Figures from this booth's own ledger, made while the database could not be reached;
     /// the database's report replaces them once the journal is replayed.
     pub provisional: bool,
+    /// Payments made by simulation that the figures above leave out (the report was asked
+    /// without them); the drawer's expected cash is as the booth counted it.
+    pub simulated_left_out: Tally,
 }
 
 impl ShiftReport {
@@ -194,9 +197,9 @@ fn close_online(ctx: &LaneContext, shift: &Shift, counted: Rupiah) -> Result<Shi
     }
     // A shift opened offline may not be in the database yet.
     ctx.store.save_shift(shift)?;
-    let before = report(ctx.store.as_ref(), shift.id, ctx.clock.now())?;
+    let before = report(ctx.store.as_ref(), shift.id, ctx.clock.now(), true)?;
     ctx.store.close_shift(shift.id, ctx.clock.now(), before.expected_cash, counted)?;
-    Ok(report(ctx.store.as_ref(), shift.id, ctx.clock.now())?)
+    report(ctx.store.as_ref(), shift.id, ctx.clock.now(), true)
 }
 
 fn close_offline(ctx: &LaneContext, shift: &Shift, counted: Rupiah) -> Result<ShiftReport, ShiftError> {
@@ -263,8 +266,15 @@ fn waiting_records(ctx: &LaneContext, shift: Uuid) -> usize {
     }
 }
 
-/// The report of a shift, open or closed, from the database.
-pub fn report(store: &dyn Store, id: Uuid, now: DateTime<Utc>) -> Result<ShiftReport, ShiftError> {
+/// The report of a shift, open or closed, from the database. Without `include_simulated` the
+/// payments made by simulation are left out of the figures (and added up apart); the
+/// expected cash and its revision stay as the booth's drawer holds them.
+pub fn report(
+    store: &dyn Store,
+    id: Uuid,
+    now: DateTime<Utc>,
+    include_simulated: bool,
+) -> Result<ShiftReport, ShiftError> {
     let shift = store.shift(id)?.ok_or_else(|| StoreError::NotFound(format!("shift {id}")))?;
     let exits = store.shift_exits(id)?;
     let duplicates: Vec<Exit> = store.shift_duplicates(id)?.into_iter().map(|d| d.exit).collect();
@@ -275,8 +285,19 @@ pub fn report(store: &dyn Store, id: Uuid, now: DateTime<Utc>) -> Result<ShiftRe
             slot.insert(class);
         }
     }
-    let mut report =
-        tally(shift.clone(), &exits, &duplicates, |entry| classes.get(&entry).cloned().flatten());
+    let class_of = |entry| classes.get(&entry).cloned().flatten();
+    let mut report = tally(shift.clone(), &exits, &duplicates, class_of);
+    if !include_simulated && exits.iter().chain(&duplicates).any(|x| x.simulated) {
+        let real = |payments: &[Exit]| payments.iter().filter(|x| !x.simulated).cloned().collect::<Vec<_>>();
+        let drawer = report;
+        report = tally(shift.clone(), &real(&exits), &real(&duplicates), class_of);
+        for payment in exits.iter().chain(&duplicates).filter(|x| x.simulated) {
+            report.simulated_left_out.add(payment.total);
+        }
+        report.expected_cash = drawer.expected_cash;
+        report.difference = drawer.difference;
+        report.revised_expected_cash = drawer.revised_expected_cash;
+    }
     let audits = |action: &str| -> Result<u64, StoreError> {
         let filter = AuditFilter {
             action: Some(action.into()),
@@ -343,6 +364,7 @@ fn tally(
         late: Vec::new(),
         revised_expected_cash,
         provisional: false,
+        simulated_left_out: Tally::default(),
         shift,
     }
 }

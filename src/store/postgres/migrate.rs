@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "visit_facts", include_str!("../../../migrations/postgres/0004_visit_facts.sql")),
     (5, "audit_journal_id", include_str!("../../../migrations/postgres/0005_audit_journal_id.sql")),
     (6, "books", include_str!("../../../migrations/postgres/0006_books.sql")),
+    (8, "simulated_figures", include_str!("../../../migrations/postgres/0008_simulated_figures.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.
