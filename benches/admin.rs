@@ -116,7 +116,7 @@ fn main() {
         .map(|n| {
             let t = Instant::now();
             let _ = store
-                .daily_stats("SITE-01", day - chrono::Duration::days(n), chrono_tz::Asia::Jakarta)
+                .daily_stats("SITE-01", day - chrono::Duration::days(n), chrono_tz::Asia::Jakarta, false)
                 .expect("stats");
             t.elapsed()
         })
@@ -128,7 +128,9 @@ fn main() {
         .map(|n| {
             let to = days_ago(n);
             let t = Instant::now();
-            let _ = store.exit_groups("SITE-01", to - chrono::Duration::days(30), to).expect("exit groups");
+            let _ = store
+                .exit_groups("SITE-01", to - chrono::Duration::days(30), to, false)
+                .expect("exit groups");
             t.elapsed()
         })
         .collect();
@@ -136,7 +138,8 @@ fn main() {
     let mut samples: Vec<Duration> = (0..20)
         .map(|n| {
             let t = Instant::now();
-            let _ = store.inside_at("SITE-01", now - chrono::Duration::hours(3 * n)).expect("inside at");
+            let _ =
+                store.inside_at("SITE-01", now - chrono::Duration::hours(3 * n), false).expect("inside at");
             t.elapsed()
         })
         .collect();
@@ -145,7 +148,8 @@ fn main() {
         .map(|n| {
             let to = days_ago(n);
             let t = Instant::now();
-            let _ = store.entry_count("SITE-01", to - chrono::Duration::days(1), to).expect("entry count");
+            let _ =
+                store.entry_count("SITE-01", to - chrono::Duration::days(1), to, false).expect("entry count");
             t.elapsed()
         })
         .collect();
@@ -153,7 +157,7 @@ fn main() {
     let mut samples: Vec<Duration> = (0..20)
         .map(|_| {
             let t = Instant::now();
-            let _ = store.inside_by_class("SITE-01").expect("inside by class");
+            let _ = store.inside_by_class("SITE-01", false).expect("inside by class");
             t.elapsed()
         })
         .collect();

@@ -250,7 +250,7 @@ fn period_figures_add_up_days_classes_methods_cashiers_and_shifts() {
 
     let day1 = start_time().with_timezone(&tz).date_naive();
     let day2 = day1.succ_opt().unwrap();
-    let figures = stats::period(booth.sqlite.as_ref(), "JKT-MALL-01", day1, day2, tz).unwrap();
+    let figures = stats::period(booth.sqlite.as_ref(), "JKT-MALL-01", day1, day2, tz, false).unwrap();
     assert_eq!(figures.days.len(), 2);
     assert_eq!((figures.days[0].entries, figures.days[0].takings.exits), (3, 2));
     assert_eq!(figures.days[0].takings.revenue, car1 + bike);
@@ -284,6 +284,7 @@ fn period_figures_add_up_days_classes_methods_cashiers_and_shifts() {
         day1,
         tz,
         gardu::clock::Clock::now(booth.clock.as_ref()),
+        false,
     )
     .unwrap();
     assert_eq!(marks.len(), 24);
@@ -292,6 +293,7 @@ fn period_figures_add_up_days_classes_methods_cashiers_and_shifts() {
         (marks[7], marks[9], marks[10], marks[11], marks[23]),
         ((7, 0), (9, 3), (10, 2), (11, 1), (23, 1))
     );
-    let too_long = stats::period(booth.sqlite.as_ref(), "JKT-MALL-01", day1, day1 + Duration::days(70), tz);
+    let too_long =
+        stats::period(booth.sqlite.as_ref(), "JKT-MALL-01", day1, day1 + Duration::days(70), tz, false);
     assert!(too_long.is_err());
 }

@@ -138,7 +138,7 @@ fn a_late_exit_revises_a_closed_shift_and_keeps_the_original_figures() {
     booth.journal("OUT2").write(JournalPayload::Exit(late), None, booth.clock.now()).unwrap();
     let summary = replay_all(&booth);
     assert_eq!((summary.synced, summary.late, summary.failed, summary.rejected), (1, 1, 0, 0));
-    let revised = shift::report(booth.sqlite.as_ref(), exit.shift.id, booth.clock.now()).unwrap();
+    let revised = shift::report(booth.sqlite.as_ref(), exit.shift.id, booth.clock.now(), true).unwrap();
     assert_eq!(revised.expected_cash, Rupiah(200_000), "the original figure stays");
     assert_eq!(revised.revised_expected_cash, Some(Rupiah(211_000)));
     assert!(revised.revised());
@@ -182,7 +182,7 @@ fn an_offline_relogin_continues_the_shift_and_an_offline_shift_replays_whole() {
     go_online(&booth);
     let summary = replay_all(&booth);
     assert_eq!((summary.failed, summary.rejected), (0, 0), "{summary:?}");
-    let stored = shift::report(booth.sqlite.as_ref(), shift_id, booth.clock.now()).unwrap();
+    let stored = shift::report(booth.sqlite.as_ref(), shift_id, booth.clock.now(), true).unwrap();
     assert!(stored.shift.closed_at.is_some());
     assert_eq!(stored.all.exits, 2, "both exits belong to the one shift");
     assert_eq!(stored.expected_cash, Rupiah(200_000) + one + two);
@@ -234,8 +234,8 @@ fn a_ticket_is_paid_once_per_booth_and_a_photocopy_elsewhere_becomes_a_duplicate
         std::fs::read_dir(booth.dir.path().join("offline_data/rejected")).map(|d| d.count()).unwrap_or(0)
             == 0
     );
-    let r1 = shift::report(booth.sqlite.as_ref(), restarted.shift.id, booth.clock.now()).unwrap();
-    let r2 = shift::report(booth.sqlite.as_ref(), out2.shift.id, booth.clock.now()).unwrap();
+    let r1 = shift::report(booth.sqlite.as_ref(), restarted.shift.id, booth.clock.now(), true).unwrap();
+    let r2 = shift::report(booth.sqlite.as_ref(), out2.shift.id, booth.clock.now(), true).unwrap();
     assert_eq!(
         r1.all.total + r2.all.total,
         paid.exit.total + copy.exit.total,
@@ -322,10 +322,10 @@ fn visits_without_an_exit_are_closed_by_an_audited_forced_close() {
     let mut entry = booth.entry_lane();
     let towed = enter(&mut entry, "B 1 TW");
     let waved = enter(&mut entry, "B 2 MO");
-    assert_eq!(booth.sqlite.inside_count("JKT-MALL-01").unwrap(), 2);
+    assert_eq!(booth.sqlite.inside_count("JKT-MALL-01", false).unwrap(), 2);
     let mut exit = booth.exit_lane();
     exit.lane.manual_open("ambulance behind, barrier opened by hand", Some(waved.id)).unwrap();
-    assert_eq!(booth.sqlite.inside_count("JKT-MALL-01").unwrap(), 1);
+    assert_eq!(booth.sqlite.inside_count("JKT-MALL-01", false).unwrap(), 1);
     let user = admin();
     let acting = Acting {
         user: &user,
@@ -344,7 +344,7 @@ fn visits_without_an_exit_are_closed_by_an_audited_forced_close() {
     let forced =
         close_visit(&acting, "JKT-MALL-01", &towed.ticket_no, "towed by the police", Rupiah::ZERO).unwrap();
     assert!(forced.forced());
-    assert_eq!(booth.sqlite.inside_count("JKT-MALL-01").unwrap(), 0);
+    assert_eq!(booth.sqlite.inside_count("JKT-MALL-01", false).unwrap(), 0);
     assert!(
         close_visit(&acting, "JKT-MALL-01", &towed.ticket_no, "towed by the police", Rupiah::ZERO).is_err()
     );

@@ -274,9 +274,13 @@ fn a_manual_open_needs_a_reason_and_leaves_an_audit_line_with_a_photo() {
     assert_eq!(audits[0].username.as_deref(), Some("kasir1"));
     let photo_id = audits[0].detail["photo_id"].as_str().unwrap().parse().unwrap();
     assert!(booth.sqlite.photo(photo_id).unwrap().is_some());
-    let report =
-        shift::report(booth.sqlite.as_ref(), exit.shift.id, gardu::clock::Clock::now(booth.clock.as_ref()))
-            .unwrap();
+    let report = shift::report(
+        booth.sqlite.as_ref(),
+        exit.shift.id,
+        gardu::clock::Clock::now(booth.clock.as_ref()),
+        true,
+    )
+    .unwrap();
     assert_eq!(report.manual_opens, 1);
 }
 

@@ -8,5 +8,7 @@ mod common;
 mod live;
 #[path = "store_postgres/outages.rs"]
 mod outages;
+#[path = "store_postgres/upgrade.rs"]
+mod upgrade;
 
 store_suite!(|| common::pg::fresh_store());

@@ -188,7 +188,7 @@ fn the_filtered_visits_export_to_the_csv_file_typed_in_and_the_export_is_audited
     assert_eq!(
         lines[0],
         "ticket_no,plate,class,entry_booth,entry_time,entry_operator,exit_booth,exit_time,exit_operator,\
-         stay_min,total,method,tendered,change,reference,lost_ticket,offline,entry_id,exit_id"
+         stay_min,total,method,tendered,change,reference,lost_ticket,offline,simulated,entry_id,exit_id"
     );
     let (second, second_exit) = seeded.second;
     let (first, first_exit) = seeded.first;
@@ -197,11 +197,11 @@ fn the_filtered_visits_export_to_the_csv_file_typed_in_and_the_export_is_audited
         [
             format!(
                 "IN1-261123-0002,D 5678 AB,MTR,IN1,2026-11-23 06:30:00,siti,OUT1,2026-11-23 07:45:00,budi,\
-                 75,3000,qris,,,QR-778899,false,false,{second},{second_exit}"
+                 75,3000,qris,,,QR-778899,false,false,false,{second},{second_exit}"
             ),
             format!(
                 "IN1-261123-0001,B 1234 XYZ,MBL,IN1,2026-11-23 06:00:00,siti,OUT1,2026-11-23 07:30:00,budi,\
-                 90,8000,cash,10000,2000,,false,false,{first},{first_exit}"
+                 90,8000,cash,10000,2000,,false,false,false,{first},{first_exit}"
             ),
         ]
     );

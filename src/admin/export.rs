@@ -19,7 +19,7 @@ pub enum ExportError {
 }
 
 /// The CSV columns, in order.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 20] = [
     "ticket_no",
     "plate",
     "class",
@@ -37,11 +37,13 @@ pub const COLUMNS: [&str; 19] = [
     "reference",
     "lost_ticket",
     "offline",
+    "simulated",
     "entry_id",
     "exit_id",
 ];
 
-/// Writes every visit matching `filter` (newest first) as CSV; returns the row count.
+/// Writes every visit matching `filter` (newest first) as CSV; returns the row count. Visits
+/// made by simulation are written only when the filter includes them, marked `simulated`.
 pub fn write_visits_csv(
     store: &dyn Store,
     filter: &VisitFilter,
@@ -85,6 +87,7 @@ pub fn write_visits_csv(
                     opt(exit.and_then(|x| x.reference.clone())),
                     exit.is_some_and(|x| x.lost_ticket).to_string(),
                     offline.to_string(),
+                    (entry.simulated || exit.is_some_and(|x| x.simulated)).to_string(),
                     entry.id.to_string(),
                     opt(exit.map(|x| x.id.to_string())),
                 ])

@@ -100,13 +100,15 @@ fn no_day(day: NaiveDate, tz: Tz) -> StoreError {
     StoreError::Refused(format!("{day} cannot be placed in time zone {tz}"))
 }
 
-/// The figures of the local days `first..=last` at `site`.
+/// The figures of the local days `first..=last` at `site` (records made by simulation only
+/// when `include_simulated`).
 pub fn period(
     store: &dyn Store,
     site: &str,
     first: NaiveDate,
     last: NaiveDate,
     tz: Tz,
+    include_simulated: bool,
 ) -> StoreResult<PeriodFigures> {
     if last < first || (last - first).num_days() >= MAX_DAYS {
         return Err(StoreError::Refused(format!(
@@ -117,8 +119,8 @@ pub fn period(
     let mut per_day = Vec::new();
     for day in days(first, last) {
         let (start, end) = day_range(day, tz).ok_or_else(|| no_day(day, tz))?;
-        let entries = store.entry_count(site, start, end)?;
-        let groups = store.exit_groups(site, start, end)?;
+        let entries = store.entry_count(site, start, end, include_simulated)?;
+        let groups = store.exit_groups(site, start, end, include_simulated)?;
         for group in &groups {
             if let Some(class) = &group.class
                 && !classes.contains(class)
@@ -221,19 +223,21 @@ fn shift_rows(
 }
 
 /// Vehicles inside at each local hour mark of `day` up to `now`: (local hour, count), where
-/// hour `h` is the count at the start of that hour. Hours still to come are left out.
+/// hour `h` is the count at the start of that hour. Hours still to come are left out, and
+/// simulated vehicles unless `include_simulated`.
 pub fn occupancy(
     store: &dyn Store,
     site: &str,
     day: NaiveDate,
     tz: Tz,
     now: DateTime<Utc>,
+    include_simulated: bool,
 ) -> StoreResult<Vec<(u32, u64)>> {
     let (start, end) = day_range(day, tz).ok_or_else(|| no_day(day, tz))?;
     let mut marks = Vec::new();
     let mut at = start;
     while at < end && at <= now {
-        marks.push((at.with_timezone(&tz).hour(), store.inside_at(site, at)?));
+        marks.push((at.with_timezone(&tz).hour(), store.inside_at(site, at, include_simulated)?));
         at += Duration::hours(1);
     }
     Ok(marks)

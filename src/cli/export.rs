@@ -27,12 +27,15 @@ pub enum ExportCommand {
         /// The CSV file to write.
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Export visits made by simulation too (left out by default).
+        #[arg(long)]
+        include_simulated: bool,
     },
 }
 
 /// Runs an export subcommand.
 pub fn run(command: ExportCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let ExportCommand::Visits { from, to, plate, out } = command;
+    let ExportCommand::Visits { from, to, plate, out, include_simulated } = command;
     if to < from {
         anyhow::bail!("--to is before --from");
     }
@@ -48,6 +51,7 @@ pub fn run(command: ExportCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         from: Some(start(from)?),
         to: Some(start(to + chrono::Duration::days(1))?),
         plate,
+        include_simulated,
         ..VisitFilter::default()
     };
     let store = ctx.open_store()?;

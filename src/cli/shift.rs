@@ -19,6 +19,9 @@ pub enum ShiftCommand {
         /// One JSON object.
         #[arg(long)]
         json: bool,
+        /// Count payments made by simulation too (left out by default).
+        #[arg(long)]
+        include_simulated: bool,
     },
 }
 
@@ -27,8 +30,8 @@ pub enum ShiftCommand {
 pub fn run(command: ShiftCommand, ctx: &Context, op: &Operator) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
     match command {
-        ShiftCommand::Report { id, json } => {
-            let report = report(store.as_ref(), id, chrono::Utc::now())?;
+        ShiftCommand::Report { id, json, include_simulated } => {
+            let report = report(store.as_ref(), id, chrono::Utc::now(), include_simulated)?;
             if !op.is_admin() && op.user().is_none_or(|user| user.username != report.shift.username) {
                 return Err(Refusal::NotYourShift { shift: id, owner: report.shift.username.clone() }.into());
             }
@@ -55,6 +58,12 @@ pub fn run(command: ShiftCommand, ctx: &Context, op: &Operator) -> anyhow::Resul
                 "lost tickets {}, manual opens {}, voids {}",
                 report.lost_tickets, report.manual_opens, report.voids
             );
+            if report.simulated_left_out.exits > 0 {
+                println!(
+                    "simulated payments left out: {} ({}); --include-simulated counts them",
+                    report.simulated_left_out.exits, report.simulated_left_out.total
+                );
+            }
             println!("float {}  expected cash {}", shift.opening_float, report.expected_cash);
             if let (Some(counted), Some(diff)) = (report.counted_cash, report.difference) {
                 println!("counted {counted}  difference {diff}");

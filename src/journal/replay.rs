@@ -337,7 +337,8 @@ fn orphan_ids(
         .collect();
     let mut orphans = HashSet::new();
     for site in sites {
-        match store.orphan_exits(site) {
+        // Simulated exits too: this counts the replayed records themselves.
+        match store.orphan_exits(site, true) {
             Ok(waiting) => orphans.extend(waiting.into_iter().map(|exit| exit.id)),
             // Only the summary's count suffers; the records themselves are stored.
             Err(err) => tracing::warn!("exits waiting for their entry not counted: {err}"),

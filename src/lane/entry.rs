@@ -419,7 +419,7 @@ impl EntryLane {
         if !self.ctx.connectivity.online() {
             return Ok(()); // unknown offline: never block the lane on a guess
         }
-        match self.ctx.store.inside_count(&self.ctx.site.code) {
+        match self.ctx.store.inside_count(&self.ctx.site.code, false) {
             Ok(inside) if inside >= u64::from(capacity) => Err(EntryError::Full { inside, capacity }),
             Ok(_) => Ok(()),
             Err(err) => {

@@ -94,6 +94,9 @@ pub struct ShiftReport {
     /// Figures from this booth's own ledger, made while the database could not be reached;
     /// the database's report replaces them once the journal is replayed.
     pub provisional: bool,
+    /// Payments of the other kind that the figures above leave out: what a real shift's booth
+    /// did while switched to simulation (unless the report was asked with them).
+    pub simulated_left_out: Tally,
 }
 
 impl ShiftReport {
@@ -195,9 +198,9 @@ fn close_online(ctx: &LaneContext, shift: &Shift, counted: Rupiah) -> Result<Shi
     }
     // A shift opened offline may not be in the database yet.
     ctx.store.save_shift(shift)?;
-    let before = report(ctx.store.as_ref(), shift.id, ctx.clock.now())?;
+    let before = report(ctx.store.as_ref(), shift.id, ctx.clock.now(), false)?;
     ctx.store.close_shift(shift.id, ctx.clock.now(), before.expected_cash, counted)?;
-    report(ctx.store.as_ref(), shift.id, ctx.clock.now())
+    report(ctx.store.as_ref(), shift.id, ctx.clock.now(), false)
 }
 
 fn close_offline(ctx: &LaneContext, shift: &Shift, counted: Rupiah) -> Result<ShiftReport, ShiftError> {
@@ -265,27 +268,39 @@ fn waiting_records(ctx: &LaneContext, shift: Uuid) -> usize {
     }
 }
 
-/// The report of a shift, open or closed, from the database.
-pub fn report(store: &dyn Store, id: Uuid, now: DateTime<Utc>) -> Result<ShiftReport, ShiftError> {
+/// The report of a shift, open or closed, from the database. A real shift leaves out what its
+/// booth did while switched to simulation (the drawer never held that money) and a simulated
+/// shift holds only simulated payments; with `include_simulated` every payment is in the
+/// figures, while the expected cash stays the drawer's.
+pub fn report(
+    store: &dyn Store,
+    id: Uuid,
+    now: DateTime<Utc>,
+    include_simulated: bool,
+) -> Result<ShiftReport, ShiftError> {
     let shift = store.shift(id)?.ok_or_else(|| StoreError::NotFound(format!("shift {id}")))?;
-    // A real shift leaves out what its booth did while switched to simulation.
-    let exits: Vec<Exit> =
-        store.shift_exits(id)?.into_iter().filter(|x| x.simulated == shift.simulated).collect();
-    let duplicates: Vec<Exit> = store
-        .shift_duplicates(id)?
-        .into_iter()
-        .map(|d| d.exit)
-        .filter(|x| x.simulated == shift.simulated)
-        .collect();
+    let all_exits = store.shift_exits(id)?;
+    let all_duplicates: Vec<Exit> = store.shift_duplicates(id)?.into_iter().map(|d| d.exit).collect();
+    let in_drawer = |x: &&Exit| x.simulated == shift.simulated;
     let mut classes = BTreeMap::new();
-    for exit in exits.iter().chain(&duplicates) {
+    for exit in all_exits.iter().chain(&all_duplicates) {
         if let std::collections::btree_map::Entry::Vacant(slot) = classes.entry(exit.entry_id) {
             let class = store.find_visit(&exit.site, &EntryLookup::Id(exit.entry_id))?.map(|v| v.entry.class);
             slot.insert(class);
         }
     }
-    let mut report =
-        tally(shift.clone(), &exits, &duplicates, |entry| classes.get(&entry).cloned().flatten());
+    let class_of = |entry| classes.get(&entry).cloned().flatten();
+    let drawer = |payments: &[Exit]| payments.iter().filter(in_drawer).cloned().collect::<Vec<_>>();
+    let mut report = tally(shift.clone(), &drawer(&all_exits), &drawer(&all_duplicates), class_of);
+    if include_simulated {
+        let kept = (report.expected_cash, report.difference, report.revised_expected_cash);
+        report = tally(shift.clone(), &all_exits, &all_duplicates, class_of);
+        (report.expected_cash, report.difference, report.revised_expected_cash) = kept;
+    } else {
+        for payment in all_exits.iter().chain(&all_duplicates).filter(|x| !in_drawer(x)) {
+            report.simulated_left_out.add(payment.total);
+        }
+    }
     let audits = |action: &str| -> Result<u64, StoreError> {
         let filter = AuditFilter {
             action: Some(action.into()),
@@ -352,6 +367,7 @@ fn tally(
         late: Vec::new(),
         revised_expected_cash,
         provisional: false,
+        simulated_left_out: Tally::default(),
         shift,
     }
 }

@@ -398,7 +398,8 @@ fn check_own_books(
     }
     let mut shift_total = Rupiah::ZERO;
     for (shift_id, taken) in booths.shift_takings() {
-        let shift_report = super::shift::report(store, *shift_id, booths.now()).map_err(|e| e.to_string())?;
+        let shift_report =
+            super::shift::report(store, *shift_id, booths.now(), true).map_err(|e| e.to_string())?;
         shift_total += shift_report.all.total;
         if shift_report.all.total != *taken {
             report.problems.push(format!(

@@ -344,36 +344,66 @@ impl Store for CachedStore {
         self.read(|r| r.find_open_entry(site, lookup), |c| c.find_open_entry(site, lookup))
     }
 
-    fn inside_count(&self, site: &str) -> StoreResult<u64> {
-        self.read(|r| r.inside_count(site), |c| c.inside_count(site))
+    fn inside_count(&self, site: &str, include_simulated: bool) -> StoreResult<u64> {
+        self.read(|r| r.inside_count(site, include_simulated), |c| c.inside_count(site, include_simulated))
     }
 
     fn list_visits(&self, filter: &VisitFilter, page: PageRequest) -> StoreResult<VisitPage> {
         self.read(|r| r.list_visits(filter, page), |c| c.list_visits(filter, page))
     }
 
-    fn orphan_exits(&self, site: &str) -> StoreResult<Vec<Exit>> {
-        self.read(|r| r.orphan_exits(site), |c| c.orphan_exits(site))
+    fn orphan_exits(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<Exit>> {
+        self.read(|r| r.orphan_exits(site, include_simulated), |c| c.orphan_exits(site, include_simulated))
     }
 
-    fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats> {
-        self.read(|r| r.daily_stats(site, day, tz), |c| c.daily_stats(site, day, tz))
+    fn daily_stats(
+        &self,
+        site: &str,
+        day: NaiveDate,
+        tz: Tz,
+        include_simulated: bool,
+    ) -> StoreResult<DailyStats> {
+        self.read(
+            |r| r.daily_stats(site, day, tz, include_simulated),
+            |c| c.daily_stats(site, day, tz, include_simulated),
+        )
     }
 
-    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
-        self.read(|r| r.inside_by_class(site), |c| c.inside_by_class(site))
+    fn inside_by_class(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<(ClassCode, u64)>> {
+        self.read(
+            |r| r.inside_by_class(site, include_simulated),
+            |c| c.inside_by_class(site, include_simulated),
+        )
     }
 
-    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
-        self.read(|r| r.inside_at(site, at), |c| c.inside_at(site, at))
+    fn inside_at(&self, site: &str, at: DateTime<Utc>, include_simulated: bool) -> StoreResult<u64> {
+        self.read(|r| r.inside_at(site, at, include_simulated), |c| c.inside_at(site, at, include_simulated))
     }
 
-    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
-        self.read(|r| r.entry_count(site, from, to), |c| c.entry_count(site, from, to))
+    fn entry_count(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<u64> {
+        self.read(
+            |r| r.entry_count(site, from, to, include_simulated),
+            |c| c.entry_count(site, from, to, include_simulated),
+        )
     }
 
-    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
-        self.read(|r| r.exit_groups(site, from, to), |c| c.exit_groups(site, from, to))
+    fn exit_groups(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<Vec<ExitGroup>> {
+        self.read(
+            |r| r.exit_groups(site, from, to, include_simulated),
+            |c| c.exit_groups(site, from, to, include_simulated),
+        )
     }
 
     /// The server only: a report kept in this booth's cache would reach no admin.

@@ -154,25 +154,44 @@ pub trait Store: Send + Sync {
     fn find_visit(&self, site: &str, lookup: &EntryLookup) -> StoreResult<Option<Visit>>;
     /// The latest entry matching `lookup` that has not exited.
     fn find_open_entry(&self, site: &str, lookup: &EntryLookup) -> StoreResult<Option<Entry>>;
-    /// How many vehicles are inside now.
-    fn inside_count(&self, site: &str) -> StoreResult<u64>;
-    /// Visits matching `filter`, newest entry first.
+    /// How many vehicles are inside now. Every figure below leaves records made by simulation
+    /// out unless `include_simulated` (a simulated vehicle never fills a real car park).
+    fn inside_count(&self, site: &str, include_simulated: bool) -> StoreResult<u64>;
+    /// Visits matching `filter`, newest entry first (simulated ones only when the filter asks).
     fn list_visits(&self, filter: &VisitFilter, page: PageRequest) -> StoreResult<VisitPage>;
     /// Exits whose entry is not in the database (yet).
-    fn orphan_exits(&self, site: &str) -> StoreResult<Vec<Exit>>;
+    fn orphan_exits(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<Exit>>;
     /// Figures for one local day.
-    fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats>;
+    fn daily_stats(
+        &self,
+        site: &str,
+        day: NaiveDate,
+        tz: Tz,
+        include_simulated: bool,
+    ) -> StoreResult<DailyStats>;
     /// Vehicles inside now per class, every configured class in display order (zeros included),
     /// then any other class a vehicle inside carries.
-    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>>;
+    fn inside_by_class(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<(ClassCode, u64)>>;
     /// Vehicles that were inside at `at`: entered before it and not yet left at it (a vehicle
     /// leaving exactly at `at` still counts, one entering exactly at `at` does not yet).
-    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64>;
+    fn inside_at(&self, site: &str, at: DateTime<Utc>, include_simulated: bool) -> StoreResult<u64>;
     /// Entries in `[from, to)`.
-    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64>;
+    fn entry_count(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<u64>;
     /// Exits in `[from, to)` grouped by class, method, operator and shift, sorted by those
     /// (orphans' `None` class last).
-    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>>;
+    fn exit_groups(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<Vec<ExitGroup>>;
 
     // --- booths ---------------------------------------------------------------------------
     /// Stores a booth's report of itself, replacing its previous one.

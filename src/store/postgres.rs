@@ -305,36 +305,54 @@ impl Store for PostgresStore {
         self.read(|conn| visits::find_open_entry(conn, site, lookup))
     }
 
-    fn inside_count(&self, site: &str) -> StoreResult<u64> {
-        self.read(|conn| visits::inside_count(conn, site))
+    fn inside_count(&self, site: &str, include_simulated: bool) -> StoreResult<u64> {
+        self.read(|conn| visits::inside_count(conn, site, include_simulated))
     }
 
     fn list_visits(&self, filter: &VisitFilter, page: PageRequest) -> StoreResult<VisitPage> {
         self.read(|conn| reports::list_visits(conn, filter, page))
     }
 
-    fn orphan_exits(&self, site: &str) -> StoreResult<Vec<Exit>> {
-        self.read(|conn| visits::orphan_exits(conn, site))
+    fn orphan_exits(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<Exit>> {
+        self.read(|conn| visits::orphan_exits(conn, site, include_simulated))
     }
 
-    fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats> {
-        self.read(|conn| reports::daily_stats(conn, site, day, tz))
+    fn daily_stats(
+        &self,
+        site: &str,
+        day: NaiveDate,
+        tz: Tz,
+        include_simulated: bool,
+    ) -> StoreResult<DailyStats> {
+        self.read(|conn| reports::daily_stats(conn, site, day, tz, include_simulated))
     }
 
-    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
-        self.read(|conn| figures::inside_by_class(conn, site))
+    fn inside_by_class(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<(ClassCode, u64)>> {
+        self.read(|conn| figures::inside_by_class(conn, site, include_simulated))
     }
 
-    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
-        self.read(|conn| figures::inside_at(conn, site, at))
+    fn inside_at(&self, site: &str, at: DateTime<Utc>, include_simulated: bool) -> StoreResult<u64> {
+        self.read(|conn| figures::inside_at(conn, site, at, include_simulated))
     }
 
-    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
-        self.read(|conn| figures::entry_count(conn, site, from, to))
+    fn entry_count(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<u64> {
+        self.read(|conn| figures::entry_count(conn, site, from, to, include_simulated))
     }
 
-    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
-        self.read(|conn| figures::exit_groups(conn, site, from, to))
+    fn exit_groups(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<Vec<ExitGroup>> {
+        self.read(|conn| figures::exit_groups(conn, site, from, to, include_simulated))
     }
 
     fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()> {

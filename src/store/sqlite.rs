@@ -47,6 +47,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0005_audit_journal_id.sql")),
         M::up(include_str!("../../migrations/sqlite/0006_books.sql")),
         M::up(include_str!("../../migrations/sqlite/0007_site_key.sql")),
+        M::up(include_str!("../../migrations/sqlite/0008_simulated_figures.sql")),
     ])
 }
 
@@ -359,36 +360,54 @@ impl Store for SqliteStore {
         self.read(|conn| visits::find_open_entry(conn, site, lookup))
     }
 
-    fn inside_count(&self, site: &str) -> StoreResult<u64> {
-        self.read(|conn| visits::inside_count(conn, site))
+    fn inside_count(&self, site: &str, include_simulated: bool) -> StoreResult<u64> {
+        self.read(|conn| visits::inside_count(conn, site, include_simulated))
     }
 
     fn list_visits(&self, filter: &VisitFilter, page: PageRequest) -> StoreResult<VisitPage> {
         self.read(|conn| visits::list_visits(conn, filter, page))
     }
 
-    fn orphan_exits(&self, site: &str) -> StoreResult<Vec<Exit>> {
-        self.read(|conn| visits::orphan_exits(conn, site))
+    fn orphan_exits(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<Exit>> {
+        self.read(|conn| visits::orphan_exits(conn, site, include_simulated))
     }
 
-    fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats> {
-        self.read(|conn| stats::daily_stats(conn, site, day, tz))
+    fn daily_stats(
+        &self,
+        site: &str,
+        day: NaiveDate,
+        tz: Tz,
+        include_simulated: bool,
+    ) -> StoreResult<DailyStats> {
+        self.read(|conn| stats::daily_stats(conn, site, day, tz, include_simulated))
     }
 
-    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
-        self.read(|conn| figures::inside_by_class(conn, site))
+    fn inside_by_class(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<(ClassCode, u64)>> {
+        self.read(|conn| figures::inside_by_class(conn, site, include_simulated))
     }
 
-    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
-        self.read(|conn| figures::inside_at(conn, site, at))
+    fn inside_at(&self, site: &str, at: DateTime<Utc>, include_simulated: bool) -> StoreResult<u64> {
+        self.read(|conn| figures::inside_at(conn, site, at, include_simulated))
     }
 
-    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
-        self.read(|conn| figures::entry_count(conn, site, from, to))
+    fn entry_count(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<u64> {
+        self.read(|conn| figures::entry_count(conn, site, from, to, include_simulated))
     }
 
-    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
-        self.read(|conn| figures::exit_groups(conn, site, from, to))
+    fn exit_groups(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<Vec<ExitGroup>> {
+        self.read(|conn| figures::exit_groups(conn, site, from, to, include_simulated))
     }
 
     fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()> {
@@ -566,6 +585,66 @@ mod tests {
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
-        assert_eq!(store.schema_version().unwrap(), 7, "every migration applied");
+        assert_eq!(store.schema_version().unwrap(), 8, "every migration applied");
+    }
+
+    /// Simulated records written before migration 0008 are left out of the figures after it:
+    /// the rollups it extends are backfilled.
+    #[test]
+    fn upgrading_keeps_earlier_simulated_records_out_of_the_figures() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, class, entry_time,
+                 origin, simulated)
+             VALUES ('00000000-0000-0000-0000-000000000001', 'S', 'IN1', 'T1', 'C1', 'MBL', 3600000,
+                     'online', 0),
+                    ('00000000-0000-0000-0000-000000000002', 'S', 'SIM1', 'T2', 'C2', 'MBL', 7200000,
+                     'online', 1),
+                    ('00000000-0000-0000-0000-000000000003', 'S', 'SIM1', 'T3', 'C3', 'MTR', 7300000,
+                     'online', 1);",
+        )
+        .unwrap();
+        let tariff = crate::domain::tariff::default_tariffs().remove(0);
+        let (entered, left) =
+            (DateTime::<Utc>::UNIX_EPOCH, DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::hours(1));
+        let fee =
+            crate::domain::tariff::parking_fee(&tariff, entered, left, crate::domain::FeeFlags::default());
+        conn.execute(
+            "INSERT INTO exits (id, entry_id, site_code, booth, exit_time, fee, total, method, origin,
+                 simulated)
+             VALUES ('00000000-0000-0000-0000-0000000000f2', '00000000-0000-0000-0000-000000000002',
+                     'S', 'SIM2', 10800000, ?1, ?2, 'cash', 'online', 1)",
+            rusqlite::params![serde_json::to_string(&fee).unwrap(), fee.total.0],
+        )
+        .unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let store =
+            SqliteStore { writer: Mutex::new(conn), reader: None, location: PathBuf::from(":memory:") };
+        assert_eq!((store.inside_count("S", false).unwrap(), store.inside_count("S", true).unwrap()), (1, 2));
+        let list = |include_simulated| {
+            let filter = VisitFilter { site: Some("S".into()), include_simulated, ..VisitFilter::default() };
+            let page = store.list_visits(&filter, PageRequest { offset: 0, limit: 10 }).unwrap();
+            (page.rows.len(), page.total)
+        };
+        assert_eq!((list(false), list(true)), ((1, 1), (3, 3)));
+        let (from, to) =
+            (DateTime::<Utc>::UNIX_EPOCH, DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(1));
+        assert_eq!(store.entry_count("S", from, to, false).unwrap(), 1);
+        assert!(store.exit_groups("S", from, to, false).unwrap().is_empty());
+        assert_eq!(store.exit_groups("S", from, to, true).unwrap().len(), 1);
+        // Written after the upgrade, the flags are kept by the new triggers.
+        store
+            .write(|conn| {
+                conn.execute_batch(
+                    "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, class,
+                         entry_time, origin, simulated)
+                     VALUES ('00000000-0000-0000-0000-000000000004', 'S', 'SIM1', 'T4', 'C4', 'MBL',
+                             7400000, 'online', 1);",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!((list(false), list(true)), ((1, 1), (4, 4)));
     }
 }

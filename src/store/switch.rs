@@ -136,9 +136,9 @@ impl Store for SwitchableStore {
         self.inner.find_open_entry(site, lookup)
     }
 
-    fn inside_count(&self, site: &str) -> StoreResult<u64> {
+    fn inside_count(&self, site: &str, include_simulated: bool) -> StoreResult<u64> {
         self.check()?;
-        self.inner.inside_count(site)
+        self.inner.inside_count(site, include_simulated)
     }
 
     fn list_visits(&self, filter: &VisitFilter, page: PageRequest) -> StoreResult<VisitPage> {
@@ -146,34 +146,52 @@ impl Store for SwitchableStore {
         self.inner.list_visits(filter, page)
     }
 
-    fn orphan_exits(&self, site: &str) -> StoreResult<Vec<Exit>> {
+    fn orphan_exits(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<Exit>> {
         self.check()?;
-        self.inner.orphan_exits(site)
+        self.inner.orphan_exits(site, include_simulated)
     }
 
-    fn daily_stats(&self, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats> {
+    fn daily_stats(
+        &self,
+        site: &str,
+        day: NaiveDate,
+        tz: Tz,
+        include_simulated: bool,
+    ) -> StoreResult<DailyStats> {
         self.check()?;
-        self.inner.daily_stats(site, day, tz)
+        self.inner.daily_stats(site, day, tz, include_simulated)
     }
 
-    fn inside_by_class(&self, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
+    fn inside_by_class(&self, site: &str, include_simulated: bool) -> StoreResult<Vec<(ClassCode, u64)>> {
         self.check()?;
-        self.inner.inside_by_class(site)
+        self.inner.inside_by_class(site, include_simulated)
     }
 
-    fn inside_at(&self, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+    fn inside_at(&self, site: &str, at: DateTime<Utc>, include_simulated: bool) -> StoreResult<u64> {
         self.check()?;
-        self.inner.inside_at(site, at)
+        self.inner.inside_at(site, at, include_simulated)
     }
 
-    fn entry_count(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<u64> {
+    fn entry_count(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<u64> {
         self.check()?;
-        self.inner.entry_count(site, from, to)
+        self.inner.entry_count(site, from, to, include_simulated)
     }
 
-    fn exit_groups(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ExitGroup>> {
+    fn exit_groups(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<Vec<ExitGroup>> {
         self.check()?;
-        self.inner.exit_groups(site, from, to)
+        self.inner.exit_groups(site, from, to, include_simulated)
     }
 
     fn save_booth_status(&self, status: &BoothStatus) -> StoreResult<()> {

@@ -203,7 +203,7 @@ fn shift_ui(
             let task = report.get_or_insert_with(|| {
                 let (store, id, clock) = (runtime.store(), open.id, runtime.clock().clone());
                 Box::new(Task::spawn("shift-report", waker, move || {
-                    shift::report(store.as_ref(), id, clock.now()).map_err(|err| err.to_string())
+                    shift::report(store.as_ref(), id, clock.now(), true).map_err(|err| err.to_string())
                 }))
             });
             let expected = match task.poll() {

@@ -111,8 +111,13 @@ fn tickets_ui(ui: &mut egui::Ui, state: &mut SimPanelState, env: &Env<'_>, full:
         let store = runtime.store();
         let site = runtime.config().site.code.clone();
         Task::spawn("sim-tickets", env.waker, move || {
-            let filter =
-                VisitFilter { site: Some(site), state: Some(VisitState::Inside), ..VisitFilter::default() };
+            // The simulated vehicles inside are the ones to scan here.
+            let filter = VisitFilter {
+                site: Some(site),
+                state: Some(VisitState::Inside),
+                include_simulated: true,
+                ..VisitFilter::default()
+            };
             let page =
                 store.list_visits(&filter, PageRequest { offset: 0, limit: 6 }).map_err(|e| e.to_string())?;
             Ok(page

@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod figures;
 pub mod people;
 pub mod reports;
+pub mod simulated;
 pub mod visits;
 
 /// Expands to one `#[test]` per behaviour, each on a fresh store from `$make`.
@@ -52,6 +53,8 @@ macro_rules! store_suite {
             people::shifts_open_once_and_close_once,
             people::audit_log_filters_newest_first,
             people::a_replayed_audit_line_is_stored_once,
+            simulated::simulated_records_stay_out_of_every_figure_unless_asked,
+            simulated::duplicates_and_forced_closes_are_listed_alone,
         );
     };
     (@tests $make:expr; $($module:ident :: $name:ident),* $(,)?) => {

@@ -146,7 +146,7 @@ fn scale_one_million_visits() {
         );
     }
     let (took, stats) =
-        best_of(3, || store.daily_stats(SITE, date(2024, 4, 10), chrono_tz::Asia::Jakarta).unwrap());
+        best_of(3, || store.daily_stats(SITE, date(2024, 4, 10), chrono_tz::Asia::Jakarta, false).unwrap());
     println!(
         "daily_stats: {:.1} ms ({} entries, {} exits, revenue {})",
         took.as_secs_f64() * 1e3,
@@ -165,8 +165,8 @@ fn scale_one_million_visits() {
     let (took, _) =
         best_of(3, || store.find_open_entry(SITE, &EntryLookup::PlateKey("B 4321 KJT".to_string())).unwrap());
     println!("find_open_entry by plate: {:.2} ms", took.as_secs_f64() * 1e3);
-    let (took, inside) = best_of(3, || store.inside_count(SITE).unwrap());
+    let (took, inside) = best_of(3, || store.inside_count(SITE, false).unwrap());
     println!("inside_count: {:.2} ms ({inside} inside)", took.as_secs_f64() * 1e3);
-    let (took, orphans) = best_of(3, || store.orphan_exits(SITE).unwrap());
+    let (took, orphans) = best_of(3, || store.orphan_exits(SITE, false).unwrap());
     println!("orphan_exits: {:.2} ms ({} orphans)", took.as_secs_f64() * 1e3, orphans.len());
 }

@@ -150,7 +150,7 @@ fn the_cache_follows_the_server_and_a_first_start_needs_it() {
     remote.record_entry(&old).unwrap();
     let cached = CachedStore::open(remote.clone(), settings.clone(), clock.clone()).unwrap();
     let cache = cached.cache();
-    assert_eq!(cache.inside_count(SITE).unwrap(), 4);
+    assert_eq!(cache.inside_count(SITE, false).unwrap(), 4);
     assert_eq!(cache.tariff_versions(SITE).unwrap().len(), 3);
     assert!(
         cache.user_by_username("guard1").unwrap().is_some_and(|u| u.password_hash.starts_with("$argon2id$"))
@@ -173,7 +173,7 @@ fn the_cache_follows_the_server_and_a_first_start_needs_it() {
     remote.save_member(&member).unwrap();
     let report = cached.refresh().unwrap();
     assert_eq!((report.open_entries, report.entries_dropped, report.members), (2, 2, 1), "{report:?}");
-    assert_eq!(cache.inside_count(SITE).unwrap(), 2);
+    assert_eq!(cache.inside_count(SITE, false).unwrap(), 2);
     assert_eq!(cache.member_by_card("0a1b2c3d").unwrap(), Some(member));
     assert!(cache.find_visit(SITE, &EntryLookup::Id(inside[0].id)).unwrap().is_none());
     drop(cached);

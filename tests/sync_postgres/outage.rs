@@ -186,7 +186,7 @@ fn a_server_killed_mid_traffic_loses_and_doubles_nothing() {
         traffic.leave(n);
     }
     assert_eq!(traffic.books.journaled, journaled_in_outage, "online again, nothing more journaled");
-    assert_eq!(store.orphan_exits(SITE).unwrap().len(), 2);
+    assert_eq!(store.orphan_exits(SITE, false).unwrap().len(), 2);
 
     let summary =
         replay::replay(&journal(dir.path(), "SYNC"), store.as_ref(), clock.as_ref(), false, &mut |_| {})
@@ -208,8 +208,8 @@ fn a_server_killed_mid_traffic_loses_and_doubles_nothing() {
     let revenue: i64 =
         client.query_one("SELECT coalesce(sum(total), 0)::bigint FROM exits", &[]).unwrap().get(0);
     assert_eq!(revenue, traffic.books.revenue);
-    assert!(store.orphan_exits(SITE).unwrap().is_empty());
-    assert_eq!(store.inside_count(SITE).unwrap(), 17);
+    assert!(store.orphan_exits(SITE, false).unwrap().is_empty());
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 17);
     let offline = store
         .list_visits(
             &VisitFilter { offline_only: true, ..VisitFilter::default() },

@@ -398,7 +398,7 @@ impl Runner {
         if !self.ctx.connectivity.online() {
             return;
         }
-        match self.ctx.store.inside_count(&self.ctx.site.code) {
+        match self.ctx.store.inside_count(&self.ctx.site.code, false) {
             Ok(inside) => {
                 if self.published.get().inside != Some(inside) {
                     self.published.update(|s| s.inside = Some(inside));

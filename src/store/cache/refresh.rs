@@ -104,6 +104,8 @@ fn copy_open_entries(
         site: Some(settings.site.clone()),
         from,
         state: Some(VisitState::Inside),
+        // A copy for lookups at the exit, not a figure: a simulated booth exits its vehicles too.
+        include_simulated: true,
         ..VisitFilter::default()
     };
     let since = now - Duration::days(settings.open_entries_days.max(0));

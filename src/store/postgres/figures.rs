@@ -13,12 +13,16 @@ use super::pool::{Conn, Sql};
 use crate::domain::ClassCode;
 use crate::store::{ExitGroup, in_class_order, sort_exit_groups};
 
-pub(super) fn inside_by_class(conn: &mut Conn, site: &str) -> PgResult<Vec<(ClassCode, u64)>> {
+pub(super) fn inside_by_class(
+    conn: &mut Conn,
+    site: &str,
+    include_simulated: bool,
+) -> PgResult<Vec<(ClassCode, u64)>> {
     let mut tx = conn.snapshot()?;
     let rows = tx.query(
         "SELECT e.class, count(*) FROM open_entries o JOIN entries e ON e.id = o.entry_id
-         WHERE o.site_code = $1 GROUP BY e.class",
-        &[&site],
+         WHERE o.site_code = $1 AND (NOT o.simulated OR $2) GROUP BY e.class",
+        &[&site, &include_simulated],
     )?;
     let mut counts = BTreeMap::new();
     for row in &rows {
@@ -37,28 +41,36 @@ pub(super) fn inside_by_class(conn: &mut Conn, site: &str) -> PgResult<Vec<(Clas
 /// `at` and left at or after it. Both parts start from `at` (in the open and the exits
 /// indexes of `visit_links`), so a recent instant reads a few index pages however long the
 /// history is.
-pub(super) fn inside_at(db: &mut impl Sql, site: &str, at: DateTime<Utc>) -> PgResult<u64> {
+pub(super) fn inside_at(
+    db: &mut impl Sql,
+    site: &str,
+    at: DateTime<Utc>,
+    include_simulated: bool,
+) -> PgResult<u64> {
     let row = db.query_one(
-        "SELECT (SELECT count(*) FROM open_entries WHERE site_code = $1 AND entry_time < $2)
+        "SELECT (SELECT count(*) FROM open_entries
+                 WHERE site_code = $1 AND entry_time < $2 AND (NOT simulated OR $3))
               + (SELECT count(*) FROM visit_links
                  WHERE exit_id IS NOT NULL AND site_code = $1 AND exit_time >= $2
-                   AND has_entry AND entry_time < $2)",
-        &[&site, &at],
+                   AND has_entry AND entry_time < $2 AND (NOT simulated OR $3))",
+        &[&site, &at, &include_simulated],
     )?;
     count_at(&row, 0)
 }
 
+/// Read from the per-day counts (whole days) and `visit_links` (the partial days at either
+/// end), which keep simulated entries apart.
 pub(super) fn entry_count(
-    db: &mut impl Sql,
+    conn: &mut Conn,
     site: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    include_simulated: bool,
 ) -> PgResult<u64> {
-    let row = db.query_one(
-        "SELECT count(*) FROM entries WHERE site_code = $1 AND entry_time >= $2 AND entry_time < $3",
-        &[&site, &from, &to],
-    )?;
-    count_at(&row, 0)
+    let mut tx = conn.snapshot()?;
+    let count = super::reports::entries_in_range(&mut tx, site, Some(from), Some(to), include_simulated)?;
+    tx.commit()?;
+    Ok(count)
 }
 
 /// One GROUP BY over the range's exits, read from the exits index of `visit_links` (which
@@ -71,6 +83,7 @@ pub(super) fn exit_groups(
     site: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    include_simulated: bool,
 ) -> PgResult<Vec<ExitGroup>> {
     let rows = db.query(
         "SELECT CASE WHEN v.has_entry THEN v.class END, v.method, v.exit_operator, v.shift_id,
@@ -80,8 +93,9 @@ pub(super) fn exit_groups(
                     THEN greatest(v.exit_time - v.entry_time, interval '0') END)) * 1000), 0)::bigint
          FROM visit_links v
          WHERE v.exit_id IS NOT NULL AND v.site_code = $1 AND v.exit_time >= $2 AND v.exit_time < $3
+           AND (NOT v.exit_simulated OR $4)
          GROUP BY 1, v.method, v.exit_operator, v.shift_id",
-        &[&site, &from, &to],
+        &[&site, &from, &to, &include_simulated],
     )?;
     let mut groups = rows
         .iter()

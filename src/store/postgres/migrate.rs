@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "audit_journal_id", include_str!("../../../migrations/postgres/0005_audit_journal_id.sql")),
     (6, "books", include_str!("../../../migrations/postgres/0006_books.sql")),
     (7, "site_key", include_str!("../../../migrations/postgres/0007_site_key.sql")),
+    (8, "simulated_figures", include_str!("../../../migrations/postgres/0008_simulated_figures.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.

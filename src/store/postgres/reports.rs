@@ -127,7 +127,18 @@ fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool) {
     if filter.offline_only {
         c.add("(v.origin = 'journal' OR v.exit_origin = 'journal')", vec![]);
     }
+    // Both sets are small: a few second payments and forced closes to review.
+    if filter.duplicates_only {
+        c.add("v.entry_id IN (SELECT entry_id FROM duplicate_exits)", vec![]);
+    }
+    if filter.forced_only {
+        c.add("v.exit_id IN (SELECT id FROM exits WHERE forced_reason IS NOT NULL)", vec![]);
+    }
     let narrowed = c.clauses.len() > plain;
+    // The per-day counts keep simulated entries apart, so leaving them out still counts fast.
+    if !filter.include_simulated {
+        c.add("NOT v.simulated", vec![]);
+    }
     (c, narrowed)
 }
 
@@ -143,13 +154,14 @@ fn day_start_utc(day: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(day.saturating_mul(DAY_SECONDS), 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// Entries of a site in `[from, to)`: whole UTC days from `entry_days`, the partial days at
-/// either end counted from the rows.
-fn entries_in_range(
+/// Entries of a site in `[from, to)` (simulated ones only when `include_simulated`): whole
+/// UTC days from `entry_days`, the partial days at either end counted from the rows.
+pub(super) fn entries_in_range(
     tx: &mut impl Sql,
     site: &str,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
+    include_simulated: bool,
 ) -> PgResult<u64> {
     let mut rows = |start: DateTime<Utc>, end: DateTime<Utc>| -> PgResult<u64> {
         if start >= end {
@@ -157,8 +169,9 @@ fn entries_in_range(
         }
         let row = tx.query_one(
             "SELECT count(*) FROM visit_links
-             WHERE has_entry AND site_code = $1 AND entry_time >= $2 AND entry_time < $3",
-            &[&site, &start, &end],
+             WHERE has_entry AND site_code = $1 AND entry_time >= $2 AND entry_time < $3
+               AND (NOT simulated OR $4)",
+            &[&site, &start, &end, &include_simulated],
         )?;
         codec::count_at(&row, 0)
     };
@@ -183,10 +196,16 @@ fn entries_in_range(
         _ => 0,
     };
     let row = tx.query_one(
-        "SELECT coalesce(sum(entries), 0)::bigint FROM entry_days WHERE site_code = $1 AND day >= $2 AND day < $3",
+        "SELECT coalesce(sum(entries), 0)::bigint, coalesce(sum(simulated), 0)::bigint FROM entry_days
+         WHERE site_code = $1 AND day >= $2 AND day < $3",
         &[&site, &first_day.unwrap_or(i64::MIN), &end_day.unwrap_or(i64::MAX)],
     )?;
-    Ok(codec::count_at(&row, 0)? + head + tail)
+    let whole = if include_simulated {
+        codec::count_at(&row, 0)?
+    } else {
+        codec::count_at(&row, 0)?.saturating_sub(codec::count_at(&row, 1)?)
+    };
+    Ok(whole + head + tail)
 }
 
 pub(super) fn list_visits(conn: &mut Conn, filter: &VisitFilter, page: PageRequest) -> PgResult<VisitPage> {
@@ -196,7 +215,9 @@ pub(super) fn list_visits(conn: &mut Conn, filter: &VisitFilter, page: PageReque
     let mut tx = conn.snapshot()?;
     // Per-day counts serve a site's list narrowed by entry time only (the list as it opens).
     let total = match (&filter.site, narrowed) {
-        (Some(site), false) => entries_in_range(&mut tx, site, filter.from, filter.to)?,
+        (Some(site), false) => {
+            entries_in_range(&mut tx, site, filter.from, filter.to, filter.include_simulated)?
+        }
         _ => {
             let total_sql = format!("SELECT count(*) FROM visit_links v {where_sql}");
             codec::count_at(&tx.query_one(&total_sql, &conditions.params())?, 0)?
@@ -244,7 +265,13 @@ struct ClassTally {
     revenue: Rupiah,
 }
 
-pub(super) fn daily_stats(conn: &mut Conn, site: &str, day: NaiveDate, tz: Tz) -> PgResult<DailyStats> {
+pub(super) fn daily_stats(
+    conn: &mut Conn,
+    site: &str,
+    day: NaiveDate,
+    tz: Tz,
+    include_simulated: bool,
+) -> PgResult<DailyStats> {
     let (start, end) = day_range(day, tz)?;
     let mut tx = conn.snapshot()?;
     let mut stats = DailyStats {
@@ -261,8 +288,9 @@ pub(super) fn daily_stats(conn: &mut Conn, site: &str, day: NaiveDate, tz: Tz) -
     };
     let mut classes: BTreeMap<String, ClassTally> = BTreeMap::new();
     let entries = tx.query(
-        "SELECT entry_time, class FROM entries WHERE site_code = $1 AND entry_time >= $2 AND entry_time < $3",
-        &[&site, &start, &end],
+        "SELECT entry_time, class FROM entries
+         WHERE site_code = $1 AND entry_time >= $2 AND entry_time < $3 AND (NOT simulated OR $4)",
+        &[&site, &start, &end, &include_simulated],
     )?;
     for row in &entries {
         stats.entries += 1;
@@ -278,8 +306,8 @@ pub(super) fn daily_stats(conn: &mut Conn, site: &str, day: NaiveDate, tz: Tz) -
     let exits = tx.query(
         "SELECT x.exit_time, x.total, x.method, x.lost_ticket, e.class, e.entry_time
          FROM exits x LEFT JOIN entries e ON e.id = x.entry_id
-         WHERE x.site_code = $1 AND x.exit_time >= $2 AND x.exit_time < $3",
-        &[&site, &start, &end],
+         WHERE x.site_code = $1 AND x.exit_time >= $2 AND x.exit_time < $3 AND (NOT x.simulated OR $4)",
+        &[&site, &start, &end, &include_simulated],
     )?;
     for row in &exits {
         let exit_time: DateTime<Utc> = get(row, 0)?;

@@ -167,17 +167,20 @@ pub(super) fn find_open_entry(
     db.query_opt(&sql, &[&site, value.as_ref()])?.map(|row| entry_at(&row, 0)).transpose()
 }
 
-pub(super) fn inside_count(db: &mut impl Sql, site: &str) -> PgResult<u64> {
-    let row = db.query_one("SELECT count(*) FROM open_entries WHERE site_code = $1", &[&site])?;
+pub(super) fn inside_count(db: &mut impl Sql, site: &str, include_simulated: bool) -> PgResult<u64> {
+    let row = db.query_one(
+        "SELECT count(*) FROM open_entries WHERE site_code = $1 AND (NOT simulated OR $2)",
+        &[&site, &include_simulated],
+    )?;
     codec::count_at(&row, 0)
 }
 
-pub(super) fn orphan_exits(db: &mut impl Sql, site: &str) -> PgResult<Vec<Exit>> {
+pub(super) fn orphan_exits(db: &mut impl Sql, site: &str, include_simulated: bool) -> PgResult<Vec<Exit>> {
     let sql = format!(
         "SELECT {EXIT_COLUMNS} FROM orphan_exits o JOIN exits x ON x.id = o.exit_id
-         WHERE o.site_code = $1 ORDER BY x.exit_time DESC, x.id DESC"
+         WHERE o.site_code = $1 AND (NOT x.simulated OR $2) ORDER BY x.exit_time DESC, x.id DESC"
     );
-    db.query(&sql, &[&site])?.iter().map(|row| exit_at(row, 0)).collect()
+    db.query(&sql, &[&site, &include_simulated])?.iter().map(|row| exit_at(row, 0)).collect()
 }
 
 pub(super) fn shift_exits(db: &mut impl Sql, shift: Uuid) -> PgResult<Vec<Exit>> {

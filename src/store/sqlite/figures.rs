@@ -15,14 +15,18 @@ fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-pub(super) fn inside_by_class(conn: &Connection, site: &str) -> StoreResult<Vec<(ClassCode, u64)>> {
+pub(super) fn inside_by_class(
+    conn: &Connection,
+    site: &str,
+    include_simulated: bool,
+) -> StoreResult<Vec<(ClassCode, u64)>> {
     let tx = conn.unchecked_transaction()?;
     let mut counts = BTreeMap::new();
     let mut stmt = tx.prepare_cached(
         "SELECT e.class, count(*) FROM open_entries o JOIN entries e ON e.id = o.entry_id
-         WHERE o.site_code = ?1 GROUP BY e.class",
+         WHERE o.site_code = ?1 AND o.simulated <= ?2 GROUP BY e.class",
     )?;
-    let mut rows = stmt.query([site])?;
+    let mut rows = stmt.query(params![site, include_simulated])?;
     while let Some(row) = rows.next()? {
         counts.insert(codec::class(row, 0)?, count(row.get(1)?));
     }
@@ -38,28 +42,34 @@ pub(super) fn inside_by_class(conn: &Connection, site: &str) -> StoreResult<Vec<
 /// exits index of `visit_facts`; `+` keeps SQLite off the entry-time key, which would walk
 /// the whole history before `at`), so a recent instant reads a few index pages however long
 /// the history is.
-pub(super) fn inside_at(conn: &Connection, site: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+pub(super) fn inside_at(
+    conn: &Connection,
+    site: &str,
+    at: DateTime<Utc>,
+    include_simulated: bool,
+) -> StoreResult<u64> {
     let value: i64 = conn
         .prepare_cached(
-            "SELECT (SELECT count(*) FROM open_entries WHERE site_code = ?1 AND entry_time < ?2)
+            "SELECT (SELECT count(*) FROM open_entries
+                     WHERE site_code = ?1 AND entry_time < ?2 AND simulated <= ?3)
                   + (SELECT count(*) FROM visit_facts
-                     WHERE site_code = ?1 AND exit_time >= ?2 AND +entry_time < ?2)",
+                     WHERE site_code = ?1 AND exit_time >= ?2 AND +entry_time < ?2 AND simulated <= ?3)",
         )?
-        .query_row(params![site, ms(at)], |row| row.get(0))?;
+        .query_row(params![site, ms(at), include_simulated], |row| row.get(0))?;
     Ok(count(value))
 }
 
+/// Read from the per-day counts (whole days) and the `visit_facts` rows (the partial days at
+/// either end), which keep simulated entries apart.
 pub(super) fn entry_count(
     conn: &Connection,
     site: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    include_simulated: bool,
 ) -> StoreResult<u64> {
-    let value: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM entries WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3",
-        )?
-        .query_row(params![site, ms(from), ms(to)], |row| row.get(0))?;
+    let tx = conn.unchecked_transaction()?;
+    let value = super::visits::entries_in_range(&tx, site, Some(ms(from)), Some(ms(to)), include_simulated)?;
     Ok(count(value))
 }
 
@@ -71,6 +81,7 @@ pub(super) fn exit_groups(
     site: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    include_simulated: bool,
 ) -> StoreResult<Vec<ExitGroup>> {
     let mut stmt = conn.prepare_cached(
         "SELECT class, method, operator, shift_id, count(*), sum(total), sum(lost_ticket),
@@ -79,13 +90,14 @@ pub(super) fn exit_groups(
                       v.lost_ticket, v.exit_time, v.entry_time
                FROM visit_facts v
                WHERE v.site_code = ?1 AND v.exit_time >= ?2 AND v.exit_time < ?3
+                 AND v.exit_simulated <= ?4
                UNION ALL
                SELECT NULL, x.method, x.operator, x.shift_id, x.total, x.lost_ticket, x.exit_time, NULL
                FROM orphan_exits o JOIN exits x ON x.id = o.exit_id
-               WHERE o.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3)
+               WHERE o.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3 AND x.simulated <= ?4)
          GROUP BY class, method, operator, shift_id",
     )?;
-    let rows = stmt.query_map(params![site, ms(from), ms(to)], |row| {
+    let rows = stmt.query_map(params![site, ms(from), ms(to), include_simulated], |row| {
         let class = match row.get::<_, Option<String>>(0)? {
             Some(_) => Some(codec::class(row, 0)?),
             None => None,

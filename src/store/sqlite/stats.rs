@@ -37,9 +37,15 @@ struct ClassTally {
     revenue: Rupiah,
 }
 
-pub(super) fn daily_stats(conn: &Connection, site: &str, day: NaiveDate, tz: Tz) -> StoreResult<DailyStats> {
+pub(super) fn daily_stats(
+    conn: &Connection,
+    site: &str,
+    day: NaiveDate,
+    tz: Tz,
+    include_simulated: bool,
+) -> StoreResult<DailyStats> {
     let (start, end) = day_range(day, tz)?;
-    let range = (site, ms(start), ms(end));
+    let range = (site, ms(start), ms(end), include_simulated);
     let tx = conn.unchecked_transaction()?;
 
     let mut stats = DailyStats {
@@ -58,7 +64,7 @@ pub(super) fn daily_stats(conn: &Connection, site: &str, day: NaiveDate, tz: Tz)
 
     let mut stmt = tx.prepare_cached(
         "SELECT entry_time, class FROM entries
-         WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3",
+         WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3 AND simulated <= ?4",
     )?;
     let mut rows = stmt.query(range)?;
     while let Some(row) = rows.next()? {
@@ -78,7 +84,7 @@ pub(super) fn daily_stats(conn: &Connection, site: &str, day: NaiveDate, tz: Tz)
     let mut stmt = tx.prepare_cached(
         "SELECT x.exit_time, x.total, x.method, x.lost_ticket, e.class, e.entry_time
          FROM exits x LEFT JOIN entries e ON e.id = x.entry_id
-         WHERE x.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3",
+         WHERE x.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3 AND x.simulated <= ?4",
     )?;
     let mut rows = stmt.query(range)?;
     while let Some(row) = rows.next()? {

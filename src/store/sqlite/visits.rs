@@ -190,10 +190,10 @@ pub(super) fn find_open_entry(
     Ok(conn.prepare_cached(&sql)?.query_row(params![site, value], |row| entry_at(row, 0)).optional()?)
 }
 
-pub(super) fn inside_count(conn: &Connection, site: &str) -> StoreResult<u64> {
+pub(super) fn inside_count(conn: &Connection, site: &str, include_simulated: bool) -> StoreResult<u64> {
     let count: i64 = conn
-        .prepare_cached("SELECT count(*) FROM open_entries WHERE site_code = ?1")?
-        .query_row([site], |row| row.get(0))?;
+        .prepare_cached("SELECT count(*) FROM open_entries WHERE site_code = ?1 AND simulated <= ?2")?
+        .query_row(params![site, include_simulated], |row| row.get(0))?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
@@ -284,7 +284,20 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
     if filter.offline_only {
         c.add("(v.origin = 'journal' OR v.exit_origin = 'journal')", []);
     }
+    // Both sets are small: a few second payments and forced closes to review.
+    if filter.duplicates_only {
+        c.selective = true;
+        c.add("v.entry_id IN (SELECT entry_id FROM duplicate_exits)", []);
+    }
+    if filter.forced_only {
+        c.selective = true;
+        c.add("v.entry_id IN (SELECT entry_id FROM exits WHERE forced_reason IS NOT NULL)", []);
+    }
     let narrowed = c.narrowed;
+    // The per-day counts keep simulated entries apart, so leaving them out still counts fast.
+    if !filter.include_simulated {
+        c.add("v.simulated = 0", []);
+    }
     // With a selective set to start from, `+` keeps the (site, time) key out of the way.
     let unary = if c.selective { "+" } else { "" };
     if let Some(from) = filter.from {
@@ -307,16 +320,24 @@ fn to_i64(value: u64) -> i64 {
 /// One UTC day in milliseconds: the bucket of `entry_days` (`entry_time / DAY_MS`).
 const DAY_MS: i64 = 86_400_000;
 
-/// Entries of a site in `[from, to)`: whole UTC days from `entry_days`,
-/// the partial days at either end counted from the rows.
-fn entries_in_range(tx: &Connection, site: &str, from: Option<i64>, to: Option<i64>) -> StoreResult<i64> {
+/// Entries of a site in `[from, to)` (simulated ones only when `include_simulated`): whole
+/// UTC days from `entry_days`, the partial days at either end counted from the rows.
+pub(super) fn entries_in_range(
+    tx: &Connection,
+    site: &str,
+    from: Option<i64>,
+    to: Option<i64>,
+    include_simulated: bool,
+) -> StoreResult<i64> {
     let rows = |start: i64, end: i64| -> StoreResult<i64> {
         if start >= end {
             return Ok(0);
         }
-        let sql =
-            "SELECT count(*) FROM visit_facts WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3";
-        Ok(tx.prepare_cached(sql)?.query_row(params![site, start, end], |row| row.get(0))?)
+        let sql = "SELECT count(*) FROM visit_facts
+                   WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3 AND simulated <= ?4";
+        Ok(tx
+            .prepare_cached(sql)?
+            .query_row(params![site, start, end, include_simulated], |row| row.get(0))?)
     };
     // The first whole day starts at or after `from`; the last one ends at or before `to`.
     let first_day = from.map(|from| from.saturating_add(DAY_MS - 1).div_euclid(DAY_MS));
@@ -326,13 +347,14 @@ fn entries_in_range(tx: &Connection, site: &str, from: Option<i64>, to: Option<i
     {
         return rows(from, to);
     }
-    let sql =
-        "SELECT coalesce(sum(entries), 0) FROM entry_days WHERE site_code = ?1 AND day >= ?2 AND day < ?3";
-    let whole: i64 = tx
+    let sql = "SELECT coalesce(sum(entries), 0), coalesce(sum(simulated), 0) FROM entry_days
+               WHERE site_code = ?1 AND day >= ?2 AND day < ?3";
+    let (all, simulated): (i64, i64) = tx
         .prepare_cached(sql)?
         .query_row(params![site, first_day.unwrap_or(i64::MIN), end_day.unwrap_or(i64::MAX)], |row| {
-            row.get(0)
+            Ok((row.get(0)?, row.get(1)?))
         })?;
+    let whole = if include_simulated { all } else { all - simulated };
     let head = match (from, first_day) {
         (Some(from), Some(first)) => rows(from, first * DAY_MS)?,
         _ => 0,
@@ -355,7 +377,9 @@ pub(super) fn list_visits(
     let tx = conn.unchecked_transaction()?;
     // Per-day counts serve a site's list narrowed by entry time only (the list as it opens).
     let total: i64 = match (&filter.site, conditions.narrowed) {
-        (Some(site), false) => entries_in_range(&tx, site, filter.from.map(ms), filter.to.map(ms))?,
+        (Some(site), false) => {
+            entries_in_range(&tx, site, filter.from.map(ms), filter.to.map(ms), filter.include_simulated)?
+        }
         _ => tx
             .prepare_cached(&format!("SELECT count(*) FROM visit_facts v {where_sql}"))?
             .query_row(params_from_iter(conditions.values.iter()), |row| row.get(0))?,
@@ -381,13 +405,13 @@ pub(super) fn list_visits(
     Ok(VisitPage { rows, total: u64::try_from(total).unwrap_or(0) })
 }
 
-pub(super) fn orphan_exits(conn: &Connection, site: &str) -> StoreResult<Vec<Exit>> {
+pub(super) fn orphan_exits(conn: &Connection, site: &str, include_simulated: bool) -> StoreResult<Vec<Exit>> {
     let sql = format!(
         "SELECT {EXIT_COLUMNS} FROM orphan_exits o JOIN exits x ON x.id = o.exit_id
-         WHERE o.site_code = ?1 ORDER BY x.exit_time DESC, x.id DESC"
+         WHERE o.site_code = ?1 AND x.simulated <= ?2 ORDER BY x.exit_time DESC, x.id DESC"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([site], |row| exit_at(row, 0))?;
+    let rows = stmt.query_map(params![site, include_simulated], |row| exit_at(row, 0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

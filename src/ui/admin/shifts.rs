@@ -120,7 +120,7 @@ impl ShiftsState {
         self.report = None;
         self.report_error = None;
         self.report_task = Some(Task::spawn("admin-shift-report", env.waker, move || {
-            report(store.as_ref(), id, now).map_err(|err| err.to_string())
+            report(store.as_ref(), id, now, false).map_err(|err| err.to_string())
         }));
     }
 

@@ -29,25 +29,25 @@ fn record_visits_with_an_orphan(store: &dyn Store) {
 pub fn inside_by_class_lists_every_class(store: &dyn Store) {
     seed(store);
     let empty: Vec<_> = ["MTR", "MBL", "TRK"].into_iter().map(|code| (class(code), 0)).collect();
-    assert_eq!(store.inside_by_class(SITE).unwrap(), empty);
+    assert_eq!(store.inside_by_class(SITE, false).unwrap(), empty);
 
     record_fixture_visits(store);
     store.record_exit(&lost_exit_without_entry(9, at(2024, 3, 1, 5, 0), "MBL")).unwrap();
     // A class no longer configured still shows, after the configured ones.
     store.record_entry(&entry(10, at(2024, 3, 1, 7, 0), Some("B 10 BUS"), "BUS")).unwrap();
     assert_eq!(
-        store.inside_by_class(SITE).unwrap(),
+        store.inside_by_class(SITE, false).unwrap(),
         vec![(class("MTR"), 0), (class("MBL"), 2), (class("TRK"), 0), (class("BUS"), 1)]
     );
     assert_eq!(
-        store.inside_by_class(OTHER_SITE).unwrap(),
+        store.inside_by_class(OTHER_SITE, false).unwrap(),
         vec![(class("MTR"), 0), (class("MBL"), 1), (class("TRK"), 0)]
     );
 }
 
 pub fn inside_at_counts_who_was_parked_then(store: &dyn Store) {
     record_visits_with_an_orphan(store);
-    let inside_at = |hour, minute| store.inside_at(SITE, at(2024, 3, 1, hour, minute)).unwrap();
+    let inside_at = |hour, minute| store.inside_at(SITE, at(2024, 3, 1, hour, minute), false).unwrap();
     let cases = [
         ((0, 0), 0, "before anyone came"),
         ((2, 15), 2, "1 and 2 parked"),
@@ -62,28 +62,28 @@ pub fn inside_at_counts_who_was_parked_then(store: &dyn Store) {
     for ((hour, minute), expected, why) in cases {
         assert_eq!(inside_at(hour, minute), expected, "{hour:02}:{minute:02}: {why}");
     }
-    assert_eq!(store.inside_count(SITE).unwrap(), 2);
-    assert_eq!(store.inside_at(OTHER_SITE, at(2024, 3, 1, 4, 0)).unwrap(), 1);
-    assert_eq!(store.inside_at(OTHER_SITE, at(2024, 3, 1, 3, 30)).unwrap(), 0);
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 2);
+    assert_eq!(store.inside_at(OTHER_SITE, at(2024, 3, 1, 4, 0), false).unwrap(), 1);
+    assert_eq!(store.inside_at(OTHER_SITE, at(2024, 3, 1, 3, 30), false).unwrap(), 0);
 
     // The orphan's entry arrives from another booth's journal: 04:30 to 05:00.
     store.record_entry(&entry(9, at(2024, 3, 1, 4, 30), Some("B 9 AA"), "MBL")).unwrap();
     assert_eq!(inside_at(4, 45), 3);
     assert_eq!(inside_at(5, 0), 3);
     assert_eq!(inside_at(5, 1), 2 + 1);
-    assert_eq!(store.inside_count(SITE).unwrap(), 2);
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 2);
 }
 
 pub fn entry_count_covers_a_half_open_range(store: &dyn Store) {
     record_visits_with_an_orphan(store);
     let count = |from: (u32, u32), to: (u32, u32)| {
-        store.entry_count(SITE, at(2024, 3, 1, from.0, from.1), at(2024, 3, 1, to.0, to.1)).unwrap()
+        store.entry_count(SITE, at(2024, 3, 1, from.0, from.1), at(2024, 3, 1, to.0, to.1), false).unwrap()
     };
     assert_eq!(count((2, 0), (5, 0)), 3);
     assert_eq!(count((0, 0), (23, 0)), 6);
     assert_eq!(count((6, 1), (23, 0)), 0);
     assert_eq!(count((5, 0), (5, 0)), 0);
-    assert_eq!(store.entry_count(OTHER_SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0)).unwrap(), 1);
+    assert_eq!(store.entry_count(OTHER_SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0), false).unwrap(), 1);
 }
 
 pub fn exit_groups_add_up_by_class_method_operator_and_shift(store: &dyn Store) {
@@ -116,7 +116,7 @@ pub fn exit_groups_add_up_by_class_method_operator_and_shift(store: &dyn Store) 
         };
     let hour_ms = 3_600_000;
     // Up to 06:03, exclusive: visit 6 (leaving 06:03) is not in it.
-    let groups = store.exit_groups(SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 1, 6, 3)).unwrap();
+    let groups = store.exit_groups(SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 1, 6, 3), false).unwrap();
     assert_eq!(
         groups,
         vec![
@@ -128,9 +128,12 @@ pub fn exit_groups_add_up_by_class_method_operator_and_shift(store: &dyn Store) 
             group(None, PaymentMethod::Cash, "cashier1", None, [1, 1, 0], 50_000, 0),
         ]
     );
-    let later = store.exit_groups(SITE, at(2024, 3, 1, 6, 3), at(2024, 3, 2, 0, 0)).unwrap();
+    let later = store.exit_groups(SITE, at(2024, 3, 1, 6, 3), at(2024, 3, 2, 0, 0), false).unwrap();
     assert_eq!(later, vec![group(Some("MTR"), PaymentMethod::Free, "cashier2", None, [1, 0, 1], 0, 180_000)]);
-    assert_eq!(store.exit_groups(OTHER_SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0)).unwrap(), vec![]);
+    assert_eq!(
+        store.exit_groups(OTHER_SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0), false).unwrap(),
+        vec![]
+    );
 }
 
 fn status(booth: &str, operator: Option<&str>, minute: u32) -> BoothStatus {

@@ -175,7 +175,7 @@ pub fn daily_stats_follow_the_local_day(store: &dyn Store) {
     assert_eq!(exits[0].total, Rupiah(11_000));
     assert_eq!(exits[4].total, Rupiah(50_000));
 
-    let day1 = store.daily_stats(SITE, date(2024, 3, 1), jakarta).unwrap();
+    let day1 = store.daily_stats(SITE, date(2024, 3, 1), jakarta, false).unwrap();
     assert_eq!(day1.day, date(2024, 3, 1));
     assert_eq!((day1.entries, day1.exits), (3, 3));
     assert_eq!(day1.revenue, Rupiah(61_000));
@@ -214,7 +214,7 @@ pub fn daily_stats_follow_the_local_day(store: &dyn Store) {
     assert_eq!(day1.average_stay_min, Some(91));
     assert_eq!(day1.lost_tickets, 1);
 
-    let day2 = store.daily_stats(SITE, date(2024, 3, 2), jakarta).unwrap();
+    let day2 = store.daily_stats(SITE, date(2024, 3, 2), jakarta, false).unwrap();
     assert_eq!((day2.entries, day2.exits, day2.revenue), (1, 1, Rupiah(8_000)));
     assert_eq!(day2.entries_per_hour[0], 1);
     assert_eq!(day2.exits_per_hour[1], 1);
@@ -223,7 +223,7 @@ pub fn daily_stats_follow_the_local_day(store: &dyn Store) {
     assert_eq!(day2.by_class[0], class_day("MTR", 1, 0, 0));
     assert_eq!(day2.by_class[1], class_day("MBL", 0, 1, 8_000));
 
-    let empty = store.daily_stats(SITE, date(2024, 3, 5), jakarta).unwrap();
+    let empty = store.daily_stats(SITE, date(2024, 3, 5), jakarta, false).unwrap();
     assert_eq!((empty.entries, empty.exits, empty.revenue), (0, 0, Rupiah::ZERO));
     assert_eq!(empty.average_stay_min, None);
     assert_eq!(empty.by_class.len(), 3);

@@ -19,7 +19,7 @@ pub fn record_entry_is_idempotent(store: &dyn Store) {
     let visit = store.find_visit(SITE, &EntryLookup::Id(first.id)).unwrap().unwrap();
     assert_eq!(visit.entry, first);
     assert_eq!(visit.exit, None);
-    assert_eq!(store.inside_count(SITE).unwrap(), 1);
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 1);
 }
 
 pub fn entries_are_found_by_every_key(store: &dyn Store) {
@@ -74,7 +74,7 @@ pub fn find_returns_the_newest_match(store: &dyn Store) {
     assert_eq!(visit.entry, newest);
     assert_eq!(visit.exit.map(|x| x.id), Some(exit_id(3)));
     assert_eq!(store.find_open_entry(SITE, &key).unwrap(), Some(open), "the newest entry that has not left");
-    assert_eq!(store.inside_count(SITE).unwrap(), 1);
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 1);
 }
 
 pub fn open_and_exited_entries_differ(store: &dyn Store) {
@@ -82,7 +82,7 @@ pub fn open_and_exited_entries_differ(store: &dyn Store) {
     let other = entry(2, at(2024, 3, 1, 1, 5), Some("B 2 CD"), "MTR");
     store.record_entry(&e).unwrap();
     store.record_entry(&other).unwrap();
-    assert_eq!(store.inside_count(SITE).unwrap(), 2);
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 2);
     let code = EntryLookup::TicketCode(e.ticket_code.clone());
     assert_eq!(store.find_open_entry(SITE, &code).unwrap(), Some(e.clone()));
 
@@ -91,8 +91,8 @@ pub fn open_and_exited_entries_differ(store: &dyn Store) {
     assert_eq!(store.find_open_entry(SITE, &code).unwrap(), None);
     let visit = store.find_visit(SITE, &code).unwrap().unwrap();
     assert_eq!((visit.entry, visit.exit), (e, Some(x)));
-    assert_eq!(store.inside_count(SITE).unwrap(), 1);
-    assert_eq!(store.inside_count(OTHER_SITE).unwrap(), 0);
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 1);
+    assert_eq!(store.inside_count(OTHER_SITE, false).unwrap(), 0);
 }
 
 pub fn record_exit_is_idempotent_and_round_trips(store: &dyn Store) {
@@ -141,16 +141,16 @@ pub fn orphan_exit_waits_for_its_entry(store: &dyn Store) {
     other.site = OTHER_SITE.to_string();
     assert_eq!(store.record_exit(&lost).unwrap(), InsertOutcome::Inserted);
     store.record_exit(&other).unwrap();
-    assert_eq!(store.orphan_exits(SITE).unwrap(), vec![lost.clone()]);
-    assert_eq!(store.inside_count(SITE).unwrap(), 0);
+    assert_eq!(store.orphan_exits(SITE, false).unwrap(), vec![lost.clone()]);
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 0);
 
     // The entry arrives from another booth's journal: the pair is a complete visit.
     let mut late = entry(7, at(2024, 3, 1, 2, 0), Some("B 7 LT"), "MBL");
     late.origin = Origin::Journal;
     store.record_entry(&late).unwrap();
-    assert_eq!(store.orphan_exits(SITE).unwrap(), vec![]);
-    assert_eq!(store.orphan_exits(OTHER_SITE).unwrap(), vec![other]);
-    assert_eq!(store.inside_count(SITE).unwrap(), 0);
+    assert_eq!(store.orphan_exits(SITE, false).unwrap(), vec![]);
+    assert_eq!(store.orphan_exits(OTHER_SITE, false).unwrap(), vec![other]);
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 0);
     let key = EntryLookup::PlateKey("B7LT".to_string());
     assert_eq!(store.find_open_entry(SITE, &key).unwrap(), None);
     let visit = store.find_visit(SITE, &key).unwrap().unwrap();

@@ -144,6 +144,8 @@ pub struct Source {
     pub tz: Tz,
     /// This machine's offline journal.
     pub journal: Journal,
+    /// Count records made by simulation too (left out by default).
+    pub include_simulated: bool,
 }
 
 /// Reads everything the dashboard shows as of `now` (blocking: run it on a task).
@@ -151,14 +153,16 @@ pub fn load(source: &Source, now: DateTime<Utc>) -> Result<DashboardData, StoreE
     let store = source.store.as_ref();
     let site = source.site.as_str();
     let capacity = store.site(site)?.and_then(|s| s.capacity);
-    let inside = store.inside_by_class(site)?;
+    let simulated = source.include_simulated;
+    let inside = store.inside_by_class(site, simulated)?;
     let classes = store.vehicle_classes()?;
-    let today = store.daily_stats(site, now.with_timezone(&source.tz).date_naive(), source.tz)?;
+    let today = store.daily_stats(site, now.with_timezone(&source.tz).date_naive(), source.tz, simulated)?;
     let booths = store.booth_statuses(site)?;
     let filter = VisitFilter {
         site: Some(site.to_string()),
         to: Some(now - LONG_STAY),
         state: Some(VisitState::Inside),
+        include_simulated: simulated,
         ..VisitFilter::default()
     };
     // Newest entry first: the oldest stays are on the last page.
@@ -170,7 +174,7 @@ pub fn load(source: &Source, now: DateTime<Utc>) -> Result<DashboardData, StoreE
         first.rows
     };
     oldest_stays.reverse();
-    let orphans = store.orphan_exits(site)?;
+    let orphans = store.orphan_exits(site, simulated)?;
     Ok(DashboardData {
         loaded_at: now,
         capacity,

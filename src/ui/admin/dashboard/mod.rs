@@ -50,6 +50,8 @@ pub struct DashboardState {
     generation: u64,
     /// Newest first, at most [`FEED_LINES`].
     feed: VecDeque<VisitEvent>,
+    /// The figures count records made by simulation too.
+    include_simulated: bool,
 }
 
 impl Default for DashboardState {
@@ -63,6 +65,7 @@ impl Default for DashboardState {
             live: Live::Idle,
             generation: 0,
             feed: VecDeque::new(),
+            include_simulated: false,
         }
     }
 }
@@ -116,6 +119,7 @@ impl DashboardState {
             site: runtime.config().site.code.clone(),
             tz: runtime.config().timezone(),
             journal: runtime.journal().clone(),
+            include_simulated: self.include_simulated,
         };
         self.load_started = Some(now);
         self.dirty = false;
@@ -192,6 +196,11 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut DashboardState, env: Env<'_>)
             refresh = KeyButton::new(tr.t("admin.refresh"), Some(egui::Key::F5))
                 .enabled(state.load.is_none())
                 .show(ui);
+            if ui.checkbox(&mut state.include_simulated, tr.t("admin.include_simulated")).changed() {
+                // A load under the old switch would land after the change: read again.
+                state.load = None;
+                refresh = true;
+            }
             if state.load.is_some() {
                 ui.spinner();
             } else if let Some(data) = &state.data {

@@ -92,6 +92,13 @@ impl<K: Copy + PartialEq + Send + 'static, T: Send + 'static> Period<K, T> {
         self.error = None;
     }
 
+    /// Reads the chosen period again, forgetting a load already under way (its answer is to
+    /// an older question).
+    fn restart(&mut self) {
+        self.load = None;
+        self.reload();
+    }
+
     fn data(&self) -> Option<&T> {
         self.shown.as_ref().filter(|(key, _)| Some(*key) == self.chosen).map(|(_, data)| data)
     }
@@ -102,6 +109,8 @@ impl<K: Copy + PartialEq + Send + 'static, T: Send + 'static> Period<K, T> {
 pub struct StatisticsState {
     day: Period<NaiveDate, DayData>,
     month: Period<NaiveDate, MonthData>,
+    /// The figures count records made by simulation too.
+    include_simulated: bool,
 }
 
 impl StatisticsState {
@@ -136,12 +145,13 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
     }
     let site = runtime.config().site.code.clone();
     let store = runtime.store();
+    let simulated = state.include_simulated;
     state.day.update(|day| {
         let (store, site) = (store.clone(), site.clone());
         Task::spawn("admin-stats-day", env.waker, move || {
             let result = (|| {
-                let stats = store.daily_stats(&site, day, tz)?;
-                let occupancy = stats::occupancy(store.as_ref(), &site, day, tz, now)?;
+                let stats = store.daily_stats(&site, day, tz, simulated)?;
+                let occupancy = stats::occupancy(store.as_ref(), &site, day, tz, now, simulated)?;
                 Ok(DayData { stats, occupancy })
             })();
             (day, result.map_err(|err: crate::store::StoreError| err.to_string()))
@@ -151,7 +161,7 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
         let (store, site) = (store.clone(), site.clone());
         Task::spawn("admin-stats-month", env.waker, move || {
             let result = (|| {
-                let figures = stats::period(store.as_ref(), &site, first, month_of(first).1, tz)?;
+                let figures = stats::period(store.as_ref(), &site, first, month_of(first).1, tz, simulated)?;
                 let classes = store.vehicle_classes()?;
                 Ok(MonthData { figures, classes, tz })
             })();
@@ -167,6 +177,10 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
             if refresh {
                 state.day.reload();
                 state.month.reload();
+            }
+            if ui.checkbox(&mut state.include_simulated, tr.t("admin.include_simulated")).changed() {
+                state.day.restart();
+                state.month.restart();
             }
             if state.loading() {
                 ui.spinner();

@@ -46,6 +46,12 @@ pub struct FilterForm {
     pub lost_only: bool,
     /// Rows written from an offline journal only.
     pub offline_only: bool,
+    /// Visits with a second payment at another booth only.
+    pub duplicates_only: bool,
+    /// Visits closed by a forced close only.
+    pub forced_only: bool,
+    /// Visits made by simulation too.
+    pub include_simulated: bool,
     /// What the list shows.
     pub kind: ListKind,
 }
@@ -92,7 +98,9 @@ impl FilterForm {
             state: self.state,
             lost_only: self.lost_only,
             offline_only: self.offline_only,
-            ..VisitFilter::default()
+            include_simulated: self.include_simulated,
+            duplicates_only: self.duplicates_only,
+            forced_only: self.forced_only,
         };
         Ok(Applied { filter, from: from_day, to: to_day, kind: self.kind })
     }
@@ -173,6 +181,13 @@ pub fn filters_ui(
         ui.checkbox(&mut form.lost_only, tr.t("admin.tx.lost_only"));
         ui.label("");
         ui.checkbox(&mut form.offline_only, tr.t("admin.tx.offline_only"));
+        ui.end_row();
+
+        ui.label("");
+        ui.checkbox(&mut form.duplicates_only, tr.t("admin.tx.duplicates_only"));
+        ui.checkbox(&mut form.forced_only, tr.t("admin.tx.forced_only"));
+        ui.label("");
+        ui.checkbox(&mut form.include_simulated, tr.t("admin.tx.include_simulated"));
         ui.end_row();
     });
     ui.horizontal(|ui| {

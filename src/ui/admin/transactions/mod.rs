@@ -346,6 +346,12 @@ fn flags_ui(ui: &mut egui::Ui, visit: &Visit, tr: &I18n) {
     if visit.entry.card_uid.is_some() {
         ui.label(RichText::new(tr.t("admin.tx.flag.member")).color(theme::GOOD).size(15.0));
     }
+    if exit.is_some_and(|x| x.forced()) {
+        ui.label(RichText::new(tr.t("admin.tx.flag.forced")).color(theme::WARN).size(15.0));
+    }
+    if visit.entry.simulated || exit.is_some_and(|x| x.simulated) {
+        ui.label(RichText::new(tr.t("admin.tx.flag.simulated")).color(theme::MUTED).strong().size(15.0));
+    }
 }
 
 /// The manual openings table; returns the index of the row the admin opened.
