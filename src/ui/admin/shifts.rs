@@ -56,6 +56,9 @@ pub fn parse_range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), Range
     Ok((first, last))
 }
 
+/// The shifts of a range and the ids of those revised by late records.
+type Listed = (Vec<Shift>, HashSet<Uuid>);
+
 /// The screen's state.
 #[derive(Default)]
 pub struct ShiftsState {
@@ -64,7 +67,7 @@ pub struct ShiftsState {
     range_error: Option<RangeError>,
     /// The range listed.
     range: Option<(NaiveDate, NaiveDate)>,
-    list: Option<Task<Result<(Vec<Shift>, HashSet<Uuid>), String>>>,
+    list: Option<Task<Result<Listed, String>>>,
     shifts: Vec<Shift>,
     /// The listed shifts whose expected cash late records revised.
     revised: HashSet<Uuid>,
@@ -182,7 +185,7 @@ fn list_shifts(
     site: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Result<(Vec<Shift>, HashSet<Uuid>), StoreError> {
+) -> Result<Listed, StoreError> {
     let shifts = store.list_shifts(site, start, end)?;
     let mut revised = HashSet::new();
     for shift in shifts.iter().filter(|s| s.closed_at.is_some()) {
