@@ -141,7 +141,8 @@ pub fn vehicle_pick_ui(
             ],
         );
         let selected = pick.picked == Some(entry.id);
-        if ui.selectable_label(selected, RichText::new(text).size(18.0)).clicked() {
+        let row = ui.push_id(entry.id, |ui| ui.selectable_label(selected, RichText::new(text).size(18.0)));
+        if row.inner.clicked() {
             pick.picked = if selected { None } else { Some(entry.id) };
         }
     }

@@ -490,13 +490,14 @@ fn late_records_ui(ui: &mut egui::Ui, report: &ShiftReport, tr: &I18n, tz: Tz) {
     }
     ui.add_space(8.0);
     section_title_ui(ui, tr.t("admin.books.shift.late"));
-    egui::Grid::new("shift-late").striped(true).num_columns(5).spacing([20.0, 3.0]).show(ui, |ui| {
+    egui::Grid::new("shift-late").striped(true).num_columns(6).spacing([20.0, 3.0]).show(ui, |ui| {
         for key in [
             "admin.books.shift.late_arrived",
             "admin.books.shift.late_kind",
             "admin.books.method",
             "admin.books.amount",
-            "admin.books.shift.before_after",
+            "admin.books.shift.expected_before",
+            "admin.books.shift.expected_after",
         ] {
             ui.label(RichText::new(tr.t(key)).color(theme::MUTED));
         }
@@ -509,7 +510,8 @@ fn late_records_ui(ui: &mut egui::Ui, report: &ShiftReport, tr: &I18n, tz: Tz) {
             }));
             ui.label(tr.t(&format!("pay.method.{}", late.method.as_str())));
             ui.label(late.total.to_string());
-            ui.label(format!("{} → {}", late.expected_before, late.expected_after));
+            ui.label(late.expected_before.to_string());
+            ui.label(RichText::new(late.expected_after.to_string()).color(theme::WARN).strong());
             ui.end_row();
         }
     });

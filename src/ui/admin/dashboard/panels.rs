@@ -44,22 +44,12 @@ pub(super) fn alerts_ui(
                 Alert::DuplicateExits { .. } => duplicates_ui(ui, data, tr, tz),
                 _ => {}
             }
-            if matches!(alert, Alert::BooksUnbalanced { .. } | Alert::DuplicateExits { .. }) {
-                ui.indent(alert_key(alert), |ui| {
-                    open_books |= ui.button(tr.t("admin.books.alert.open")).clicked();
-                });
-            }
+        }
+        if list.iter().any(|a| matches!(a, Alert::BooksUnbalanced { .. } | Alert::DuplicateExits { .. })) {
+            open_books = ui.button(tr.t("admin.books.alert.open")).clicked();
         }
     });
     open_books
-}
-
-/// Salt of an alert's button, so the two Books buttons keep apart.
-fn alert_key(alert: &Alert) -> &'static str {
-    match alert {
-        Alert::BooksUnbalanced { .. } => "books-unbalanced",
-        _ => "books-duplicates",
-    }
 }
 
 /// Today's duplicate exits under their alert: time, booth, cashier, amount.

@@ -14,6 +14,9 @@ use crate::ui::task::Task;
 use crate::ui::theme;
 use crate::ui::widgets::section_title_ui;
 
+/// The shortest reason accepted (the same rule [`close_visit`] applies).
+const MIN_REASON_CHARS: usize = 5;
+
 /// The form and its outcome.
 #[derive(Default)]
 pub struct CloseForm {
@@ -74,12 +77,17 @@ pub fn close_form_ui(ui: &mut egui::Ui, form: &mut CloseForm, visit: &Visit, env
     )
     .labelled_by(label.id);
     let fee = if form.fee.trim().is_empty() { Some(Rupiah::ZERO) } else { Rupiah::parse(&form.fee) };
+    let fee = fee.filter(|fee| *fee >= Rupiah::ZERO);
     if fee.is_none() {
         ui.label(RichText::new(tr.t("admin.books.close.bad_fee")).color(theme::FAULT));
     }
+    let reason_given = form.reason.trim().chars().count() >= MIN_REASON_CHARS;
+    if !reason_given {
+        ui.label(RichText::new(tr.t("manual.reason_rule")).color(theme::MUTED));
+    }
     ui.horizontal(|ui| {
         let button = egui::Button::new(tr.t("admin.books.close.button"));
-        let clicked = ui.add_enabled(fee.is_some() && !form.busy(), button).clicked();
+        let clicked = ui.add_enabled(fee.is_some() && reason_given && !form.busy(), button).clicked();
         if form.busy() {
             ui.spinner();
         }
