@@ -125,6 +125,11 @@ impl AdminState {
         &self.books
     }
 
+    /// The Books screen's state, to change (the screenshot tour shows its review lists).
+    pub fn books_mut(&mut self) -> &mut books::BooksState {
+        &mut self.books
+    }
+
     /// Shows another screen (the navigation column, the screenshot tour).
     pub fn open(&mut self, page: Page) {
         self.page = page;

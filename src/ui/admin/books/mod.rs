@@ -72,12 +72,19 @@ pub struct BooksState {
     started: bool,
     view: Option<BooksView>,
     error: Option<String>,
+    /// Scroll to the records to review once the check is shown.
+    to_review: bool,
 }
 
 impl BooksState {
     /// The last check shown.
     pub fn report(&self) -> Option<&BooksReport> {
         self.view.as_ref().map(|view| &view.report)
+    }
+
+    /// Scrolls to the records to review (duplicate exits first) once the check is shown.
+    pub fn show_review(&mut self) {
+        self.to_review = true;
     }
 
     /// True while a check runs.
@@ -181,7 +188,8 @@ pub fn books_ui(ui: &mut egui::Ui, state: &mut BooksState, env: Env<'_>) {
             theme::column_card(&mut columns[1], |ui| tables::money_ui(ui, &view.report, tr));
         });
         ui.add_space(8.0);
-        tables::lists_ui(ui, view, tz, tr);
+        let to_review = std::mem::take(&mut state.to_review);
+        tables::lists_ui(ui, view, to_review, tz, tr);
     });
 }
 

@@ -60,9 +60,13 @@ pub(super) fn money_ui(ui: &mut egui::Ui, report: &BooksReport, tr: &I18n) {
     mark_ui(ui, &equation, report.revenue == report.shift_total, tr);
 }
 
-/// The tables under the figures, each in its card.
-pub(super) fn lists_ui(ui: &mut egui::Ui, view: &BooksView, tz: Tz, tr: &I18n) {
-    for section in [days_ui, shifts_ui, duplicates_ui, orphans_ui, forced_ui] {
+/// The tables under the figures, each in its card; `to_review` scrolls the duplicate exits to
+/// the top.
+pub(super) fn lists_ui(ui: &mut egui::Ui, view: &BooksView, to_review: bool, tz: Tz, tr: &I18n) {
+    for (n, section) in [days_ui, shifts_ui, duplicates_ui, orphans_ui, forced_ui].into_iter().enumerate() {
+        if to_review && n == 2 {
+            ui.scroll_to_cursor(Some(egui::Align::TOP));
+        }
         theme::card().show(ui, |ui| {
             ui.set_width(ui.available_width());
             section(ui, view, tz, tr);
