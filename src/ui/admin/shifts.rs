@@ -305,7 +305,7 @@ fn list_ui(ui: &mut egui::Ui, state: &ShiftsState, tr: &I18n, tz: Tz) -> Option<
         );
     }
     let mut clicked = None;
-    egui::ScrollArea::vertical().id_salt("shifts-list").show(ui, |ui| {
+    egui::ScrollArea::both().id_salt("shifts-list").show(ui, |ui| {
         egui::Grid::new("shifts-grid").striped(true).num_columns(5).spacing([16.0, 4.0]).show(ui, |ui| {
             for key in [
                 "admin.shifts.opened",
@@ -490,31 +490,25 @@ fn late_records_ui(ui: &mut egui::Ui, report: &ShiftReport, tr: &I18n, tz: Tz) {
     }
     ui.add_space(8.0);
     section_title_ui(ui, tr.t("admin.books.shift.late"));
-    egui::Grid::new("shift-late").striped(true).num_columns(6).spacing([20.0, 3.0]).show(ui, |ui| {
-        for key in [
-            "admin.books.shift.late_arrived",
-            "admin.books.shift.late_kind",
-            "admin.books.method",
-            "admin.books.amount",
-            "admin.books.shift.expected_before",
-            "admin.books.shift.expected_after",
-        ] {
-            ui.label(RichText::new(tr.t(key)).color(theme::MUTED));
-        }
-        ui.end_row();
-        for late in &report.late {
-            ui.label(late.arrived_at.with_timezone(&tz).format("%d/%m %H:%M").to_string());
-            ui.label(tr.t(match late.kind {
-                LateKind::Exit => "admin.books.shift.kind_exit",
-                LateKind::Duplicate => "admin.books.shift.kind_duplicate",
-            }));
-            ui.label(tr.t(&format!("pay.method.{}", late.method.as_str())));
-            ui.label(late.total.to_string());
-            ui.label(late.expected_before.to_string());
-            ui.label(RichText::new(late.expected_after.to_string()).color(theme::WARN).strong());
-            ui.end_row();
-        }
-    });
+    for late in &report.late {
+        let kind = match late.kind {
+            LateKind::Exit => "admin.books.shift.kind_exit",
+            LateKind::Duplicate => "admin.books.shift.kind_duplicate",
+        };
+        let method = format!("pay.method.{}", late.method.as_str());
+        let text = tr.f(
+            "admin.books.shift.late_row",
+            &[
+                ("time", &late.arrived_at.with_timezone(&tz).format("%d/%m %H:%M")),
+                ("kind", &tr.t(kind)),
+                ("amount", &late.total),
+                ("method", &tr.t(&method)),
+                ("before", &late.expected_before),
+                ("after", &late.expected_after),
+            ],
+        );
+        ui.label(RichText::new(format!("• {text}")).color(theme::WARN));
+    }
 }
 
 #[cfg(test)]

@@ -82,6 +82,14 @@ impl BooksState {
         self.view.as_ref().map(|view| &view.report)
     }
 
+    /// Counts simulated records too (or not), checking again at the next frame.
+    pub fn include_simulated(&mut self, include: bool) {
+        if self.include_simulated != include {
+            self.include_simulated = include;
+            self.started = false;
+        }
+    }
+
     /// Scrolls to the records to review (duplicate exits first) once the check is shown.
     pub fn show_review(&mut self) {
         self.to_review = true;

@@ -110,13 +110,12 @@ fn shifts_ui(ui: &mut egui::Ui, view: &BooksView, tz: Tz, tr: &I18n) {
         "admin.books.opened",
         "admin.books.booth",
         "admin.books.cashier",
-        "admin.books.state",
+        "admin.books.closed",
         "admin.books.total",
         "admin.books.by_method",
         "admin.books.expected_at_close",
         "admin.books.expected_now",
         "admin.books.late",
-        "",
     ];
     table_ui(ui, "books-shifts", &headers, tr, |ui| {
         for books in &view.report.shifts {
@@ -125,7 +124,7 @@ fn shifts_ui(ui: &mut egui::Ui, view: &BooksView, tz: Tz, tr: &I18n) {
             ui.label(&shift.booth);
             ui.label(&shift.username);
             match shift.closed_at {
-                Some(at) => ui.label(format!("{} {}", tr.t("admin.books.closed"), short_time(at, tz))),
+                Some(at) => ui.label(short_time(at, tz)),
                 None => ui.label(RichText::new(tr.t("admin.books.open")).color(theme::WARN).strong()),
             };
             ui.label(books.total.to_string());
@@ -134,11 +133,11 @@ fn shifts_ui(ui: &mut egui::Ui, view: &BooksView, tz: Tz, tr: &I18n) {
             let differs = shift.expected_cash.is_some_and(|e| e != books.expected_now);
             let now = RichText::new(books.expected_now.to_string());
             ui.label(if differs { now.color(theme::WARN).strong() } else { now });
-            ui.label(books.late_records.to_string());
             if books.revised {
-                ui.label(RichText::new(tr.t("admin.books.revised")).color(theme::WARN).strong());
+                let text = format!("{} · {}", books.late_records, tr.t("admin.books.revised"));
+                ui.label(RichText::new(text).color(theme::WARN).strong());
             } else {
-                ui.label("");
+                ui.label(books.late_records.to_string());
             }
             ui.end_row();
         }
@@ -242,15 +241,16 @@ fn forced_ui(ui: &mut egui::Ui, view: &BooksView, tz: Tz, tr: &I18n) {
     });
 }
 
-/// A striped grid with a muted header row.
+/// A striped grid with a muted header row, scrolling sideways on a narrow window.
 fn table_ui(ui: &mut egui::Ui, id: &str, headers: &[&str], tr: &I18n, rows: impl FnOnce(&mut egui::Ui)) {
-    egui::Grid::new(id).striped(true).num_columns(headers.len()).spacing([18.0, 4.0]).show(ui, |ui| {
-        for key in headers {
-            let text = if key.is_empty() { "" } else { tr.t(key) };
-            ui.label(RichText::new(text).color(theme::MUTED));
-        }
-        ui.end_row();
-        rows(ui);
+    egui::ScrollArea::horizontal().id_salt(id).show(ui, |ui| {
+        egui::Grid::new(id).striped(true).num_columns(headers.len()).spacing([18.0, 4.0]).show(ui, |ui| {
+            for key in headers {
+                ui.label(RichText::new(tr.t(key)).color(theme::MUTED));
+            }
+            ui.end_row();
+            rows(ui);
+        });
     });
 }
 
