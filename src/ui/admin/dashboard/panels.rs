@@ -35,9 +35,9 @@ pub(super) fn alerts_ui(
         section_title_ui(ui, tr.t("admin.dashboard.alerts"));
         for alert in &list {
             let (text, color) = alert_text(alert, tr);
-            ui.horizontal(|ui| {
+            ui.horizontal_top(|ui| {
                 super::dot_ui(ui, color);
-                ui.label(RichText::new(text).color(color).strong());
+                ui.add(egui::Label::new(RichText::new(text).color(color).strong()).wrap());
             });
             match alert {
                 Alert::LongStays { .. } => long_stays_ui(ui, data, now, tr, tz),
