@@ -513,7 +513,7 @@ fn script() -> Vec<Step> {
         }
         if page == Page::Transactions {
             steps.push(Step::Do(Box::new(|app, _| app.admin_mut().transactions_mut().open_first_exited())));
-            steps.push(Step::Pause(Duration::from_millis(1500)));
+            steps.push(Step::Pause(Duration::from_millis(3000)));
             steps.push(Step::Shot("16-admin-transactions-detail"));
         }
     }
