@@ -63,6 +63,7 @@ fn every_key_the_screens_use_is_translated_in_both_languages() {
         "manual.",
         "menu.",
         "pay.",
+        "pick.",
         "role.",
         "shift.",
         "sim.",

@@ -6,6 +6,7 @@
 //! MOVEFILE_WRITE_THROUGH`; a folder cannot be flushed there, and NTFS journals the rename
 //! itself once `WRITE_THROUGH` returns.
 
+#[cfg(unix)]
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;

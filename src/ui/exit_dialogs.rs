@@ -1,5 +1,7 @@
 //! ParkingOut's dialogs: lost ticket (plate search and fine), manual opening with a reason,
 //! and the cashier's shift (open with a float; close with the counted cash and difference).
+//! The lost-ticket and manual-open dialogs let the cashier pick the vehicle from those inside,
+//! so its real entry is charged or closed.
 
 use egui::{Key, RichText};
 
@@ -8,6 +10,7 @@ use super::inbox::Waker;
 use super::runtime::BoothRuntime;
 use super::task::Task;
 use super::theme;
+use super::vehicle_pick::{VehiclePick, vehicle_pick_ui};
 use super::widgets::KeyButton;
 use crate::domain::{ClassCode, Rupiah};
 use crate::lane::shift::{self, ShiftReport};
@@ -21,11 +24,17 @@ pub enum ExitDialog {
         plate: String,
         /// Class to charge when no entry is found.
         class: Option<ClassCode>,
+        /// The vehicle inside picked by its plate.
+        pick: VehiclePick,
     },
-    /// Manual opening: the reason.
+    /// Manual opening: the reason, and the vehicle it lets out when the cashier picks one.
     ManualOpen {
         /// Why.
         reason: String,
+        /// Plate typed to find the vehicle leaving.
+        plate: String,
+        /// The vehicle inside picked by its plate.
+        pick: VehiclePick,
     },
     /// Shift: open or close.
     Shift {
@@ -42,12 +51,16 @@ impl ExitDialog {
     /// The lost-ticket dialog.
     pub fn lost_ticket(snapshot: &ExitSnapshot) -> Self {
         let class = snapshot.classes.iter().find(|c| c.code.as_str() == "MBL").or(snapshot.classes.first());
-        ExitDialog::LostTicket { plate: String::new(), class: class.map(|c| c.code.clone()) }
+        ExitDialog::LostTicket {
+            plate: String::new(),
+            class: class.map(|c| c.code.clone()),
+            pick: VehiclePick::default(),
+        }
     }
 
     /// The manual-open dialog.
     pub fn manual_open() -> Self {
-        ExitDialog::ManualOpen { reason: String::new() }
+        ExitDialog::ManualOpen { reason: String::new(), plate: String::new(), pick: VehiclePick::default() }
     }
 
     /// The shift dialog.
@@ -77,7 +90,7 @@ pub fn exit_dialog_ui(
         ui.heading(title);
         ui.add_space(8.0);
         match dialog {
-            ExitDialog::LostTicket { plate, class } => {
+            ExitDialog::LostTicket { plate, class, pick } => {
                 ui.label(tr.t("lost.explain"));
                 let label = ui.label(RichText::new(tr.t("lost.plate")).strong());
                 let field = ui.add(
@@ -90,6 +103,7 @@ pub fn exit_dialog_ui(
                 if ui.memory(|m| m.focused().is_none()) {
                     field.request_focus();
                 }
+                vehicle_pick_ui(ui, pick, plate, &snapshot.classes, runtime, tr, waker);
                 ui.label(RichText::new(tr.t("lost.class")).strong());
                 ui.horizontal(|ui| {
                     for c in &snapshot.classes {
@@ -102,18 +116,21 @@ pub fn exit_dialog_ui(
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                 ui.horizontal(|ui| {
                     let ok = KeyButton::new(tr.t("lost.search"), Some(Key::Enter)).primary(true).show(ui);
-                    if (ok || enter)
-                        && let Some(class) = class.clone()
-                    {
-                        command = Some(ExitCommand::LostTicket { plate: plate.clone(), class });
-                        close = true;
+                    if ok || enter {
+                        if let Some(entry_id) = pick.picked() {
+                            command = Some(ExitCommand::LostTicketOf { entry_id });
+                            close = true;
+                        } else if let Some(class) = class.clone() {
+                            command = Some(ExitCommand::LostTicket { plate: plate.clone(), class });
+                            close = true;
+                        }
                     }
                     if KeyButton::new(tr.t("common.cancel"), Some(Key::Escape)).show(ui) {
                         close = true;
                     }
                 });
             }
-            ExitDialog::ManualOpen { reason } => {
+            ExitDialog::ManualOpen { reason, plate, pick } => {
                 let label = ui.label(tr.t("manual.explain"));
                 let field = ui
                     .add(
@@ -130,13 +147,23 @@ pub fn exit_dialog_ui(
                 if !long_enough {
                     ui.label(RichText::new(tr.t("manual.reason_rule")).color(theme::MUTED));
                 }
+                ui.add_space(6.0);
+                let label = ui.label(RichText::new(tr.t("manual.vehicle")).strong());
+                ui.add(
+                    egui::TextEdit::singleline(plate)
+                        .desired_width(f32::INFINITY)
+                        .hint_text(tr.t("manual.vehicle_hint"))
+                        .id_salt("manual-plate"),
+                )
+                .labelled_by(label.id);
+                vehicle_pick_ui(ui, pick, plate, &snapshot.classes, runtime, tr, waker);
                 ui.horizontal(|ui| {
                     let ok =
                         KeyButton::new(tr.t("manual.open"), None).primary(true).enabled(long_enough).show(ui);
                     if ok {
                         command = Some(ExitCommand::ManualOpen {
                             reason: reason.trim().to_string(),
-                            vehicle: None,
+                            vehicle: pick.picked(),
                         });
                         close = true;
                     }
@@ -272,6 +299,9 @@ fn amount_field_ui(ui: &mut egui::Ui, amount: &mut String, label: egui::Id) {
 
 fn report_ui(ui: &mut egui::Ui, report: &ShiftReport, tr: &I18n) {
     ui.label(RichText::new(tr.t("shift.closed")).size(22.0).strong().color(theme::GOOD));
+    if report.provisional {
+        ui.label(RichText::new(tr.t("shift.provisional")).color(theme::WARN));
+    }
     egui::Grid::new("shift-report").num_columns(2).spacing([24.0, 6.0]).show(ui, |ui| {
         let mut row = |label: &str, value: String| {
             ui.label(RichText::new(label).color(theme::MUTED));
@@ -282,6 +312,10 @@ fn report_ui(ui: &mut egui::Ui, report: &ShiftReport, tr: &I18n) {
         row(tr.t("shift.report.total"), report.all.total.to_string());
         for (method, tally) in &report.by_method {
             row(tr.t(&format!("pay.method.{method}")), format!("{} × · {}", tally.exits, tally.total));
+        }
+        if report.duplicates.exits > 0 {
+            let duplicates = format!("{} × · {}", report.duplicates.exits, report.duplicates.total);
+            row(tr.t("shift.report.duplicates"), duplicates);
         }
         row(tr.t("shift.report.lost"), report.lost_tickets.to_string());
         row(tr.t("shift.report.manual"), report.manual_opens.to_string());

@@ -8,7 +8,7 @@ use crate::config::Language;
 
 /// Translation files as (name, Indonesian, English): the booth texts, then one pair per group
 /// of admin screens.
-const FILES: [(&str, &str, &str); 5] = [
+const FILES: [(&str, &str, &str); 6] = [
     ("booth", include_str!("../../assets/i18n/id.toml"), include_str!("../../assets/i18n/en.toml")),
     (
         "admin",
@@ -29,6 +29,11 @@ const FILES: [(&str, &str, &str); 5] = [
         "admin setup",
         include_str!("../../assets/i18n/admin/setup.id.toml"),
         include_str!("../../assets/i18n/admin/setup.en.toml"),
+    ),
+    (
+        "admin books",
+        include_str!("../../assets/i18n/admin/books.id.toml"),
+        include_str!("../../assets/i18n/admin/books.en.toml"),
     ),
 ];
 

@@ -20,6 +20,7 @@ pub mod sync_dialog; // offline journal sync dialog
 pub mod task; // one-shot background tasks
 pub mod theme; // colours, type sizes, cards
 pub mod top_bar; // top bar with device chips and the database indicator
+pub mod vehicle_pick; // pick a vehicle inside by plate (lost ticket, manual open)
 pub mod widgets; // shared widgets
 
 use std::sync::Arc;

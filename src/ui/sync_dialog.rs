@@ -237,6 +237,8 @@ fn summary_ui(ui: &mut egui::Ui, result: &Result<ReplaySummary, String>, tr: &I1
             ("sync.synced", summary.synced),
             ("sync.already_present", summary.already_present),
             ("sync.orphans", summary.orphans),
+            ("sync.duplicates", summary.duplicates),
+            ("sync.late", summary.late),
             ("sync.failed_count", summary.failed),
             ("sync.rejected", summary.rejected),
         ] {

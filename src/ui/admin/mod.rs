@@ -3,6 +3,7 @@
 //! where roles are checked and every change is audited.
 
 pub mod audit; // the audit log with filters
+pub mod books; // the books check: vehicles and money over days, duplicates, revised shifts, forced closes
 pub mod dashboard; // inside now, today's figures, live feed, booths, alerts
 pub mod journals; // this machine's offline journals: waiting and rejected, run a sync
 pub mod members; // member cards: search, edit, expiring soon
@@ -36,6 +37,8 @@ pub enum Page {
     Statistics,
     /// Shifts and their reports.
     Shifts,
+    /// The books check.
+    Books,
     /// Operators.
     Users,
     /// Tariffs per class.
@@ -52,11 +55,12 @@ pub enum Page {
 
 impl Page {
     /// Every page in navigation order.
-    pub const ALL: [Page; 10] = [
+    pub const ALL: [Page; 11] = [
         Page::Dashboard,
         Page::Transactions,
         Page::Statistics,
         Page::Shifts,
+        Page::Books,
         Page::Users,
         Page::Tariffs,
         Page::Members,
@@ -72,6 +76,7 @@ impl Page {
             Page::Transactions => "admin.nav.transactions",
             Page::Statistics => "admin.nav.statistics",
             Page::Shifts => "admin.nav.shifts",
+            Page::Books => "admin.nav.books",
             Page::Users => "admin.nav.users",
             Page::Tariffs => "admin.nav.tariffs",
             Page::Members => "admin.nav.members",
@@ -90,6 +95,7 @@ pub struct AdminState {
     transactions: transactions::TransactionsState,
     statistics: statistics::StatisticsState,
     shifts: shifts::ShiftsState,
+    books: books::BooksState,
     users: users::UsersState,
     tariffs: tariffs::TariffsState,
     members: members::MembersState,
@@ -107,6 +113,21 @@ impl AdminState {
     /// The transactions screen's state (the screenshot tour opens a detail through it).
     pub fn transactions_mut(&mut self) -> &mut transactions::TransactionsState {
         &mut self.transactions
+    }
+
+    /// The shifts screen's state (the screenshot tour opens a revised shift through it).
+    pub fn shifts_mut(&mut self) -> &mut shifts::ShiftsState {
+        &mut self.shifts
+    }
+
+    /// The Books screen's state.
+    pub fn books(&self) -> &books::BooksState {
+        &self.books
+    }
+
+    /// The Books screen's state, to change (the screenshot tour shows its review lists).
+    pub fn books_mut(&mut self) -> &mut books::BooksState {
+        &mut self.books
     }
 
     /// Shows another screen (the navigation column, the screenshot tour).
@@ -133,10 +154,16 @@ pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
         .frame(egui::Frame::new().fill(theme::CARD).inner_margin(egui::Margin::symmetric(10, 12)))
         .show(ui, |ui| nav_ui(ui, state, &env));
     egui::CentralPanel::default().show(ui, |ui| match state.page {
-        Page::Dashboard => dashboard::dashboard_ui(ui, &mut state.dashboard, env),
+        Page::Dashboard => {
+            dashboard::dashboard_ui(ui, &mut state.dashboard, env);
+            if state.dashboard.take_open_books() {
+                state.page = Page::Books;
+            }
+        }
         Page::Transactions => transactions::transactions_ui(ui, &mut state.transactions, env),
         Page::Statistics => statistics::statistics_ui(ui, &mut state.statistics, env),
         Page::Shifts => shifts::shifts_ui(ui, &mut state.shifts, env),
+        Page::Books => books::books_ui(ui, &mut state.books, env),
         Page::Users => users::users_ui(ui, &mut state.users, env),
         Page::Tariffs => tariffs::tariffs_ui(ui, &mut state.tariffs, env),
         Page::Members => members::members_ui(ui, &mut state.members, env),

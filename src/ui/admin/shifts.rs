@@ -1,6 +1,10 @@
 //! Shifts: the cashiers' shifts opened in a range of local days, open ones marked, and the
 //! report of the chosen one (takings by method and class, expected and counted cash and the
-//! difference) from [`crate::lane::shift::report`], the same report the cashier printed.
+//! difference) from [`crate::lane::shift::report`], the same report the cashier printed. A
+//! shift that records reached after its close is marked revised: its report keeps the original
+//! expected cash beside the revised one and lists those late records.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -10,7 +14,7 @@ use uuid::Uuid;
 use crate::domain::Rupiah;
 use crate::domain::calendar::day_range;
 use crate::lane::shift::{ShiftReport, report};
-use crate::store::Shift;
+use crate::store::{LateKind, Shift, Store, StoreError};
 use crate::ui::app::Env;
 use crate::ui::i18n::I18n;
 use crate::ui::task::Task;
@@ -52,6 +56,9 @@ pub fn parse_range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), Range
     Ok((first, last))
 }
 
+/// The shifts of a range and the ids of those revised by late records.
+type Listed = (Vec<Shift>, HashSet<Uuid>);
+
 /// The screen's state.
 #[derive(Default)]
 pub struct ShiftsState {
@@ -60,8 +67,10 @@ pub struct ShiftsState {
     range_error: Option<RangeError>,
     /// The range listed.
     range: Option<(NaiveDate, NaiveDate)>,
-    list: Option<Task<Result<Vec<Shift>, String>>>,
+    list: Option<Task<Result<Listed, String>>>,
     shifts: Vec<Shift>,
+    /// The listed shifts whose expected cash late records revised.
+    revised: HashSet<Uuid>,
     list_error: Option<String>,
     /// The list of the range has arrived.
     listed: bool,
@@ -69,6 +78,8 @@ pub struct ShiftsState {
     report_task: Option<Task<Result<ShiftReport, String>>>,
     report: Option<ShiftReport>,
     report_error: Option<String>,
+    /// A report asked for from outside the screen, opened at the next frame.
+    wanted: Option<Uuid>,
 }
 
 impl ShiftsState {
@@ -80,6 +91,23 @@ impl ShiftsState {
     /// The report shown, once loaded.
     pub fn report(&self) -> Option<&ShiftReport> {
         self.report.as_ref()
+    }
+
+    /// True when the listed shift `id` is marked revised.
+    pub fn is_revised(&self, id: Uuid) -> bool {
+        self.revised.contains(&id)
+    }
+
+    /// Opens the report of the first revised shift listed, once the list is in (the screenshot
+    /// tour); false while there is none to open.
+    pub fn open_first_revised(&mut self) -> bool {
+        match self.shifts.iter().find(|s| self.revised.contains(&s.id)) {
+            Some(shift) => {
+                self.wanted = Some(shift.id);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Sets the range fields and lists that range at the next frame.
@@ -110,7 +138,7 @@ impl ShiftsState {
         };
         self.listed = false;
         self.list = Some(Task::spawn("admin-shifts", env.waker, move || {
-            store.list_shifts(&site, start, end).map_err(|err| err.to_string())
+            list_shifts(store.as_ref(), &site, start, end).map_err(|err| err.to_string())
         }));
     }
 
@@ -129,9 +157,10 @@ impl ShiftsState {
             && let Some(result) = task.take()
         {
             match result {
-                Ok(shifts) => {
+                Ok((shifts, revised)) => {
                     self.listed = true;
                     self.shifts = shifts;
+                    self.revised = revised;
                     self.list_error = None;
                 }
                 Err(err) => self.list_error = Some(err),
@@ -150,6 +179,24 @@ impl ShiftsState {
     }
 }
 
+/// The shifts opened in `[start, end)` and those of them that late records revised.
+fn list_shifts(
+    store: &dyn Store,
+    site: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Listed, StoreError> {
+    let shifts = store.list_shifts(site, start, end)?;
+    let mut revised = HashSet::new();
+    for shift in shifts.iter().filter(|s| s.closed_at.is_some()) {
+        let late = store.late_records(shift.id)?;
+        if late.last().is_some_and(|l| Some(l.expected_after) != shift.expected_cash) {
+            revised.insert(shift.id);
+        }
+    }
+    Ok((shifts, revised))
+}
+
 /// The screen.
 pub fn shifts_ui(ui: &mut egui::Ui, state: &mut ShiftsState, env: Env<'_>) {
     let tr = env.tr;
@@ -164,6 +211,9 @@ pub fn shifts_ui(ui: &mut egui::Ui, state: &mut ShiftsState, env: Env<'_>) {
         && state.list.is_none()
     {
         state.start_list(&env, first, last, tz);
+    }
+    if let Some(id) = state.wanted.take() {
+        state.start_report(&env, id, now);
     }
     let loading = state.list.as_mut().is_some_and(|t| t.running()) || state.report_task.is_some();
     ui.horizontal(|ui| {
@@ -255,7 +305,7 @@ fn list_ui(ui: &mut egui::Ui, state: &ShiftsState, tr: &I18n, tz: Tz) -> Option<
         );
     }
     let mut clicked = None;
-    egui::ScrollArea::vertical().id_salt("shifts-list").show(ui, |ui| {
+    egui::ScrollArea::both().id_salt("shifts-list").show(ui, |ui| {
         egui::Grid::new("shifts-grid").striped(true).num_columns(5).spacing([16.0, 4.0]).show(ui, |ui| {
             for key in [
                 "admin.shifts.opened",
@@ -274,6 +324,15 @@ fn list_ui(ui: &mut egui::Ui, state: &ShiftsState, tr: &I18n, tz: Tz) -> Option<
                     clicked = Some(shift.id);
                 }
                 match shift.closed_at {
+                    Some(at) if state.revised.contains(&shift.id) => ui.label(
+                        RichText::new(format!(
+                            "{} · {}",
+                            at.with_timezone(&tz).format("%d/%m %H:%M"),
+                            tr.t("admin.books.shift.revised")
+                        ))
+                        .color(theme::WARN)
+                        .strong(),
+                    ),
                     Some(at) => ui.label(at.with_timezone(&tz).format("%d/%m %H:%M").to_string()),
                     None => {
                         ui.label(RichText::new(tr.t("admin.shifts.still_open")).color(theme::WARN).strong())
@@ -334,16 +393,25 @@ fn report_ui(ui: &mut egui::Ui, state: &ShiftsState, tr: &I18n, tz: Tz) {
         }
         None => ui.label(RichText::new(tr.t("admin.shifts.open_note")).color(theme::WARN)),
     };
+    report_notes_ui(ui, report, tr);
     ui.add_space(6.0);
     egui::Grid::new("shift-cash").num_columns(2).spacing([28.0, 4.0]).show(ui, |ui| {
+        let expected_key =
+            if report.revised() { "admin.books.shift.original_expected" } else { "admin.shifts.expected" };
         let rows = [
             ("admin.shifts.float", Some(shift.opening_float)),
-            ("admin.shifts.expected", Some(report.expected_cash)),
+            (expected_key, Some(report.expected_cash)),
+            ("admin.books.shift.revised_expected", report.revised_expected_cash),
             ("admin.shifts.counted", report.counted_cash),
         ];
         for (key, amount) in rows {
+            if key == "admin.books.shift.revised_expected" && amount.is_none() {
+                continue;
+            }
             ui.label(RichText::new(tr.t(key)).color(theme::MUTED));
-            ui.label(RichText::new(amount.map(|a| a.to_string()).unwrap_or_else(|| "–".into())).strong());
+            let text = RichText::new(amount.map(|a| a.to_string()).unwrap_or_else(|| "–".into())).strong();
+            let revised = key == "admin.books.shift.revised_expected";
+            ui.label(if revised { text.color(theme::WARN) } else { text });
             ui.end_row();
         }
         ui.label(RichText::new(tr.t("admin.shifts.difference")).color(theme::MUTED));
@@ -352,7 +420,13 @@ fn report_ui(ui: &mut egui::Ui, state: &ShiftsState, tr: &I18n, tz: Tz) {
             None => ui.label("–"),
         };
         ui.end_row();
+        if let (Some(revised), Some(counted)) = (report.revised_expected_cash, report.counted_cash) {
+            ui.label(RichText::new(tr.t("admin.books.shift.revised_difference")).color(theme::MUTED));
+            difference_label(ui, counted - revised);
+            ui.end_row();
+        }
     });
+    late_records_ui(ui, report, tr, tz);
     ui.add_space(8.0);
     section_title_ui(ui, tr.t("admin.by_method"));
     egui::Grid::new("shift-methods").striped(true).num_columns(3).spacing([28.0, 3.0]).show(ui, |ui| {
@@ -386,6 +460,55 @@ fn report_ui(ui: &mut egui::Ui, state: &ShiftsState, tr: &I18n, tz: Tz) {
         &[("lost", &report.lost_tickets), ("manual", &report.manual_opens), ("voids", &report.voids)],
     );
     ui.label(RichText::new(events).color(theme::MUTED));
+}
+
+/// Revised, provisional and duplicate payments, above the figures.
+fn report_notes_ui(ui: &mut egui::Ui, report: &ShiftReport, tr: &I18n) {
+    if report.revised() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(tr.t("admin.books.shift.revised")).color(theme::WARN).strong());
+            ui.label(RichText::new(tr.t("admin.books.shift.revised_note")).color(theme::WARN));
+        });
+    }
+    if report.provisional {
+        ui.label(RichText::new(tr.t("admin.books.shift.provisional")).color(theme::WARN));
+    }
+    if report.duplicates.exits > 0 {
+        let text = tr.f(
+            "admin.books.shift.duplicates",
+            &[("count", &report.duplicates.exits), ("total", &report.duplicates.total)],
+        );
+        ui.label(RichText::new(text).color(theme::WARN).strong());
+    }
+}
+
+/// The records that reached the shift after its close: when, what, how paid, and the expected
+/// cash before and after each.
+fn late_records_ui(ui: &mut egui::Ui, report: &ShiftReport, tr: &I18n, tz: Tz) {
+    if report.late.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    section_title_ui(ui, tr.t("admin.books.shift.late"));
+    for late in &report.late {
+        let kind = match late.kind {
+            LateKind::Exit => "admin.books.shift.kind_exit",
+            LateKind::Duplicate => "admin.books.shift.kind_duplicate",
+        };
+        let method = format!("pay.method.{}", late.method.as_str());
+        let text = tr.f(
+            "admin.books.shift.late_row",
+            &[
+                ("time", &late.arrived_at.with_timezone(&tz).format("%d/%m %H:%M")),
+                ("kind", &tr.t(kind)),
+                ("amount", &late.total),
+                ("method", &tr.t(&method)),
+                ("before", &late.expected_before),
+                ("after", &late.expected_after),
+            ],
+        );
+        ui.label(RichText::new(format!("• {text}")).color(theme::WARN));
+    }
 }
 
 #[cfg(test)]

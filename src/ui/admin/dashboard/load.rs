@@ -8,9 +8,11 @@ use chrono_tz::Tz;
 
 use crate::domain::{ClassCode, VehicleClass};
 use crate::journal::Journal;
+use crate::lane::books::{self, BooksQuery, BooksReport};
 use crate::store::{
     BoothStatus, DailyStats, Exit, PageRequest, Store, StoreError, Visit, VisitFilter, VisitState,
 };
+use crate::ui::admin::books::{Problem, problems};
 
 /// A vehicle inside longer than this is a long stay.
 pub const LONG_STAY: Duration = Duration::hours(24);
@@ -44,6 +46,8 @@ pub struct DashboardData {
     pub orphans: Vec<Exit>,
     /// Rejected journal files on this machine.
     pub local_rejected: u64,
+    /// Today's books check (simulated records left out).
+    pub books: BooksReport,
 }
 
 impl DashboardData {
@@ -100,6 +104,18 @@ pub enum Alert {
         /// Seconds since its last report.
         silent_s: i64,
     },
+    /// Today's books do not balance.
+    BooksUnbalanced {
+        /// The first problem.
+        first: Problem,
+        /// How many more the Books screen lists.
+        more: usize,
+    },
+    /// Tickets paid twice at different booths (both offline) today, for review.
+    DuplicateExits {
+        /// How many.
+        count: u64,
+    },
 }
 
 /// The alerts of `data` at `now`, the most urgent kinds first.
@@ -117,6 +133,13 @@ pub fn alerts(data: &DashboardData, now: DateTime<Utc>) -> Vec<Alert> {
         if silent > SILENT_AFTER {
             out.push(Alert::NotReporting { booth: booth.booth.clone(), silent_s: silent.num_seconds() });
         }
+    }
+    let found = problems(&data.books);
+    if let Some(first) = found.first() {
+        out.push(Alert::BooksUnbalanced { first: first.clone(), more: found.len() - 1 });
+    }
+    if data.books.duplicates > 0 {
+        out.push(Alert::DuplicateExits { count: data.books.duplicates });
     }
     if data.long_stays > 0 {
         out.push(Alert::LongStays { count: data.long_stays, hours: LONG_STAY.num_hours() });
@@ -175,6 +198,15 @@ pub fn load(source: &Source, now: DateTime<Utc>) -> Result<DashboardData, StoreE
     };
     oldest_stays.reverse();
     let orphans = store.orphan_exits(site, simulated)?;
+    let day = now.with_timezone(&source.tz).date_naive();
+    let query = BooksQuery {
+        site: site.to_string(),
+        tz: source.tz,
+        from: day,
+        to: day,
+        include_simulated: simulated,
+    };
+    let books = books::check(store, Some(&source.journal), &query)?;
     Ok(DashboardData {
         loaded_at: now,
         capacity,
@@ -186,6 +218,7 @@ pub fn load(source: &Source, now: DateTime<Utc>) -> Result<DashboardData, StoreE
         oldest_stays,
         orphans,
         local_rejected: source.journal.rejected_count(),
+        books,
     })
 }
 
@@ -219,6 +252,7 @@ mod tests {
             oldest_stays: Vec::new(),
             orphans: Vec::new(),
             local_rejected: 0,
+            books: BooksReport { ok: true, ..BooksReport::default() },
         }
     }
 
@@ -256,6 +290,23 @@ mod tests {
                 Alert::LongStays { count: 3, hours: 24 },
                 Alert::RejectedFiles { booth: Some("OUT1".into()), count: 2 },
                 Alert::RejectedFiles { booth: None, count: 1 },
+            ]
+        );
+    }
+
+    #[test]
+    fn unbalanced_books_and_duplicate_exits_are_alerts() {
+        let mut d = data();
+        let now = d.loaded_at;
+        d.books.ok = false;
+        d.books.orphans = 2;
+        d.books.pending_journal = 3;
+        d.books.duplicates = 1;
+        assert_eq!(
+            alerts(&d, now),
+            [
+                Alert::BooksUnbalanced { first: Problem::Orphans { count: 2 }, more: 1 },
+                Alert::DuplicateExits { count: 1 },
             ]
         );
     }

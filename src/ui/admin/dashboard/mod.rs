@@ -52,6 +52,8 @@ pub struct DashboardState {
     feed: VecDeque<VisitEvent>,
     /// The figures count records made by simulation too.
     include_simulated: bool,
+    /// The admin asked for the Books screen from an alert.
+    open_books: bool,
 }
 
 impl Default for DashboardState {
@@ -66,6 +68,7 @@ impl Default for DashboardState {
             generation: 0,
             feed: VecDeque::new(),
             include_simulated: false,
+            open_books: false,
         }
     }
 }
@@ -84,6 +87,11 @@ impl DashboardState {
     /// The live feed, newest first.
     pub fn feed(&self) -> impl Iterator<Item = &VisitEvent> {
         self.feed.iter()
+    }
+
+    /// True once after an alert's button asked for the Books screen.
+    pub fn take_open_books(&mut self) -> bool {
+        std::mem::take(&mut self.open_books)
     }
 
     /// Reads the figures again at the next frame (F5 does the same).
@@ -224,7 +232,9 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut DashboardState, env: Env<'_>)
     let tz = runtime.config().timezone();
     ui.add_space(6.0);
     egui::ScrollArea::vertical().id_salt("dashboard").show(ui, |ui| {
-        panels::alerts_ui(ui, data, now, tr, tz);
+        if panels::alerts_ui(ui, data, now, tr, tz) {
+            state.open_books = true;
+        }
         ui.add_space(8.0);
         panels::figures_ui(ui, data, tr);
         ui.add_space(10.0);

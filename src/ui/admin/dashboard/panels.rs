@@ -9,31 +9,63 @@ use egui::RichText;
 
 use super::load::{Alert, DashboardData, SILENT_AFTER, alerts};
 use crate::store::live::{VisitEvent, VisitKind};
+use crate::ui::admin::books::problem_text;
 use crate::ui::exit_screen::duration_text;
 use crate::ui::i18n::I18n;
 use crate::ui::theme;
 use crate::ui::widgets::section_title_ui;
 
-/// The alerts, or a quiet line saying there are none.
-pub(super) fn alerts_ui(ui: &mut egui::Ui, data: &DashboardData, now: DateTime<Utc>, tr: &I18n, tz: Tz) {
+/// The alerts, or a quiet line saying there are none; true when the admin asked for the
+/// Books screen.
+pub(super) fn alerts_ui(
+    ui: &mut egui::Ui,
+    data: &DashboardData,
+    now: DateTime<Utc>,
+    tr: &I18n,
+    tz: Tz,
+) -> bool {
     let list = alerts(data, now);
     if list.is_empty() {
         theme::message_ui(ui, theme::GOOD_BG, theme::GOOD, tr.t("admin.dashboard.no_alerts"));
-        return;
+        return false;
     }
+    let mut open_books = false;
     theme::banner(theme::WARN_BG, theme::WARN).show(ui, |ui| {
         ui.set_width(ui.available_width());
         section_title_ui(ui, tr.t("admin.dashboard.alerts"));
         for alert in &list {
             let (text, color) = alert_text(alert, tr);
-            ui.horizontal(|ui| {
+            ui.horizontal_top(|ui| {
                 super::dot_ui(ui, color);
-                ui.label(RichText::new(text).color(color).strong());
+                ui.add(egui::Label::new(RichText::new(text).color(color).strong()).wrap());
             });
-            if matches!(alert, Alert::LongStays { .. }) {
-                long_stays_ui(ui, data, now, tr, tz);
+            match alert {
+                Alert::LongStays { .. } => long_stays_ui(ui, data, now, tr, tz),
+                Alert::DuplicateExits { .. } => duplicates_ui(ui, data, tr, tz),
+                _ => {}
             }
         }
+        if list.iter().any(|a| matches!(a, Alert::BooksUnbalanced { .. } | Alert::DuplicateExits { .. })) {
+            open_books = ui.button(tr.t("admin.books.alert.open")).clicked();
+        }
+    });
+    open_books
+}
+
+/// Today's duplicate exits under their alert: time, booth, cashier, amount.
+fn duplicates_ui(ui: &mut egui::Ui, data: &DashboardData, tr: &I18n, tz: Tz) {
+    ui.indent("duplicates", |ui| {
+        egui::Grid::new("dashboard-duplicates").num_columns(5).spacing([18.0, 2.0]).show(ui, |ui| {
+            for duplicate in &data.books.duplicate_exits {
+                let exit = &duplicate.exit;
+                ui.label(exit.exit_time.with_timezone(&tz).format("%H:%M").to_string());
+                ui.label(&exit.booth);
+                ui.label(exit.operator.clone().unwrap_or_else(|| "–".into()));
+                ui.label(exit.total.to_string());
+                ui.label(tr.t(&format!("pay.method.{}", exit.method.as_str())));
+                ui.end_row();
+            }
+        });
     });
 }
 
@@ -64,6 +96,16 @@ fn alert_text(alert: &Alert, tr: &I18n) -> (String, egui::Color32) {
         }
         Alert::RejectedFiles { booth: None, count } => {
             (tr.f("admin.dashboard.alert_rejected_here", &[("count", count)]), theme::WARN)
+        }
+        Alert::BooksUnbalanced { first, more } => {
+            let mut text = tr.f("admin.books.alert.unbalanced", &[("problem", &problem_text(first, tr))]);
+            if *more > 0 {
+                text = format!("{text} {}", tr.f("admin.books.alert.more", &[("count", more)]));
+            }
+            (text, theme::FAULT)
+        }
+        Alert::DuplicateExits { count } => {
+            (tr.f("admin.books.alert.duplicates", &[("count", count)]), theme::WARN)
         }
     }
 }

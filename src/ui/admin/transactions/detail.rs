@@ -1,11 +1,13 @@
 //! One visit (or one barrier opening by hand) in full: the photos side by side, then every
-//! field of the entry and the exit with the fee breakdown.
+//! field of the entry and the exit with the fee breakdown. A visit closed by a forced close
+//! shows its reason and fee; a visit still inside can be closed from here.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use egui::{RichText, Vec2};
 use uuid::Uuid;
 
+use super::close::{CloseForm, close_form_ui};
 use crate::admin::visits::ManualOpen;
 use crate::lane::worker::Picture;
 use crate::store::{Origin, Store, Visit};
@@ -45,6 +47,9 @@ pub struct Detail {
     subject: Subject,
     photos: Vec<PhotoSlot>,
     load: Option<Task<Vec<PhotoSlot>>>,
+    close: CloseForm,
+    /// The visit was closed here: the list behind is out of date.
+    changed: bool,
 }
 
 impl Detail {
@@ -61,7 +66,12 @@ impl Detail {
         let load = Task::spawn("admin-photos", waker, move || {
             ids.into_iter().map(|id| load_photo(store.as_ref(), id)).collect()
         });
-        Self { subject, photos, load: Some(load) }
+        Self { subject, photos, load: Some(load), close: CloseForm::default(), changed: false }
+    }
+
+    /// True when the visit was changed here (closed), so the list should be read again.
+    pub fn changed(&self) -> bool {
+        self.changed
     }
 
     /// How many of the record's photos are on screen.
@@ -90,6 +100,12 @@ pub fn detail_ui(ui: &mut egui::Ui, detail: &mut Detail, env: &mut Env<'_>) -> b
     {
         detail.load = None;
         detail.photos = photos;
+    }
+    if let Some(exit) = detail.close.take_closed(env)
+        && let Subject::Visit(visit) = &mut detail.subject
+    {
+        visit.exit = Some(exit);
+        detail.changed = true;
     }
     let mut back = false;
     ui.horizontal(|ui| {
@@ -129,7 +145,7 @@ pub fn detail_ui(ui: &mut egui::Ui, detail: &mut Detail, env: &mut Env<'_>) -> b
         });
         ui.add_space(10.0);
         match &detail.subject {
-            Subject::Visit(visit) => visit_fields_ui(ui, visit, tz, tr),
+            Subject::Visit(visit) => visit_fields_ui(ui, visit, &mut detail.close, env, tz),
             Subject::Manual(open) => manual_fields_ui(ui, open, tz, tr),
         }
     });
@@ -175,7 +191,8 @@ fn slot_ui(
     }
 }
 
-fn visit_fields_ui(ui: &mut egui::Ui, visit: &Visit, tz: Tz, tr: &I18n) {
+fn visit_fields_ui(ui: &mut egui::Ui, visit: &Visit, close: &mut CloseForm, env: &Env<'_>, tz: Tz) {
+    let tr = env.tr;
     let entry = &visit.entry;
     ui.columns(2, |columns| {
         theme::column_card(&mut columns[0], |ui| {
@@ -200,11 +217,20 @@ fn visit_fields_ui(ui: &mut egui::Ui, visit: &Visit, tz: Tz, tr: &I18n) {
         });
         theme::column_card(&mut columns[1], |ui| {
             ui.set_width(ui.available_width());
-            section_title_ui(ui, tr.t("admin.tx.exit"));
+            if let Some(notice) = &close.notice {
+                theme::message_ui(ui, theme::GOOD_BG, theme::GOOD, notice);
+            }
             let Some(exit) = &visit.exit else {
+                section_title_ui(ui, tr.t("admin.tx.exit"));
                 ui.label(RichText::new(tr.t("admin.tx.still_inside")).color(theme::WARN).strong());
+                close_form_ui(ui, close, visit, env);
                 return;
             };
+            if exit.forced() {
+                forced_fields_ui(ui, exit, tz, tr);
+                return;
+            }
+            section_title_ui(ui, tr.t("admin.tx.exit"));
             let money =
                 |r: Option<crate::domain::Rupiah>| r.map(|r| r.to_string()).unwrap_or_else(|| "–".into());
             let stay = (exit.exit_time - entry.entry_time).num_minutes();
@@ -247,6 +273,23 @@ fn visit_fields_ui(ui: &mut egui::Ui, visit: &Visit, tz: Tz, tr: &I18n) {
             });
         });
     });
+}
+
+/// A forced close: why, the fee the visit carries, who closed it and when.
+fn forced_fields_ui(ui: &mut egui::Ui, exit: &crate::store::Exit, tz: Tz, tr: &I18n) {
+    section_title_ui(ui, tr.t("admin.books.close.forced_title"));
+    fields_ui(
+        ui,
+        "tx-forced-fields",
+        &[
+            (tr.t("admin.books.reason"), exit.forced_reason.clone().unwrap_or_default()),
+            (tr.t("admin.books.fee"), exit.total.to_string()),
+            (tr.t("admin.books.by"), exit.operator.clone().unwrap_or_else(|| "–".into())),
+            (tr.t("admin.tx.time"), time(exit.exit_time, tz)),
+            (tr.t("admin.tx.booth"), exit.booth.clone()),
+            (tr.t("admin.tx.exit_id"), exit.id.to_string()),
+        ],
+    );
 }
 
 fn manual_fields_ui(ui: &mut egui::Ui, open: &ManualOpen, tz: Tz, tr: &I18n) {

@@ -1,6 +1,7 @@
 //! Transactions: filters, a paged table of visits (or of barrier openings by hand, which the
 //! audit log holds), a detail view with the entry and exit photos, and the CSV export.
 
+mod close;
 mod detail;
 mod export;
 mod filters;
@@ -83,6 +84,9 @@ pub fn transactions_ui(ui: &mut egui::Ui, state: &mut TransactionsState, mut env
 
     if let Some(detail) = &mut state.detail {
         if detail::detail_ui(ui, detail, &mut env) {
+            if detail.changed() {
+                start_load(state, &env);
+            }
             state.detail = None;
         }
         return;
@@ -337,6 +341,10 @@ fn short_time(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
 
 fn flags_ui(ui: &mut egui::Ui, visit: &Visit, tr: &I18n) {
     let exit = visit.exit.as_ref();
+    if let Some(exit) = exit.filter(|x| x.forced()) {
+        let text = RichText::new(tr.t("admin.books.close.forced")).color(theme::WARN).strong().size(15.0);
+        ui.label(text).on_hover_text(exit.forced_reason.clone().unwrap_or_default());
+    }
     if exit.is_some_and(|x| x.lost_ticket) {
         ui.label(RichText::new(tr.t("admin.tx.flag.lost")).color(theme::WARN).strong().size(15.0));
     }

@@ -2,6 +2,8 @@
 //! data folder in simulation, drives it with key presses and the simulation controls through
 //! every screen, and saves each as PNG. Run it under Xvfb on a machine without a display.
 
+mod books;
+
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +51,8 @@ enum Step {
     Open(Mode, &'static str),
     /// Operators (and today's past visits) in the database.
     Seed,
+    /// A duplicate exit, a revised shift and a forced close (see [`books`]).
+    Books,
     /// Something the simulation panel or the menu does.
     Do(Action),
     /// Key presses and typing.
@@ -166,6 +170,11 @@ impl Tour {
             Step::Seed => {
                 if let Err(err) = self.seed() {
                     self.failures.push(format!("seeding: {err:#}"));
+                }
+            }
+            Step::Books => {
+                if let Err(err) = books::books_records(&self.base, &self.clock) {
+                    self.failures.push(format!("the books' records: {err:#}"));
                 }
             }
             Step::Do(action) => {
@@ -474,14 +483,18 @@ fn script() -> Vec<Step> {
     steps.push(Step::Pause(Duration::from_millis(1200)));
     steps.push(Step::Shot("14-diagnostics"));
 
+    steps.push(Step::Books);
     steps.push(Step::Open(Mode::Admin, "ADM1"));
     steps.extend(login("admin"));
     steps.push(Step::Pause(Duration::from_millis(1500)));
     steps.push(Step::Shot("15-admin-dashboard"));
+    // The tour's own traffic comes from simulated devices: the Books view counts it.
+    steps.push(Step::Do(Box::new(|app, _| app.admin_mut().books_mut().include_simulated(true))));
     for (page, name) in [
         (Page::Transactions, "16-admin-transactions"),
         (Page::Statistics, "17-admin-statistics"),
         (Page::Shifts, "18-admin-shifts"),
+        (Page::Books, "25-admin-books"),
         (Page::Users, "19-admin-users"),
         (Page::Tariffs, "20-admin-tariffs"),
         (Page::Members, "21-admin-members"),
@@ -492,9 +505,21 @@ fn script() -> Vec<Step> {
         steps.push(Step::Do(Box::new(move |app, _| app.open_admin_page(page))));
         steps.push(Step::Pause(Duration::from_millis(1500)));
         steps.push(Step::Shot(name));
+        if page == Page::Shifts {
+            steps.push(Step::Do(Box::new(|app, _| {
+                app.admin_mut().shifts_mut().open_first_revised();
+            })));
+            steps.push(Step::Pause(Duration::from_millis(1500)));
+            steps.push(Step::Shot("18-admin-shifts-revised"));
+        }
+        if page == Page::Books {
+            steps.push(Step::Do(Box::new(|app, _| app.admin_mut().books_mut().show_review())));
+            steps.push(Step::Pause(Duration::from_millis(1000)));
+            steps.push(Step::Shot("25-admin-books-review"));
+        }
         if page == Page::Transactions {
             steps.push(Step::Do(Box::new(|app, _| app.admin_mut().transactions_mut().open_first_exited())));
-            steps.push(Step::Pause(Duration::from_millis(1500)));
+            steps.push(Step::Pause(Duration::from_millis(3000)));
             steps.push(Step::Shot("16-admin-transactions-detail"));
         }
     }
