@@ -369,3 +369,30 @@ fn the_exit_dialogs_pick_the_vehicle_inside_by_plate() {
     };
     step_until(&mut harness, "the car's visit closed", |_| closed());
 }
+
+#[test]
+fn a_shift_closed_offline_says_its_report_is_provisional() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Exit, "OUT1");
+    login_to_work(&mut harness, "budi");
+    wait_for_text(&mut harness, "Belum ada shift terbuka");
+    press(&mut harness, Key::F8);
+    wait_for_text(&mut harness, "Modal awal di laci");
+    type_text(&mut harness, "200.000");
+    press(&mut harness, Key::Enter);
+    step_until(&mut harness, "the shift", |h| {
+        h.state().runtime().exit().is_some_and(|w| w.snapshot().shift.is_some())
+    });
+
+    toggle_outage(&mut harness);
+    wait_for_text(&mut harness, "Database terputus");
+    press(&mut harness, Key::F8);
+    wait_for_text(&mut harness, "Uang tunai dihitung");
+    type_text(&mut harness, "200.000");
+    press(&mut harness, Key::Enter);
+    wait_for_text(&mut harness, "Shift ditutup");
+    assert!(shows(&harness, "Sementara: ditutup saat database tidak terjangkau"));
+    let report = harness.state().runtime().exit().and_then(|w| w.snapshot().closed_shift.clone());
+    assert!(report.is_some_and(|r| r.provisional));
+}

@@ -157,6 +157,15 @@ pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
         Page::Dashboard => {
             dashboard::dashboard_ui(ui, &mut state.dashboard, env);
             if state.dashboard.take_open_books() {
+                // Only duplicates to review: open Books at them.
+                let review = state
+                    .dashboard
+                    .data()
+                    .is_some_and(|d| d.books.duplicates > 0 && books::problems(&d.books).is_empty());
+                if review {
+                    state.books.show_review();
+                }
+                state.books.show_today();
                 state.page = Page::Books;
             }
         }

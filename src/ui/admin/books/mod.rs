@@ -82,6 +82,13 @@ impl BooksState {
         self.view.as_ref().map(|view| &view.report)
     }
 
+    /// Checks today again at the next frame (the dashboard's alert speaks of today).
+    pub fn show_today(&mut self) {
+        self.range = None;
+        self.range_error = None;
+        self.started = false;
+    }
+
     /// Counts simulated records too (or not), checking again at the next frame.
     pub fn include_simulated(&mut self, include: bool) {
         if self.include_simulated != include {
