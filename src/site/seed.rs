@@ -1,5 +1,7 @@
 //! `gardu db seed-demo`: fills a store with realistic past visits (for demos and benchmarks).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use clap::Args;
 use rand::rngs::StdRng;
@@ -10,7 +12,7 @@ use crate::domain::tariff::{default_tariffs, parking_fee};
 use crate::domain::ticket::{self, TicketClaims};
 use crate::domain::{FeeFlags, Rupiah, Tariff};
 use crate::secret::SiteSecret;
-use crate::store::{Entry, Exit, Origin, PaymentMethod, Store, StoreResult};
+use crate::store::{Entry, Exit, Origin, PaymentMethod, Shift, Store, StoreResult};
 
 /// Arguments of `gardu db seed-demo`.
 #[derive(Debug, Args)]
@@ -52,6 +54,8 @@ pub fn seed(
     let mut entries = Vec::with_capacity(1_000);
     let mut exits = Vec::with_capacity(1_000);
     let mut seeded = Seeded { entries: 0, exits: 0 };
+    // The cashiers' shifts: one per exit booth and UTC day, so the demo's books balance.
+    let mut shifts: BTreeMap<(String, i64), Shift> = BTreeMap::new();
     for n in 0..args.visits {
         // Evenly through the span, jittered, with a preference for peak hours.
         let base = start + Duration::seconds(span_s * n as i64 / args.visits.max(1) as i64);
@@ -90,7 +94,14 @@ pub fn seed(
         };
         let exit_time = entry_time + Duration::minutes(stay_min) + Duration::seconds(rng.random_range(0..60));
         if exit_time < now {
-            exits.push(make_exit(&mut rng, &entry, tariff, exit_time));
+            let mut exit = make_exit(&mut rng, &entry, tariff, exit_time);
+            let shift = shift_of(&mut shifts, site, &exit, now);
+            exit.shift_id = Some(shift.id);
+            if exit.method == PaymentMethod::Cash {
+                let expected = shift.expected_cash.unwrap_or(shift.opening_float) + exit.total;
+                shift.expected_cash = Some(expected);
+            }
+            exits.push(exit);
         }
         entries.push(entry);
         if entries.len() >= 1_000 {
@@ -98,7 +109,51 @@ pub fn seed(
         }
     }
     flush(store, &mut entries, &mut exits, &mut seeded)?;
+    for shift in shifts.into_values() {
+        let closed = shift.closed_at.is_some();
+        let expected = shift.expected_cash.unwrap_or(shift.opening_float);
+        let shift = if closed {
+            Shift { expected_cash: Some(expected), counted_cash: Some(expected), ..shift }
+        } else {
+            Shift { expected_cash: None, ..shift }
+        };
+        store.insert_shift(&shift)?;
+    }
     Ok(seeded)
+}
+
+/// The shift of the exit's booth on the exit's UTC day (made on first use): kasir1 at OUT1,
+/// kasir2 at OUT2, a Rp 200.000 float, closed at the day's end once that has passed.
+fn shift_of<'a>(
+    shifts: &'a mut BTreeMap<(String, i64), Shift>,
+    site: &str,
+    exit: &Exit,
+    now: DateTime<Utc>,
+) -> &'a mut Shift {
+    let day = exit.exit_time.timestamp().div_euclid(86_400);
+    shifts.entry((exit.booth.clone(), day)).or_insert_with(|| {
+        let opened_at = DateTime::from_timestamp(day * 86_400, 0).unwrap_or(exit.exit_time);
+        let closes = opened_at + Duration::days(1) - Duration::seconds(1);
+        let name = format!("seed-shift {site} {} {day}", exit.booth);
+        Shift {
+            id: {
+                use sha2::Digest;
+                let digest = sha2::Sha256::digest(name.as_bytes());
+                let mut bytes = [0u8; 16];
+                bytes.copy_from_slice(&digest[..16]);
+                Uuid::new_v8(bytes)
+            },
+            site: site.to_string(),
+            booth: exit.booth.clone(),
+            username: exit.operator.clone().unwrap_or_default(),
+            opened_at,
+            closed_at: (closes < now).then_some(closes),
+            opening_float: Rupiah(200_000),
+            expected_cash: None,
+            counted_cash: None,
+            simulated: false,
+        }
+    })
 }
 
 fn flush(
