@@ -137,3 +137,53 @@ fn users_are_created_from_piped_passwords_and_listed() {
     let log = std::fs::read_to_string(log).unwrap();
     assert!(!log.contains("rahasia-123") && !log.contains("admin-123456"));
 }
+
+/// `gardu books check` states the books as checks (exit 0 when they balance, 1 when not) and
+/// `gardu visit close` closes a visit that left without an exit, which the books then count as
+/// a forced close; both on a fresh folder (bootstrap: no operator yet).
+#[test]
+fn books_check_and_visit_close_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let issued = json(&gardu(dir.path(), &["-q", "ticket", "issue", "--class", "MBL", "--json"]));
+    let ticket = issued["ticket_no"].as_str().expect("ticket number").to_string();
+    let out = gardu(dir.path(), &["-q", "books", "check", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let books = json(&out);
+    for key in [
+        "ok",
+        "entries",
+        "exits",
+        "forced",
+        "inside",
+        "revenue",
+        "shift_total",
+        "duplicates",
+        "orphans",
+        "pending_journal",
+        "problems",
+    ] {
+        assert!(books.get(key).is_some(), "{key} missing: {books}");
+    }
+    assert_eq!(
+        (books["ok"].as_bool(), books["entries"].as_u64(), books["inside"].as_u64()),
+        (Some(true), Some(1), Some(1))
+    );
+
+    let refused = gardu(dir.path(), &["-q", "visit", "close", &ticket, "--reason", "tow"]);
+    assert!(!refused.status.success(), "a reason of three letters is refused");
+    let out =
+        gardu(dir.path(), &["-q", "visit", "close", &ticket, "--reason", "towed by the police", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let books = json(&gardu(dir.path(), &["-q", "books", "check", "--json"]));
+    assert_eq!((books["forced"].as_u64(), books["inside"].as_u64()), (Some(1), Some(0)), "{books}");
+    let again = gardu(dir.path(), &["-q", "visit", "close", &ticket, "--reason", "towed by the police"]);
+    assert!(!again.status.success(), "nothing left to close");
+
+    // A journal record waiting on this machine keeps the books from balancing.
+    std::fs::create_dir_all(dir.path().join("offline_data")).unwrap();
+    let drill = gardu(dir.path(), &["-q", "journal", "drill", "--records", "1"]);
+    assert!(drill.status.success(), "{}", String::from_utf8_lossy(&drill.stderr));
+    let out = gardu(dir.path(), &["-q", "books", "check", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["pending_journal"], 1);
+}

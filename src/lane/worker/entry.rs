@@ -398,7 +398,8 @@ impl Runner {
         if !self.ctx.connectivity.online() {
             return;
         }
-        match self.ctx.store.inside_count(&self.ctx.site.code, false) {
+        // A simulated booth shows its simulated vehicles too; a real one only real vehicles.
+        match self.ctx.store.inside_count(&self.ctx.site.code, self.ctx.simulated) {
             Ok(inside) => {
                 if self.published.get().inside != Some(inside) {
                     self.published.update(|s| s.inside = Some(inside));
