@@ -10,6 +10,7 @@ pub mod domain; // money, plates, vehicle classes, tariff and fee, ticket codes:
 pub mod journal; // offline journal files and the replay (sync engine)
 pub mod lane; // entry and exit workflows, shifts, connection monitor, traffic simulation
 pub mod logging; // tracing to stderr and daily-rotated files under logs/
+pub mod plate; // number plates read from photos: the reader trait and what it returns
 pub mod platform; // Linux and Windows differences: durable renames, COM names, data folder, console, spooler
 pub mod secret; // the site key that signs ticket codes: one per site, 0600, fingerprint in the database, sealed export
 pub mod site; // the site as run here: data folder, config, and how stores, journal and secret open
