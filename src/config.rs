@@ -30,6 +30,15 @@ pub enum Mode {
     Exit,
     /// Admin: logs, statistics, shifts, users, tariffs.
     Admin,
+    /// HQ: the admin screens over every site replicated into HQ's database, read-only for sites' rows.
+    Hq,
+}
+
+impl Mode {
+    /// Whether this mode is an admin console (a site's or HQ's) rather than a lane.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Mode::Admin | Mode::Hq)
+    }
 }
 
 impl fmt::Display for Mode {
@@ -38,6 +47,7 @@ impl fmt::Display for Mode {
             Mode::Entry => "entry",
             Mode::Exit => "exit",
             Mode::Admin => "admin",
+            Mode::Hq => "hq",
         })
     }
 }

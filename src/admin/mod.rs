@@ -6,6 +6,7 @@ pub mod closes;
 pub mod export;
 pub mod members;
 pub mod site;
+pub mod sites;
 pub mod stats;
 pub mod tariffs;
 pub mod users;
@@ -82,7 +83,7 @@ pub fn roles_for_mode(mode: Mode) -> &'static [Role] {
     match mode {
         Mode::Entry => &[Role::Guard, Role::Admin, Role::Technician],
         Mode::Exit => &[Role::Cashier, Role::Admin, Role::Technician],
-        Mode::Admin => &[Role::Admin],
+        Mode::Admin | Mode::Hq => &[Role::Admin],
     }
 }
 

@@ -118,6 +118,7 @@ pub fn manual_opens(
     username: Option<&str>,
 ) -> Result<Vec<ManualOpen>, StoreError> {
     let filter = AuditFilter {
+        site: None,
         action: Some("manual_open".into()),
         username: username.map(str::to_string),
         booth: booth.map(str::to_string),

@@ -288,6 +288,10 @@ impl Store for CachedStore {
         self.read(|r| r.site(code), |c| c.site(code))
     }
 
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.read(|r| r.sites(), |c| c.sites())
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.remote.save_site(site)
     }

@@ -120,6 +120,8 @@ pub trait Store: Send + Sync {
     fn site(&self, code: &str) -> StoreResult<Option<Site>>;
     /// Creates or updates a site.
     fn save_site(&self, site: &Site) -> StoreResult<()>;
+    /// Every site this database holds, by code (one at a site; all of them at HQ).
+    fn sites(&self) -> StoreResult<Vec<Site>>;
     /// Creates the site with the default classes and tariffs if it does not exist yet.
     fn ensure_site(&self, site: &Site) -> StoreResult<()>;
     /// Vehicle classes in display order.

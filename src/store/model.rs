@@ -615,6 +615,8 @@ pub struct ExitGroup {
 /// Filters for the audit log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
+    /// Site code (every site when `None`; a site's own database holds only its own).
+    pub site: Option<String>,
     /// Action name.
     pub action: Option<String>,
     /// Username.

@@ -247,6 +247,10 @@ impl Store for PostgresStore {
         self.read(|conn| catalog::site(conn, code))
     }
 
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.read(catalog::sites)
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.write(|conn| catalog::save_site(conn, site))
     }

@@ -302,6 +302,10 @@ impl Store for SqliteStore {
         self.read(|conn| catalog::site(conn, code))
     }
 
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.read(catalog::sites)
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.write(|conn| catalog::save_site(conn, site))
     }

@@ -62,6 +62,11 @@ impl Store for SwitchableStore {
         self.inner.site(code)
     }
 
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.check()?;
+        self.inner.sites()
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.check()?;
         self.inner.save_site(site)

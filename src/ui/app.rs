@@ -5,6 +5,7 @@
 use chrono::{Timelike, Utc};
 use egui::RichText;
 
+use super::admin::scope::Scope;
 use super::admin::{self, AdminState};
 use super::diagnostics::{self, DiagnosticsState};
 use super::entry_screen::{self, EntryState};
@@ -48,6 +49,15 @@ pub struct Env<'a> {
     pub textures: &'a mut TextureCache,
     /// The operator on duty.
     pub session: &'a Session,
+    /// The site (or, at HQ, sites) the admin screens show.
+    pub scope: Scope,
+}
+
+impl Env<'_> {
+    /// The site a one-site screen works on: the chosen one at HQ, this booth's own elsewhere.
+    pub fn site(&self) -> &str {
+        self.scope.one().unwrap_or(&self.runtime.config().site.code)
+    }
 }
 
 /// The console.
@@ -72,6 +82,11 @@ pub struct ConsoleApp {
 }
 
 impl ConsoleApp {
+    /// The sites the admin screens show this frame.
+    fn admin_scope(&self) -> Scope {
+        self.admin.scope(self.runtime.mode() == Mode::Hq, &self.runtime.config().site.code)
+    }
+
     /// A console over a started runtime; `waker` must be the one the runtime was started with.
     pub fn new(runtime: BoothRuntime, waker: Waker) -> Self {
         let tr = I18n::new(runtime.config().ui.language);
@@ -161,12 +176,14 @@ impl ConsoleApp {
             && matches!(self.screen, Screen::Work)
             && let Some(session) = &self.session
         {
+            let scope = self.admin_scope();
             let env = Env {
                 runtime: &self.runtime,
                 tr: &self.tr,
                 waker: &self.waker,
                 textures: &mut self.textures,
                 session,
+                scope,
             };
             simulation_panel::simulation_panel_ui(ui, &mut self.sim, env);
         }
@@ -233,28 +250,32 @@ impl ConsoleApp {
         }
         self.admin.sync_dialog_open(self.sync.is_open());
         let modal_open = self.sync.is_open() || self.exit.dialog_open();
+        let scope = self.admin_scope();
         let env = Env {
             runtime: &self.runtime,
             tr: &self.tr,
             waker: &self.waker,
             textures: &mut self.textures,
             session,
+            scope,
         };
         match self.runtime.mode() {
             Mode::Entry => entry_screen::entry_screen_ui(ui, &mut self.entry, env, modal_open),
             Mode::Exit => exit_screen::exit_screen_ui(ui, &mut self.exit, env, self.sync.is_open()),
-            Mode::Admin => admin::admin_ui(ui, &mut self.admin, env),
+            Mode::Admin | Mode::Hq => admin::admin_ui(ui, &mut self.admin, env),
         }
     }
 
     fn dialogs_ui(&mut self, ctx: &egui::Context) {
         if let Some(session) = &self.session {
+            let scope = self.admin_scope();
             let env = Env {
                 runtime: &self.runtime,
                 tr: &self.tr,
                 waker: &self.waker,
                 textures: &mut self.textures,
                 session,
+                scope,
             };
             sync_dialog::sync_dialog_ui(ctx, &mut self.sync, env);
         }
@@ -339,7 +360,7 @@ impl ConsoleApp {
 
     fn offline_banner_ui(&self, ui: &mut egui::Ui) {
         let snapshot = self.runtime.connectivity().snapshot();
-        if !matches!(snapshot.status, DbStatus::Disconnected { .. }) || self.runtime.mode() == Mode::Admin {
+        if !matches!(snapshot.status, DbStatus::Disconnected { .. }) || self.runtime.mode().is_admin() {
             return;
         }
         egui::Panel::top("offline-banner").frame(theme::banner(theme::WARN_BG, theme::WARN)).show(ui, |ui| {
@@ -431,7 +452,7 @@ pub fn allowed_roles(mode: Mode) -> &'static [Role] {
     match mode {
         Mode::Entry => &[Role::Guard, Role::Admin, Role::Technician],
         Mode::Exit => &[Role::Cashier, Role::Admin, Role::Technician],
-        Mode::Admin => &[Role::Admin],
+        Mode::Admin | Mode::Hq => &[Role::Admin],
     }
 }
 
@@ -441,6 +462,7 @@ pub fn mode_name(mode: Mode) -> &'static str {
         Mode::Entry => "ParkingIN",
         Mode::Exit => "ParkingOut",
         Mode::Admin => "Admin",
+        Mode::Hq => "HQ",
     }
 }
 

@@ -192,7 +192,7 @@ impl BoothRuntime {
             seed_simulation(local_store.as_ref(), &lane_ctx);
         }
         let lane = match options.mode {
-            Mode::Admin => None,
+            Mode::Admin | Mode::Hq => None,
             mode => Some(start_lane(&config, &lane_ctx, mode, options.simulate, notify)?),
         };
         let heartbeat = Heartbeat::start(
@@ -258,7 +258,7 @@ impl BoothRuntime {
 
     /// True while devices are being restarted for a simulation switch.
     pub fn switching(&self) -> bool {
-        self.lane.is_none() && self.mode != Mode::Admin
+        self.lane.is_none() && !self.mode.is_admin()
     }
 
     /// The store the lanes and screens use (behind the outage switch).
@@ -326,7 +326,7 @@ impl BoothRuntime {
     /// Switches a live booth to simulated devices or back (audited as `simulation_on/off`).
     /// The devices restart on a background thread; [`BoothRuntime::poll`] picks them up.
     pub fn set_simulation(&mut self, on: bool, by: &str) {
-        if on == self.simulate || self.mode == Mode::Admin {
+        if on == self.simulate || self.mode.is_admin() {
             return;
         }
         let action = if on { "simulation_on" } else { "simulation_off" };
@@ -472,7 +472,7 @@ fn start_lane(
             preview_interval,
             notify,
         })?),
-        Mode::Entry | Mode::Admin => LaneWorker::Entry(EntryWorker::start(EntryWorkerSetup {
+        Mode::Entry | Mode::Admin | Mode::Hq => LaneWorker::Entry(EntryWorker::start(EntryWorkerSetup {
             ctx: ctx.clone(),
             devices: EntryDevices {
                 camera: devices.camera(),

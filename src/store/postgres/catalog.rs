@@ -46,6 +46,11 @@ pub(super) fn site(db: &mut impl Sql, code: &str) -> PgResult<Option<Site>> {
     db.query_opt(&sql, &[&code])?.map(|row| site_from_row(&row)).transpose()
 }
 
+pub(super) fn sites(db: &mut impl Sql) -> PgResult<Vec<Site>> {
+    let sql = format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY code");
+    db.query(&sql, &[])?.iter().map(site_from_row).collect()
+}
+
 fn write_site(db: &mut impl Sql, site: &Site, on_conflict: &str) -> PgResult<()> {
     let sql = format!(
         "INSERT INTO sites ({SITE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -400,6 +400,9 @@ pub(super) fn list_audit(db: &mut impl Sql, filter: &AuditFilter) -> PgResult<Ve
     if let Some(action) = &filter.action {
         c.add("action = ?", vec![text(action)]);
     }
+    if let Some(site) = &filter.site {
+        c.add("site_code = ?", vec![text(site)]);
+    }
     if let Some(username) = &filter.username {
         c.add("lower(username) = ?", vec![text(&username.trim().to_lowercase())]);
     }

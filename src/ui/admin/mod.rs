@@ -7,8 +7,10 @@ pub mod books; // the books check: vehicles and money over days, duplicates, rev
 pub mod dashboard; // inside now, today's figures, live feed, booths, alerts
 pub mod journals; // this machine's offline journals: waiting and rejected, run a sync
 pub mod members; // member cards: search, edit, expiring soon
+pub mod scope; // which site the screens show: the booth's own, or at HQ a chosen one or all
 pub mod settings; // site name, location, region, capacity, time zone, receipt texts
 pub mod shifts; // shifts and their reports
+pub mod sites; // HQ: every site at a glance
 pub mod statistics; // charts over a day and a month
 pub mod tariffs; // tariffs per class with a preview calculator
 pub mod transactions; // visits with filters, detail with photos, CSV export
@@ -54,6 +56,17 @@ pub enum Page {
 }
 
 impl Page {
+    /// Whether the page is shown. HQ shows the screens that read sites' rows and its own users;
+    /// a site's tariffs, members, settings and this machine's journals belong to the site.
+    pub fn shown(self, hq: bool) -> bool {
+        !hq || !matches!(self, Page::Tariffs | Page::Members | Page::Journals | Page::Settings)
+    }
+
+    /// Whether the page works on one site (at HQ it asks which while "all sites" is chosen).
+    pub fn one_site(self) -> bool {
+        matches!(self, Page::Statistics | Page::Shifts | Page::Books)
+    }
+
     /// Every page in navigation order.
     pub const ALL: [Page; 11] = [
         Page::Dashboard,
@@ -102,9 +115,37 @@ pub struct AdminState {
     audit: audit::AuditState,
     journals: journals::JournalsState,
     settings: settings::SettingsState,
+    scope: scope::ScopeState,
+    sites: sites::SitesState,
+    shown_scope: Option<scope::Scope>,
 }
 
 impl AdminState {
+    /// The sites the screens show: at HQ the chosen one or all, elsewhere the booth's own.
+    pub fn scope(&self, hq: bool, own_site: &str) -> scope::Scope {
+        self.scope.scope(hq, own_site)
+    }
+
+    /// The HQ site picker's state (the screenshot tour chooses a site through it).
+    pub fn scope_mut(&mut self) -> &mut scope::ScopeState {
+        &mut self.scope
+    }
+
+    /// The HQ overview's state.
+    pub fn sites(&self) -> &sites::SitesState {
+        &self.sites
+    }
+
+    /// Forgets what the site screens loaded, so they read the newly chosen site.
+    fn scope_changed(&mut self) {
+        self.dashboard = Default::default();
+        self.transactions = Default::default();
+        self.statistics = Default::default();
+        self.shifts = Default::default();
+        self.books = Default::default();
+        self.audit = Default::default();
+    }
+
     /// The screen shown.
     pub fn page(&self) -> Page {
         self.page
@@ -148,12 +189,42 @@ impl AdminState {
 
 /// The admin console: navigation on the left, the chosen screen in the rest.
 pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
+    let hq = env.scope.hq;
+    if state.shown_scope.as_ref() != Some(&env.scope) {
+        if state.shown_scope.is_some() {
+            state.scope_changed();
+        }
+        state.shown_scope = Some(env.scope.clone());
+    }
+    if hq {
+        state.scope.refresh(&env);
+    }
+    if !state.page.shown(hq) {
+        state.page = Page::Dashboard;
+    }
     egui::Panel::left("admin-nav")
         .resizable(false)
         .exact_size(210.0)
         .frame(egui::Frame::new().fill(theme::CARD).inner_margin(egui::Margin::symmetric(10, 12)))
-        .show(ui, |ui| nav_ui(ui, state, &env));
+        .show(ui, |ui| {
+            if hq {
+                state.scope.picker_ui(ui, &env);
+                ui.add_space(10.0);
+            }
+            nav_ui(ui, state, &env)
+        });
     egui::CentralPanel::default().show(ui, |ui| match state.page {
+        Page::Dashboard if hq && env.scope.one().is_none() => {
+            if let Some(site) = sites::sites_ui(ui, &mut state.sites, &env) {
+                state.scope.choose(Some(site));
+            }
+        }
+        page if hq && page.one_site() && env.scope.one().is_none() => {
+            ui.heading(RichText::new(env.tr.t(page.label_key())).size(28.0));
+            if let Some(site) = scope::pick_site_ui(ui, state.scope.sites(), &env) {
+                state.scope.choose(Some(site));
+            }
+        }
         Page::Dashboard => {
             dashboard::dashboard_ui(ui, &mut state.dashboard, env);
             if state.dashboard.take_open_books() {
@@ -184,7 +255,7 @@ pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
 
 fn nav_ui(ui: &mut egui::Ui, state: &mut AdminState, env: &Env<'_>) {
     ui.spacing_mut().item_spacing.y = 6.0;
-    for page in Page::ALL {
+    for page in Page::ALL.into_iter().filter(|p| p.shown(env.scope.hq)) {
         let selected = state.page == page;
         let text = RichText::new(env.tr.t(page.label_key())).size(18.0);
         let text = if selected { text.strong().color(theme::ACCENT) } else { text };

@@ -326,6 +326,6 @@ fn effect_ui(ui: &mut egui::Ui, state: &SettingsState, env: &Env<'_>) {
 
 fn start_load(env: &Env<'_>) -> Task<Result<Option<Site>, String>> {
     let store = env.runtime.store();
-    let code = env.runtime.config().site.code.clone();
+    let code = env.site().to_string();
     Task::spawn("admin-site", env.waker, move || store.site(&code).map_err(|err| err.to_string()))
 }

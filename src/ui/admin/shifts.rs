@@ -130,7 +130,7 @@ impl ShiftsState {
 
     fn start_list(&mut self, env: &Env<'_>, first: NaiveDate, last: NaiveDate, tz: Tz) {
         let store = env.runtime.store();
-        let site = env.runtime.config().site.code.clone();
+        let site = env.site().to_string();
         let (Some((start, _)), Some((_, end))) = (day_range(first, tz), day_range(last, tz)) else {
             self.range_error = Some(RangeError::Unreadable(format!("{first} – {last}")));
             self.range = None;

@@ -124,7 +124,7 @@ impl DashboardState {
         let runtime = env.runtime;
         let source = load::Source {
             store: runtime.store(),
-            site: runtime.config().site.code.clone(),
+            site: env.site().to_string(),
             tz: runtime.config().timezone(),
             journal: runtime.journal().clone(),
             include_simulated: self.include_simulated,
@@ -168,9 +168,9 @@ impl DashboardState {
             };
         }
         let Live::On(subscription) = &self.live else { return };
-        let site = &env.runtime.config().site.code;
+        let site = env.site();
         for event in subscription.events().try_iter() {
-            if &event.site != site {
+            if event.site != site {
                 continue;
             }
             self.feed.push_front(event);

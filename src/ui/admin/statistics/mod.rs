@@ -143,7 +143,7 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
     if state.month.chosen.is_none() {
         state.show_month(today);
     }
-    let site = runtime.config().site.code.clone();
+    let site = env.site().to_string();
     let store = runtime.store();
     let simulated = state.include_simulated;
     state.day.update(|day| {

@@ -223,7 +223,10 @@ fn visit_fields_ui(ui: &mut egui::Ui, visit: &Visit, close: &mut CloseForm, env:
             let Some(exit) = &visit.exit else {
                 section_title_ui(ui, tr.t("admin.tx.exit"));
                 ui.label(RichText::new(tr.t("admin.tx.still_inside")).color(theme::WARN).strong());
-                close_form_ui(ui, close, visit, env);
+                // HQ never writes into a site's rows: a forced close is done at the site.
+                if !env.scope.hq {
+                    close_form_ui(ui, close, visit, env);
+                }
                 return;
             };
             if exit.forced() {
