@@ -237,7 +237,7 @@ fn subscribe_to_hq(client: &mut Client, site: &str, url: &str) -> Result<(), HqE
             what,
             &format!(
                 "CREATE SUBSCRIPTION {FROM_HQ_SUBSCRIPTION} CONNECTION {} PUBLICATION {HQ_PUBLICATION}
-                 WITH (copy_data = true, disable_on_error = true, slot_name = {})",
+                 WITH (copy_data = true, slot_name = {})",
                 literal(url),
                 literal(&super::from_hq_slot_name(site))
             ),

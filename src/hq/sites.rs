@@ -93,10 +93,13 @@ pub(super) fn missing_columns(site: &mut Client, hq: &mut Client) -> Result<Vec<
 }
 
 fn create_subscription(hq: &mut Client, name: &str, conninfo: &str) -> Result<(), HqError> {
-    // Not inside a transaction: PostgreSQL refuses CREATE SUBSCRIPTION in one.
+    // Not inside a transaction: PostgreSQL refuses CREATE SUBSCRIPTION in one. Without
+    // `disable_on_error`: it also stops a subscription on a dropped connection, and a link that
+    // comes back must resume by itself. Errors that do not heal (a newer schema at the site, a
+    // lost slot) are named by `status` instead, while PostgreSQL retries.
     hq.batch_execute(&format!(
         "CREATE SUBSCRIPTION {name} CONNECTION {} PUBLICATION {SITE_PUBLICATION}, {SITE_LOG_PUBLICATION}
-         WITH (copy_data = true, disable_on_error = true)",
+         WITH (copy_data = true)",
         literal(conninfo)
     ))
     .map_err(|err| HqError::db(format!("subscribe to the site ({name})"), &err))
@@ -255,7 +258,8 @@ pub fn resync_site(hq: &mut Client, site: &str) -> Result<(), HqError> {
 }
 
 /// After HQ's schema is migrated: HQ's publication and role, then every site's subscription
-/// that stopped on an error switched on again (a schema the site had first now fits).
+/// that was switched off switched on again. A site that was ahead of HQ's schema resumes by
+/// itself once the schema fits (PostgreSQL retries it).
 pub fn migrate(hq: &mut Client, password: Option<&str>) -> Result<MigrateReport, HqError> {
     let publish = publish_hq(hq, password)?;
     let rows = hq

@@ -145,39 +145,10 @@ fn link(
         link.retained_bytes = figures.retained_bytes;
         link.lag_bytes = figures.lag_bytes;
     }
-    if !sub.enabled {
-        if errors == 0 {
-            link.state = LinkState::Disabled;
-            link.fix = Some(format!("gardu hq resync-site {}", link.site));
-            return Ok(link);
-        }
-        link.state = LinkState::Error;
-        let missing = match remote.as_mut() {
-            Some(site) => missing_columns(site, hq).unwrap_or_default(),
-            None => Vec::new(),
-        };
-        if missing.is_empty() {
-            link.error = Some("replication stopped on an error (HQ's PostgreSQL log has the details)".into());
-            link.fix = Some(format!("correct the cause, then gardu hq resync-site {}", link.site));
-        } else {
-            link.error =
-                Some(format!("the site's schema is newer than HQ's: HQ lacks {}", missing.join(", ")));
-            link.fix = Some(
-                "install the site's Gardu version at HQ and run `gardu hq migrate` (it resumes the site)"
-                    .into(),
-            );
-        }
-        return Ok(link);
-    }
-    let Some(figures) = figures else {
-        link.state = LinkState::Unreachable;
-        link.error = Some("HQ cannot reach the site's database".into());
-        link.fix = Some(
-            "check the site's network and PostgreSQL server; HQ catches up by itself when it is back".into(),
-        );
-        return Ok(link);
-    };
-    if !figures.exists || figures.wal_status.as_deref() == Some("lost") {
+    // A lost slot cannot be resumed, whatever else is wrong: only a fresh copy recovers it.
+    if let Some(figures) = &figures
+        && (!figures.exists || figures.wal_status.as_deref() == Some("lost"))
+    {
         link.state = LinkState::Error;
         link.error = Some(if figures.exists {
             "the site removed WAL that HQ had not received (max_slot_wal_keep_size was reached)".into()
@@ -185,6 +156,40 @@ fn link(
             "HQ's replication slot at the site is gone".into()
         });
         link.fix = Some(format!("gardu hq resync-site {}", link.site));
+        return Ok(link);
+    }
+    if !sub.enabled {
+        link.state = if errors == 0 { LinkState::Disabled } else { LinkState::Error };
+        if errors > 0 {
+            link.error = Some("the subscription was switched off after an error".into());
+        }
+        link.fix = Some("gardu hq migrate switches it on again".into());
+        return Ok(link);
+    }
+    let Some(site) = remote.as_mut().filter(|_| figures.is_some()) else {
+        link.state = LinkState::Unreachable;
+        link.error = Some("HQ cannot reach the site's database".into());
+        link.fix = Some(
+            "check the site's network and PostgreSQL server; HQ catches up by itself when it is back".into(),
+        );
+        return Ok(link);
+    };
+    let missing = missing_columns(site, hq).unwrap_or_default();
+    if !missing.is_empty() {
+        link.state = LinkState::Error;
+        link.error = Some(format!("the site's schema is newer than HQ's: HQ lacks {}", missing.join(", ")));
+        link.fix = Some(
+            "install the site's Gardu version at HQ and run `gardu hq migrate`; the site then resumes".into(),
+        );
+        return Ok(link);
+    }
+    if !running && errors > 0 {
+        link.state = LinkState::Error;
+        link.error = Some(
+            "HQ's replication worker for this site fails and retries (HQ's PostgreSQL log has the details)"
+                .into(),
+        );
+        link.fix = Some(format!("correct the cause; if it persists, gardu hq resync-site {}", link.site));
         return Ok(link);
     }
     if copying > 0 || !running {
