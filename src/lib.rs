@@ -7,6 +7,7 @@ pub mod clock; // time as a parameter: system clock and hand-set test clock
 pub mod config; // config.toml: every setting, its default, and checks that name file and key
 pub mod devices; // serial readers, controllers, barrier relays, printers and cameras: real and simulated
 pub mod domain; // money, plates, vehicle classes, tariff and fee, ticket codes: pure, no I/O
+pub mod hq; // many sites: publications, HQ subscriptions, their health, HQ master data (PostgreSQL logical replication)
 pub mod journal; // offline journal files and the replay (sync engine)
 pub mod lane; // entry and exit workflows, shifts, connection monitor, traffic simulation
 pub mod logging; // tracing to stderr and daily-rotated files under logs/

@@ -6,9 +6,11 @@ mod demo;
 mod device;
 mod export;
 mod fee;
+mod hq;
 mod journal;
 pub mod operator;
 mod receipt;
+mod replication;
 mod shift;
 mod sim;
 mod site_key;
@@ -121,6 +123,12 @@ pub enum Command {
     /// The site's ticket key: fingerprint, encrypted export, import on a new booth.
     #[command(subcommand)]
     SiteKey(site_key::SiteKeyCommand),
+    /// Many sites, at a site: publish this site's rows for HQ.
+    #[command(subcommand)]
+    Replication(replication::ReplicationCommand),
+    /// Many sites, at HQ: migrate HQ, add, remove and re-copy sites, replication status.
+    #[command(subcommand)]
+    Hq(hq::HqCommand),
     /// Render every console screen to PNG (run under Xvfb).
     #[command(hide = true)]
     Screenshots(crate::ui::screenshots::ScreenshotArgs),
@@ -156,6 +164,8 @@ fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow:
         Command::Export(cmd) => export::run(cmd, ctx),
         Command::Device(cmd) => device::run(cmd, ctx, op),
         Command::Receipt(cmd) => receipt::run(cmd, ctx),
+        Command::Replication(cmd) => replication::run(cmd, ctx),
+        Command::Hq(cmd) => hq::run(cmd, ctx, op.audit_name()),
         Command::Screenshots(args) => crate::ui::screenshots::run(args, ctx),
     }
 }

@@ -39,6 +39,7 @@ pub enum Access {
 pub fn access(command: &Command) -> (&'static str, Access) {
     use super::db::DbCommand;
     use super::device::DeviceCommand;
+    use super::hq::HqCommand;
     use super::journal::JournalCommand;
     use super::site_key::SiteKeyCommand;
     use super::ticket::TicketCommand;
@@ -73,6 +74,12 @@ pub fn access(command: &Command) -> (&'static str, Access) {
         Command::SiteKey(SiteKeyCommand::Show) => ("site-key show", Open),
         Command::SiteKey(SiteKeyCommand::Export { .. }) => ("site-key export", Roles(ADMIN)),
         Command::SiteKey(SiteKeyCommand::Import { .. }) => ("site-key import", Roles(ADMIN)),
+        Command::Replication(_) => ("replication publish", Roles(ADMIN)),
+        Command::Hq(HqCommand::Migrate { .. }) => ("hq migrate", Roles(ADMIN)),
+        Command::Hq(HqCommand::AddSite { .. }) => ("hq add-site", Roles(ADMIN)),
+        Command::Hq(HqCommand::RemoveSite { .. }) => ("hq remove-site", Roles(ADMIN)),
+        Command::Hq(HqCommand::ResyncSite { .. }) => ("hq resync-site", Roles(ADMIN)),
+        Command::Hq(HqCommand::Status { .. }) => ("hq status", Roles(ADMIN)),
     }
 }
 

@@ -197,7 +197,10 @@ pub(super) fn put_photo(db: &mut impl Sql, photo: &Photo) -> PgResult<InsertOutc
 }
 
 pub(super) fn photo(db: &mut impl Sql, id: Uuid) -> PgResult<Option<Photo>> {
-    let row = db.query_opt("SELECT id, kind, taken_at, jpeg FROM photos WHERE id = $1", &[&id])?;
+    let row = db.query_opt(
+        "SELECT id, kind, taken_at, jpeg FROM photos WHERE id = $1 AND jpeg IS NOT NULL",
+        &[&id],
+    )?;
     row.map(|row| {
         Ok(Photo {
             id: get(&row, 0)?,
