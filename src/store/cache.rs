@@ -292,6 +292,11 @@ impl Store for CachedStore {
         self.read(|r| r.sites(), |c| c.sites())
     }
 
+    fn followed_sites(&self) -> StoreResult<Vec<String>> {
+        // A booth (the only user of a cache) is never HQ; ask the database when it answers.
+        self.remote.followed_sites()
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.remote.save_site(site)
     }

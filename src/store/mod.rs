@@ -122,6 +122,9 @@ pub trait Store: Send + Sync {
     fn save_site(&self, site: &Site) -> StoreResult<()>;
     /// Every site this database holds, by code (one at a site; all of them at HQ).
     fn sites(&self) -> StoreResult<Vec<Site>>;
+    /// The sites this database follows by replication (`gardu hq add-site`): empty except at HQ,
+    /// which is how an admin console knows it runs on HQ's database.
+    fn followed_sites(&self) -> StoreResult<Vec<String>>;
     /// Creates the site with the default classes and tariffs if it does not exist yet.
     fn ensure_site(&self, site: &Site) -> StoreResult<()>;
     /// Vehicle classes in display order.

@@ -251,6 +251,10 @@ impl Store for PostgresStore {
         self.read(catalog::sites)
     }
 
+    fn followed_sites(&self) -> StoreResult<Vec<String>> {
+        self.read(catalog::followed_sites)
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.write(|conn| catalog::save_site(conn, site))
     }

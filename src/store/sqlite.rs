@@ -307,6 +307,11 @@ impl Store for SqliteStore {
         self.read(catalog::sites)
     }
 
+    fn followed_sites(&self) -> StoreResult<Vec<String>> {
+        // Replication is PostgreSQL's: an SQLite database is never HQ.
+        Ok(Vec::new())
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.write(|conn| catalog::save_site(conn, site))
     }

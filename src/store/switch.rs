@@ -67,6 +67,11 @@ impl Store for SwitchableStore {
         self.inner.sites()
     }
 
+    fn followed_sites(&self) -> StoreResult<Vec<String>> {
+        self.check()?;
+        self.inner.followed_sites()
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.check()?;
         self.inner.save_site(site)

@@ -77,10 +77,13 @@ fn hq_sees_every_site_and_opens_one() {
     assert!(shows(&harness, "08:04:50 (10 s lalu)"), "Jakarta's data is as of its last heartbeat");
     // HQ's own site record is not a site in the overview: two sites, two "open" buttons.
     assert_eq!(harness.query_all_by_label("Buka").count(), 2);
-    // A site's tariffs, members, settings and journals are the site's own.
-    for hidden in ["Tarif", "Member", "Pengaturan", "Jurnal offline"] {
+    // A site's settings and journals are the site's own.
+    for hidden in ["Pengaturan lokasi", "Jurnal offline"] {
         assert!(!shows(&harness, hidden), "{hidden} is not an HQ screen");
     }
+    // HQ's members are HQ's master data, kept in HQ's PostgreSQL, never a site's rows.
+    click(&mut harness, "Member");
+    wait_for_text(&mut harness, "Data induk HQ ada di database PostgreSQL HQ; konsol ini memakai SQLite.");
 
     // Transactions over every site name the site with the booth.
     click(&mut harness, "Transaksi");

@@ -51,6 +51,11 @@ pub(super) fn sites(db: &mut impl Sql) -> PgResult<Vec<Site>> {
     db.query(&sql, &[])?.iter().map(site_from_row).collect()
 }
 
+pub(super) fn followed_sites(db: &mut impl Sql) -> PgResult<Vec<String>> {
+    let rows = db.query("SELECT site_code FROM hq_sites ORDER BY site_code", &[])?;
+    rows.iter().map(|row| get(row, 0)).collect()
+}
+
 fn write_site(db: &mut impl Sql, site: &Site, on_conflict: &str) -> PgResult<()> {
     let sql = format!(
         "INSERT INTO sites ({SITE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

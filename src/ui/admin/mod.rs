@@ -5,6 +5,7 @@
 pub mod audit; // the audit log with filters
 pub mod books; // the books check: vehicles and money over days, duplicates, revised shifts, forced closes
 pub mod dashboard; // inside now, today's figures, live feed, booths, alerts
+pub mod hq_master; // HQ: member cards and tariffs defined once for all sites or some
 pub mod journals; // this machine's offline journals: waiting and rejected, run a sync
 pub mod members; // member cards: search, edit, expiring soon
 pub mod scope; // which site the screens show: the booth's own, or at HQ a chosen one or all
@@ -56,10 +57,10 @@ pub enum Page {
 }
 
 impl Page {
-    /// Whether the page is shown. HQ shows the screens that read sites' rows and its own users;
-    /// a site's tariffs, members, settings and this machine's journals belong to the site.
+    /// Whether the page is shown. HQ shows the screens that read sites' rows, its own users and
+    /// its own tariffs and members; a site's settings and this machine's journals belong to the site.
     pub fn shown(self, hq: bool) -> bool {
-        !hq || !matches!(self, Page::Tariffs | Page::Members | Page::Journals | Page::Settings)
+        !hq || !matches!(self, Page::Journals | Page::Settings)
     }
 
     /// Whether the page works on one site (at HQ it asks which while "all sites" is chosen).
@@ -117,6 +118,8 @@ pub struct AdminState {
     settings: settings::SettingsState,
     scope: scope::ScopeState,
     sites: sites::SitesState,
+    hq_members: hq_master::HqMembersState,
+    hq_tariffs: hq_master::HqTariffsState,
     shown_scope: Option<scope::Scope>,
 }
 
@@ -198,6 +201,8 @@ pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
     }
     if hq {
         state.scope.refresh(&env);
+    } else {
+        state.scope.detect(&env);
     }
     if !state.page.shown(hq) {
         state.page = Page::Dashboard;
@@ -245,6 +250,9 @@ pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
         Page::Shifts => shifts::shifts_ui(ui, &mut state.shifts, env),
         Page::Books => books::books_ui(ui, &mut state.books, env),
         Page::Users => users::users_ui(ui, &mut state.users, env),
+        // HQ's own master data, never a site's rows.
+        Page::Tariffs if hq => hq_master::tariffs_ui(ui, &mut state.hq_tariffs, state.scope.sites(), &env),
+        Page::Members if hq => hq_master::members_ui(ui, &mut state.hq_members, state.scope.sites(), &env),
         Page::Tariffs => tariffs::tariffs_ui(ui, &mut state.tariffs, env),
         Page::Members => members::members_ui(ui, &mut state.members, env),
         Page::Audit => audit::audit_ui(ui, &mut state.audit, env),

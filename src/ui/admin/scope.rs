@@ -42,12 +42,35 @@ pub struct ScopeState {
     load: Option<Task<Result<Vec<Site>, StoreError>>>,
     loaded_at: Option<DateTime<Utc>>,
     error: Option<String>,
+    /// Whether the database follows sites (HQ's), once asked.
+    followed: Option<bool>,
+    detect: Option<Task<Result<Vec<String>, StoreError>>>,
 }
 
 impl ScopeState {
-    /// The scope for this frame.
+    /// The scope for this frame: HQ's when the console runs as HQ or found HQ's database.
     pub fn scope(&self, hq: bool, own_site: &str) -> Scope {
-        if hq { Scope { hq, site: self.chosen.clone() } } else { Scope::site(own_site) }
+        if hq || self.followed == Some(true) {
+            Scope { hq: true, site: self.chosen.clone() }
+        } else {
+            Scope::site(own_site)
+        }
+    }
+
+    /// Asks once whether the database follows sites by replication: an admin console started
+    /// on HQ's database becomes the HQ console by itself.
+    pub fn detect(&mut self, env: &Env<'_>) {
+        if let Some(task) = &mut self.detect
+            && let Some(result) = task.take()
+        {
+            self.detect = None;
+            // A database that cannot say is a site's: the console stays as it is.
+            self.followed = Some(result.is_ok_and(|sites| !sites.is_empty()));
+        }
+        if self.followed.is_none() && self.detect.is_none() {
+            let store = env.runtime.store();
+            self.detect = Some(Task::spawn("hq-detect", env.waker, move || store.followed_sites()));
+        }
     }
 
     /// Chooses a site (`None`: all sites).

@@ -1,11 +1,14 @@
 //! HQ's overview of every site: today's revenue in each site's own day, inside against capacity,
-//! silent booths, and how fresh each site's data is here. A row opens that site's screens.
+//! silent booths, how fresh each site's data is here, and the state of its replication link
+//! (lag, errors and their fix, from `crate::hq::status`). A row opens that site's screens.
 
 use chrono::{DateTime, Duration, Utc};
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
 use crate::admin::sites::{self, SiteSummary};
+use crate::config::DatabaseLocation;
+use crate::hq::{self, LinkState, SiteLink};
 use crate::store::StoreError;
 use crate::ui::app::Env;
 use crate::ui::task::Task;
@@ -17,12 +20,23 @@ const REFRESH_EVERY: Duration = Duration::seconds(15);
 /// A site whose newest data is older than this is marked stale.
 pub const STALE_AFTER: Duration = Duration::minutes(5);
 
+/// How long the overview waits for HQ's server and for each site's, reading the links.
+const LINK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// What one load reads: the sites' figures and, on PostgreSQL, their replication links.
+struct Loaded {
+    rows: Vec<SiteSummary>,
+    links: Result<Vec<SiteLink>, String>,
+}
+
 /// The overview's state.
 #[derive(Default)]
 pub struct SitesState {
-    load: Option<Task<Result<Vec<SiteSummary>, StoreError>>>,
+    load: Option<Task<Result<Loaded, StoreError>>>,
     loaded_at: Option<DateTime<Utc>>,
     rows: Vec<SiteSummary>,
+    links: Vec<SiteLink>,
+    links_error: Option<String>,
     include_simulated: bool,
     error: Option<String>,
 }
@@ -48,8 +62,15 @@ pub fn sites_ui(ui: &mut egui::Ui, state: &mut SitesState, env: &Env<'_>) -> Opt
     {
         state.load = None;
         match result {
-            Ok(rows) => {
-                state.rows = rows;
+            Ok(loaded) => {
+                state.rows = loaded.rows;
+                match loaded.links {
+                    Ok(links) => {
+                        state.links = links;
+                        state.links_error = None;
+                    }
+                    Err(err) => state.links_error = Some(tr.f("hq.links_error", &[("error", &err)])),
+                }
                 state.error = None;
             }
             Err(err) => state.error = Some(tr.f("admin.records.error.store", &[("error", &err)])),
@@ -61,8 +82,17 @@ pub fn sites_ui(ui: &mut egui::Ui, state: &mut SitesState, env: &Env<'_>) -> Opt
         let store = env.runtime.store();
         let simulated = state.include_simulated;
         let own = env.runtime.config().site.code.clone();
+        let database = env.runtime.config().database_location(env.runtime.data_dir());
         state.load = Some(Task::spawn("hq-overview", env.waker, move || {
-            sites::overview(store.as_ref(), &own, now, simulated)
+            let rows = sites::overview(store.as_ref(), &own, now, simulated)?;
+            let links = match database {
+                Ok(DatabaseLocation::Postgres(url)) => hq::connect(&url, LINK_TIMEOUT)
+                    .and_then(|mut client| hq::status(&mut client, LINK_TIMEOUT))
+                    .map_err(|err| err.to_string()),
+                // An SQLite database replicates nothing: no links to show.
+                _ => Ok(Vec::new()),
+            };
+            Ok(Loaded { rows, links })
         }));
     }
     ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
@@ -80,6 +110,9 @@ pub fn sites_ui(ui: &mut egui::Ui, state: &mut SitesState, env: &Env<'_>) -> Opt
     });
     if let Some(error) = &state.error {
         theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, error);
+    }
+    if let Some(error) = &state.links_error {
+        theme::message_ui(ui, theme::WARN_BG, theme::WARN, error);
     }
     let totals = sites::totals(&state.rows);
     theme::card().show(ui, |ui| {
@@ -107,12 +140,74 @@ pub fn sites_ui(ui: &mut egui::Ui, state: &mut SitesState, env: &Env<'_>) -> Opt
             ui.label(RichText::new(tr.t("hq.no_sites")).color(theme::MUTED));
             return;
         }
-        opened = table_ui(ui, &state.rows, now, env);
+        opened = table_ui(ui, &state.rows, &state.links, now, env);
     });
+    let troubled: Vec<&SiteLink> = state.links.iter().filter(|l| l.error.is_some() || l.fix.is_some()).collect();
+    if !troubled.is_empty() {
+        ui.add_space(6.0);
+        theme::banner(theme::WARN_BG, theme::WARN).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            for link in troubled {
+                ui.label(RichText::new(format!("{}: {}", link.site, link.error.as_deref().unwrap_or(""))).strong());
+                if let Some(fix) = &link.fix {
+                    ui.label(tr.f("hq.fix", &[("fix", fix)]));
+                }
+            }
+        });
+    }
     opened
 }
 
-fn table_ui(ui: &mut egui::Ui, rows: &[SiteSummary], now: DateTime<Utc>, env: &Env<'_>) -> Option<String> {
+/// The replication cell: state, lag and how long since HQ heard from the site.
+fn link_text(link: Option<&SiteLink>, env: &Env<'_>) -> (String, egui::Color32) {
+    let tr = env.tr;
+    let Some(link) = link else { return (tr.t("hq.link.none").to_string(), theme::MUTED) };
+    let state = tr.t(&format!("hq.link.{}", link_state_key(link.state))).to_string();
+    let colour = match link.state {
+        LinkState::Streaming if link.caught_up => theme::GOOD,
+        LinkState::Streaming | LinkState::Initializing => theme::TEXT,
+        LinkState::Disabled | LinkState::Unreachable => theme::WARN,
+        LinkState::Error => theme::FAULT,
+    };
+    let mut text = state;
+    if let Some(lag) = link.lag_bytes {
+        text.push_str(&format!(" · {}", bytes_text(lag)));
+    }
+    if let Some(age) = link.last_message_age_s {
+        text.push_str(&format!(" · {}", age_text(Duration::seconds(age as i64))));
+    }
+    (text, colour)
+}
+
+fn link_state_key(state: LinkState) -> &'static str {
+    match state {
+        LinkState::Initializing => "initializing",
+        LinkState::Streaming => "streaming",
+        LinkState::Disabled => "disabled",
+        LinkState::Error => "error",
+        LinkState::Unreachable => "unreachable",
+    }
+}
+
+/// "0 B", "12 kB", "3.4 MB": WAL behind.
+fn bytes_text(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    if b < 1_000.0 {
+        format!("{b:.0} B")
+    } else if b < 1_000_000.0 {
+        format!("{:.0} kB", b / 1_000.0)
+    } else {
+        format!("{:.1} MB", b / 1_000_000.0)
+    }
+}
+
+fn table_ui(
+    ui: &mut egui::Ui,
+    rows: &[SiteSummary],
+    links: &[SiteLink],
+    now: DateTime<Utc>,
+    env: &Env<'_>,
+) -> Option<String> {
     let tr = env.tr;
     let tz = env.runtime.config().timezone();
     let mut opened = None;
@@ -123,7 +218,8 @@ fn table_ui(ui: &mut egui::Ui, rows: &[SiteSummary], now: DateTime<Utc>, env: &E
         .column(Column::auto().at_least(70.0))
         .column(Column::auto().at_least(110.0))
         .column(Column::auto().at_least(130.0))
-        .column(Column::remainder().at_least(170.0))
+        .column(Column::auto().at_least(170.0))
+        .column(Column::remainder().at_least(180.0))
         .column(Column::auto())
         .header(26.0, |mut header| {
             for key in ["hq.col.site", "hq.col.revenue", "hq.col.entries", "hq.col.inside", "hq.col.booths"] {
@@ -131,9 +227,11 @@ fn table_ui(ui: &mut egui::Ui, rows: &[SiteSummary], now: DateTime<Utc>, env: &E
                     ui.strong(tr.t(key));
                 });
             }
-            header.col(|ui| {
-                ui.strong(tr.t("hq.col.data_as_of"));
-            });
+            for key in ["hq.col.data_as_of", "hq.col.link"] {
+                header.col(|ui| {
+                    ui.strong(tr.t(key));
+                });
+            }
             header.col(|_| {});
         })
         .body(|mut body| {
@@ -193,6 +291,10 @@ fn table_ui(ui: &mut egui::Ui, rows: &[SiteSummary], now: DateTime<Utc>, env: &E
                         }
                     });
                     row.col(|ui| {
+                        let (text, colour) = link_text(links.iter().find(|l| l.site == site.code), env);
+                        ui.label(RichText::new(text).color(colour));
+                    });
+                    row.col(|ui| {
                         if ui.button(tr.t("hq.open_site")).clicked() {
                             opened = Some(site.code.clone());
                         }
@@ -223,5 +325,12 @@ mod tests {
         assert_eq!(age_text(Duration::seconds(42)), "42 s");
         assert_eq!(age_text(Duration::seconds(600)), "10 min");
         assert_eq!(age_text(Duration::hours(5)), "5 h");
+    }
+
+    #[test]
+    fn wal_behind_reads_in_bytes_kilobytes_or_megabytes() {
+        assert_eq!(bytes_text(0), "0 B");
+        assert_eq!(bytes_text(12_345), "12 kB");
+        assert_eq!(bytes_text(3_400_000), "3.4 MB");
     }
 }

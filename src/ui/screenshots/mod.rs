@@ -53,6 +53,8 @@ enum Step {
     Seed,
     /// A duplicate exit, a revised shift and a forced close (see [`books`]).
     Books,
+    /// Two more sites' visits and heartbeats, as HQ's database holds them.
+    Sites,
     /// Something the simulation panel or the menu does.
     Do(Action),
     /// Key presses and typing.
@@ -177,6 +179,11 @@ impl Tour {
                     self.failures.push(format!("the books' records: {err:#}"));
                 }
             }
+            Step::Sites => {
+                if let Err(err) = self.seed_sites() {
+                    self.failures.push(format!("the other sites: {err:#}"));
+                }
+            }
             Step::Do(action) => {
                 if let Some(app) = &mut self.app {
                     action(app, &self.clock);
@@ -235,6 +242,48 @@ impl Tour {
             &args,
             self.clock.now(),
         )?;
+        Ok(())
+    }
+
+    /// Two sites beside the tour's own, with a day of visits and their booths' heartbeats (one
+    /// booth silent), for the HQ console's overview.
+    fn seed_sites(&self) -> anyhow::Result<()> {
+        let store = self.base.open_store()?;
+        let secret = self.base.secret(store.as_ref())?;
+        let now = self.clock.now();
+        for (n, (code, name, capacity)) in
+            [("JKT-MALL-01", "Mall Kemang", Some(400)), ("BDG-RS-02", "RS Hasan Bandung", Some(150))]
+                .into_iter()
+                .enumerate()
+        {
+            let site = crate::store::Site {
+                code: code.into(),
+                name: name.into(),
+                location: String::new(),
+                region: String::new(),
+                timezone: "Asia/Jakarta".into(),
+                capacity,
+                receipt_header: String::new(),
+                receipt_footer: String::new(),
+            };
+            store.ensure_site(&site)?;
+            let args = SeedArgs { visits: 220 - 80 * n as u64, days: 1, seed: 21 + n as u64 };
+            seed(store.as_ref(), &secret, code, &args, now)?;
+            for (booth, mode, seen_s) in [("IN1", "entry", 8), ("OUT1", "exit", if n == 1 { 420 } else { 12 })] {
+                store.save_booth_status(&crate::store::BoothStatus {
+                    site: code.into(),
+                    booth: booth.into(),
+                    mode: mode.into(),
+                    operator: None,
+                    seen_at: now - chrono::Duration::seconds(seen_s),
+                    simulated: false,
+                    journal_waiting: 0,
+                    journal_rejected: 0,
+                    faults: Vec::new(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                })?;
+            }
+        }
         Ok(())
     }
 }
@@ -523,6 +572,16 @@ fn script() -> Vec<Step> {
             steps.push(Step::Shot("16-admin-transactions-detail"));
         }
     }
+
+    // HQ: the same database with two more sites in it, as replication would fill it.
+    steps.push(Step::Sites);
+    steps.push(Step::Open(Mode::Hq, "HQ1"));
+    steps.extend(login("admin"));
+    steps.push(Step::Pause(Duration::from_millis(2000)));
+    steps.push(Step::Shot("26-hq-sites"));
+    steps.push(Step::Do(Box::new(|app, _| app.open_admin_page(Page::Transactions))));
+    steps.push(Step::Pause(Duration::from_millis(1500)));
+    steps.push(Step::Shot("27-hq-transactions"));
     steps
 }
 
