@@ -4,6 +4,7 @@ mod books;
 mod db;
 mod demo;
 mod device;
+mod emergency;
 mod export;
 mod fee;
 mod journal;
@@ -121,6 +122,9 @@ pub enum Command {
     /// The site's ticket key: fingerprint, encrypted export, import on a new booth.
     #[command(subcommand)]
     SiteKey(site_key::SiteKeyCommand),
+    /// Emergency opening: every barrier of the site held open, exits without charge.
+    #[command(subcommand)]
+    Emergency(emergency::EmergencyCommand),
     /// Render every console screen to PNG (run under Xvfb).
     #[command(hide = true)]
     Screenshots(crate::ui::screenshots::ScreenshotArgs),
@@ -156,6 +160,7 @@ fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow:
         Command::Export(cmd) => export::run(cmd, ctx),
         Command::Device(cmd) => device::run(cmd, ctx, op),
         Command::Receipt(cmd) => receipt::run(cmd, ctx),
+        Command::Emergency(cmd) => emergency::run(cmd, ctx, op),
         Command::Screenshots(args) => crate::ui::screenshots::run(args, ctx),
     }
 }

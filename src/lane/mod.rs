@@ -3,6 +3,7 @@
 //! CLI drive this same code.
 
 pub mod books;
+pub mod emergency;
 pub mod entry;
 pub mod exit;
 pub mod heartbeat;
