@@ -2,6 +2,9 @@
 //! its audit line, and the status every screen and `gardu emergency status` show. Lanes ask
 //! [`EmergencyStatus`] whether to hold their barriers open and stop charging.
 
+pub mod state;
+pub mod watch;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;

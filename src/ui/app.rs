@@ -148,6 +148,9 @@ impl ConsoleApp {
         }
         self.clock_repaint(&ctx);
 
+        if let Some(emergency) = self.runtime.emergency() {
+            emergency_banner_ui(ui, &self.tr, &emergency, self.runtime.config().timezone());
+        }
         if self.runtime.simulated() {
             simulation_banner_ui(ui, &self.tr);
         }
@@ -442,6 +445,22 @@ pub fn mode_name(mode: Mode) -> &'static str {
         Mode::Exit => "ParkingOut",
         Mode::Admin => "Admin",
     }
+}
+
+/// Red, on every screen, while an emergency holds the site's barriers open.
+fn emergency_banner_ui(ui: &mut egui::Ui, tr: &I18n, emergency: &crate::store::Emergency, tz: chrono_tz::Tz) {
+    let since = emergency.started_at.with_timezone(&tz).format("%H:%M").to_string();
+    let text = tr.f(
+        "emergency.banner",
+        &[("since", &since), ("by", &emergency.started_by), ("reason", &emergency.reason)],
+    );
+    egui::Panel::top("emergency-banner")
+        .frame(egui::Frame::new().fill(theme::FAULT).inner_margin(egui::Margin::symmetric(12, 8)))
+        .show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.label(RichText::new(text).color(egui::Color32::WHITE).strong().size(20.0));
+            });
+        });
 }
 
 fn simulation_banner_ui(ui: &mut egui::Ui, tr: &I18n) {

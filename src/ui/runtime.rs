@@ -20,6 +20,8 @@ use crate::devices::sim::{SimBarrier, SimController};
 use crate::devices::{Barrier, DeviceStatus, Notify};
 use crate::domain::ClassCode;
 use crate::journal::Journal;
+use crate::lane::emergency::state::EmergencyState;
+use crate::lane::emergency::watch::{EmergencyWatch, WatchSetup};
 use crate::lane::entry::EntryDevices;
 use crate::lane::exit::ExitDevices;
 use crate::lane::heartbeat::{
@@ -104,6 +106,8 @@ impl LaneRuntime {
 
 /// How often the booth cache copies tariffs, members, accounts and open entries.
 const CACHE_REFRESH: Duration = Duration::from_secs(120);
+/// How often a booth asks the database for an emergency (SQLite; PostgreSQL also listens).
+const EMERGENCY_POLL: Duration = Duration::from_millis(500);
 
 /// Everything a booth runs; dropping it stops every thread.
 pub struct BoothRuntime {
@@ -118,6 +122,8 @@ pub struct BoothRuntime {
     _cache_refresher: Option<crate::store::cache::Refresher>,
     /// Reports this booth to the admin's dashboard; runs across simulation switches.
     heartbeat: Heartbeat,
+    /// Hears of a declared emergency and holds the barriers open.
+    emergency_watch: EmergencyWatch,
     lane_ctx: LaneContext,
     config: Config,
     data_dir: PathBuf,
@@ -191,9 +197,10 @@ impl BoothRuntime {
         if options.simulate {
             seed_simulation(local_store.as_ref(), &lane_ctx);
         }
+        let emergency = EmergencyState::default();
         let lane = match options.mode {
             Mode::Admin => None,
-            mode => Some(start_lane(&config, &lane_ctx, mode, options.simulate, notify)?),
+            mode => Some(start_lane(&config, &lane_ctx, mode, options.simulate, &emergency, notify.clone())?),
         };
         let heartbeat = Heartbeat::start(
             HeartbeatSetup {
@@ -211,8 +218,25 @@ impl BoothRuntime {
                 faults: lane.as_ref().map(|lane| device_faults(&lane.devices.statuses())).unwrap_or_default(),
             }),
         )?;
+        let heartbeat_state = heartbeat.state().clone();
+        let emergency_watch = EmergencyWatch::start(
+            WatchSetup {
+                store: lane_ctx.store.clone(),
+                location: config
+                    .database_location(&ctx.data_dir)
+                    .map_err(|err| RuntimeError::Setup(err.into()))?,
+                site: config.site.code.clone(),
+                booth: config.booth.code.clone(),
+                operator: Arc::new(move || heartbeat_state.report().operator),
+                clock: options.clock.clone(),
+                poll_interval: EMERGENCY_POLL,
+                notify: notify.clone(),
+            },
+            emergency,
+        )?;
         let (switch_sender, switching) = Inbox::new(1, waker);
         Ok(BoothRuntime {
+            emergency_watch,
             lane,
             switching: Some(switching),
             switch_sender: Some(switch_sender),
@@ -229,6 +253,11 @@ impl BoothRuntime {
             simulate: options.simulate,
             waker: waker.clone(),
         })
+    }
+
+    /// The site's emergency as this booth knows it (the red banner).
+    pub fn emergency(&self) -> Option<crate::store::Emergency> {
+        self.emergency_watch.state().active()
     }
 
     /// The booth mode.
@@ -352,9 +381,11 @@ impl BoothRuntime {
         let Some(sender) = self.switch_sender.clone() else { return };
         let (config, ctx, mode, notify) =
             (self.config.clone(), self.lane_ctx.clone(), self.mode, self.waker.notify());
+        let emergency = self.emergency_watch.state().clone();
         let spawned = std::thread::Builder::new().name("simulation-switch".into()).spawn(move || {
             drop(old);
-            let _ = sender.send(start_lane(&config, &ctx, mode, on, notify).map_err(|err| err.to_string()));
+            let started = start_lane(&config, &ctx, mode, on, &emergency, notify);
+            let _ = sender.send(started.map_err(|err| err.to_string()));
         });
         if let Err(err) = spawned {
             tracing::error!("the devices could not be restarted: {err}");
@@ -443,6 +474,7 @@ fn start_lane(
     ctx: &LaneContext,
     mode: Mode,
     simulate: bool,
+    emergency: &EmergencyState,
     notify: Notify,
 ) -> Result<LaneRuntime, RuntimeError> {
     let devices = BoothDevices::start(
@@ -465,7 +497,7 @@ fn start_lane(
             devices: ExitDevices {
                 camera: devices.camera(),
                 printer: devices.printer(),
-                barrier: devices.barrier(),
+                barrier: emergency.hold_open(devices.barrier()),
             },
             events: devices.events().clone(),
             paper,
@@ -477,7 +509,7 @@ fn start_lane(
             devices: EntryDevices {
                 camera: devices.camera(),
                 printer: devices.printer(),
-                barrier: devices.barrier(),
+                barrier: emergency.hold_open(devices.barrier()),
             },
             default_class: ClassCode::parse("MBL").map_err(|err| RuntimeError::Devices(err.to_string()))?,
             events: devices.events().clone(),
