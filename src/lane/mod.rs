@@ -13,6 +13,7 @@ mod recorder;
 mod sequence;
 pub mod shift;
 pub mod slips;
+pub mod storage;
 mod tariffs;
 pub mod traffic;
 pub mod worker;

@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod lock;
+pub mod scheduled_backup;
 pub mod seed;
 
 use std::path::{Path, PathBuf};

@@ -523,6 +523,32 @@ fn script() -> Vec<Step> {
             steps.push(Step::Shot("16-admin-transactions-detail"));
         }
     }
+    // An evacuation declared from the command line: the red banner on the admin screen.
+    steps.push(Step::Do(Box::new(|app, clock| {
+        let runtime = app.runtime();
+        let actor = crate::lane::emergency::Actor {
+            site: runtime.config().site.code.clone(),
+            booth: "cli".into(),
+            username: "admin".into(),
+        };
+        let declared = crate::lane::emergency::declare(
+            runtime.store().as_ref(),
+            &actor,
+            "Alarm kebakaran di lantai 2",
+            uuid::Uuid::new_v4(),
+            clock.now(),
+        );
+        if let Err(err) = declared {
+            eprintln!("screenshots: {err}");
+        }
+    })));
+    steps.push(Step::Until(
+        "the emergency banner",
+        Box::new(|app: &ConsoleApp| app.runtime().emergency().is_some()),
+    ));
+    steps.push(Step::Do(Box::new(|app, _| app.open_admin_page(Page::Dashboard))));
+    steps.push(Step::Pause(Duration::from_millis(1500)));
+    steps.push(Step::Shot("26-emergency-banner"));
     steps
 }
 
