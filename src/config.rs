@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::ticket::{MAX_BOOTH_LEN, MAX_SITE_LEN};
 
+mod ops;
+pub use ops::{BackupConfig, StorageConfig};
+
 /// A refused configuration: which file, which key, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}: {key}: {message}")]
@@ -233,6 +236,10 @@ pub struct Config {
     pub logging: LoggingConfig,
     /// `[devices.*]`: controller, reader, scanner, barrier, printer, camera.
     pub devices: crate::devices::booth::DevicesConfig,
+    /// `[backup]`: scheduled backups.
+    pub backup: BackupConfig,
+    /// `[storage]`: the disk-space watch.
+    pub storage: StorageConfig,
 }
 
 /// Where the database lives, parsed from `database.url`.
@@ -321,6 +328,9 @@ impl Config {
             return fail("site.capacity", "must be at least 1, or left out for no limit".into());
         }
         if let Err((key, message)) = self.devices.validate() {
+            return fail(&key, message);
+        }
+        if let Err((key, message)) = self.backup.validate().and_then(|()| self.storage.validate()) {
             return fail(&key, message);
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {

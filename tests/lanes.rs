@@ -405,3 +405,20 @@ fn an_offline_audit_line_replayed_twice_after_a_crash_is_stored_once() {
     let filter = AuditFilter { action: Some("manual_open".into()), ..AuditFilter::default() };
     assert_eq!(booth.sqlite.list_audit(&filter).unwrap().len(), 1, "one line, not two");
 }
+
+#[path = "emergency/two_booths.rs"]
+mod emergency_booths;
+
+#[test]
+fn an_emergency_reaches_two_booths_on_one_sqlite_file_and_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gardu.db");
+    let first = gardu::store::sqlite::SqliteStore::open(&path).unwrap();
+    gardu::store::Store::ensure_site(&first, &lane_support::site()).unwrap();
+    let reached = emergency_booths::declared_ended_at_two_booths(
+        &lane_support::site().code,
+        gardu::config::DatabaseLocation::Sqlite(path.clone()),
+        || std::sync::Arc::new(gardu::store::sqlite::SqliteStore::open(&path).unwrap()),
+    );
+    println!("emergency reached both SQLite booths in {} ms", reached.as_millis());
+}

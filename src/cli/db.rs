@@ -1,5 +1,6 @@
 //! `gardu db migrate`, `gardu db check` and `gardu db seed-demo`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -22,12 +23,36 @@ pub enum DbCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Copy the database while the lanes keep running (SQLite: online copy; PostgreSQL: pg_dump).
+    Backup {
+        /// The file to write (replaced if it exists).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// One tar archive of the database, the booth ledger, the journals and the photos.
+        #[arg(long)]
+        with_files: bool,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a backup in place in this (stopped) booth's data folder; the previous database is
+    /// kept aside.
+    Restore {
+        /// A file written by `gardu db backup`.
+        file: PathBuf,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs a database subcommand.
 pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
-    if let DbCommand::SeedDemo(args) = command {
-        return seed_demo(args, ctx);
+    match command {
+        DbCommand::SeedDemo(args) => return seed_demo(args, ctx),
+        DbCommand::Backup { out, with_files, json } => return backup(ctx, &out, with_files, json),
+        DbCommand::Restore { file, json } => return restore(ctx, &file, json),
+        _ => {}
     }
     let store = ctx.open_store()?;
     let info = store.schema_info()?;
@@ -43,7 +68,7 @@ pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             value["encrypted"] = serde_json::json!(store.encrypted()?);
             super::print_json(&value);
         }
-        DbCommand::SeedDemo(_) => {}
+        DbCommand::SeedDemo(_) | DbCommand::Backup { .. } | DbCommand::Restore { .. } => {}
         DbCommand::Check { json: false } => {
             println!("backend         {}", info.backend);
             let transport = match store.encrypted()? {
@@ -74,5 +99,45 @@ fn seed_demo(args: SeedArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         seeded.exits,
         seeded.entries as f64 / seconds.max(1e-9)
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `gardu db backup`.
+fn backup(ctx: &Context, out: &Path, with_files: bool, json: bool) -> anyhow::Result<ExitCode> {
+    let report = crate::site::backup::backup(ctx, out, with_files, SystemClock.now())?;
+    if json {
+        super::print_json(&serde_json::to_value(&report)?);
+    } else {
+        let counts: Vec<String> = report.counts.iter().map(|(table, n)| format!("{table} {n}")).collect();
+        println!(
+            "backup written: {} ({} bytes, {} schema {}{})",
+            report.file.display(),
+            report.bytes,
+            report.backend,
+            report.version,
+            if report.with_files { ", with photos, journals and ledger" } else { "" }
+        );
+        println!("{}", counts.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `gardu db restore`.
+fn restore(ctx: &Context, file: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let report = crate::site::backup::restore(ctx, file, SystemClock.now())?;
+    if json {
+        let mut value = serde_json::to_value(&report)?;
+        value["counts"] = serde_json::to_value(&report.info.counts)?;
+        super::print_json(&value);
+    } else {
+        println!("restored {} (schema version {})", report.database.display(), report.info.version);
+        for (table, count) in &report.info.counts {
+            println!("{table:<15} {count}");
+        }
+        for kept in &report.kept_aside {
+            println!("kept aside: {} (delete it once the restore is confirmed)", kept.display());
+        }
+        println!("{}", report.key_hint);
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@ mod books;
 mod db;
 mod demo;
 mod device;
+mod emergency;
 mod export;
 mod fee;
 mod hq;
@@ -129,6 +130,9 @@ pub enum Command {
     /// Many sites, at HQ: migrate HQ, add, remove and re-copy sites, replication status.
     #[command(subcommand)]
     Hq(hq::HqCommand),
+    /// Emergency opening: every barrier of the site held open, exits without charge.
+    #[command(subcommand)]
+    Emergency(emergency::EmergencyCommand),
     /// Render every console screen to PNG (run under Xvfb).
     #[command(hide = true)]
     Screenshots(crate::ui::screenshots::ScreenshotArgs),
@@ -166,6 +170,7 @@ fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow:
         Command::Receipt(cmd) => receipt::run(cmd, ctx),
         Command::Replication(cmd) => replication::run(cmd, ctx),
         Command::Hq(cmd) => hq::run(cmd, ctx, op.audit_name()),
+        Command::Emergency(cmd) => emergency::run(cmd, ctx, op),
         Command::Screenshots(args) => crate::ui::screenshots::run(args, ctx),
     }
 }

@@ -40,6 +40,7 @@ pub fn access(command: &Command) -> (&'static str, Access) {
     use super::db::DbCommand;
     use super::device::DeviceCommand;
     use super::hq::HqCommand;
+    use super::emergency::EmergencyCommand;
     use super::journal::JournalCommand;
     use super::site_key::SiteKeyCommand;
     use super::ticket::TicketCommand;
@@ -52,6 +53,10 @@ pub fn access(command: &Command) -> (&'static str, Access) {
         Command::Db(DbCommand::Check { .. }) => ("db check", Open),
         Command::Db(DbCommand::Migrate) => ("db migrate", Roles(ADMIN)),
         Command::Db(DbCommand::SeedDemo(_)) => ("db seed-demo", Roles(ADMIN_OR_TECHNICIAN)),
+        Command::Db(DbCommand::Backup { .. }) => ("db backup", Roles(ADMIN_OR_TECHNICIAN)),
+        // Checked against the database being replaced; a folder without one (a new disk) is a
+        // fresh install.
+        Command::Db(DbCommand::Restore { .. }) => ("db restore", Roles(ADMIN)),
         // It issues a real ticket code on the configured store.
         Command::Demo => ("demo", Roles(ADMIN_OR_TECHNICIAN)),
         Command::User(UserCommand::Add { .. }) => ("user add", Roles(ADMIN)),
@@ -72,6 +77,10 @@ pub fn access(command: &Command) -> (&'static str, Access) {
         // It pulses the barrier and prints.
         Command::Device(DeviceCommand::Test { .. }) => ("device test", Roles(ADMIN_OR_TECHNICIAN)),
         Command::SiteKey(SiteKeyCommand::Show) => ("site-key show", Open),
+        // There is no supervisor role: an admin declares and ends an emergency.
+        Command::Emergency(EmergencyCommand::Start { .. }) => ("emergency start", Roles(ADMIN)),
+        Command::Emergency(EmergencyCommand::End) => ("emergency end", Roles(ADMIN)),
+        Command::Emergency(EmergencyCommand::Status { .. }) => ("emergency status", Open),
         Command::SiteKey(SiteKeyCommand::Export { .. }) => ("site-key export", Roles(ADMIN)),
         Command::SiteKey(SiteKeyCommand::Import { .. }) => ("site-key import", Roles(ADMIN)),
         Command::Replication(_) => ("replication publish", Roles(ADMIN)),

@@ -3,6 +3,7 @@
 //! CLI drive this same code.
 
 pub mod books;
+pub mod emergency;
 pub mod entry;
 pub mod exit;
 pub mod heartbeat;
@@ -12,6 +13,7 @@ mod recorder;
 mod sequence;
 pub mod shift;
 pub mod slips;
+pub mod storage;
 mod tariffs;
 pub mod traffic;
 pub mod worker;

@@ -566,6 +566,37 @@ impl Store for CachedStore {
         self.remote.books_rows(site, from, to)
     }
 
+    // The emergency lives on the server: a booth cut off from it declares a local emergency
+    // of its own (journaled), so the cache keeps none.
+    fn start_emergency(&self, emergency: &crate::store::Emergency) -> StoreResult<InsertOutcome> {
+        self.remote.start_emergency(emergency)
+    }
+
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<crate::store::Emergency> {
+        self.remote.end_emergency(id, at, by)
+    }
+
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<crate::store::Emergency>> {
+        self.remote.active_emergency(site)
+    }
+
+    fn emergencies(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::store::Emergency>> {
+        self.remote.emergencies(site, from, to)
+    }
+
+    fn acknowledge_emergency(&self, ack: &crate::store::EmergencyAck) -> StoreResult<InsertOutcome> {
+        self.remote.acknowledge_emergency(ack)
+    }
+
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<crate::store::EmergencyAck>> {
+        self.remote.emergency_acks(id)
+    }
+
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
         self.read(|r| r.site_key_fingerprint(site), |c| c.site_key_fingerprint(site))
     }

@@ -5,6 +5,7 @@
 //! the UI thread never does.
 
 pub mod cache;
+pub mod emergency;
 pub mod live;
 pub mod model;
 pub mod postgres;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 
 use crate::domain::{ClassCode, Tariff, VehicleClass};
 pub use cache::{BoothStore, open_booth};
+pub use emergency::{Emergency, EmergencyAck};
 pub use model::*;
 
 /// Why a store call failed. Callers handle each kind once: `Unavailable` and `OutcomeUnknown`
@@ -312,6 +314,21 @@ pub trait Store: Send + Sync {
         fingerprint: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<String>;
+
+    // --- emergency opening ------------------------------------------------------------
+    /// Records a declared emergency; the same id twice is `AlreadyPresent`. An active one while
+    /// the site already has an active emergency is `Refused`.
+    fn start_emergency(&self, emergency: &Emergency) -> StoreResult<InsertOutcome>;
+    /// Declares an emergency ended (a second end keeps the first) and returns it as stored.
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<Emergency>;
+    /// The site's active emergency, if any.
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<Emergency>>;
+    /// Emergencies of a site active at some time in `[from, to)`, oldest first.
+    fn emergencies(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Emergency>>;
+    /// Records a booth's acknowledgement; the same booth twice is `AlreadyPresent`.
+    fn acknowledge_emergency(&self, ack: &EmergencyAck) -> StoreResult<InsertOutcome>;
+    /// The acknowledgements of an emergency, by booth.
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<EmergencyAck>>;
 
     // --- transport ----------------------------------------------------------------------
     /// Whether the connection to the database server is encrypted (TLS); `None` for a local

@@ -12,6 +12,7 @@ mod books;
 mod booths;
 mod catalog;
 mod codec;
+mod emergency;
 mod error;
 mod figures;
 mod migrate;
@@ -483,6 +484,35 @@ impl Store for PostgresStore {
 
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
         self.read(|conn| books::books_rows(conn, site, from, to))
+    }
+
+    fn start_emergency(&self, emergency: &crate::store::Emergency) -> StoreResult<InsertOutcome> {
+        self.write(|conn| emergency::start(conn, emergency))
+    }
+
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<crate::store::Emergency> {
+        self.write(|conn| emergency::end(conn, id, at, by))
+    }
+
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<crate::store::Emergency>> {
+        self.read(|conn| emergency::active(conn, site))
+    }
+
+    fn emergencies(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::store::Emergency>> {
+        self.read(|conn| emergency::list(conn, site, from, to))
+    }
+
+    fn acknowledge_emergency(&self, ack: &crate::store::EmergencyAck) -> StoreResult<InsertOutcome> {
+        self.write(|conn| emergency::acknowledge(conn, ack))
+    }
+
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<crate::store::EmergencyAck>> {
+        self.read(|conn| emergency::acks(conn, id))
     }
 
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {

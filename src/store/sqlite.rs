@@ -6,10 +6,12 @@
 //! migrating, locking and error mapping.
 
 mod audit;
+pub mod backup;
 mod books;
 mod booths;
 mod catalog;
 mod codec;
+mod emergency;
 mod figures;
 mod people;
 mod shifts;
@@ -49,6 +51,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0007_site_key.sql")),
         M::up(include_str!("../../migrations/sqlite/0008_simulated_figures.sql")),
         M::up(include_str!("../../migrations/sqlite/0009_hq.sql")),
+        M::up(include_str!("../../migrations/sqlite/0011_emergency.sql")),
     ])
 }
 
@@ -540,6 +543,35 @@ impl Store for SqliteStore {
 
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
         self.read(|conn| books::books_rows(conn, site, from, to))
+    }
+
+    fn start_emergency(&self, emergency: &super::Emergency) -> StoreResult<InsertOutcome> {
+        self.write(|conn| emergency::start(conn, emergency))
+    }
+
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<super::Emergency> {
+        self.write(|conn| emergency::end(conn, id, at, by))
+    }
+
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<super::Emergency>> {
+        self.read(|conn| emergency::active(conn, site))
+    }
+
+    fn emergencies(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<super::Emergency>> {
+        self.read(|conn| emergency::list(conn, site, from, to))
+    }
+
+    fn acknowledge_emergency(&self, ack: &super::EmergencyAck) -> StoreResult<InsertOutcome> {
+        self.write(|conn| emergency::acknowledge(conn, ack))
+    }
+
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<super::EmergencyAck>> {
+        self.read(|conn| emergency::acks(conn, id))
     }
 
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {

@@ -355,6 +355,41 @@ impl Store for SwitchableStore {
         self.inner.books_rows(site, from, to)
     }
 
+    fn start_emergency(&self, emergency: &crate::store::Emergency) -> StoreResult<InsertOutcome> {
+        self.check()?;
+        self.inner.start_emergency(emergency)
+    }
+
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<crate::store::Emergency> {
+        self.check()?;
+        self.inner.end_emergency(id, at, by)
+    }
+
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<crate::store::Emergency>> {
+        self.check()?;
+        self.inner.active_emergency(site)
+    }
+
+    fn emergencies(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::store::Emergency>> {
+        self.check()?;
+        self.inner.emergencies(site, from, to)
+    }
+
+    fn acknowledge_emergency(&self, ack: &crate::store::EmergencyAck) -> StoreResult<InsertOutcome> {
+        self.check()?;
+        self.inner.acknowledge_emergency(ack)
+    }
+
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<crate::store::EmergencyAck>> {
+        self.check()?;
+        self.inner.emergency_acks(id)
+    }
+
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
         self.check()?;
         self.inner.site_key_fingerprint(site)

@@ -163,6 +163,13 @@ impl ConsoleApp {
         }
         self.clock_repaint(&ctx);
 
+        if let Some(emergency) = self.runtime.emergency() {
+            emergency_banner_ui(ui, &self.tr, &emergency, self.runtime.config().timezone());
+        }
+        if let Some(reading) = self.runtime.disk().filter(|r| r.level != crate::lane::storage::DiskLevel::Ok)
+        {
+            disk_banner_ui(ui, &self.tr, reading);
+        }
         if self.runtime.simulated() {
             simulation_banner_ui(ui, &self.tr);
         }
@@ -464,6 +471,38 @@ pub fn mode_name(mode: Mode) -> &'static str {
         Mode::Admin => "Admin",
         Mode::Hq => "HQ",
     }
+}
+
+/// Red, on every screen, while an emergency holds the site's barriers open.
+fn emergency_banner_ui(ui: &mut egui::Ui, tr: &I18n, emergency: &crate::store::Emergency, tz: chrono_tz::Tz) {
+    let since = emergency.started_at.with_timezone(&tz).format("%H:%M").to_string();
+    let text = tr.f(
+        "emergency.banner",
+        &[("since", &since), ("by", &emergency.started_by), ("reason", &emergency.reason)],
+    );
+    egui::Panel::top("emergency-banner")
+        .frame(egui::Frame::new().fill(theme::FAULT).inner_margin(egui::Margin::symmetric(12, 8)))
+        .show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.label(RichText::new(text).color(egui::Color32::WHITE).strong().size(20.0));
+            });
+        });
+}
+
+/// While the data folder's disk is low: how much is left and what it means.
+fn disk_banner_ui(ui: &mut egui::Ui, tr: &I18n, reading: crate::lane::storage::DiskReading) {
+    let key = match reading.level {
+        crate::lane::storage::DiskLevel::Critical => "disk.critical",
+        _ => "disk.low",
+    };
+    let text = tr.f(key, &[("mb", &reading.free_mb)]);
+    egui::Panel::top("disk-banner")
+        .frame(egui::Frame::new().fill(theme::WARN).inner_margin(egui::Margin::symmetric(12, 4)))
+        .show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.label(RichText::new(text).color(egui::Color32::WHITE).strong().size(16.0));
+            });
+        });
 }
 
 fn simulation_banner_ui(ui: &mut egui::Ui, tr: &I18n) {

@@ -54,6 +54,8 @@ pub fn runtime_options(ctx: &Context, args: ConsoleArgs) -> RuntimeOptions {
 
 /// Opens the console window and runs it until it is closed.
 pub fn run_console(ctx: &Context, args: ConsoleArgs) -> anyhow::Result<()> {
+    // Held while the console runs, so `gardu db restore` cannot swap the database under it.
+    let _folder = crate::site::lock::DataFolderLock::shared(&ctx.data_dir)?;
     let waker = inbox::Waker::new();
     let runtime = match BoothRuntime::start(ctx, runtime_options(ctx, args), &waker) {
         Ok(runtime) => runtime,

@@ -20,16 +20,20 @@ use crate::devices::sim::{SimBarrier, SimController};
 use crate::devices::{Barrier, DeviceStatus, Notify};
 use crate::domain::ClassCode;
 use crate::journal::Journal;
+use crate::lane::emergency::state::EmergencyState;
+use crate::lane::emergency::watch::{EmergencyWatch, WatchSetup};
 use crate::lane::entry::EntryDevices;
 use crate::lane::exit::ExitDevices;
 use crate::lane::heartbeat::{
     BoothReport, HEARTBEAT_INTERVAL, Heartbeat, HeartbeatSetup, HeartbeatState, device_faults,
 };
 use crate::lane::monitor::{DbStatus, OfferSync};
+use crate::lane::storage::{DiskReading, DiskState, DiskWatch};
 use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
 use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
 use crate::secret::SiteSecret;
 use crate::site::Context;
+use crate::site::scheduled_backup::BackupSchedule;
 use crate::store::switch::SwitchableStore;
 use crate::store::{AuditRecord, Member, Store};
 
@@ -104,6 +108,10 @@ impl LaneRuntime {
 
 /// How often the booth cache copies tariffs, members, accounts and open entries.
 const CACHE_REFRESH: Duration = Duration::from_secs(120);
+/// How often the data folder's free disk space is looked at.
+const DISK_CHECK: Duration = Duration::from_secs(30);
+/// How often a booth asks the database for an emergency (SQLite; PostgreSQL also listens).
+const EMERGENCY_POLL: Duration = Duration::from_millis(500);
 
 /// Everything a booth runs; dropping it stops every thread.
 pub struct BoothRuntime {
@@ -118,6 +126,12 @@ pub struct BoothRuntime {
     _cache_refresher: Option<crate::store::cache::Refresher>,
     /// Reports this booth to the admin's dashboard; runs across simulation switches.
     heartbeat: Heartbeat,
+    /// Hears of a declared emergency and holds the barriers open.
+    emergency_watch: EmergencyWatch,
+    /// Free space on the data folder's disk.
+    disk_watch: DiskWatch,
+    /// Scheduled backups (`[backup]`), when this console takes them.
+    _backups: Option<BackupSchedule>,
     lane_ctx: LaneContext,
     config: Config,
     data_dir: PathBuf,
@@ -191,9 +205,19 @@ impl BoothRuntime {
         if options.simulate {
             seed_simulation(local_store.as_ref(), &lane_ctx);
         }
+        let emergency = EmergencyState::default();
+        let disk_watch =
+            DiskWatch::start(ctx.data_dir.clone(), config.storage.clone(), DISK_CHECK, notify.clone())?;
         let lane = match options.mode {
             Mode::Admin | Mode::Hq => None,
-            mode => Some(start_lane(&config, &lane_ctx, mode, options.simulate, notify)?),
+            mode => Some(start_lane(
+                &config,
+                &lane_ctx,
+                mode,
+                options.simulate,
+                (&emergency, disk_watch.state()),
+                notify.clone(),
+            )?),
         };
         let heartbeat = Heartbeat::start(
             HeartbeatSetup {
@@ -211,8 +235,42 @@ impl BoothRuntime {
                 faults: lane.as_ref().map(|lane| device_faults(&lane.devices.statuses())).unwrap_or_default(),
             }),
         )?;
+        let heartbeat_state = heartbeat.state().clone();
+        let emergency_watch = EmergencyWatch::start(
+            WatchSetup {
+                store: lane_ctx.store.clone(),
+                location: config
+                    .database_location(&ctx.data_dir)
+                    .map_err(|err| RuntimeError::Setup(err.into()))?,
+                site: config.site.code.clone(),
+                booth: config.booth.code.clone(),
+                operator: Arc::new(move || heartbeat_state.report().operator),
+                clock: options.clock.clone(),
+                poll_interval: EMERGENCY_POLL,
+                notify: notify.clone(),
+            },
+            emergency,
+        )?;
+        // SQLite lives on this PC: its consoles take the backups (taking turns). A PostgreSQL
+        // server is dumped by the admin console only, not by every booth.
+        let backups = match (config.database_location(&ctx.data_dir), options.mode) {
+            (Ok(crate::config::DatabaseLocation::Postgres(_)), mode) if mode != Mode::Admin => None,
+            _ => {
+                let mut backup_ctx = ctx.clone();
+                backup_ctx.config = config.clone();
+                BackupSchedule::start(
+                    backup_ctx,
+                    local_store.clone(),
+                    options.clock.clone(),
+                    config.booth.code.clone(),
+                )?
+            }
+        };
         let (switch_sender, switching) = Inbox::new(1, waker);
         Ok(BoothRuntime {
+            _backups: backups,
+            emergency_watch,
+            disk_watch,
             lane,
             switching: Some(switching),
             switch_sender: Some(switch_sender),
@@ -229,6 +287,16 @@ impl BoothRuntime {
             simulate: options.simulate,
             waker: waker.clone(),
         })
+    }
+
+    /// The site's emergency as this booth knows it (the red banner).
+    pub fn emergency(&self) -> Option<crate::store::Emergency> {
+        self.emergency_watch.state().active()
+    }
+
+    /// The data folder's free disk space, when it is low (the disk banner).
+    pub fn disk(&self) -> Option<DiskReading> {
+        self.disk_watch.state().reading()
     }
 
     /// The booth mode.
@@ -352,9 +420,12 @@ impl BoothRuntime {
         let Some(sender) = self.switch_sender.clone() else { return };
         let (config, ctx, mode, notify) =
             (self.config.clone(), self.lane_ctx.clone(), self.mode, self.waker.notify());
+        let emergency = self.emergency_watch.state().clone();
+        let disk = self.disk_watch.state().clone();
         let spawned = std::thread::Builder::new().name("simulation-switch".into()).spawn(move || {
             drop(old);
-            let _ = sender.send(start_lane(&config, &ctx, mode, on, notify).map_err(|err| err.to_string()));
+            let started = start_lane(&config, &ctx, mode, on, (&emergency, &disk), notify);
+            let _ = sender.send(started.map_err(|err| err.to_string()));
         });
         if let Err(err) = spawned {
             tracing::error!("the devices could not be restarted: {err}");
@@ -365,9 +436,10 @@ impl BoothRuntime {
     /// the heartbeat (a device that changes wakes the console, so this runs then). Returns an
     /// error to show, if any.
     pub fn poll(&mut self) -> Option<String> {
-        if let Some(lane) = &self.lane {
-            self.heartbeat.state().set_faults(device_faults(&lane.devices.statuses()));
-        }
+        let mut faults =
+            self.lane.as_ref().map(|lane| device_faults(&lane.devices.statuses())).unwrap_or_default();
+        faults.extend(self.disk().and_then(|reading| reading.fault()));
+        self.heartbeat.state().set_faults(faults);
         let result = self.switching.as_ref()?.drain().next()?;
         match result {
             Ok(lane) => {
@@ -443,6 +515,7 @@ fn start_lane(
     ctx: &LaneContext,
     mode: Mode,
     simulate: bool,
+    (emergency, disk): (&EmergencyState, &DiskState),
     notify: Notify,
 ) -> Result<LaneRuntime, RuntimeError> {
     let devices = BoothDevices::start(
@@ -463,9 +536,9 @@ fn start_lane(
         Mode::Exit => LaneWorker::Exit(ExitWorker::start(ExitWorkerSetup {
             ctx: ctx.clone(),
             devices: ExitDevices {
-                camera: devices.camera(),
+                camera: disk.keep_photos(devices.camera()),
                 printer: devices.printer(),
-                barrier: devices.barrier(),
+                barrier: emergency.hold_open(devices.barrier()),
             },
             events: devices.events().clone(),
             paper,
@@ -475,9 +548,9 @@ fn start_lane(
         Mode::Entry | Mode::Admin | Mode::Hq => LaneWorker::Entry(EntryWorker::start(EntryWorkerSetup {
             ctx: ctx.clone(),
             devices: EntryDevices {
-                camera: devices.camera(),
+                camera: disk.keep_photos(devices.camera()),
                 printer: devices.printer(),
-                barrier: devices.barrier(),
+                barrier: emergency.hold_open(devices.barrier()),
             },
             default_class: ClassCode::parse("MBL").map_err(|err| RuntimeError::Devices(err.to_string()))?,
             events: devices.events().clone(),

@@ -572,16 +572,53 @@ fn script() -> Vec<Step> {
             steps.push(Step::Shot("16-admin-transactions-detail"));
         }
     }
+    // An evacuation declared from the command line: the red banner on the admin screen.
+    steps.push(Step::Do(Box::new(|app, clock| {
+        let runtime = app.runtime();
+        let actor = crate::lane::emergency::Actor {
+            site: runtime.config().site.code.clone(),
+            booth: "cli".into(),
+            username: "admin".into(),
+        };
+        let declared = crate::lane::emergency::declare(
+            runtime.store().as_ref(),
+            &actor,
+            "Alarm kebakaran di lantai 2",
+            uuid::Uuid::new_v4(),
+            clock.now(),
+        );
+        if let Err(err) = declared {
+            eprintln!("screenshots: {err}");
+        }
+    })));
+    steps.push(Step::Until(
+        "the emergency banner",
+        Box::new(|app: &ConsoleApp| app.runtime().emergency().is_some()),
+    ));
+    steps.push(Step::Do(Box::new(|app, _| app.open_admin_page(Page::Dashboard))));
+    steps.push(Step::Pause(Duration::from_millis(1500)));
+    steps.push(Step::Shot("26-emergency-banner"));
 
     // HQ: the same database with two more sites in it, as replication would fill it.
+    steps.push(Step::Do(Box::new(|app, clock| {
+        let runtime = app.runtime();
+        let actor = crate::lane::emergency::Actor {
+            site: runtime.config().site.code.clone(),
+            booth: "cli".into(),
+            username: "admin".into(),
+        };
+        if let Err(err) = crate::lane::emergency::end(runtime.store().as_ref(), &actor, clock.now()) {
+            eprintln!("screenshots: {err}");
+        }
+    })));
     steps.push(Step::Sites);
     steps.push(Step::Open(Mode::Hq, "HQ1"));
     steps.extend(login("admin"));
     steps.push(Step::Pause(Duration::from_millis(2000)));
-    steps.push(Step::Shot("26-hq-sites"));
+    steps.push(Step::Shot("27-hq-sites"));
     steps.push(Step::Do(Box::new(|app, _| app.open_admin_page(Page::Transactions))));
     steps.push(Step::Pause(Duration::from_millis(1500)));
-    steps.push(Step::Shot("27-hq-transactions"));
+    steps.push(Step::Shot("28-hq-transactions"));
     steps
 }
 

@@ -237,6 +237,7 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut DashboardState, env: Env<'_>)
         }
         ui.add_space(8.0);
         panels::figures_ui(ui, data, tr);
+        panels::backup_line_ui(ui, data, tr, tz);
         ui.add_space(10.0);
         ui.columns(2, |columns| {
             theme::column_card(&mut columns[0], |ui| {
