@@ -48,6 +48,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0006_books.sql")),
         M::up(include_str!("../../migrations/sqlite/0007_site_key.sql")),
         M::up(include_str!("../../migrations/sqlite/0008_simulated_figures.sql")),
+        M::up(include_str!("../../migrations/sqlite/0010_exit_days.sql")),
     ])
 }
 
