@@ -51,6 +51,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0007_site_key.sql")),
         M::up(include_str!("../../migrations/sqlite/0008_simulated_figures.sql")),
         M::up(include_str!("../../migrations/sqlite/0009_hq.sql")),
+        M::up(include_str!("../../migrations/sqlite/0010_exit_days.sql")),
         M::up(include_str!("../../migrations/sqlite/0011_emergency.sql")),
     ])
 }
@@ -627,7 +628,7 @@ mod tests {
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
-        assert_eq!(store.schema_version().unwrap(), 8, "every migration applied");
+        assert_eq!(store.schema_version().unwrap(), 9, "every migration applied");
     }
 
     /// Simulated records written before migration 0008 are left out of the figures after it:

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "site_key", include_str!("../../../migrations/postgres/0007_site_key.sql")),
     (8, "simulated_figures", include_str!("../../../migrations/postgres/0008_simulated_figures.sql")),
     (9, "hq", include_str!("../../../migrations/postgres/0009_hq.sql")),
+    (10, "exit_days", include_str!("../../../migrations/postgres/0010_exit_days.sql")),
     (11, "emergency", include_str!("../../../migrations/postgres/0011_emergency.sql")),
 ];
 

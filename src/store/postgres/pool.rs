@@ -114,6 +114,11 @@ impl Tx<'_> {
     pub(super) fn batch(&mut self, sql: &str) -> PgResult<()> {
         Ok(self.tx.batch_execute(sql)?)
     }
+
+    /// Starts a `COPY … FROM STDIN`; the rows go in through the writer, which must be finished.
+    pub(super) fn copy_in(&mut self, sql: &str) -> PgResult<postgres::CopyInWriter<'_>> {
+        Ok(self.tx.copy_in(sql)?)
+    }
 }
 
 impl Sql for Tx<'_> {
