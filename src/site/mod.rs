@@ -2,6 +2,7 @@
 //! the journal and the secret are opened from them. Shared by the console (`ui`) and the
 //! command line (`cli`), so neither depends on the other.
 
+pub mod naming;
 pub mod seed;
 
 use std::path::{Path, PathBuf};

@@ -557,6 +557,12 @@ impl Store for CachedStore {
         self.remote.books_rows(site, from, to)
     }
 
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        // The site's rows live in the database; the cache keeps only what a booth needs and
+        // refreshes it from there.
+        self.remote.purge(plan)
+    }
+
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
         self.read(|r| r.site_key_fingerprint(site), |c| c.site_key_fingerprint(site))
     }

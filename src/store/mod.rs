@@ -8,6 +8,7 @@ pub mod cache;
 pub mod live;
 pub mod model;
 pub mod postgres;
+pub mod purge;
 pub mod sqlite;
 pub mod switch;
 
@@ -18,6 +19,7 @@ use uuid::Uuid;
 use crate::domain::{ClassCode, Tariff, VehicleClass};
 pub use cache::{BoothStore, open_booth};
 pub use model::*;
+pub use purge::{PurgeCounts, PurgePlan};
 
 /// Why a store call failed. Callers handle each kind once: `Unavailable` and `OutcomeUnknown`
 /// send the record to the offline journal; the rest are shown to the operator.
@@ -295,6 +297,10 @@ pub trait Store: Send + Sync {
     fn late_records(&self, shift: Uuid) -> StoreResult<Vec<LateRecord>>;
     /// What the books check reads for `[from, to)` at `site` (see [`BooksRows`]).
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows>;
+
+    /// Removes (or on a dry run counts) the rows a retention purge may remove, by the rule in
+    /// [`purge`], in one transaction.
+    fn purge(&self, plan: &PurgePlan) -> StoreResult<PurgeCounts>;
 
     // --- site key -----------------------------------------------------------------------
     /// The fingerprint of the site's ticket key, once a booth recorded it.

@@ -17,6 +17,7 @@ mod figures;
 mod migrate;
 mod people;
 mod pool;
+mod purge;
 mod reports;
 mod site_key;
 pub mod tls;
@@ -475,6 +476,10 @@ impl Store for PostgresStore {
 
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
         self.read(|conn| books::books_rows(conn, site, from, to))
+    }
+
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        self.write(|conn| purge::purge(conn, plan))
     }
 
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {

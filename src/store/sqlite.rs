@@ -12,6 +12,7 @@ mod catalog;
 mod codec;
 mod figures;
 mod people;
+mod purge;
 mod shifts;
 mod site_key;
 mod stats;
@@ -530,6 +531,10 @@ impl Store for SqliteStore {
 
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
         self.read(|conn| books::books_rows(conn, site, from, to))
+    }
+
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        self.write(|conn| purge::purge(conn, plan))
     }
 
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {

@@ -28,6 +28,7 @@ use crate::lane::heartbeat::{
 use crate::lane::monitor::{DbStatus, OfferSync};
 use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
 use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
+use crate::retention::job::{DailyPurge, DailyPurgeSetup};
 use crate::secret::SiteSecret;
 use crate::site::Context;
 use crate::store::switch::SwitchableStore;
@@ -118,9 +119,12 @@ pub struct BoothRuntime {
     _cache_refresher: Option<crate::store::cache::Refresher>,
     /// Reports this booth to the admin's dashboard; runs across simulation switches.
     heartbeat: Heartbeat,
+    /// Purges old photos and replayed journals once a day (and old rows at the admin booth).
+    _retention: DailyPurge,
     lane_ctx: LaneContext,
     config: Config,
     data_dir: PathBuf,
+    config_file: PathBuf,
     mode: Mode,
     simulate: bool,
     waker: Waker,
@@ -211,8 +215,19 @@ impl BoothRuntime {
                 faults: lane.as_ref().map(|lane| device_faults(&lane.devices.statuses())).unwrap_or_default(),
             }),
         )?;
+        let retention = DailyPurge::start(DailyPurgeSetup {
+            journal: lane_ctx.journal.clone(),
+            store: lane_ctx.store.clone(),
+            clock: options.clock.clone(),
+            retention: config.retention.clone(),
+            synced_journals: config.synced_journals_keep(),
+            site: config.site.code.clone(),
+            booth: config.booth.code.clone(),
+            rows: options.mode == Mode::Admin,
+        })?;
         let (switch_sender, switching) = Inbox::new(1, waker);
         Ok(BoothRuntime {
+            _retention: retention,
             lane,
             switching: Some(switching),
             switch_sender: Some(switch_sender),
@@ -225,6 +240,7 @@ impl BoothRuntime {
             lane_ctx,
             config,
             data_dir: ctx.data_dir.clone(),
+            config_file: ctx.config_file.clone().unwrap_or_else(|| ctx.data_dir.join("config.toml")),
             mode: options.mode,
             simulate: options.simulate,
             waker: waker.clone(),
@@ -244,6 +260,12 @@ impl BoothRuntime {
     /// The data folder.
     pub fn data_dir(&self) -> &PathBuf {
         &self.data_dir
+    }
+
+    /// The config file read at start, or where one would be made (`config.toml` in the data
+    /// folder) when the booth runs on the defaults.
+    pub fn config_file(&self) -> &PathBuf {
+        &self.config_file
     }
 
     /// True while the booth runs on simulated devices (the SIMULATION banner).
