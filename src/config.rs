@@ -44,6 +44,17 @@ impl Mode {
     }
 }
 
+impl Mode {
+    /// The booth code a booth of this mode has when the config names none.
+    pub fn default_booth_code(self) -> &'static str {
+        match self {
+            Mode::Entry => "IN1",
+            Mode::Exit => "OUT1",
+            Mode::Admin => "ADM1",
+        }
+    }
+}
+
 impl fmt::Display for Mode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -53,6 +64,14 @@ impl fmt::Display for Mode {
             Mode::Hq => "hq",
         })
     }
+}
+
+/// True when a config file's text sets `[booth] code`.
+fn booth_code_named(text: &str) -> bool {
+    text.parse::<toml::Table>()
+        .ok()
+        .and_then(|table| table.get("booth").and_then(|booth| booth.get("code")).map(|_| ()))
+        .is_some()
 }
 
 /// The language of screens, messages and printed slips.
@@ -116,17 +135,34 @@ impl Default for SiteConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BoothConfig {
-    /// Booth code, 1–6 capital letters or digits, prefix of its ticket numbers (default `IN1`).
+    /// Booth code, 1–6 capital letters or digits, prefix of its ticket numbers (default: the
+    /// mode's own, `IN1`, `OUT1` or `ADM1`).
     pub code: String,
     /// `entry`, `exit` or `admin` (default `entry`).
     pub mode: Mode,
     /// Show the console full screen (default false).
     pub fullscreen: bool,
+    /// The config file names the code; false while it is the mode's default, which the
+    /// first-run screen offers to replace and write to `config.toml`.
+    #[serde(skip)]
+    pub code_configured: bool,
 }
 
 impl Default for BoothConfig {
     fn default() -> Self {
-        Self { code: "IN1".into(), mode: Mode::Entry, fullscreen: false }
+        let mode = Mode::Entry;
+        Self { code: mode.default_booth_code().into(), mode, fullscreen: false, code_configured: false }
+    }
+}
+
+impl BoothConfig {
+    /// Runs the booth in `mode` (`--mode`); an unconfigured code follows the mode, so an exit
+    /// booth started without a config is `OUT1`, never a second `IN1`.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+        if !self.code_configured {
+            self.code = mode.default_booth_code().into();
+        }
     }
 }
 
@@ -240,6 +276,8 @@ pub struct Config {
     pub backup: BackupConfig,
     /// `[storage]`: the disk-space watch.
     pub storage: StorageConfig,
+    /// `[retention]`: how long photos, replayed journals, audit lines and visits are kept.
+    pub retention: crate::retention::RetentionConfig,
 }
 
 /// Where the database lives, parsed from `database.url`.
@@ -259,14 +297,25 @@ impl Config {
         config
     }
 
+    /// How long replayed journal files are kept: `[retention] synced_journals_days`, else
+    /// `[journal] retention_days`.
+    pub fn synced_journals_keep(&self) -> crate::retention::Keep {
+        self.retention
+            .synced_journals_days
+            .unwrap_or(crate::retention::Keep::Days(self.journal.retention_days))
+    }
+
     /// Parses and checks a config file's text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         let deserializer =
             toml::Deserializer::parse(text).map_err(|err| toml_error(file, text, &err, None))?;
-        let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let mut config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
             let key = err.path().to_string();
             toml_error(file, text, err.inner(), Some(key))
         })?;
+        config.booth.code_configured = booth_code_named(text);
+        let mode = config.booth.mode;
+        config.booth.set_mode(mode);
         config.validate(file)?;
         Ok(config)
     }
@@ -473,6 +522,27 @@ fn toml_error(file: &str, text: &str, err: &toml::de::Error, key: Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_mode_has_its_own_booth_code_unless_the_file_names_one() {
+        let cases = [
+            ("", None, "IN1"),
+            ("[booth]\nmode = \"exit\"\n", None, "OUT1"),
+            ("[booth]\nmode = \"admin\"\n", None, "ADM1"),
+            ("", Some(Mode::Exit), "OUT1"),
+            ("[booth]\ncode = \"GATE2\"\n", Some(Mode::Exit), "GATE2"),
+        ];
+        for (text, override_mode, expected) in cases {
+            let mut config = Config::parse(text, "config.toml").unwrap();
+            if let Some(mode) = override_mode {
+                config.booth.set_mode(mode);
+            }
+            assert_eq!(config.booth.code, expected, "{text:?} {override_mode:?}");
+        }
+        let mut zero = Config::zero();
+        zero.booth.set_mode(Mode::Exit);
+        assert_eq!((zero.booth.code.as_str(), zero.booth.code_configured), ("OUT1", false));
+    }
 
     #[test]
     fn empty_file_gives_the_documented_defaults() {

@@ -13,6 +13,7 @@ pub mod lane; // entry and exit workflows, shifts, connection monitor, traffic s
 pub mod logging; // tracing to stderr and daily-rotated files under logs/
 pub mod plate; // number plates read from photos: the reader trait and what it returns
 pub mod platform; // Linux and Windows differences: durable renames, COM names, data folder, console, spooler
+pub mod retention; // how long photos, journals, audit lines and visits are kept; the purges
 pub mod secret; // the site key that signs ticket codes: one per site, 0600, fingerprint in the database, sealed export
 pub mod site; // the site as run here: data folder, config, and how stores, journal and secret open
 pub mod store; // the Store trait and its SQLite and PostgreSQL backends

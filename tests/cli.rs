@@ -310,3 +310,64 @@ fn an_emergency_is_declared_shown_and_ended_from_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no emergency is active"));
 }
+
+/// `gardu db purge`: a dry run counts and deletes nothing; the purge removes the visits of the
+/// closed shift and keeps the vehicle inside and the visits of the shift still open; it is
+/// audited; and while this booth's journal holds an older record it refuses.
+#[test]
+fn db_purge_keeps_what_is_still_needed_and_counts_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = gardu(
+        dir.path(),
+        &["-q", "sim", "traffic", "--vehicles", "12", "--rate", "4", "--seed", "7", "--shift-changes", "1"],
+    );
+    assert!(traffic.status.success(), "{}", String::from_utf8_lossy(&traffic.stderr));
+    let issued = gardu(dir.path(), &["-q", "ticket", "issue", "--class", "MBL", "--json"]);
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    let counts = |dir: &Path| -> std::collections::BTreeMap<String, u64> {
+        let check = json(&gardu(dir, &["-q", "db", "check", "--json"]));
+        check["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| (pair[0].as_str().unwrap().to_string(), pair[1].as_u64().unwrap()))
+            .collect()
+    };
+    let before = counts(dir.path());
+    let day = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive().to_string();
+
+    let dry = gardu(dir.path(), &["-q", "db", "purge", "--before", &day, "--dry-run", "--json"]);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let dry = json(&dry);
+    assert_eq!(counts(dir.path()), before, "a dry run deletes nothing");
+
+    let done = gardu(dir.path(), &["-q", "db", "purge", "--before", &day, "--json"]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let done = json(&done);
+    for key in ["visits", "photos", "shifts", "duplicates"] {
+        assert_eq!(done[key], dry[key], "{key}: the dry run counted what the purge removed");
+    }
+    let visits = done["visits"].as_u64().unwrap();
+    let after = counts(dir.path());
+    assert!(visits > 0, "the closed shift's visits go: {done}");
+    assert_eq!(before["entries"] - after["entries"], visits, "{before:?} {after:?}");
+    assert_eq!(before["exits"] - after["exits"], visits);
+    assert!(after["exits"] > 0, "the open shift's visits stay for its report: {after:?}");
+    assert_eq!(before["shifts"] - after["shifts"], done["shifts"].as_u64().unwrap());
+    assert!(after["shifts"] >= 1, "the open shift stays");
+    assert_eq!(
+        after["audit_log"] + done["audit_rows"].as_u64().unwrap(),
+        before["audit_log"] + 1,
+        "the audit lines before the open shift went, and the purge wrote its own: {done}"
+    );
+    let books = json(&gardu(dir.path(), &["-q", "books", "check", "--json"]));
+    assert_eq!((books["inside"].as_u64(), books["entries"].as_u64()), (Some(1), Some(1)), "{books}");
+
+    // A record still waiting in this booth's journal is never purged around.
+    std::fs::create_dir_all(dir.path().join("offline_data")).unwrap();
+    let drill = gardu(dir.path(), &["-q", "journal", "drill", "--records", "1"]);
+    assert!(drill.status.success(), "{}", String::from_utf8_lossy(&drill.stderr));
+    let refused = gardu(dir.path(), &["-q", "db", "purge", "--before", &day]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("journal replay"));
+}

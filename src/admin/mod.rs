@@ -11,6 +11,7 @@ pub mod stats;
 pub mod tariffs;
 pub mod users;
 pub mod visits;
+pub mod xlsx;
 
 use crate::auth::{AuditContext, AuthError};
 use crate::clock::Clock;

@@ -1,4 +1,4 @@
-//! `gardu db migrate`, `gardu db check` and `gardu db seed-demo`.
+//! `gardu db migrate`, `gardu db check`, `gardu db seed-demo` and `gardu db purge`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,8 +7,12 @@ use std::time::Instant;
 use clap::Subcommand;
 
 use super::Context;
+use super::operator::Operator;
+use crate::admin::Acting;
+use crate::auth::AuditContext;
 use crate::clock::{Clock, SystemClock};
 use crate::site::seed::{SeedArgs, seed};
+use crate::store::PurgePlan;
 
 /// Database subcommands.
 #[derive(Debug, Subcommand)]
@@ -44,14 +48,28 @@ pub enum DbCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Delete visits, closed shifts and audit lines from before a day (site time), keeping
+    /// every vehicle inside, open shift and what a later shift's report reads; audited.
+    Purge {
+        /// The first day kept, YYYY-MM-DD: older records go.
+        #[arg(long)]
+        before: chrono::NaiveDate,
+        /// Count what would go; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs a database subcommand.
-pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+pub fn run(command: DbCommand, ctx: &Context, op: &Operator) -> anyhow::Result<ExitCode> {
     match command {
         DbCommand::SeedDemo(args) => return seed_demo(args, ctx),
         DbCommand::Backup { out, with_files, json } => return backup(ctx, &out, with_files, json),
         DbCommand::Restore { file, json } => return restore(ctx, &file, json),
+        DbCommand::Purge { before, dry_run, json } => return purge(ctx, op, before, dry_run, json),
         _ => {}
     }
     let store = ctx.open_store()?;
@@ -68,7 +86,7 @@ pub fn run(command: DbCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             value["encrypted"] = serde_json::json!(store.encrypted()?);
             super::print_json(&value);
         }
-        DbCommand::SeedDemo(_) | DbCommand::Backup { .. } | DbCommand::Restore { .. } => {}
+        DbCommand::SeedDemo(_) | DbCommand::Backup { .. } | DbCommand::Restore { .. } | DbCommand::Purge { .. } => {}
         DbCommand::Check { json: false } => {
             println!("backend         {}", info.backend);
             let transport = match store.encrypted()? {
@@ -138,6 +156,56 @@ fn restore(ctx: &Context, file: &Path, json: bool) -> anyhow::Result<ExitCode> {
             println!("kept aside: {} (delete it once the restore is confirmed)", kept.display());
         }
         println!("{}", report.key_hint);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `gardu db purge`: refuses while this booth's journal holds a record from before the day
+/// (replay it first), then purges visits and audit lines before the day's start.
+fn purge(
+    ctx: &Context,
+    op: &Operator,
+    before: chrono::NaiveDate,
+    dry_run: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let tz = ctx.config.timezone();
+    let Some((cutoff, _)) = crate::domain::calendar::day_range(before, tz) else {
+        anyhow::bail!("{before} does not exist in the site's time zone {tz}");
+    };
+    let (pending, _) = ctx.journal().list()?;
+    if let Some(old) = pending.iter().find(|item| item.created_at < cutoff) {
+        anyhow::bail!(
+            "the offline journal still holds {} from before {before}: run `gardu journal replay` first",
+            old.file.display()
+        );
+    }
+    let store = ctx.open_store()?;
+    let user = op.acting_user();
+    let acting = Acting {
+        user: &user,
+        store: store.as_ref(),
+        clock: &SystemClock,
+        audit: AuditContext { site: ctx.config.site.code.clone(), booth: "cli".into() },
+    };
+    let plan = PurgePlan {
+        site: ctx.config.site.code.clone(),
+        visits_before: Some(cutoff),
+        audit_before: Some(cutoff),
+        dry_run,
+    };
+    let counts = crate::retention::purge_rows(&acting, &plan)?;
+    if json {
+        let mut value = serde_json::to_value(counts)?;
+        value["dry_run"] = serde_json::json!(dry_run);
+        value["before"] = serde_json::json!(cutoff);
+        super::print_json(&value);
+    } else {
+        let verb = if dry_run { "would delete" } else { "deleted" };
+        println!(
+            "{verb} {} visits, {} photos, {} second payments, {} shifts and {} audit lines from before {before}",
+            counts.visits, counts.photos, counts.duplicates, counts.shifts, counts.audit_rows
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -98,7 +98,7 @@ pub enum Command {
     /// Offline journal: list and replay.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
-    /// Export transactions to CSV.
+    /// Export transactions (CSV or Excel), shift reports and statistics (Excel).
     #[command(subcommand)]
     Export(export::ExportCommand),
     /// Serial ports with their USB ids.
@@ -155,7 +155,7 @@ fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow:
     match command {
         Command::Demo => demo::run(ctx),
         Command::Books(cmd) => books::run(cmd, ctx),
-        Command::Db(cmd) => db::run(cmd, ctx),
+        Command::Db(cmd) => db::run(cmd, ctx, op),
         Command::User(cmd) => user::run(cmd, ctx, op),
         Command::Fee(args) => fee::run(args, ctx),
         Command::Ticket(cmd) => ticket::run(cmd, ctx, op),

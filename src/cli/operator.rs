@@ -57,12 +57,13 @@ pub fn access(command: &Command) -> (&'static str, Access) {
         // Checked against the database being replaced; a folder without one (a new disk) is a
         // fresh install.
         Command::Db(DbCommand::Restore { .. }) => ("db restore", Roles(ADMIN)),
+        Command::Db(DbCommand::Purge { .. }) => ("db purge", Roles(ADMIN)),
         // It issues a real ticket code on the configured store.
         Command::Demo => ("demo", Roles(ADMIN_OR_TECHNICIAN)),
         Command::User(UserCommand::Add { .. }) => ("user add", Roles(ADMIN)),
         Command::User(UserCommand::List) => ("user list", Roles(ADMIN)),
         Command::User(UserCommand::Unlock { .. }) => ("user unlock", Roles(ADMIN)),
-        Command::Export(_) => ("export visits", Roles(ADMIN)),
+        Command::Export(_) => ("export", Roles(ADMIN)),
         Command::Books(_) => ("books check", Roles(ADMIN)),
         Command::Visit(_) => ("visit close", Roles(ADMIN)),
         Command::Ticket(TicketCommand::Issue { .. }) => ("ticket issue", Roles(ADMIN)),
@@ -127,6 +128,25 @@ impl Operator {
         match self {
             Operator::User(user) => Some(user),
             _ => None,
+        }
+    }
+
+    /// The user an admin action runs as: the account, or on a fresh install (no operator
+    /// yet) the bootstrap acting as the admin it will make.
+    pub fn acting_user(&self) -> User {
+        match self.user() {
+            Some(user) => user.clone(),
+            None => User {
+                id: uuid::Uuid::nil(),
+                username: self.audit_name().to_string(),
+                full_name: self.audit_name().to_string(),
+                role: if self.is_admin() { Role::Admin } else { Role::Guard },
+                password_hash: String::new(),
+                active: true,
+                failed_attempts: 0,
+                locked_until: None,
+                created_at: chrono::Utc::now(),
+            },
         }
     }
 }

@@ -141,6 +141,11 @@ impl Journal {
         &self.dir
     }
 
+    /// The folder of the offline records' photos (`Masuk/`, `Keluar/`).
+    pub fn images_dir(&self) -> &Path {
+        &self.images_dir
+    }
+
     /// Folder of replayed files.
     pub fn synced_dir(&self) -> PathBuf {
         self.dir.join("synced")

@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod lock;
 pub mod scheduled_backup;
+pub mod naming;
 pub mod seed;
 
 use std::path::{Path, PathBuf};

@@ -597,6 +597,12 @@ impl Store for CachedStore {
         self.remote.emergency_acks(id)
     }
 
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        // The site's rows live in the database; the cache keeps only what a booth needs and
+        // refreshes it from there.
+        self.remote.purge(plan)
+    }
+
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
         self.read(|r| r.site_key_fingerprint(site), |c| c.site_key_fingerprint(site))
     }

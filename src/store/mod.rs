@@ -9,6 +9,7 @@ pub mod emergency;
 pub mod live;
 pub mod model;
 pub mod postgres;
+pub mod purge;
 pub mod sqlite;
 pub mod switch;
 
@@ -20,6 +21,7 @@ use crate::domain::{ClassCode, Tariff, VehicleClass};
 pub use cache::{BoothStore, open_booth};
 pub use emergency::{Emergency, EmergencyAck};
 pub use model::*;
+pub use purge::{PurgeCounts, PurgePlan};
 
 /// Why a store call failed. Callers handle each kind once: `Unavailable` and `OutcomeUnknown`
 /// send the record to the offline journal; the rest are shown to the operator.
@@ -302,6 +304,10 @@ pub trait Store: Send + Sync {
     fn late_records(&self, shift: Uuid) -> StoreResult<Vec<LateRecord>>;
     /// What the books check reads for `[from, to)` at `site` (see [`BooksRows`]).
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows>;
+
+    /// Removes (or on a dry run counts) the rows a retention purge may remove, by the rule in
+    /// [`purge`], in one transaction.
+    fn purge(&self, plan: &PurgePlan) -> StoreResult<PurgeCounts>;
 
     // --- site key -----------------------------------------------------------------------
     /// The fingerprint of the site's ticket key, once a booth recorded it.

@@ -18,6 +18,7 @@ mod figures;
 mod migrate;
 mod people;
 mod pool;
+mod purge;
 mod reports;
 mod site_key;
 pub mod tls;
@@ -513,6 +514,10 @@ impl Store for PostgresStore {
 
     fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<crate::store::EmergencyAck>> {
         self.read(|conn| emergency::acks(conn, id))
+    }
+
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        self.write(|conn| purge::purge(conn, plan))
     }
 
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {

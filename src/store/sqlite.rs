@@ -14,6 +14,7 @@ mod codec;
 mod emergency;
 mod figures;
 mod people;
+mod purge;
 mod shifts;
 mod site_key;
 mod stats;
@@ -573,6 +574,10 @@ impl Store for SqliteStore {
 
     fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<super::EmergencyAck>> {
         self.read(|conn| emergency::acks(conn, id))
+    }
+
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        self.write(|conn| purge::purge(conn, plan))
     }
 
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {

@@ -390,6 +390,11 @@ impl Store for SwitchableStore {
         self.inner.emergency_acks(id)
     }
 
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        self.check()?;
+        self.inner.purge(plan)
+    }
+
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
         self.check()?;
         self.inner.site_key_fingerprint(site)

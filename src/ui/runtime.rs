@@ -31,6 +31,7 @@ use crate::lane::monitor::{DbStatus, OfferSync};
 use crate::lane::storage::{DiskReading, DiskState, DiskWatch};
 use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
 use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
+use crate::retention::job::{DailyPurge, DailyPurgeSetup};
 use crate::secret::SiteSecret;
 use crate::site::Context;
 use crate::site::scheduled_backup::BackupSchedule;
@@ -132,9 +133,12 @@ pub struct BoothRuntime {
     disk_watch: DiskWatch,
     /// Scheduled backups (`[backup]`), when this console takes them.
     _backups: Option<BackupSchedule>,
+    /// Purges old photos and replayed journals once a day (and old rows at the admin booth).
+    _retention: DailyPurge,
     lane_ctx: LaneContext,
     config: Config,
     data_dir: PathBuf,
+    config_file: PathBuf,
     mode: Mode,
     simulate: bool,
     waker: Waker,
@@ -254,7 +258,7 @@ impl BoothRuntime {
         // SQLite lives on this PC: its consoles take the backups (taking turns). A PostgreSQL
         // server is dumped by the admin console only, not by every booth.
         let backups = match (config.database_location(&ctx.data_dir), options.mode) {
-            (Ok(crate::config::DatabaseLocation::Postgres(_)), mode) if mode != Mode::Admin => None,
+            (Ok(crate::config::DatabaseLocation::Postgres(_)), mode) if !mode.is_admin() => None,
             _ => {
                 let mut backup_ctx = ctx.clone();
                 backup_ctx.config = config.clone();
@@ -266,11 +270,22 @@ impl BoothRuntime {
                 )?
             }
         };
+        let retention = DailyPurge::start(DailyPurgeSetup {
+            journal: lane_ctx.journal.clone(),
+            store: lane_ctx.store.clone(),
+            clock: options.clock.clone(),
+            retention: config.retention.clone(),
+            synced_journals: config.synced_journals_keep(),
+            site: config.site.code.clone(),
+            booth: config.booth.code.clone(),
+            rows: options.mode == Mode::Admin,
+        })?;
         let (switch_sender, switching) = Inbox::new(1, waker);
         Ok(BoothRuntime {
             _backups: backups,
             emergency_watch,
             disk_watch,
+            _retention: retention,
             lane,
             switching: Some(switching),
             switch_sender: Some(switch_sender),
@@ -283,6 +298,7 @@ impl BoothRuntime {
             lane_ctx,
             config,
             data_dir: ctx.data_dir.clone(),
+            config_file: ctx.config_file.clone().unwrap_or_else(|| ctx.data_dir.join("config.toml")),
             mode: options.mode,
             simulate: options.simulate,
             waker: waker.clone(),
@@ -312,6 +328,12 @@ impl BoothRuntime {
     /// The data folder.
     pub fn data_dir(&self) -> &PathBuf {
         &self.data_dir
+    }
+
+    /// The config file read at start, or where one would be made (`config.toml` in the data
+    /// folder) when the booth runs on the defaults.
+    pub fn config_file(&self) -> &PathBuf {
+        &self.config_file
     }
 
     /// True while the booth runs on simulated devices (the SIMULATION banner).

@@ -18,11 +18,14 @@ use crate::lane::LaneContext;
 use crate::lane::entry::{EntryDevices, EntryError, EntryLane, EntryPhase, EntryTrigger, IssuedTicket};
 use crate::lane::recorder::RecordError;
 use crate::lane::slips;
+use crate::store::{PageRequest, VisitFilter};
 
 /// How often the worker looks at the barrier timeout and the site's occupancy.
 const TICK: Duration = Duration::from_secs(1);
 /// How often the occupancy is counted again while nothing happens at this booth.
 const OCCUPANCY_EVERY: Duration = Duration::from_secs(15);
+/// How many recent tickets the screen lists.
+const RECENT_LISTED: usize = 10;
 
 /// What the guard (or the screen) asks of the entry lane. Drained in order, one at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,6 +233,9 @@ struct Runner {
     last_preview: Option<Vec<u8>>,
     last_preview_at: Instant,
     occupancy_at: Option<Instant>,
+    /// The booth's latest entries stored before this process started (a restart after a
+    /// power cut shows the list it had), newest first.
+    stored_recent: Vec<RecentTicket>,
 }
 
 impl Runner {
@@ -262,14 +268,18 @@ impl Runner {
             last_preview: None,
             last_preview_at: Instant::now(),
             occupancy_at: None,
+            stored_recent: Vec::new(),
         }
     }
 
     fn run(mut self, commands: &Receiver<EntryCommand>) {
         let classes = self.lane.classes().to_vec();
+        self.stored_recent = stored_recent(&self.ctx);
+        let recent = self.recent();
         self.published.update(|s| {
             s.ready = true;
             s.classes = classes;
+            s.recent = recent;
         });
         self.refresh_occupancy();
         let ticker = tick(self.preview_interval.map_or(TICK, |interval| interval.min(TICK)));
@@ -370,7 +380,7 @@ impl Runner {
             // The indicator counts what waits in the journal: let it count again now.
             self.ctx.connectivity.request_check();
         }
-        let recent: Vec<RecentTicket> = self.lane.recent().map(recent_ticket).collect();
+        let recent = self.recent();
         let phase = self.lane.phase().clone();
         let vehicle_on_loop = self.lane.vehicle_on_loop();
         self.published.update(|s| {
@@ -391,6 +401,21 @@ impl Runner {
         if issued_any {
             self.refresh_occupancy();
         }
+    }
+
+    /// This process's tickets, then the stored ones it has not issued, newest first.
+    fn recent(&self) -> Vec<RecentTicket> {
+        let mut recent: Vec<RecentTicket> = self.lane.recent().map(recent_ticket).collect();
+        for stored in &self.stored_recent {
+            if recent.len() >= RECENT_LISTED {
+                break;
+            }
+            if !recent.iter().any(|r| r.ticket_no == stored.ticket_no) {
+                recent.push(stored.clone());
+            }
+        }
+        recent.truncate(RECENT_LISTED);
+        recent
     }
 
     fn refresh_occupancy(&mut self) {
@@ -462,6 +487,38 @@ fn entry_notice(err: EntryError) -> EntryNotice {
         EntryError::Ticket(err) => EntryNotice::TicketCode(err.to_string()),
         EntryError::NotSaved(RecordError::Refused(err)) => EntryNotice::NotSaved(err.to_string()),
         EntryError::NotSaved(err) => EntryNotice::NotSaved(err.to_string()),
+    }
+}
+
+/// The booth's latest stored entries (from the database, or the booth cache while offline);
+/// empty when neither can be read, as the list then fills with new tickets.
+fn stored_recent(ctx: &LaneContext) -> Vec<RecentTicket> {
+    let filter = VisitFilter {
+        site: Some(ctx.site.code.clone()),
+        booth: Some(ctx.booth.clone()),
+        // A simulated booth lists its simulated tickets too; a real one only real tickets.
+        include_simulated: ctx.simulated,
+        ..VisitFilter::default()
+    };
+    match ctx.store.list_visits(&filter, PageRequest { offset: 0, limit: RECENT_LISTED as u64 }) {
+        Ok(page) => page
+            .rows
+            .into_iter()
+            .filter(|visit| visit.entry.booth == ctx.booth)
+            .map(|visit| RecentTicket {
+                ticket_no: visit.entry.ticket_no,
+                ticket_code: visit.entry.ticket_code,
+                entry_time: visit.entry.entry_time,
+                plate: visit.entry.plate,
+                class: visit.entry.class,
+                member: None,
+                journaled: false,
+            })
+            .collect(),
+        Err(err) => {
+            tracing::debug!("recent entries not loaded: {err}");
+            Vec::new()
+        }
     }
 }
 

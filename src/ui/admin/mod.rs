@@ -5,9 +5,11 @@
 pub mod audit; // the audit log with filters
 pub mod books; // the books check: vehicles and money over days, duplicates, revised shifts, forced closes
 pub mod dashboard; // inside now, today's figures, live feed, booths, alerts
+pub mod excel; // the Excel button of the shifts and statistics screens, written on a task
 pub mod hq_master; // HQ: member cards and tariffs defined once for all sites or some
 pub mod journals; // this machine's offline journals: waiting and rejected, run a sync
 pub mod members; // member cards: search, edit, expiring soon
+pub mod retention; // the purge of old records before a day: counted, then deleted, audited
 pub mod scope; // which site the screens show: the booth's own, or at HQ a chosen one or all
 pub mod settings; // site name, location, region, capacity, time zone, receipt texts
 pub mod shifts; // shifts and their reports

@@ -10,9 +10,11 @@ use chrono::{Datelike, Months, NaiveDate};
 use egui::RichText;
 
 use crate::admin::stats::{self, PeriodFigures};
+use crate::admin::xlsx::write_period_xlsx;
 use crate::domain::VehicleClass;
 use crate::domain::calendar::month_of;
 use crate::store::DailyStats;
+use crate::ui::admin::excel::{ExcelExport, excel_button_ui, excel_outcome_ui};
 use crate::ui::app::Env;
 use crate::ui::i18n::I18n;
 use crate::ui::task::Task;
@@ -111,6 +113,8 @@ pub struct StatisticsState {
     month: Period<NaiveDate, MonthData>,
     /// The figures count records made by simulation too.
     include_simulated: bool,
+    /// The month's figures as an Excel workbook.
+    excel: ExcelExport,
 }
 
 impl StatisticsState {
@@ -182,11 +186,20 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
                 state.day.restart();
                 state.month.restart();
             }
+            let month = state.month.data().map(|data| data.figures.clone());
+            let name = month
+                .as_ref()
+                .map_or("statistics".into(), |f| format!("statistics-{}", f.first.format("%Y-%m")));
+            excel_button_ui(ui, &mut state.excel, &env, month.is_some(), &name, move |path| match month {
+                Some(figures) => write_period_xlsx(&figures, tz, path),
+                None => Ok(()),
+            });
             if state.loading() {
                 ui.spinner();
             }
         });
     });
+    excel_outcome_ui(ui, &state.excel, &env);
     egui::ScrollArea::vertical().id_salt("statistics").show(ui, |ui| {
         theme::card().show(ui, |ui| {
             ui.set_width(ui.available_width());
