@@ -20,10 +20,11 @@ use crate::store::{Entry, Exit, InsertOutcome, StoreError, StoreResult};
 pub(super) type Outcomes = Vec<StoreResult<InsertOutcome>>;
 
 const INSERT_ENTRIES: &str = "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate,
-         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated)
+         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated, plate_read,
+         plate_read_key, plate_confidence, plate_source)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
          $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::uuid[], $13::text[],
-         $14::bool[])
+         $14::bool[], $15::text[], $16::text[], $17::real[], $18::text[])
      ON CONFLICT (id) DO NOTHING
      RETURNING id";
 
@@ -99,6 +100,11 @@ fn insert_entries(db: &mut impl Sql, entries: &[&Entry]) -> PgResult<HashSet<Uui
     let photos: Vec<Option<Uuid>> = entries.iter().map(|e| e.photo_id).collect();
     let origins: Vec<&str> = entries.iter().map(|e| e.origin.as_str()).collect();
     let simulated: Vec<bool> = entries.iter().map(|e| e.simulated).collect();
+    let reads: Vec<Option<&str>> = entries.iter().map(|e| e.plate_read.as_deref()).collect();
+    let read_keys: Vec<Option<String>> =
+        entries.iter().map(|e| e.plate_read.as_deref().and_then(plate_key)).collect();
+    let confidences: Vec<Option<f32>> = entries.iter().map(|e| e.plate_confidence).collect();
+    let sources: Vec<&str> = entries.iter().map(|e| e.plate_source.as_str()).collect();
     let rows = db.query(
         INSERT_ENTRIES,
         &[
@@ -116,6 +122,10 @@ fn insert_entries(db: &mut impl Sql, entries: &[&Entry]) -> PgResult<HashSet<Uui
             &photos,
             &origins,
             &simulated,
+            &reads,
+            &read_keys,
+            &confidences,
+            &sources,
         ],
     )?;
     rows.iter().map(|row| get(row, 0)).collect()
