@@ -284,3 +284,58 @@ fn shift_visits(records: &AlertRecords, shift: Uuid) -> Vec<Uuid> {
         .map(|v| v.entry.id)
         .collect()
 }
+
+/// How far back the dashboard looks for alerts.
+pub const DASHBOARD_HOURS: i64 = 24;
+
+/// A visit behind an alert, as the admin reads it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertVisit {
+    /// The entry.
+    pub entry_id: Uuid,
+    /// Its ticket number.
+    pub ticket_no: String,
+    /// Its plate (confirmed, else as read).
+    pub plate: Option<String>,
+    /// When it came in.
+    pub entry_time: DateTime<Utc>,
+}
+
+/// An alert with its visits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertWithVisits {
+    /// The alert.
+    pub alert: FraudAlert,
+    /// Its visits, oldest first.
+    pub visits: Vec<AlertVisit>,
+}
+
+/// The alerts of the last [`DASHBOARD_HOURS`] before `now`, each with its visits.
+pub fn recent(store: &dyn Store, site: &str, now: DateTime<Utc>) -> StoreResult<Vec<AlertWithVisits>> {
+    let from = now - Duration::hours(DASHBOARD_HOURS);
+    let to = now + Duration::seconds(1);
+    let records = load(store, site, from, to)?;
+    Ok(with_visits(&records, detect(&records, from, to)))
+}
+
+/// Attaches the visits the records hold to each alert.
+pub fn with_visits(records: &AlertRecords, alerts: Vec<FraudAlert>) -> Vec<AlertWithVisits> {
+    let by_id: HashMap<Uuid, &Visit> = records.visits.iter().map(|v| (v.entry.id, v)).collect();
+    alerts
+        .into_iter()
+        .map(|alert| {
+            let visits = alert
+                .visits
+                .iter()
+                .filter_map(|id| by_id.get(id))
+                .map(|v| AlertVisit {
+                    entry_id: v.entry.id,
+                    ticket_no: v.entry.ticket_no.clone(),
+                    plate: v.entry.plate.clone().or_else(|| v.entry.plate_read.clone()),
+                    entry_time: v.entry.entry_time,
+                })
+                .collect();
+            AlertWithVisits { alert, visits }
+        })
+        .collect()
+}
