@@ -64,6 +64,9 @@ fn records(visits: u32) -> Vec<JournalPayload> {
             photo_id: None,
             origin: Origin::Journal,
             simulated: false,
+            plate_read: None,
+            plate_confidence: None,
+            plate_source: gardu::plate::PlateSource::None,
         };
         let fee = parking_fee(tariff, entry_time, exit_time, FeeFlags::default());
         let tendered = Rupiah((fee.total.0 / 10_000 + 1) * 10_000);

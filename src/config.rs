@@ -250,6 +250,27 @@ impl Default for LoggingConfig {
     }
 }
 
+/// `[plate]`: reading number plates from the booth photos.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlateConfig {
+    /// Read plates from the entry and exit photos (default true; false switches the reader off).
+    pub enabled: bool,
+    /// A read at or above this confidence (0–1) fills the plate field; below it the read is only
+    /// offered as a suggestion (default 0.80).
+    pub min_confidence: f32,
+    /// Let a registered member in without a card when their plate is read (default false).
+    pub members_by_plate: bool,
+    /// The confidence a read needs to let a member in by plate (default 0.95).
+    pub member_min_confidence: f32,
+}
+
+impl Default for PlateConfig {
+    fn default() -> Self {
+        Self { enabled: true, min_confidence: 0.80, members_by_plate: false, member_min_confidence: 0.95 }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -278,6 +299,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// `[retention]`: how long photos, replayed journals, audit lines and visits are kept.
     pub retention: crate::retention::RetentionConfig,
+    /// `[plate]`.
+    pub plate: PlateConfig,
 }
 
 /// Where the database lives, parsed from `database.url`.
@@ -381,6 +404,14 @@ impl Config {
         }
         if let Err((key, message)) = self.backup.validate().and_then(|()| self.storage.validate()) {
             return fail(&key, message);
+        }
+        for (key, value) in [
+            ("plate.min_confidence", self.plate.min_confidence),
+            ("plate.member_min_confidence", self.plate.member_min_confidence),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return fail(key, format!("{value} must be between 0 and 1, e.g. 0.8"));
+            }
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
             return fail(

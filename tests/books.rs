@@ -2,6 +2,8 @@
 //! case here broke the books before the fix (issue "Books that add up"). Real SQLite file,
 //! simulated devices, a hand-set clock.
 
+#[path = "books/alerts.rs"]
+mod alerts;
 mod lane_support;
 
 use chrono::Duration as Span;

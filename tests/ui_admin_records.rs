@@ -53,6 +53,9 @@ fn seed_visits(site: &Site) -> Seeded {
         photo_id: photo,
         origin: Origin::Online,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::None,
     };
     let leave = |entry: &Entry, left: DateTime<Utc>, method: PaymentMethod, tendered: Option<i64>, photo| {
         let tariff = default_tariffs().into_iter().find(|t| t.class == entry.class).expect("tariff");

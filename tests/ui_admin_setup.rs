@@ -160,6 +160,9 @@ fn the_journals_screen_lists_a_waiting_record_and_a_rejected_file_with_its_reaso
         photo_id: None,
         origin: Origin::Journal,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::None,
     };
     let file = journal.write(JournalPayload::Entry(entry), None, at).expect("journal write");
     journal.record_failure(&file, "database is locked", at + Minutes::minutes(1)).expect("failure");

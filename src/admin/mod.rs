@@ -2,6 +2,7 @@
 //! users, tariffs, members, site settings and exports. Every change is audited.
 
 pub mod actor;
+pub mod alerts;
 pub mod closes;
 pub mod export;
 pub mod members;

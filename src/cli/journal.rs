@@ -164,6 +164,9 @@ fn summary(payload: &JournalPayload) -> String {
         JournalPayload::Entry(Entry { ticket_no, plate, class, .. }) => {
             format!("{ticket_no} {class} {}", plate.as_deref().unwrap_or("-"))
         }
+        JournalPayload::EntryLate(late) => {
+            format!("late photo/plate of {} {}", late.entry_id, late.plate_read.as_deref().unwrap_or("-"))
+        }
         JournalPayload::Exit(exit) => {
             format!("exit of {} {} {}", exit.entry_id, exit.total, exit.method.as_str())
         }

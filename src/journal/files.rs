@@ -476,6 +476,9 @@ mod tests {
             photo_id: Some(Uuid::from_u128(1_000 + n)),
             origin: Origin::Journal,
             simulated: false,
+            plate_read: None,
+            plate_confidence: None,
+            plate_source: crate::plate::PlateSource::None,
         }
     }
 

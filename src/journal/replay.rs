@@ -16,8 +16,8 @@ use super::record::JournalPayload;
 use crate::clock::Clock;
 use crate::domain::Rupiah;
 use crate::store::{
-    AuditRecord, DuplicateExit, Exit, InsertOutcome, LateKind, LateRecord, PaymentMethod, Shift, Store,
-    StoreError,
+    AuditRecord, DuplicateExit, EntryLate, Exit, InsertOutcome, LateKind, LateRecord, PaymentMethod, Shift,
+    Store, StoreError,
 };
 use uuid::Uuid;
 
@@ -220,15 +220,24 @@ fn read_batch(batch: Vec<Slot>) -> (Vec<JournalItem>, Vec<JournalProblem>) {
     (items, problems)
 }
 
-/// Shifts opened, then entries so exits find them, then exits, then shifts closed (after their
+/// Shifts opened, then entries so exits (and late photos and reads) find them, then exits, then shifts closed (after their
 /// exits, so the close sees them all), audit lines last.
 fn kind_rank(payload: &JournalPayload) -> u8 {
     match payload {
         JournalPayload::Shift(shift) if shift.closed_at.is_none() => 0,
         JournalPayload::Entry(_) => 1,
+        JournalPayload::EntryLate(_) => 2,
         JournalPayload::Exit(_) => 2,
         JournalPayload::Shift(_) => 3,
         JournalPayload::Audit { .. } => 4,
+    }
+}
+
+/// A late photo or read: an entry still missing leaves the file pending with its reason.
+fn complete_entry(store: &dyn Store, late: &EntryLate) -> Result<InsertOutcome, StoreError> {
+    match store.complete_entry(late)? {
+        true => Ok(InsertOutcome::Inserted),
+        false => Err(StoreError::NotFound(format!("entry {}", late.entry_id))),
     }
 }
 
@@ -291,6 +300,7 @@ fn replay_chunk(
         let outcome = match &item.record.payload {
             JournalPayload::Entry(_) => entry_outcomes.next(),
             JournalPayload::Exit(_) => exit_outcomes.next(),
+            JournalPayload::EntryLate(late) => Some(complete_entry(store, late)),
             JournalPayload::Shift(shift) => Some(store.save_shift(shift)),
             JournalPayload::Audit { id, audit } => Some(store.append_audit_once(*id, audit)),
         }

@@ -9,6 +9,7 @@ pub mod exit;
 pub mod heartbeat;
 pub mod ledger;
 pub mod monitor;
+pub mod presence;
 mod recorder;
 mod sequence;
 pub mod shift;

@@ -3,6 +3,8 @@
 //! A reader is slow next to a lane (hundreds of milliseconds a photo), so the lanes never call it
 //! in their own path: a photo goes to a worker thread and the read comes back when it is ready.
 
+pub mod worker;
+
 use serde::{Deserialize, Serialize};
 
 use crate::devices::camera::Jpeg;
@@ -40,7 +42,7 @@ pub struct PlateCandidate {
 }
 
 /// Where an entry's confirmed plate came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlateSource {
     /// The reader's plate, kept as read.
@@ -48,6 +50,7 @@ pub enum PlateSource {
     /// Typed (or corrected) by the operator.
     Typed,
     /// No plate recorded.
+    #[default]
     None,
 }
 

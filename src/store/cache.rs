@@ -333,6 +333,10 @@ impl Store for CachedStore {
         self.remote.record_entry(entry)
     }
 
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
+        self.remote.complete_entry(late)
+    }
+
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome> {
         self.remote.record_exit(exit)
     }

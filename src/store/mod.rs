@@ -147,6 +147,10 @@ pub trait Store: Send + Sync {
     fn next_ticket_sequence(&self, site: &str, booth: &str, day: NaiveDate) -> StoreResult<u32>;
     /// Records an entry; the same id twice is `AlreadyPresent`.
     fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome>;
+    /// Fills an entry's photo and plate read that arrived after its ticket, each only while the
+    /// entry's column is still empty (so a replay repeats harmlessly). `false` when the entry is
+    /// not stored (yet).
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool>;
     /// Records an exit; the same id twice is `AlreadyPresent`; another exit of the same entry
     /// is `StoreError::AlreadyExited`.
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome>;

@@ -34,9 +34,9 @@ use uuid::Uuid;
 use self::error::{Access, Fail, Health, PgResult, judge};
 use self::pool::{Conn, Pool, Sql};
 use super::{
-    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLookup, Exit,
-    ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store,
-    StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
+    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLate,
+    EntryLookup, Exit, ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, SchemaInfo, Shift,
+    Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
 };
 use crate::config::redact_url;
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
@@ -291,6 +291,10 @@ impl Store for PostgresStore {
 
     fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome> {
         self.write(|conn| visits::record_entry(conn, entry))
+    }
+
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
+        self.write(|conn| visits::complete_entry(conn, late))
     }
 
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome> {

@@ -31,9 +31,9 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 use uuid::Uuid;
 
 use super::{
-    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLookup, Exit,
-    ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store,
-    StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
+    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLate,
+    EntryLookup, Exit, ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, SchemaInfo, Shift,
+    Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
 };
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
 
@@ -54,6 +54,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0009_hq.sql")),
         M::up(include_str!("../../migrations/sqlite/0010_exit_days.sql")),
         M::up(include_str!("../../migrations/sqlite/0011_emergency.sql")),
+        M::up(include_str!("../../migrations/sqlite/0013_plate_reads.sql")),
     ])
 }
 
@@ -351,6 +352,10 @@ impl Store for SqliteStore {
 
     fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome> {
         self.write(|conn| visits::record_entry(conn, entry))
+    }
+
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
+        self.write(|conn| visits::complete_entry(conn, late))
     }
 
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome> {

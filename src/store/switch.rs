@@ -117,6 +117,11 @@ impl Store for SwitchableStore {
         self.inner.record_entry(entry)
     }
 
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.complete_entry(late)
+    }
+
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome> {
         self.check()?;
         self.inner.record_exit(exit)

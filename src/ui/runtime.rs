@@ -579,6 +579,8 @@ fn start_lane(
             paper,
             preview_interval,
             notify,
+            // The reader (issue 17) plugs in here with the [plate] settings.
+            plate_reader: None,
         })?),
     };
     Ok(LaneRuntime { worker, devices, simulated: simulate })

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 use crossbeam_channel::{Receiver, never, select, tick};
 
-use super::observed::{ObservedCamera, ObservedPrinter};
+use super::observed::ObservedPrinter;
 use super::{LaneThread, Picture, Published, SendError};
+use crate::config::PlateConfig;
 use crate::devices::Notify;
 use crate::devices::camera::Camera;
 use crate::devices::input::InputEvent;
@@ -16,9 +17,11 @@ use crate::devices::printer::{Paper, PrintJob};
 use crate::domain::{ClassCode, Plate, VehicleClass};
 use crate::lane::LaneContext;
 use crate::lane::entry::{EntryDevices, EntryError, EntryLane, EntryPhase, EntryTrigger, IssuedTicket};
+use crate::lane::presence::PlateSuggestion;
 use crate::lane::recorder::RecordError;
 use crate::lane::slips;
 use crate::store::{PageRequest, VisitFilter};
+use crate::plate::PlateReader;
 
 /// How often the worker looks at the barrier timeout and the site's occupancy.
 const TICK: Duration = Duration::from_secs(1);
@@ -154,6 +157,8 @@ pub struct EntrySnapshot {
     pub capacity: Option<u32>,
     /// The guard on duty.
     pub operator: Option<String>,
+    /// The plate read of the vehicle on the loop, for the plate field.
+    pub plate: Option<PlateSuggestion>,
 }
 
 impl Default for EntrySnapshot {
@@ -172,6 +177,7 @@ impl Default for EntrySnapshot {
             inside: None,
             capacity: None,
             operator: None,
+            plate: None,
         }
     }
 }
@@ -192,6 +198,8 @@ pub struct EntryWorkerSetup {
     pub preview_interval: Option<Duration>,
     /// Called after each snapshot change (the console's repaint).
     pub notify: Notify,
+    /// The plate reader and its settings; `None` when the booth reads no plates.
+    pub plate_reader: Option<(Arc<dyn PlateReader>, PlateConfig)>,
 }
 
 /// The running entry worker. Dropping it stops the thread after the command under way.
@@ -245,18 +253,19 @@ impl Runner {
             Arc::new(move || published.update(|s| s.stage = Some(stage))) as Arc<dyn Fn() + Send + Sync>
         };
         let camera = setup.devices.camera.clone();
+        // The camera works off the lane's path (from the loop on): no stage to announce.
         let devices = EntryDevices {
-            camera: Arc::new(ObservedCamera {
-                inner: setup.devices.camera,
-                announce: stage(EntryStage::Photographing),
-            }),
+            camera: setup.devices.camera,
             printer: Arc::new(ObservedPrinter {
                 inner: setup.devices.printer,
                 announce: stage(EntryStage::Printing),
             }),
             barrier: setup.devices.barrier,
         };
-        let lane = EntryLane::new(setup.ctx.clone(), devices, setup.default_class);
+        let mut lane = EntryLane::new(setup.ctx.clone(), devices, setup.default_class);
+        if let Some((reader, config)) = setup.plate_reader {
+            lane = lane.with_plate_reader(reader, config);
+        }
         Self {
             lane,
             ctx: setup.ctx,
@@ -284,8 +293,20 @@ impl Runner {
         self.refresh_occupancy();
         let ticker = tick(self.preview_interval.map_or(TICK, |interval| interval.min(TICK)));
         let mut events = self.events.clone();
+        let photos = self.lane.media().photo_arrivals();
+        let reads = self.lane.media().read_arrivals().unwrap_or_else(never);
         loop {
             select! {
+                recv(photos) -> arrival => if let Ok(arrival) = arrival {
+                    let ctx = self.ctx.clone();
+                    self.lane.media().photo_arrived(&ctx, arrival);
+                    self.publish_media();
+                },
+                recv(reads) -> read => if let Ok(read) = read {
+                    let ctx = self.ctx.clone();
+                    self.lane.media().read_arrived(&ctx, read);
+                    self.publish_media();
+                },
                 recv(commands) -> command => match command {
                     Ok(command) => self.command(command),
                     Err(_) => break,
@@ -381,6 +402,7 @@ impl Runner {
             self.ctx.connectivity.request_check();
         }
         let recent = self.recent();
+        let plate = self.lane.plate_suggestion();
         let phase = self.lane.phase().clone();
         let vehicle_on_loop = self.lane.vehicle_on_loop();
         self.published.update(|s| {
@@ -388,6 +410,7 @@ impl Runner {
             s.phase = phase;
             s.vehicle_on_loop = vehicle_on_loop;
             s.recent = recent;
+            s.plate = plate;
             if let Some(notice) = notice {
                 s.notice = Some(notice);
             }
@@ -416,6 +439,14 @@ impl Runner {
         }
         recent.truncate(RECENT_LISTED);
         recent
+    }
+
+    /// Shows the plate read of the vehicle on the loop (the photo shows once its ticket is out).
+    fn publish_media(&mut self) {
+        let plate = self.lane.plate_suggestion();
+        if self.published.get().plate != plate {
+            self.published.update(|s| s.plate = plate);
+        }
     }
 
     fn refresh_occupancy(&mut self) {

@@ -30,15 +30,17 @@ const STAGE_ENTRIES: &str = "SET LOCAL client_min_messages = warning;
      CREATE TEMP TABLE IF NOT EXISTS entries_stage (
          id UUID, site_code TEXT, booth TEXT, ticket_no TEXT, ticket_code TEXT, plate TEXT,
          plate_key TEXT, class TEXT, card_uid TEXT, entry_time TIMESTAMPTZ, operator TEXT,
-         photo_id UUID, origin TEXT, simulated BOOLEAN
+         photo_id UUID, origin TEXT, simulated BOOLEAN, plate_read TEXT, plate_read_key TEXT,
+         plate_confidence REAL, plate_source TEXT
      ) ON COMMIT DELETE ROWS";
 
 const COPY_ENTRIES: &str = "COPY entries_stage (id, site_code, booth, ticket_no, ticket_code, plate,
-         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated)
+         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated, plate_read,
+         plate_read_key, plate_confidence, plate_source)
      FROM STDIN (FORMAT binary)";
 
 /// Column types of [`COPY_ENTRIES`], in its order.
-const ENTRY_TYPES: [Type; 14] = [
+const ENTRY_TYPES: [Type; 18] = [
     Type::UUID,
     Type::TEXT,
     Type::TEXT,
@@ -53,12 +55,18 @@ const ENTRY_TYPES: [Type; 14] = [
     Type::UUID,
     Type::TEXT,
     Type::BOOL,
+    Type::TEXT,
+    Type::TEXT,
+    Type::FLOAT4,
+    Type::TEXT,
 ];
 
 const INSERT_ENTRIES: &str = "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate,
-         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated)
+         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated, plate_read,
+         plate_read_key, plate_confidence, plate_source)
      SELECT id, site_code, booth, ticket_no, ticket_code, plate, plate_key, class, card_uid,
-         entry_time, operator, photo_id, origin, simulated
+         entry_time, operator, photo_id, origin, simulated, plate_read, plate_read_key,
+         plate_confidence, plate_source
      FROM entries_stage
      ON CONFLICT (id) DO NOTHING
      RETURNING id";
@@ -163,6 +171,7 @@ fn insert_entries(conn: &mut Conn, entries: &[&Entry]) -> PgResult<HashSet<Uuid>
     let mut writer = BinaryCopyInWriter::new(tx.copy_in(COPY_ENTRIES)?, &ENTRY_TYPES);
     for e in entries {
         let key = e.plate.as_deref().and_then(plate_key);
+        let read_key = e.plate_read.as_deref().and_then(plate_key);
         writer.write(&[
             &e.id,
             &e.site,
@@ -178,6 +187,10 @@ fn insert_entries(conn: &mut Conn, entries: &[&Entry]) -> PgResult<HashSet<Uuid>
             &e.photo_id,
             &e.origin.as_str(),
             &e.simulated,
+            &e.plate_read,
+            &read_key,
+            &e.plate_confidence,
+            &e.plate_source.as_str(),
         ])?;
     }
     writer.finish()?;

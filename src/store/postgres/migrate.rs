@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "hq", include_str!("../../../migrations/postgres/0009_hq.sql")),
     (10, "exit_days", include_str!("../../../migrations/postgres/0010_exit_days.sql")),
     (11, "emergency", include_str!("../../../migrations/postgres/0011_emergency.sql")),
+    (13, "plate_reads", include_str!("../../../migrations/postgres/0013_plate_reads.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.

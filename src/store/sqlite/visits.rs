@@ -9,8 +9,8 @@ use super::codec::{
 };
 use crate::domain::plate::search_key;
 use crate::store::{
-    Entry, EntryLookup, Exit, InsertOutcome, PageRequest, Photo, PhotoKind, StoreError, StoreResult, Visit,
-    VisitFilter, VisitPage, VisitState,
+    Entry, EntryLate, EntryLookup, Exit, InsertOutcome, PageRequest, Photo, PhotoKind, StoreError,
+    StoreResult, Visit, VisitFilter, VisitPage, VisitState,
 };
 
 /// Turns a row count into the outcome of an idempotent insert.
@@ -27,8 +27,9 @@ pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<Inse
     let inserted = conn
         .prepare_cached(
             "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate, plate_key,
-                 class, card_uid, entry_time, operator, photo_id, origin, simulated)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 class, card_uid, entry_time, operator, photo_id, origin, simulated, plate_read,
+                 plate_read_key, plate_confidence, plate_source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -46,8 +47,31 @@ pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<Inse
             entry.photo_id.map(uuid_text),
             entry.origin.as_str(),
             entry.simulated,
+            entry.plate_read,
+            entry.plate_read.as_deref().and_then(plate_key),
+            entry.plate_confidence.map(f64::from),
+            entry.plate_source.as_str(),
         ])?;
     Ok(outcome(inserted))
+}
+
+pub(super) fn complete_entry(conn: &Connection, late: &EntryLate) -> StoreResult<bool> {
+    let found = conn
+        .prepare_cached(
+            "UPDATE entries SET photo_id = coalesce(photo_id, ?2),
+                 plate_read = coalesce(plate_read, ?3),
+                 plate_read_key = CASE WHEN plate_read IS NULL THEN ?4 ELSE plate_read_key END,
+                 plate_confidence = CASE WHEN plate_read IS NULL THEN ?5 ELSE plate_confidence END
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            uuid_text(late.entry_id),
+            late.photo_id.map(uuid_text),
+            late.plate_read,
+            late.plate_read.as_deref().and_then(plate_key),
+            late.plate_read.as_ref().and(late.plate_confidence.map(f64::from)),
+        ])?;
+    Ok(found > 0)
 }
 
 pub(super) fn record_exit(conn: &mut Connection, exit: &Exit) -> StoreResult<InsertOutcome> {

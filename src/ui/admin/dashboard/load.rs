@@ -48,6 +48,8 @@ pub struct DashboardData {
     pub local_rejected: u64,
     /// Today's books check (simulated records left out).
     pub books: BooksReport,
+    /// Fraud and mistakes of the last day, each with its visits.
+    pub fraud: Vec<crate::admin::alerts::AlertWithVisits>,
     /// The latest scheduled backup's result, if one was ever taken.
     pub last_backup: Option<BackupSeen>,
 }
@@ -271,6 +273,7 @@ pub fn load(source: &Source, now: DateTime<Utc>) -> Result<DashboardData, StoreE
         orphans,
         local_rejected: source.journal.rejected_count(),
         books,
+        fraud: crate::admin::alerts::recent(store, site, now)?,
     })
 }
 
@@ -306,6 +309,7 @@ mod tests {
             local_rejected: 0,
             books: BooksReport { ok: true, ..BooksReport::default() },
             last_backup: None,
+            fraud: Vec::new(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! Figures load on a background task: on opening, on F5, every half minute and (throttled)
 //! when the live feed reports new traffic.
 
+mod fraud;
 mod load;
 mod panels;
 
@@ -235,6 +236,8 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut DashboardState, env: Env<'_>)
         if panels::alerts_ui(ui, data, now, tr, tz) {
             state.open_books = true;
         }
+        ui.add_space(6.0);
+        fraud::fraud_ui(ui, &data.fraud, tr, tz);
         ui.add_space(8.0);
         panels::figures_ui(ui, data, tr);
         panels::backup_line_ui(ui, data, tr, tz);
