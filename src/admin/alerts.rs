@@ -95,6 +95,16 @@ pub struct AlertRecords {
     pub audits: Vec<AuditRecord>,
     /// Shifts opened since the usual began.
     pub shifts: Vec<Shift>,
+    /// The site's emergencies that overlap the window: what leaves without payment during one
+    /// is the evacuation, not an alert.
+    pub emergencies: Vec<crate::store::Emergency>,
+}
+
+impl AlertRecords {
+    /// Whether `at` falls within a declared emergency (one still active runs until now).
+    fn during_emergency(&self, at: DateTime<Utc>) -> bool {
+        self.emergencies.iter().any(|e| at >= e.started_at && e.ended_at.is_none_or(|end| at <= end))
+    }
 }
 
 /// Reads the records for the alerts of `[from, to)` at `site` (simulation left out).
@@ -124,7 +134,8 @@ pub fn load(
         audits.extend(store.list_audit(&filter)?.into_iter().filter(|a| a.site == site));
     }
     let shifts = store.list_shifts(site, usual_from, to)?;
-    Ok(AlertRecords { visits, audits, shifts })
+    let emergencies = store.emergencies(site, from, to)?;
+    Ok(AlertRecords { visits, audits, shifts, emergencies })
 }
 
 /// The alerts of `[from, to)`, newest first.
@@ -199,13 +210,13 @@ fn overlaps<'a>(
 
 /// Visits closed without payment and barriers opened without payment.
 ///
-/// Emergencies: a forced close or manual open made during an emergency is not an alert. When
-/// exits carry `emergency_id`, excluding them is the one added condition marked below.
+/// A forced close or manual open made during a declared emergency is the evacuation, not an
+/// alert.
 fn unpaid_exits(records: &AlertRecords, within: &dyn Fn(DateTime<Utc>) -> bool) -> Vec<FraudAlert> {
     let mut alerts = Vec::new();
+    let within = |at: DateTime<Utc>| within(at) && !records.during_emergency(at);
     for visit in &records.visits {
         let Some(exit) = &visit.exit else { continue };
-        // ← the emergency condition goes here: `&& exit.emergency_id.is_none()`.
         if exit.forced_reason.is_some() && within(exit.exit_time) {
             alerts.push(FraudAlert {
                 kind: AlertKind::ExitWithoutPayment,

@@ -136,6 +136,32 @@ fn leaving_without_payment_outside_an_emergency_is_an_alert() {
 }
 
 #[test]
+fn leaving_without_payment_during_a_declared_emergency_is_no_alert() {
+    use gardu::lane::emergency::{self, Actor};
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let came = enter(&mut entry, "B 32 EV");
+    let stayed = enter(&mut entry, "B 33 EV");
+    booth.clock.advance(Span::minutes(30));
+    let actor = Actor { site: SITE.into(), booth: "ADM1".into(), username: "dewi".into() };
+    let now = || gardu::clock::Clock::now(booth.clock.as_ref());
+    emergency::declare(booth.sqlite.as_ref(), &actor, "Alarm kebakaran", uuid::Uuid::new_v4(), now()).unwrap();
+    let mut exit = booth.exit_lane();
+    exit.lane.manual_open("Evakuasi", Some(came.id)).unwrap();
+    exit.lane.vehicle_passed();
+    booth.clock.advance(Span::minutes(10));
+    emergency::end(booth.sqlite.as_ref(), &actor, now()).unwrap();
+    // After the emergency the same thing is an alert again.
+    booth.clock.advance(Span::minutes(5));
+    exit.lane.manual_open("Sensor macet", Some(stayed.id)).unwrap();
+    exit.lane.vehicle_passed();
+    let (from, to) = day(&booth);
+    let alerts = alerts_of(&booth, from, to);
+    assert_eq!(kinds(&alerts), [AlertKind::ExitWithoutPayment]);
+    assert_eq!(alerts[0].visits, [stayed.id]);
+}
+
+#[test]
 fn normal_simulated_traffic_raises_no_alert() {
     use gardu::lane::traffic::{self, TrafficOptions, TrafficPaths};
     let booth = Booth::new();
