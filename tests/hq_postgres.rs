@@ -29,7 +29,7 @@ use gardu::lane::{Connectivity, LaneContext, RandomIds, SiteInfo};
 use gardu::secret::SiteSecret;
 use gardu::store::cache::{CacheSettings, open_booth};
 use gardu::store::postgres::{PostgresOptions, PostgresStore};
-use gardu::store::{Entry, OpenOptions, Origin, Store};
+use gardu::store::{Entry, Member, OpenOptions, Origin, Store};
 use uuid::Uuid;
 
 use support::{DEADLINE, KEYED, Node, Purged, ids, status, text, wait_status, wait_synced};
@@ -267,7 +267,43 @@ fn hq_members_are_valid_at_the_exit_lanes(hq: &Node, a: &Node, b: &Node) {
     let options = |node: &Node| PostgresOptions::new(node.url.clone(), Duration::from_secs(3));
     let store_a = PostgresStore::connect(&options(a)).unwrap();
     let store_b = PostgresStore::connect(&options(b)).unwrap();
+
+    // Both sites issue the same card number to different people: HQ keeps both, by site.
+    for (store, name) in [(&store_a, "Budi di Jakarta"), (&store_b, "Budi di Bandung")] {
+        let card = Member {
+            card_uid: "0000CAFE".into(),
+            name: name.into(),
+            plate: None,
+            class: ClassCode::parse("MTR").unwrap(),
+            valid_until,
+            active: true,
+            simulated: false,
+        };
+        store.save_member(&card).unwrap();
+    }
     let until = Instant::now() + DEADLINE;
+    let held = |client: &mut postgres::Client| -> Vec<(String, String)> {
+        client
+            .query(
+                "SELECT site_code, name FROM site_members WHERE card_uid = '0000CAFE' ORDER BY site_code",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect()
+    };
+    while held(&mut hq_client).len() < 2 {
+        assert!(Instant::now() < until, "the sites' members never reached HQ: {:?}", held(&mut hq_client));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        held(&mut hq_client),
+        [
+            (SITE_B.to_string(), "Budi di Bandung".to_string()),
+            (SITE_A.to_string(), "Budi di Jakarta".to_string())
+        ]
+    );
     while store_a.member_by_card(only_a.as_str()).unwrap().is_none()
         || store_b.member_by_card(both.as_str()).unwrap().is_none()
     {
