@@ -21,7 +21,7 @@ use gardu::devices::input::CardUid;
 use gardu::devices::printer::{Paper, SimulatedPrinter};
 use gardu::devices::sim::SimBarrier;
 use gardu::domain::ClassCode;
-use gardu::hq::{self, HqMember, Scope};
+use gardu::hq::{self, HqMember, HqTariff, Scope};
 use gardu::journal::Journal;
 use gardu::lane::exit::{ExitDevices, ExitLane};
 use gardu::lane::ledger::BoothLedger;
@@ -29,7 +29,7 @@ use gardu::lane::{Connectivity, LaneContext, RandomIds, SiteInfo};
 use gardu::secret::SiteSecret;
 use gardu::store::cache::{CacheSettings, open_booth};
 use gardu::store::postgres::{PostgresOptions, PostgresStore};
-use gardu::store::{Entry, OpenOptions, Origin, Store};
+use gardu::store::{Entry, Member, OpenOptions, Origin, Store};
 use uuid::Uuid;
 
 use support::{DEADLINE, KEYED, Node, Purged, ids, status, text, wait_status, wait_synced};
@@ -240,7 +240,8 @@ fn member_entry(site: &str, card: &CardUid, clock: &ManualClock, n: u32) -> Entr
 }
 
 fn hq_members_are_valid_at_the_exit_lanes(hq: &Node, a: &Node, b: &Node) {
-    let now = Utc::now();
+    // Whole seconds: PostgreSQL keeps microseconds, and the saved rows are compared whole.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
     let both = CardUid::from_u32(0xC0FF_EE01);
     let only_a = CardUid::from_u32(0xC0FF_EE02);
     let valid_until = chrono::NaiveDate::from_ymd_opt(now.year() + 1, 12, 31).unwrap();
@@ -266,7 +267,43 @@ fn hq_members_are_valid_at_the_exit_lanes(hq: &Node, a: &Node, b: &Node) {
     let options = |node: &Node| PostgresOptions::new(node.url.clone(), Duration::from_secs(3));
     let store_a = PostgresStore::connect(&options(a)).unwrap();
     let store_b = PostgresStore::connect(&options(b)).unwrap();
+
+    // Both sites issue the same card number to different people: HQ keeps both, by site.
+    for (store, name) in [(&store_a, "Budi di Jakarta"), (&store_b, "Budi di Bandung")] {
+        let card = Member {
+            card_uid: "0000CAFE".into(),
+            name: name.into(),
+            plate: None,
+            class: ClassCode::parse("MTR").unwrap(),
+            valid_until,
+            active: true,
+            simulated: false,
+        };
+        store.save_member(&card).unwrap();
+    }
     let until = Instant::now() + DEADLINE;
+    let held = |client: &mut postgres::Client| -> Vec<(String, String)> {
+        client
+            .query(
+                "SELECT site_code, name FROM site_members WHERE card_uid = '0000CAFE' ORDER BY site_code",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect()
+    };
+    while held(&mut hq_client).len() < 2 {
+        assert!(Instant::now() < until, "the sites' members never reached HQ: {:?}", held(&mut hq_client));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        held(&mut hq_client),
+        [
+            (SITE_B.to_string(), "Budi di Bandung".to_string()),
+            (SITE_A.to_string(), "Budi di Jakarta".to_string())
+        ]
+    );
     while store_a.member_by_card(only_a.as_str()).unwrap().is_none()
         || store_b.member_by_card(both.as_str()).unwrap().is_none()
     {
@@ -278,6 +315,26 @@ fn hq_members_are_valid_at_the_exit_lanes(hq: &Node, a: &Node, b: &Node) {
         None,
         "a card scoped to A is not valid at B"
     );
+
+    // A tariff version HQ defines for site A applies there from its start, not at site B.
+    let mbl = ClassCode::parse("MBL").unwrap();
+    let mut tariff = gardu::domain::tariff::default_tariffs().into_iter().find(|t| t.class == mbl).unwrap();
+    tariff.first_fee = gardu::domain::Rupiah(6_500);
+    let version = HqTariff {
+        id: Uuid::new_v4(),
+        tariff: tariff.clone(),
+        effective_from: now - chrono::Duration::minutes(5),
+        scope: Scope::Sites(vec![SITE_A.into()]),
+        created_by: "admin".into(),
+        created_at: now,
+    };
+    hq::add_tariff(&mut hq_client, &version).unwrap();
+    assert_eq!(hq::list_tariffs(&mut hq_client).unwrap(), vec![version]);
+    while store_a.tariff_at(SITE_A, &mbl, now).unwrap().map(|t| t.first_fee) != Some(tariff.first_fee) {
+        assert!(Instant::now() < until, "HQ's tariff never reached site A");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_ne!(store_b.tariff_at(SITE_B, &mbl, now).unwrap().map(|t| t.first_fee), Some(tariff.first_fee));
 
     // Both sites' exit lanes know the card: the quote names the member.
     let clock = Arc::new(ManualClock::new(now));
@@ -304,6 +361,11 @@ fn hq_members_are_valid_at_the_exit_lanes(hq: &Node, a: &Node, b: &Node) {
     assert_eq!(
         booth.store.member_by_card(only_a.as_str()).unwrap().map(|m| m.name),
         Some("Dewi Mall".into())
+    );
+    assert_eq!(
+        booth.store.tariff_at(SITE_A, &mbl, now).unwrap().map(|t| t.first_fee),
+        Some(tariff.first_fee),
+        "HQ's tariff offline, from the cache"
     );
     let mut lane = exit_lane(booth.store.clone(), a, clock.clone());
     let quote = lane.card(&only_a).unwrap();

@@ -90,3 +90,7 @@ CREATE TABLE hq_sites (
 -- HQ keeps the photos' metadata only (the JPEG stays at the site): the publication's column
 -- list leaves the bytes out, so HQ's copy has none.
 ALTER TABLE photos ALTER COLUMN jpeg DROP NOT NULL;
+
+-- HQ's transaction list across sites, newest first: the per-site index cannot order it.
+CREATE INDEX visit_links_time ON visit_links (entry_time DESC, entry_id DESC) INCLUDE (simulated)
+    WHERE has_entry;

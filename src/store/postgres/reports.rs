@@ -218,6 +218,16 @@ pub(super) fn list_visits(conn: &mut Conn, filter: &VisitFilter, page: PageReque
         (Some(site), false) => {
             entries_in_range(&mut tx, site, filter.from, filter.to, filter.include_simulated)?
         }
+        // Every site (HQ's list): the same per-day counts, site by site.
+        (None, false) => {
+            let sites = tx.query("SELECT DISTINCT site_code FROM entry_days", &[])?;
+            let mut total = 0;
+            for row in &sites {
+                let site: String = codec::get(row, 0)?;
+                total += entries_in_range(&mut tx, &site, filter.from, filter.to, filter.include_simulated)?;
+            }
+            total
+        }
         _ => {
             let total_sql = format!("SELECT count(*) FROM visit_links v {where_sql}");
             codec::count_at(&tx.query_one(&total_sql, &conditions.params())?, 0)?
