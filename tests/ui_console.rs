@@ -239,6 +239,7 @@ fn at_1366x768_the_first_run_button_stays_on_screen_after_a_message_and_the_boot
         harness.step();
         type_text(&mut harness, text);
     }
+    assert!(button_on_screen(&harness, "Buat admin", SMALL_SCREEN), "the button is below the window");
     click(&mut harness, "Buat admin");
     wait_for_text(&mut harness, "Kedua kata sandi tidak sama");
     assert!(button_on_screen(&harness, "Buat admin", SMALL_SCREEN), "the button is below the window");

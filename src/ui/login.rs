@@ -204,10 +204,13 @@ pub fn first_run_ui(
     if naming && state.booth_code.is_none() {
         state.booth_code = Some(runtime.config().booth.code.clone());
     }
+    // A 1366×768 monitor: smaller heading, button and gaps, so the button stays on screen.
+    let compact = ui.available_height() < 800.0;
+    let gap = if compact { 2.0 } else { 10.0 };
     centered_card_ui(ui, 520.0, |ui| {
-        ui.heading(RichText::new(tr.t("first_run.title")).size(30.0));
+        ui.heading(RichText::new(tr.t("first_run.title")).size(if compact { 24.0 } else { 30.0 }));
         ui.label(RichText::new(tr.t("first_run.explain")).color(theme::MUTED));
-        ui.add_space(10.0);
+        ui.add_space(gap);
         let field = |ui: &mut egui::Ui, label: &str, value: &mut String, secret: bool, id: &str| {
             let label = ui.label(label);
             ui.add_enabled(
@@ -230,11 +233,11 @@ pub fn first_run_ui(
         if let Some(error) = &state.error {
             ui.label(RichText::new(error).color(theme::FAULT));
         }
-        ui.add_space(8.0);
+        ui.add_space(gap);
         let clicked = KeyButton::new(tr.t("first_run.create"), None)
             .primary(true)
             .enabled(!busy)
-            .min_size(Vec2::new(ui.available_width(), 52.0))
+            .min_size(Vec2::new(ui.available_width(), if compact { 44.0 } else { 52.0 }))
             .show(ui);
         if clicked {
             let code = match state.booth_code.as_deref().filter(|_| naming).map(naming::booth_code) {
@@ -292,13 +295,19 @@ fn audit_context(runtime: &BoothRuntime) -> AuditContext {
 /// space shrinks and the page scrolls, so the card's button stays reachable whatever
 /// messages the card grows.
 pub fn centered_card_ui(ui: &mut egui::Ui, width: f32, content: impl FnOnce(&mut egui::Ui)) {
-    let top = (ui.available_height() * 0.12 - 60.0).clamp(12.0, 120.0);
+    // Below 800 points of height (a 1366×768 monitor less the top bar) the card tightens up.
+    let compact = ui.available_height() < 800.0;
+    let top = if compact { 8.0 } else { (ui.available_height() * 0.12).clamp(20.0, 120.0) };
+    let margin: i8 = if compact { 18 } else { 28 };
     egui::ScrollArea::vertical().id_salt("centered-card").auto_shrink([false, false]).show(ui, |ui| {
+        if compact {
+            ui.spacing_mut().item_spacing.y = (ui.spacing().item_spacing.y * 0.5).max(3.0);
+        }
         ui.vertical_centered(|ui| {
             ui.add_space(top);
             ui.allocate_ui(Vec2::new(width, 0.0), |ui| {
-                theme::card().inner_margin(egui::Margin::same(28)).show(ui, |ui| {
-                    ui.set_width(width - 56.0);
+                theme::card().inner_margin(egui::Margin::same(margin)).show(ui, |ui| {
+                    ui.set_width(width - 2.0 * f32::from(margin));
                     ui.with_layout(egui::Layout::top_down(egui::Align::Min), content);
                 });
             });

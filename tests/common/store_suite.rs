@@ -54,6 +54,7 @@ macro_rules! store_suite {
             people::shifts_open_once_and_close_once,
             people::audit_log_filters_newest_first,
             people::a_replayed_audit_line_is_stored_once,
+            people::a_purge_keeps_what_is_still_needed,
             simulated::simulated_records_stay_out_of_every_figure_unless_asked,
             simulated::duplicates_and_forced_closes_are_listed_alone,
         );

@@ -183,6 +183,10 @@ pub const SMALL_SCREEN: [f32; 2] = [1366.0, 768.0];
 pub fn button_on_screen(harness: &Harness<'_, ConsoleApp>, label: &str, size: [f32; 2]) -> bool {
     harness.query_by_role_and_label(A11yRole::Button, label).is_some_and(|node| {
         let rect = node.rect();
-        rect.min.x >= 0.0 && rect.min.y >= 0.0 && rect.max.x <= size[0] && rect.max.y <= size[1]
+        let inside = rect.min.x >= 0.0 && rect.min.y >= 0.0 && rect.max.x <= size[0] && rect.max.y <= size[1];
+        if !inside {
+            eprintln!("button {label:?} at {rect:?} is outside {size:?}");
+        }
+        inside
     })
 }

@@ -1,6 +1,7 @@
 //! `gardu screenshots --out docs/screenshots` (hidden): opens the real console on a scratch
 //! data folder in simulation, drives it with key presses and the simulation controls through
-//! every screen, and saves each as PNG. Run it under Xvfb on a machine without a display.
+//! every screen, and saves each as PNG at 1366×768 (a booth PC's common monitor). Run it under
+//! Xvfb on a machine without a display.
 
 mod books;
 
@@ -32,6 +33,8 @@ use crate::store::{EntryLookup, Role};
 
 /// The password of the tour's operators.
 const PASSWORD: &str = "rahasia-123";
+/// The window the tour renders in: a booth PC's 1366×768 monitor.
+const TOUR_SIZE: [f32; 2] = [1366.0, 768.0];
 /// The longest wait for the console to reach a state.
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -94,11 +97,10 @@ pub fn run(args: ScreenshotArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
         failures: Vec::new(),
         finished: false,
     };
-    let result = eframe::run_native(
-        "gardu-screenshots",
-        native_options("Gardu", false),
-        Box::new(move |_cc| Ok(Box::new(tour))),
-    );
+    let mut options = native_options("Gardu", false);
+    // The tour shows what a booth PC's common monitor shows.
+    options.viewport = options.viewport.with_inner_size(TOUR_SIZE);
+    let result = eframe::run_native("gardu-screenshots", options, Box::new(move |_cc| Ok(Box::new(tour))));
     let _ = std::fs::remove_dir_all(&scratch);
     result.map_err(|err| anyhow::anyhow!("the window could not open: {err}"))?;
     let listing = std::fs::read_dir(&args.out)?.count();
@@ -207,6 +209,7 @@ impl Tour {
     fn open(&self, mode: Mode, booth: &str) -> anyhow::Result<ConsoleApp> {
         let mut ctx = self.base.clone();
         ctx.config.booth.code = booth.to_string();
+        ctx.config.booth.code_configured = true;
         ctx.config.booth.mode = mode;
         let waker = Waker::new();
         let options =

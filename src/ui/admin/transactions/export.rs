@@ -106,8 +106,8 @@ pub fn export_ui(ui: &mut egui::Ui, panel: &mut ExportPanel, applied: &Applied, 
             }));
         }
         let ready = !busy && !panel.path.trim().is_empty();
-        if ui.add_enabled(ready, egui::Button::new(RichText::new(tr.t("admin.tx.export")).strong())).clicked()
-        {
+        let export = if panel.excel { tr.t("excel.export") } else { tr.t("admin.tx.export") };
+        if ui.add_enabled(ready, egui::Button::new(RichText::new(export).strong())).clicked() {
             panel.outcome = None;
             let (filter, path) = (applied.filter.clone(), PathBuf::from(panel.path.trim()));
             let tz = env.runtime.config().timezone();
