@@ -30,7 +30,11 @@ pub enum RecordError {
     #[error(transparent)]
     Refused(StoreError),
     /// Neither the database nor the journal took it: data would be lost, so the lane stops.
-    #[error("the record could not be saved anywhere ({store}); and {journal}")]
+    #[error(
+        "NOT RECORDED: the database cannot be reached and this PC cannot write its journal (disk full \
+         or failing). Nothing was printed or charged. Let the vehicle through with Manual open (give \
+         the reason) and call the technician. Database: {store}. Journal: {journal}"
+    )]
     Lost {
         /// Why the database did not take it.
         store: String,

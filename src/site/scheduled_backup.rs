@@ -44,12 +44,17 @@ impl BackupSchedule {
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = stop.clone();
         let thread = std::thread::Builder::new().name("backup-schedule".into()).spawn(move || {
-            while !thread_stop.load(Ordering::Acquire) {
-                run_if_due(&ctx, store.as_ref(), clock.now(), &booth);
+            // The first look waits a minute too: a booth that just started has its lanes to
+            // bring up first, and a console opened for a moment takes no backup.
+            loop {
                 let next = Instant::now() + LOOK_EVERY;
                 while !thread_stop.load(Ordering::Acquire) && Instant::now() < next {
                     std::thread::sleep(Duration::from_millis(200));
                 }
+                if thread_stop.load(Ordering::Acquire) {
+                    break;
+                }
+                run_if_due(&ctx, store.as_ref(), clock.now(), &booth);
             }
         })?;
         Ok(Some(BackupSchedule { stop, thread: Some(thread) }))
