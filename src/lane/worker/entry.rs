@@ -295,7 +295,10 @@ impl Runner {
                 recv(reads) -> read => if let Ok(read) = read {
                     let ctx = self.ctx.clone();
                     self.lane.media().read_arrived(&ctx, read);
-                    self.publish_media();
+                    match self.lane.member_by_plate() {
+                        Some(result) => self.finish(Some(result)),
+                        None => self.publish_media(),
+                    }
                 },
                 recv(commands) -> command => match command {
                     Ok(command) => self.command(command),
