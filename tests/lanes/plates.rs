@@ -117,6 +117,12 @@ fn a_confident_read_fills_the_plate_and_a_weak_one_is_only_a_suggestion() {
     assert_eq!(third.plate.as_deref(), Some("D 88 ABC"));
     assert_eq!(third.plate_read.as_deref(), Some("D 88 AB"));
     assert_eq!(third.plate_source, PlateSource::Typed);
+
+    // The statistics: three entries, three reads, one corrected by the guard.
+    let from = super::start_time() - chrono::Duration::hours(1);
+    let stats = booth.sqlite.plate_stats(SITE, from, from + chrono::Duration::days(1), false).unwrap();
+    assert_eq!((stats.entries, stats.read, stats.corrected), (3, 3, 1));
+    assert_eq!(stats.read_pct(), Some(100.0));
 }
 
 #[test]
