@@ -195,15 +195,56 @@ impl EntryLane {
         &mut self.media
     }
 
-    /// Attaches photos and reads that have arrived, without waiting.
-    pub fn pump_media(&mut self) {
+    /// Attaches photos and reads that have arrived, without waiting; lets a member in by
+    /// plate when that is switched on (the outcome, if it issued an entry).
+    pub fn pump_media(&mut self) -> Option<Result<IssuedTicket, EntryError>> {
         self.media.pump(&self.ctx);
+        self.member_by_plate()
     }
 
     /// Waits up to `timeout` for the photos and reads under way and attaches them (command
     /// line, tests, benches). True when nothing is left under way.
     pub fn settle_media(&mut self, timeout: Duration) -> bool {
-        self.media.settle_all(&self.ctx, timeout)
+        let settled = self.media.settle_all(&self.ctx, timeout);
+        if let Some(Err(err)) = self.member_by_plate() {
+            tracing::info!("no entry by plate: {err}");
+        }
+        settled
+    }
+
+    /// A registered member's plate read with high confidence lets the member in without a card
+    /// (`[plate] members_by_plate`, off by default), audited as `member_by_plate`.
+    pub fn member_by_plate(&mut self) -> Option<Result<IssuedTicket, EntryError>> {
+        let config = self.media.config();
+        if !config.members_by_plate || self.presence_ticket.is_some() || !self.vehicle_on_loop {
+            return None;
+        }
+        let read = self.loop_presence.and_then(|presence| self.media.read(presence))?.clone();
+        let plate = read.plate.clone()?;
+        if read.confidence < config.member_min_confidence || !self.ctx.connectivity.online() {
+            return None;
+        }
+        let key = crate::domain::plate::search_key(&plate);
+        let member = match self.ctx.store.list_members(&plate) {
+            Ok(members) => members.into_iter().find(|m| {
+                m.plate.as_deref().is_some_and(|p| crate::domain::plate::search_key(p) == key)
+                    && (!m.simulated || self.ctx.simulated)
+            })?,
+            Err(err) => {
+                tracing::warn!("members not searched by plate: {err}");
+                return None;
+            }
+        };
+        let uid = CardUid::parse(&member.card_uid).ok()?;
+        let result = self.trigger(EntryTrigger::Card(uid));
+        if let Ok(issued) = &result {
+            let detail = json!({ "plate": plate, "confidence": read.confidence, "card_uid": member.card_uid,
+                "entry_id": issued.entry.id });
+            if let Err(err) = self.ctx.recorder().audit(&self.audit("member_by_plate", detail), None) {
+                tracing::warn!("member entry by plate not audited: {err}");
+            }
+        }
+        Some(result)
     }
 
     /// The plate read of the vehicle on the loop, for the plate field.

@@ -333,6 +333,16 @@ impl Store for CachedStore {
         self.remote.record_entry(entry)
     }
 
+    fn plate_stats(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<PlateStats> {
+        self.remote.plate_stats(site, from, to, include_simulated)
+    }
+
     fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
         self.remote.complete_entry(late)
     }

@@ -151,6 +151,14 @@ pub trait Store: Send + Sync {
     /// entry's column is still empty (so a replay repeats harmlessly). `false` when the entry is
     /// not stored (yet).
     fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool>;
+    /// The plate reader's figures for entries in `[from, to)` at `site`.
+    fn plate_stats(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<PlateStats>;
     /// Records an exit; the same id twice is `AlreadyPresent`; another exit of the same entry
     /// is `StoreError::AlreadyExited`.
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome>;

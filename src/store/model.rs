@@ -208,6 +208,30 @@ impl EntryLate {
     }
 }
 
+/// How the plate reader did over a period: of the entries, how many had a plate read, and how
+/// often the guard typed a plate other than the read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct PlateStats {
+    /// Entries in the period.
+    pub entries: u64,
+    /// Entries with a plate read.
+    pub read: u64,
+    /// Entries whose read the guard corrected (typed another plate).
+    pub corrected: u64,
+}
+
+impl PlateStats {
+    /// Reads per hundred entries, `None` without entries.
+    pub fn read_pct(&self) -> Option<f64> {
+        (self.entries > 0).then(|| self.read as f64 * 100.0 / self.entries as f64)
+    }
+
+    /// Corrections per hundred reads, `None` without reads.
+    pub fn corrected_pct(&self) -> Option<f64> {
+        (self.read > 0).then(|| self.corrected as f64 * 100.0 / self.read as f64)
+    }
+}
+
 /// How a visit was paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]

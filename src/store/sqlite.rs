@@ -32,8 +32,9 @@ use uuid::Uuid;
 
 use super::{
     AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLate,
-    EntryLookup, Exit, ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, SchemaInfo, Shift,
-    Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
+    EntryLookup, Exit, ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, PlateStats,
+    SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter,
+    VisitPage,
 };
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
 
@@ -352,6 +353,16 @@ impl Store for SqliteStore {
 
     fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome> {
         self.write(|conn| visits::record_entry(conn, entry))
+    }
+
+    fn plate_stats(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<PlateStats> {
+        self.read(|conn| visits::plate_stats(conn, site, from, to, include_simulated))
     }
 
     fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {

@@ -117,6 +117,17 @@ impl Store for SwitchableStore {
         self.inner.record_entry(entry)
     }
 
+    fn plate_stats(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<PlateStats> {
+        self.check()?;
+        self.inner.plate_stats(site, from, to, include_simulated)
+    }
+
     fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
         self.check()?;
         self.inner.complete_entry(late)

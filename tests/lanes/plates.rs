@@ -117,6 +117,12 @@ fn a_confident_read_fills_the_plate_and_a_weak_one_is_only_a_suggestion() {
     assert_eq!(third.plate.as_deref(), Some("D 88 ABC"));
     assert_eq!(third.plate_read.as_deref(), Some("D 88 AB"));
     assert_eq!(third.plate_source, PlateSource::Typed);
+
+    // The statistics: three entries, three reads, one corrected by the guard.
+    let from = super::start_time() - chrono::Duration::hours(1);
+    let stats = booth.sqlite.plate_stats(SITE, from, from + chrono::Duration::days(1), false).unwrap();
+    assert_eq!((stats.entries, stats.read, stats.corrected), (3, 3, 1));
+    assert_eq!(stats.read_pct(), Some(100.0));
 }
 
 #[test]
@@ -141,4 +147,53 @@ fn a_read_that_arrives_after_the_ticket_is_still_stored() {
     assert!(entry.photo_id.is_some());
     let found = booth.sqlite.find_visit(SITE, &EntryLookup::Id(issued.entry.id)).unwrap().unwrap();
     assert_eq!(found.entry.plate_source, PlateSource::None);
+}
+
+#[test]
+fn a_members_plate_lets_them_in_without_a_card_only_when_switched_on() {
+    use gardu::store::{AuditFilter, Member};
+    let booth = Booth::new();
+    booth
+        .sqlite
+        .save_member(&Member {
+            card_uid: "00CC0001".into(),
+            name: "Sari".into(),
+            plate: Some("B 55 MEM".into()),
+            class: mbl(),
+            valid_until: super::start_time().date_naive() + chrono::Duration::days(30),
+            active: true,
+            simulated: false,
+        })
+        .unwrap();
+    let car = photo(5);
+    for switched_on in [false, true] {
+        let known = KnownPhotos::new(&[(&car, "B 55 MEM", 0.97)]);
+        let config = PlateConfig { members_by_plate: switched_on, ..PlateConfig::default() };
+        let camera = ShownCamera::new(car.clone());
+        let mut lane = booth.entry_lane_with(camera as Arc<dyn Camera>, Some((Arc::new(known), config)));
+        lane.handle(&InputEvent::LoopOccupied { loop_id: 1 });
+        assert!(lane.settle_media(SETTLE));
+        let inside = booth.sqlite.inside_count(SITE, false).unwrap();
+        let audits = booth
+            .sqlite
+            .list_audit(&AuditFilter {
+                action: Some("member_by_plate".into()),
+                limit: 10,
+                ..AuditFilter::default()
+            })
+            .unwrap();
+        if switched_on {
+            assert_eq!(inside, 1, "the member is let in by plate");
+            assert_eq!(audits.len(), 1);
+            assert_eq!(audits[0].detail["card_uid"], "00CC0001");
+            let entry_id = audits[0].detail["entry_id"].as_str().unwrap().parse().unwrap();
+            let entry = stored(booth.sqlite.as_ref(), entry_id);
+            assert_eq!(entry.card_uid.as_deref(), Some("00CC0001"));
+            assert_eq!(entry.plate_source, PlateSource::Anpr);
+        } else {
+            assert_eq!(inside, 0, "off by default: the member shows the card");
+            assert!(audits.is_empty());
+        }
+        lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    }
 }

@@ -298,14 +298,26 @@ impl Runner {
         loop {
             select! {
                 recv(photos) -> arrival => if let Ok(arrival) = arrival {
+                    // The screen shows the latest photo at the lane, however late it came.
+                    let picture = arrival.photo.as_ref().ok().and_then(|p| Picture::from_jpeg(&p.jpeg));
                     let ctx = self.ctx.clone();
                     self.lane.media().photo_arrived(&ctx, arrival);
+                    if picture.is_some() {
+                        self.published.update(|s| s.last_photo = picture);
+                    }
+                    if !self.ctx.connectivity.online() {
+                        // A late photo written to the journal counts as waiting there too.
+                        self.ctx.connectivity.request_check();
+                    }
                     self.publish_media();
                 },
                 recv(reads) -> read => if let Ok(read) = read {
                     let ctx = self.ctx.clone();
                     self.lane.media().read_arrived(&ctx, read);
-                    self.publish_media();
+                    match self.lane.member_by_plate() {
+                        Some(result) => self.finish(Some(result)),
+                        None => self.publish_media(),
+                    }
                 },
                 recv(commands) -> command => match command {
                     Ok(command) => self.command(command),
@@ -415,7 +427,10 @@ impl Runner {
                 s.notice = Some(notice);
             }
             if issued_any {
-                s.last_photo = photo;
+                // A photo still on its way replaces the last one when it arrives.
+                if photo.is_some() {
+                    s.last_photo = photo;
+                }
                 if ticket_preview.is_some() {
                     s.ticket_preview = ticket_preview;
                 }

@@ -52,6 +52,28 @@ pub(super) fn record_entry(db: &mut impl Sql, entry: &Entry) -> PgResult<InsertO
     Ok(outcome(inserted))
 }
 
+pub(super) fn plate_stats(
+    db: &mut impl Sql,
+    site: &str,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    include_simulated: bool,
+) -> PgResult<crate::store::PlateStats> {
+    let row = db.query_one(
+        "SELECT count(*), count(plate_read),
+                count(*) FILTER (WHERE plate_read IS NOT NULL AND plate_source = 'typed')
+         FROM entries WHERE site_code = $1 AND entry_time >= $2 AND entry_time < $3
+           AND (simulated = false OR $4)",
+        &[&site, &from, &to, &include_simulated],
+    )?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(crate::store::PlateStats {
+        entries: count(get(&row, 0)?),
+        read: count(get(&row, 1)?),
+        corrected: count(get(&row, 2)?),
+    })
+}
+
 pub(super) fn complete_entry(db: &mut impl Sql, late: &EntryLate) -> PgResult<bool> {
     let confidence = late.plate_read.as_ref().and(late.plate_confidence);
     let found = db.execute(

@@ -55,6 +55,27 @@ pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<Inse
     Ok(outcome(inserted))
 }
 
+pub(super) fn plate_stats(
+    conn: &Connection,
+    site: &str,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    include_simulated: bool,
+) -> StoreResult<crate::store::PlateStats> {
+    let (entries, read, corrected): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT count(*), count(plate_read),
+                    coalesce(sum(plate_read IS NOT NULL AND plate_source = 'typed'), 0)
+             FROM entries WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3
+               AND simulated <= ?4",
+        )?
+        .query_row(params![site, ms(from), ms(to), include_simulated], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(crate::store::PlateStats { entries: count(entries), read: count(read), corrected: count(corrected) })
+}
+
 pub(super) fn complete_entry(conn: &Connection, late: &EntryLate) -> StoreResult<bool> {
     let found = conn
         .prepare_cached(

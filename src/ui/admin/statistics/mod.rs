@@ -28,6 +28,8 @@ pub struct DayData {
     pub stats: DailyStats,
     /// Vehicles inside at the start of each local hour that has begun.
     pub occupancy: Vec<(u32, u64)>,
+    /// How the plate reader did that day.
+    pub plates: crate::store::PlateStats,
 }
 
 /// One month's figures.
@@ -106,6 +108,26 @@ impl<K: Copy + PartialEq + Send + 'static, T: Send + 'static> Period<K, T> {
     }
 }
 
+/// The plate reader's figures for one local day.
+fn day_plate_stats(
+    store: &dyn crate::store::Store,
+    site: &str,
+    day: NaiveDate,
+    tz: chrono_tz::Tz,
+    simulated: bool,
+) -> Result<crate::store::PlateStats, crate::store::StoreError> {
+    use chrono::TimeZone;
+    let start = |day: NaiveDate| {
+        tz.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    match (start(day), day.succ_opt().and_then(start)) {
+        (Some(from), Some(to)) => store.plate_stats(site, from, to, simulated),
+        _ => Ok(crate::store::PlateStats::default()),
+    }
+}
+
 /// The screen's state: the chosen day and month and their figures.
 #[derive(Default)]
 pub struct StatisticsState {
@@ -156,7 +178,8 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
             let result = (|| {
                 let stats = store.daily_stats(&site, day, tz, simulated)?;
                 let occupancy = stats::occupancy(store.as_ref(), &site, day, tz, now, simulated)?;
-                Ok(DayData { stats, occupancy })
+                let plates = day_plate_stats(store.as_ref(), &site, day, tz, simulated)?;
+                Ok(DayData { stats, occupancy, plates })
             })();
             (day, result.map_err(|err: crate::store::StoreError| err.to_string()))
         })
