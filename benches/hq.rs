@@ -81,6 +81,9 @@ fn visit(code: &str, n: u64, now: DateTime<Utc>) -> (Entry, Exit) {
         photo_id: None,
         origin: Origin::Online,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::Typed,
     };
     let fee = parking_fee(tariff, entry_time, now, FeeFlags::default());
     let exit = Exit {

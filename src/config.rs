@@ -51,6 +51,7 @@ impl Mode {
             Mode::Entry => "IN1",
             Mode::Exit => "OUT1",
             Mode::Admin => "ADM1",
+            Mode::Hq => "HQ1",
         }
     }
 }

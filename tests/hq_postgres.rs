@@ -236,6 +236,9 @@ fn member_entry(site: &str, card: &CardUid, clock: &ManualClock, n: u32) -> Entr
         photo_id: None,
         origin: Origin::Online,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::Typed,
     }
 }
 

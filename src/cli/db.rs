@@ -86,7 +86,10 @@ pub fn run(command: DbCommand, ctx: &Context, op: &Operator) -> anyhow::Result<E
             value["encrypted"] = serde_json::json!(store.encrypted()?);
             super::print_json(&value);
         }
-        DbCommand::SeedDemo(_) | DbCommand::Backup { .. } | DbCommand::Restore { .. } | DbCommand::Purge { .. } => {}
+        DbCommand::SeedDemo(_)
+        | DbCommand::Backup { .. }
+        | DbCommand::Restore { .. }
+        | DbCommand::Purge { .. } => {}
         DbCommand::Check { json: false } => {
             println!("backend         {}", info.backend);
             let transport = match store.encrypted()? {

@@ -39,8 +39,8 @@ pub enum Access {
 pub fn access(command: &Command) -> (&'static str, Access) {
     use super::db::DbCommand;
     use super::device::DeviceCommand;
-    use super::hq::HqCommand;
     use super::emergency::EmergencyCommand;
+    use super::hq::HqCommand;
     use super::journal::JournalCommand;
     use super::site_key::SiteKeyCommand;
     use super::ticket::TicketCommand;

@@ -4,8 +4,8 @@
 
 pub mod backup;
 pub mod lock;
-pub mod scheduled_backup;
 pub mod naming;
+pub mod scheduled_backup;
 pub mod seed;
 
 use std::path::{Path, PathBuf};

@@ -145,7 +145,8 @@ fn leaving_without_payment_during_a_declared_emergency_is_no_alert() {
     booth.clock.advance(Span::minutes(30));
     let actor = Actor { site: SITE.into(), booth: "ADM1".into(), username: "dewi".into() };
     let now = || gardu::clock::Clock::now(booth.clock.as_ref());
-    emergency::declare(booth.sqlite.as_ref(), &actor, "Alarm kebakaran", uuid::Uuid::new_v4(), now()).unwrap();
+    emergency::declare(booth.sqlite.as_ref(), &actor, "Alarm kebakaran", uuid::Uuid::new_v4(), now())
+        .unwrap();
     let mut exit = booth.exit_lane();
     exit.lane.manual_open("Evakuasi", Some(came.id)).unwrap();
     exit.lane.vehicle_passed();

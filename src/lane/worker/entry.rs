@@ -20,8 +20,8 @@ use crate::lane::entry::{EntryDevices, EntryError, EntryLane, EntryPhase, EntryT
 use crate::lane::presence::PlateSuggestion;
 use crate::lane::recorder::RecordError;
 use crate::lane::slips;
-use crate::store::{PageRequest, VisitFilter};
 use crate::plate::PlateReader;
+use crate::store::{PageRequest, VisitFilter};
 
 /// How often the worker looks at the barrier timeout and the site's occupancy.
 const TICK: Duration = Duration::from_secs(1);

@@ -191,7 +191,12 @@ impl HqMembersState {
 }
 
 /// The screen: search, list, and the card form.
-pub fn members_ui(ui: &mut egui::Ui, state: &mut HqMembersState, sites: &[crate::store::Site], env: &Env<'_>) {
+pub fn members_ui(
+    ui: &mut egui::Ui,
+    state: &mut HqMembersState,
+    sites: &[crate::store::Site],
+    env: &Env<'_>,
+) {
     let tr = env.tr;
     if let Some(task) = &mut state.load
         && let Some(result) = task.take()
@@ -208,7 +213,8 @@ pub fn members_ui(ui: &mut egui::Ui, state: &mut HqMembersState, sites: &[crate:
         state.save = None;
         match result {
             Ok(member) => {
-                let detail = json!({ "card_uid": member.card_uid, "scope": member.scope, "active": member.active });
+                let detail =
+                    json!({ "card_uid": member.card_uid, "scope": member.scope, "active": member.active });
                 state.error = audit(env, "hq_member_saved", detail);
                 state.notice = Some(tr.f("hq.master.member_saved", &[("name", &member.name)]));
                 state.form = None;
@@ -233,7 +239,8 @@ pub fn members_ui(ui: &mut egui::Ui, state: &mut HqMembersState, sites: &[crate:
                 state.loaded = false;
             }
             if ui.button(tr.t("hq.master.new_member")).clicked() {
-                let today = env.runtime.clock().now().with_timezone(&env.runtime.config().timezone()).date_naive();
+                let today =
+                    env.runtime.clock().now().with_timezone(&env.runtime.config().timezone()).date_naive();
                 state.form = Some(MemberForm::new_card(today));
             }
             if state.load.is_some() || state.save.is_some() {
@@ -250,7 +257,10 @@ pub fn members_ui(ui: &mut egui::Ui, state: &mut HqMembersState, sites: &[crate:
             section_title_ui(ui, tr.t("hq.master.member_form"));
             egui::Grid::new("hq-member-form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
                 ui.label(tr.t("admin.members.card"));
-                ui.add_enabled(!form.existing, egui::TextEdit::singleline(&mut form.card_uid).desired_width(220.0));
+                ui.add_enabled(
+                    !form.existing,
+                    egui::TextEdit::singleline(&mut form.card_uid).desired_width(220.0),
+                );
                 ui.end_row();
                 ui.label(tr.t("admin.members.name"));
                 ui.add(egui::TextEdit::singleline(&mut form.name).desired_width(320.0));
@@ -271,7 +281,8 @@ pub fn members_ui(ui: &mut egui::Ui, state: &mut HqMembersState, sites: &[crate:
             section_title_ui(ui, tr.t("hq.master.valid_at"));
             form.scope.ui(ui, sites, tr);
             ui.horizontal(|ui| {
-                save = ui.add_enabled(state.save.is_none(), egui::Button::new(tr.t("hq.master.save"))).clicked();
+                save =
+                    ui.add_enabled(state.save.is_none(), egui::Button::new(tr.t("hq.master.save"))).clicked();
                 cancel = ui.button(tr.t("common.cancel")).clicked();
             });
         });
@@ -326,7 +337,11 @@ pub fn members_ui(ui: &mut egui::Ui, state: &mut HqMembersState, sites: &[crate:
                         });
                         row.col(|ui| {
                             let name = RichText::new(&member.name);
-                            ui.label(if member.active { name } else { name.strikethrough().color(theme::MUTED) });
+                            ui.label(if member.active {
+                                name
+                            } else {
+                                name.strikethrough().color(theme::MUTED)
+                            });
                         });
                         row.col(|ui| {
                             ui.label(member.plate.as_deref().unwrap_or("–"));
@@ -466,7 +481,12 @@ pub struct HqTariffsState {
 }
 
 /// The screen: the versions defined at HQ, newest first, and the form for a new one.
-pub fn tariffs_ui(ui: &mut egui::Ui, state: &mut HqTariffsState, sites: &[crate::store::Site], env: &Env<'_>) {
+pub fn tariffs_ui(
+    ui: &mut egui::Ui,
+    state: &mut HqTariffsState,
+    sites: &[crate::store::Site],
+    env: &Env<'_>,
+) {
     let tr = env.tr;
     let tz = env.runtime.config().timezone();
     if let Some(task) = &mut state.load
@@ -489,7 +509,8 @@ pub fn tariffs_ui(ui: &mut egui::Ui, state: &mut HqTariffsState, sites: &[crate:
                     "effective_from": version.effective_from, "scope": version.scope,
                 });
                 state.error = audit(env, "hq_tariff_added", detail);
-                state.notice = Some(tr.f("hq.master.tariff_saved", &[("class", &version.tariff.class.as_str())]));
+                state.notice =
+                    Some(tr.f("hq.master.tariff_saved", &[("class", &version.tariff.class.as_str())]));
                 state.form = None;
                 state.loaded = false;
             }
@@ -551,7 +572,8 @@ pub fn tariffs_ui(ui: &mut egui::Ui, state: &mut HqTariffsState, sites: &[crate:
             section_title_ui(ui, tr.t("hq.master.applies_at"));
             form.scope.ui(ui, sites, tr);
             ui.horizontal(|ui| {
-                save = ui.add_enabled(state.save.is_none(), egui::Button::new(tr.t("hq.master.save"))).clicked();
+                save =
+                    ui.add_enabled(state.save.is_none(), egui::Button::new(tr.t("hq.master.save"))).clicked();
                 cancel = ui.button(tr.t("common.cancel")).clicked();
             });
         });
@@ -605,7 +627,13 @@ pub fn tariffs_ui(ui: &mut egui::Ui, state: &mut HqTariffsState, sites: &[crate:
                             ui.label(t.class.as_str());
                         });
                         row.col(|ui| {
-                            ui.label(version.effective_from.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string());
+                            ui.label(
+                                version
+                                    .effective_from
+                                    .with_timezone(&tz)
+                                    .format("%d/%m/%Y %H:%M")
+                                    .to_string(),
+                            );
                         });
                         row.col(|ui| {
                             ui.label(format!("{} / {} min", t.first_fee, t.first_period_min));

@@ -142,13 +142,16 @@ pub fn sites_ui(ui: &mut egui::Ui, state: &mut SitesState, env: &Env<'_>) -> Opt
         }
         opened = table_ui(ui, &state.rows, &state.links, now, env);
     });
-    let troubled: Vec<&SiteLink> = state.links.iter().filter(|l| l.error.is_some() || l.fix.is_some()).collect();
+    let troubled: Vec<&SiteLink> =
+        state.links.iter().filter(|l| l.error.is_some() || l.fix.is_some()).collect();
     if !troubled.is_empty() {
         ui.add_space(6.0);
         theme::banner(theme::WARN_BG, theme::WARN).show(ui, |ui| {
             ui.set_width(ui.available_width());
             for link in troubled {
-                ui.label(RichText::new(format!("{}: {}", link.site, link.error.as_deref().unwrap_or(""))).strong());
+                ui.label(
+                    RichText::new(format!("{}: {}", link.site, link.error.as_deref().unwrap_or(""))).strong(),
+                );
                 if let Some(fix) = &link.fix {
                     ui.label(tr.f("hq.fix", &[("fix", fix)]));
                 }

@@ -272,7 +272,9 @@ impl Tour {
             store.ensure_site(&site)?;
             let args = SeedArgs { visits: 220 - 80 * n as u64, days: 1, seed: 21 + n as u64 };
             seed(store.as_ref(), &secret, code, &args, now)?;
-            for (booth, mode, seen_s) in [("IN1", "entry", 8), ("OUT1", "exit", if n == 1 { 420 } else { 12 })] {
+            for (booth, mode, seen_s) in
+                [("IN1", "entry", 8), ("OUT1", "exit", if n == 1 { 420 } else { 12 })]
+            {
                 store.save_booth_status(&crate::store::BoothStatus {
                     site: code.into(),
                     booth: booth.into(),
