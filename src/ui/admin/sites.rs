@@ -140,7 +140,10 @@ pub fn sites_ui(ui: &mut egui::Ui, state: &mut SitesState, env: &Env<'_>) -> Opt
             ui.label(RichText::new(tr.t("hq.no_sites")).color(theme::MUTED));
             return;
         }
-        opened = table_ui(ui, &state.rows, &state.links, now, env);
+        // A narrow screen scrolls the table sideways rather than cutting its last columns.
+        egui::ScrollArea::horizontal().id_salt("hq-sites-wide").show(ui, |ui| {
+            opened = table_ui(ui, &state.rows, &state.links, now, env);
+        });
     });
     let troubled: Vec<&SiteLink> =
         state.links.iter().filter(|l| l.error.is_some() || l.fix.is_some()).collect();

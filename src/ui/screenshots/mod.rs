@@ -255,7 +255,7 @@ impl Tour {
         let secret = self.base.secret(store.as_ref())?;
         let now = self.clock.now();
         for (n, (code, name, capacity)) in
-            [("JKT-MALL-01", "Mall Kemang", Some(400)), ("BDG-RS-02", "RS Hasan Bandung", Some(150))]
+            [("SBY-MALL-03", "Mall Tunjungan", Some(400)), ("BDG-RS-02", "RS Hasan Bandung", Some(150))]
                 .into_iter()
                 .enumerate()
         {
