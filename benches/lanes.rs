@@ -65,6 +65,7 @@ fn main() {
         camera_timeout: Duration::from_millis(800),
         ledger: Arc::new(BoothLedger::in_memory().expect("booth ledger")),
         simulated: false,
+        emergency: Default::default(),
     };
     let camera = Arc::new(SimulatedCamera::new(
         "IN1",

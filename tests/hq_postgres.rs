@@ -202,6 +202,7 @@ fn exit_lane(store: Arc<dyn Store>, site: &Node, clock: Arc<ManualClock>) -> Exi
         camera_timeout: Duration::from_millis(2_000),
         ledger: Arc::new(BoothLedger::open(&dir.join("data/ledger-OUT9.db")).unwrap()),
         simulated: false,
+        emergency: Default::default(),
     };
     let camera = Arc::new(SimulatedCamera::new(
         "OUT9",

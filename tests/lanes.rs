@@ -5,9 +5,11 @@ mod lane_support;
 #[path = "lanes/plates.rs"]
 mod plates;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Duration as Span;
+use gardu::clock::Clock;
 use gardu::devices::barrier::{Barrier, BarrierPosition};
 use gardu::devices::input::{CardUid, InputEvent};
 use gardu::devices::printer::PrintJob;
@@ -523,4 +525,121 @@ fn a_journal_that_cannot_be_written_prints_no_ticket_and_recovers_when_it_can() 
     std::fs::remove_file(&journal_dir).unwrap();
     let issued = entry.lane.trigger(guard("B 9 FAULT")).unwrap();
     assert!(issued.persisted.journaled() && issued.printed);
+}
+
+#[test]
+fn during_an_emergency_the_exit_charges_nothing_records_each_vehicle_and_the_books_list_them() {
+    use gardu::lane::books::{self, BooksQuery};
+    use gardu::lane::emergency::{self, Actor};
+    use gardu::lane::exit::EMERGENCY_PREFIX;
+
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let codes: Vec<String> = (0..3)
+        .map(|n| {
+            let code = entry.lane.trigger(guard(&format!("B {n} EVA"))).unwrap().entry.ticket_code;
+            entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+            code
+        })
+        .collect();
+    booth.clock.advance(Span::minutes(150));
+    let mut exit = booth.exit_lane_with(Arc::new(lane_support::StillCamera), booth.camera("OUT1"));
+    let actor = Actor { site: "JKT-MALL-01".into(), booth: "ADM1".into(), username: "admin".into() };
+    let declared = emergency::declare(
+        booth.store.as_ref(),
+        &actor,
+        "fire alarm",
+        uuid::Uuid::new_v4(),
+        booth.clock.now(),
+    )
+    .unwrap();
+    exit.lane.context().emergency.set(Some(declared.clone()));
+    // A technician is on the screen: no money moves, so the vehicle is still recorded.
+    exit.lane.set_role(Some(Role::Technician));
+
+    // Its ticket scanned: recorded leaving without charge, in no shift, with its photo.
+    let quote = exit.lane.scan(&codes[0]).unwrap();
+    assert_eq!(quote.fee.total, Rupiah(11_000), "the fee it would have paid");
+    exit.lane.take_exit_photo();
+    let left = exit.lane.emergency_exit().unwrap();
+    assert_eq!(
+        (left.exit.total, left.exit.method, left.exit.shift_id),
+        (Rupiah::ZERO, PaymentMethod::Free, None)
+    );
+    assert_eq!(left.exit.forced_reason.as_deref(), Some(&*format!("{EMERGENCY_PREFIX}fire alarm")));
+    assert!(left.exit.photo_id.is_some(), "the exit photo");
+    assert!(left.barrier_opened && !left.receipt_printed);
+    assert!(exit.printer.last_output().is_none(), "no receipt for money not taken");
+    wait_for(exit.barrier.as_ref(), BarrierPosition::Open);
+
+    exit.lane.vehicle_passed();
+    // A vehicle at the loop is recorded as seen, with its photo, whether or not it is scanned.
+    exit.lane.handle(&InputEvent::LoopOccupied { loop_id: 1 });
+
+    // Whatever the caller asks, no payment is taken while the emergency lasts; offline too.
+    booth.store.set_down(true);
+    booth.connectivity.report_failure();
+    exit.lane.scan(&codes[1]).unwrap();
+    let offline = exit.lane.pay(Payment::Cash { tendered: Rupiah(50_000) }).unwrap();
+    assert!(offline.persisted.journaled());
+    assert_eq!(
+        (offline.exit.total, offline.exit.tendered, offline.exit.shift_id),
+        (Rupiah::ZERO, None, None)
+    );
+    assert!(exit.lane.emergency_exit().is_err(), "nothing on screen");
+    exit.lane.vehicle_passed();
+    booth.store.set_down(false);
+    booth.connectivity.report_success();
+    let summary = replay::replay(
+        &booth.journal("SYNC"),
+        booth.sqlite.as_ref(),
+        booth.clock.as_ref(),
+        false,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(summary.rejected, 0);
+
+    // Ended: the third vehicle pays as usual.
+    emergency::end(booth.store.as_ref(), &actor, booth.clock.now()).unwrap();
+    exit.lane.context().emergency.set(None);
+    exit.lane.set_role(Some(Role::Cashier));
+    booth.clock.advance(Span::minutes(1));
+    exit.lane.scan(&codes[2]).unwrap();
+    assert!(matches!(exit.lane.emergency_exit(), Err(ExitError::NoEmergency)));
+    let paid = exit.lane.pay(Payment::Cash { tendered: Rupiah(20_000) }).unwrap();
+    assert_eq!(paid.exit.total, Rupiah(11_000));
+
+    // The audit: each emergency exit with the fee waived, the vehicle seen at the loop.
+    let audit = booth.sqlite.list_audit(&AuditFilter::default()).unwrap();
+    let waived: Vec<i64> = audit
+        .iter()
+        .filter(|a| a.action == "emergency_exit")
+        .map(|a| a.detail["fee_waived"].as_i64().unwrap())
+        .collect();
+    assert_eq!(waived, [11_000, 11_000]);
+    let passage = audit.iter().find(|a| a.action == "emergency_passage").expect("the loop saw a vehicle");
+    assert!(passage.detail["photo_id"].is_string(), "{:?}", passage.detail);
+
+    // The books: both emergency exits listed with the emergency; the shift's cash is the paid one.
+    let day = booth.clock.now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive();
+    let report = books::check(
+        booth.sqlite.as_ref(),
+        Some(&booth.journal("SYNC")),
+        &BooksQuery {
+            site: "JKT-MALL-01".into(),
+            tz: chrono_tz::Asia::Jakarta,
+            from: day,
+            to: day,
+            include_simulated: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(report.emergencies.len(), 1);
+    let listed: Vec<Rupiah> = report.emergencies[0].exits.iter().map(|x| x.total).collect();
+    assert_eq!(listed, [Rupiah::ZERO, Rupiah::ZERO]);
+    assert!(report.ok, "{report:?}");
+    assert_eq!((report.exits, report.forced, report.inside), (1, 2, 0));
+    let closed = shift::close_shift(&booth.ctx("OUT1"), &exit.shift, Rupiah(211_000)).unwrap();
+    assert_eq!(closed.expected_cash, Rupiah(211_000), "the float and the one paid exit");
 }

@@ -24,11 +24,9 @@ CREATE TABLE emergency_acks (
     PRIMARY KEY (emergency_id, booth)
 );
 
--- Visits made while an emergency held the barriers open: exits taken without charge, entries
--- let in. Reports and the books list them; "exit without payment" alerts leave them out.
-ALTER TABLE exits ADD COLUMN emergency_id UUID;
-ALTER TABLE entries ADD COLUMN emergency_id UUID;
-CREATE INDEX exits_emergency ON exits (emergency_id) WHERE emergency_id IS NOT NULL;
+-- A vehicle that leaves while an emergency holds the barriers open is recorded without charge
+-- as a forced close whose reason starts with "emergency:"; reports and the books match such
+-- visits to their emergency by time, and "exit without payment" alerts leave them out.
 
 -- Every booth hears a start and an end at once (LISTEN gardu_emergency),
 -- announced in the writing transaction so a rolled-back change is never heard.

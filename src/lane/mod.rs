@@ -105,6 +105,9 @@ pub struct LaneContext {
     /// The lane's devices are simulated: its records carry `simulated = true` and stay out of
     /// every figure.
     pub simulated: bool,
+    /// The site's emergency as this booth knows it: while one is active the exit lane records
+    /// each vehicle without charge.
+    pub emergency: emergency::state::EmergencyState,
 }
 
 impl LaneContext {

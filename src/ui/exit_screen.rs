@@ -254,6 +254,15 @@ fn side_ui(
                 commands.push(ExitCommand::Cancel);
             }
         }
+        ExitView::Paid(paid) if paid.exit.forced() => {
+            // An emergency exit: recorded, nothing charged, the barrier held open.
+            ui.label(RichText::new(tr.t("exit.state.emergency")).size(28.0).strong().color(theme::FAULT));
+            ui.label(tr.t("exit.emergency_waived"));
+            if paid.persisted.journaled() {
+                ui.label(RichText::new(tr.t("exit.journaled")).color(theme::WARN));
+            }
+            ui.label(RichText::new(tr.t("exit.next.passing")).size(18.0));
+        }
         ExitView::Paid(paid) => {
             ui.label(RichText::new(tr.t("exit.state.paid")).size(28.0).strong().color(theme::GOOD));
             if let Some(change) = paid.exit.change {
@@ -394,6 +403,8 @@ pub fn exit_notice_text(notice: &ExitNotice, tr: &I18n) -> (String, egui::Color3
         ExitNotice::NotSaved(detail) => (tr.f("exit.notice.not_saved", &[("detail", detail)]), theme::FAULT),
         ExitNotice::Device(detail) => (tr.f("exit.notice.device", &[("detail", detail)]), theme::FAULT),
         ExitNotice::ManualOpened => (tr.t("exit.notice.manual_opened").into(), theme::GOOD),
+        ExitNotice::EmergencyExit => (tr.t("exit.notice.emergency_exit").into(), theme::WARN),
+        ExitNotice::NoEmergency => warn(tr.t("exit.notice.no_emergency").into()),
         ExitNotice::ShiftOpened { journaled: false } => {
             (tr.t("exit.notice.shift_opened").into(), theme::GOOD)
         }

@@ -205,11 +205,12 @@ impl BoothRuntime {
             camera_timeout: config.devices.camera.timeout(),
             ledger: Arc::new(ctx.open_ledger()?),
             simulated: options.simulate,
+            emergency: EmergencyState::default(),
         };
         if options.simulate {
             seed_simulation(local_store.as_ref(), &lane_ctx);
         }
-        let emergency = EmergencyState::default();
+        let emergency = lane_ctx.emergency.clone();
         let disk_watch =
             DiskWatch::start(ctx.data_dir.clone(), config.storage.clone(), DISK_CHECK, notify.clone())?;
         let lane = match options.mode {

@@ -85,6 +85,7 @@ impl Booth {
                 BoothLedger::open(&self.dir.path().join(format!("data/ledger-{booth}.db"))).unwrap(),
             ),
             simulated: false,
+            emergency: Default::default(),
         }
     }
 
@@ -140,11 +141,16 @@ impl Booth {
 
     /// An exit lane with simulated devices and an open shift.
     pub fn exit_lane(&self) -> SimExit {
+        let camera = self.camera("OUT1");
+        self.exit_lane_with(camera.clone(), camera)
+    }
+
+    /// An exit lane whose photos come from `photos` (`camera` stays the scene to set).
+    pub fn exit_lane_with(&self, photos: Arc<dyn Camera>, camera: Arc<SimulatedCamera>) -> SimExit {
         let printer = self.printer();
         let barrier = Arc::new(SimBarrier::start("exit-barrier", 0, None).unwrap());
-        let camera = self.camera("OUT1");
         let devices = ExitDevices {
-            camera: camera.clone() as Arc<dyn Camera>,
+            camera: photos,
             printer: printer.clone() as Arc<dyn Printer>,
             barrier: barrier.clone() as Arc<dyn Barrier>,
         };
@@ -222,5 +228,27 @@ pub fn site() -> Site {
         capacity: Some(1_000),
         receipt_header: String::new(),
         receipt_footer: String::new(),
+    }
+}
+
+/// A camera that answers at once with the same tiny JPEG: for tests that check a photo was
+/// kept, whatever the machine's load does to a drawn scene.
+pub struct StillCamera;
+
+impl Camera for StillCamera {
+    fn capture(
+        &self,
+        _timeout: Duration,
+    ) -> Result<gardu::devices::camera::Jpeg, gardu::devices::DeviceError> {
+        let bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0xFF, 0xD9];
+        Ok(gardu::devices::camera::Jpeg { bytes, width: 1, height: 1 })
+    }
+
+    fn preview(&self) -> Option<gardu::devices::camera::Jpeg> {
+        None
+    }
+
+    fn status(&self) -> gardu::devices::DeviceStatus {
+        gardu::devices::DeviceStatus::connecting("camera", "still")
     }
 }

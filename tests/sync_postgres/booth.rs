@@ -61,6 +61,7 @@ pub fn context(
             BoothLedger::open(&dir.join(format!("data/ledger-{booth}.db"))).expect("booth ledger"),
         ),
         simulated: false,
+        emergency: Default::default(),
     }
 }
 

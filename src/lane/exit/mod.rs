@@ -7,6 +7,8 @@
 mod pay;
 mod plates;
 
+pub use pay::{EMERGENCY_PREFIX, emergency_reason};
+
 pub use plates::{PlateMismatch, mismatch_of};
 mod quote;
 
@@ -150,6 +152,9 @@ pub enum ExitError {
     /// No quote on screen.
     #[error("scan a ticket first")]
     NothingToPay,
+    /// An emergency exit asked for while no emergency is active.
+    #[error("no emergency is active: take the payment")]
+    NoEmergency,
     /// Not enough cash.
     #[error("{tendered} is less than {total}")]
     NotEnoughCash {
@@ -268,7 +273,26 @@ impl ExitLane {
                 self.vehicle_passed();
                 None
             }
+            InputEvent::LoopOccupied { .. } if self.ctx.emergency.is_active() => {
+                self.emergency_passage();
+                None
+            }
             InputEvent::LoopOccupied { .. } | InputEvent::Button | InputEvent::HelpButton => None,
+        }
+    }
+
+    /// A vehicle at the exit loop while an emergency holds the barrier open: whether or not
+    /// its ticket is scanned, it is recorded as seen (`emergency_passage`, with a photo where
+    /// the camera gives one), so the evacuation's traffic can be matched afterwards.
+    fn emergency_passage(&mut self) {
+        let now = self.now();
+        let photo =
+            super::capture_photo(&self.ctx, self.devices.camera.as_ref(), crate::store::PhotoKind::Exit, now);
+        let emergency_id = self.ctx.emergency.active().map(|e| e.id);
+        let detail =
+            serde_json::json!({ "emergency_id": emergency_id, "photo_id": photo.as_ref().map(|p| p.id) });
+        if let Err(err) = self.audit("emergency_passage", detail, photo.as_ref()) {
+            tracing::warn!("emergency passage not recorded: {err}");
         }
     }
 

@@ -16,6 +16,10 @@ use crate::store::{Exit, Origin, PaymentMethod, PhotoKind, StoreError};
 impl ExitLane {
     /// Pays the quote on screen, records the exit, prints the receipt, opens the barrier.
     pub fn pay(&mut self, payment: Payment) -> Result<Paid, ExitError> {
+        if self.ctx.emergency.is_active() {
+            // No money during an evacuation, whatever the caller asked.
+            return self.emergency_exit();
+        }
         self.may_take_money()?;
         let ExitPhase::Quoted(quote) = &self.phase else { return Err(ExitError::NothingToPay) };
         let quote = quote.as_ref().clone();
@@ -107,6 +111,65 @@ impl ExitLane {
                 );
             }
         }
+        Ok(paid)
+    }
+
+    /// While an emergency holds the barriers open: records the vehicle on screen as leaving
+    /// without charge — a forced close whose reason is `emergency: <reason>`, in no shift, with
+    /// its exit photo — audits the fee waived (`emergency_exit`) and leaves the barrier open.
+    /// Nobody needs to be logged in: no money moves.
+    pub fn emergency_exit(&mut self) -> Result<Paid, ExitError> {
+        let emergency = self.ctx.emergency.active().ok_or(ExitError::NoEmergency)?;
+        let ExitPhase::Quoted(quote) = &self.phase else { return Err(ExitError::NothingToPay) };
+        let quote = quote.as_ref().clone();
+        let photo = quote.exit_photo.clone();
+        let exit = Exit {
+            id: self.ctx.ids.new_id(),
+            entry_id: quote.entry_id,
+            site: self.ctx.site.code.clone(),
+            booth: self.ctx.booth.clone(),
+            exit_time: quote.exit_time,
+            operator: self.operator.clone(),
+            shift_id: None,
+            fee: forced_close_fee(Rupiah::ZERO, quote.fee.stay_min),
+            total: Rupiah::ZERO,
+            method: PaymentMethod::Free,
+            tendered: None,
+            change: None,
+            reference: None,
+            lost_ticket: quote.lost_ticket,
+            photo_id: photo.as_ref().map(|p| p.id),
+            origin: if self.ctx.connectivity.online() { Origin::Online } else { Origin::Journal },
+            simulated: self.ctx.simulated,
+            forced_reason: Some(emergency_reason(&emergency.reason)),
+        };
+        let persisted = match self.ctx.recorder().exit(&exit, photo.as_ref()) {
+            Ok(persisted) => persisted,
+            Err(RecordError::Refused(StoreError::AlreadyExited { exit_time, booth, .. })) => {
+                let err = self.already_exited(exit_time, &booth);
+                self.phase = ExitPhase::Refused(err.to_string());
+                return Err(err);
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let exit =
+            Exit { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..exit };
+        self.remember(&exit);
+        let detail = json!({ "exit_id": exit.id, "entry_id": exit.entry_id, "ticket_no": quote.ticket_no,
+            "plate": quote.plate, "emergency_id": emergency.id, "fee_waived": quote.fee.total.amount() });
+        if let Err(err) = self.audit("emergency_exit", detail, None) {
+            // The exit row itself says "emergency:", so a failed audit loses no fact.
+            tracing::warn!("emergency-exit audit line not saved: {err}");
+        }
+        let barrier_opened = match self.devices.barrier.open() {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::error!("emergency: the exit barrier did not open: {err}");
+                false
+            }
+        };
+        let paid = Paid { exit, persisted, receipt_printed: false, barrier_opened };
+        self.phase = ExitPhase::Done(Box::new(paid.clone()));
         Ok(paid)
     }
 
@@ -219,3 +282,11 @@ impl ExitLane {
         self.phase = ExitPhase::Ready;
     }
 }
+
+/// The forced-close reason of an exit taken during an emergency.
+pub fn emergency_reason(reason: &str) -> String {
+    format!("{EMERGENCY_PREFIX}{reason}")
+}
+
+/// How the reason of an exit taken during an emergency begins.
+pub const EMERGENCY_PREFIX: &str = "emergency: ";

@@ -129,6 +129,7 @@ impl Booths {
             camera_timeout: Duration::from_millis(800),
             ledger: Arc::new(ledger),
             simulated: true,
+            emergency: Default::default(),
         })
     }
 

@@ -147,6 +147,10 @@ pub enum ExitNotice {
     Device(String),
     /// The barrier was opened by hand with a reason.
     ManualOpened,
+    /// An emergency holds the barriers open: the vehicle was recorded leaving without charge.
+    EmergencyExit,
+    /// An emergency exit was asked for, but no emergency is active.
+    NoEmergency,
     /// A shift was opened.
     ShiftOpened {
         /// Written to the journal (offline).
@@ -448,6 +452,19 @@ impl Runner {
                     _ => None,
                 };
                 self.publish_with(None, |s| s.exit_photo = exit_photo);
+                if self.ctx.emergency.is_active() {
+                    // No money during an evacuation: the vehicle is recorded as it leaves.
+                    let notice = match self.lane.emergency_exit() {
+                        Ok(paid) => {
+                            if paid.persisted.journaled() {
+                                self.ctx.connectivity.request_check();
+                            }
+                            ExitNotice::EmergencyExit
+                        }
+                        Err(err) => exit_notice(err),
+                    };
+                    self.publish(Some(notice), false);
+                }
             }
             Err(err) => self.publish(Some(exit_notice(err)), true),
         }
@@ -557,6 +574,7 @@ fn exit_notice(err: ExitError) -> ExitNotice {
         ExitError::LedgerUnavailable(detail) => ExitNotice::LedgerUnavailable(detail),
         ExitError::AlreadyExited { time, booth } => ExitNotice::AlreadyExited { time, booth },
         ExitError::NothingToPay => ExitNotice::NothingToPay,
+        ExitError::NoEmergency => ExitNotice::NoEmergency,
         ExitError::NotEnoughCash { tendered, total } => ExitNotice::NotEnoughCash { tendered, total },
         ExitError::NoShift => ExitNotice::NoShift,
         ExitError::ReasonRequired => ExitNotice::ReasonRequired,
