@@ -643,3 +643,162 @@ fn during_an_emergency_the_exit_charges_nothing_records_each_vehicle_and_the_boo
     let closed = shift::close_shift(&booth.ctx("OUT1"), &exit.shift, Rupiah(211_000)).unwrap();
     assert_eq!(closed.expected_cash, Rupiah(211_000), "the float and the one paid exit");
 }
+
+#[test]
+fn an_admin_declares_at_a_booth_and_a_booth_cut_off_declares_a_local_emergency_that_replays() {
+    use gardu::auth::{AuditContext, Hasher, LoginError, NewUser, create_user};
+    use gardu::lane::emergency::booth::{Console, ConsoleError, Declared, pending_local};
+    use gardu::lane::emergency::state::EmergencyState;
+    use gardu::lane::emergency::watch::{WatchSetup, check};
+
+    let booth = Booth::new();
+    let ctx = AuditContext { site: "JKT-MALL-01".into(), booth: "cli".into() };
+    let hasher = Hasher::for_tests();
+    for (username, role) in [("admin", Role::Admin), ("kasir1", Role::Cashier)] {
+        let new = NewUser { username, full_name: username, role, password: "rahasia-123" };
+        create_user(booth.sqlite.as_ref(), booth.clock.as_ref(), &hasher, &ctx, &new, "setup").unwrap();
+    }
+    let state = EmergencyState::default();
+    let relay = Arc::new(emergency_booths::Relay::default());
+    let lane_barrier = state.hold_open(relay.clone());
+    let journal = booth.journal("OUT1");
+    let console = Console {
+        store: booth.store.as_ref(),
+        offline_login: booth.sqlite.as_ref(),
+        allow_local: true,
+        journal: &journal,
+        state: &state,
+        clock: booth.clock.as_ref(),
+        site: "JKT-MALL-01",
+        booth: "OUT1",
+    };
+
+    // Only an admin, with the right password, and with a reason.
+    let id = uuid::Uuid::new_v4;
+    assert!(matches!(
+        console.declare("kasir1", "rahasia-123", "fire alarm", id()),
+        Err(ConsoleError::Login(LoginError::RoleNotAllowed { .. }))
+    ));
+    assert!(matches!(
+        console.declare("admin", "wrong", "fire alarm", id()),
+        Err(ConsoleError::Login(LoginError::WrongPassword { .. }))
+    ));
+    assert!(matches!(console.declare("admin", "rahasia-123", "  ", id()), Err(ConsoleError::Emergency(_))));
+    assert!(!state.is_active() && relay.position() != BarrierPosition::Open);
+
+    // Online: the whole site's emergency, ended the same way.
+    let declared = console.declare("admin", "rahasia-123", "fire alarm", id()).unwrap();
+    assert!(matches!(&declared, Declared::Site(e) if e.reason == "fire alarm"));
+    assert!(booth.sqlite.active_emergency("JKT-MALL-01").unwrap().is_some());
+    assert_eq!(relay.position(), BarrierPosition::Open);
+    lane_barrier.close().unwrap();
+    assert_eq!(relay.position(), BarrierPosition::Open, "held open");
+    console.end("admin", "rahasia-123").unwrap();
+    assert!(booth.sqlite.active_emergency("JKT-MALL-01").unwrap().is_none());
+    assert_eq!(relay.position(), BarrierPosition::Closed);
+
+    // Cut off: a local emergency, this booth only, journaled; it survives a restart.
+    booth.store.set_down(true);
+    booth.clock.advance(Span::minutes(10));
+    let local = console.declare("admin", "rahasia-123", "smoke in level 2", id()).unwrap();
+    let Declared::Local(local) = local else { panic!("expected a local emergency: {local:?}") };
+    assert!(state.local_only() && relay.position() == BarrierPosition::Open);
+    assert_eq!(pending_local(&journal, "OUT1").map(|e| e.id), Some(local.id));
+    assert_eq!(pending_local(&journal, "IN1"), None, "another booth's restart opens nothing");
+    let restarted = EmergencyState::default();
+    restarted.set_local(pending_local(&journal, "OUT1"));
+    assert!(restarted.is_active());
+
+    // The database is back: the watch keeps the local emergency (the site has not heard of it).
+    booth.store.set_down(false);
+    let watch = WatchSetup {
+        store: booth.store.clone(),
+        location: gardu::config::DatabaseLocation::Sqlite(booth.dir.path().join("data/gardu.db")),
+        site: "JKT-MALL-01".into(),
+        booth: "OUT1".into(),
+        operator: Arc::new(|| None),
+        clock: booth.clock.clone(),
+        poll_interval: Duration::from_secs(1),
+        notify: Arc::new(|| {}),
+    };
+    check(&watch, &state);
+    assert!(state.is_active(), "a local emergency holds until it is ended");
+    // Replayed: it becomes the site's emergency (the site hears of it) ...
+    let summary = replay::replay(
+        &booth.journal("SYNC"),
+        booth.sqlite.as_ref(),
+        booth.clock.as_ref(),
+        false,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!((summary.failed, summary.rejected), (0, 0));
+    let at_site = booth.sqlite.active_emergency("JKT-MALL-01").unwrap().expect("replayed");
+    assert_eq!((at_site.id, at_site.origin), (local.id, gardu::store::Origin::Journal));
+    check(&watch, &state);
+    assert!(state.is_active() && !state.local_only());
+    // ... and an admin ending it anywhere releases this booth too.
+    booth.clock.advance(Span::minutes(30));
+    let admin = gardu::lane::emergency::Actor {
+        site: "JKT-MALL-01".into(),
+        booth: "ADM1".into(),
+        username: "admin".into(),
+    };
+    gardu::lane::emergency::end(booth.sqlite.as_ref(), &admin, booth.clock.now()).unwrap();
+    check(&watch, &state);
+    assert!(!state.is_active());
+    assert_eq!(relay.position(), BarrierPosition::Closed);
+
+    // Cut off again, and ended while still cut off: a restart opens nothing; replayed, the
+    // history has it with its end.
+    booth.store.set_down(true);
+    booth.clock.advance(Span::minutes(5));
+    let Declared::Local(second) = console.declare("admin", "rahasia-123", "flood", id()).unwrap() else {
+        panic!("expected a local emergency")
+    };
+    booth.clock.advance(Span::minutes(5));
+    console.end("admin", "rahasia-123").unwrap();
+    assert!(!state.is_active());
+    assert_eq!(pending_local(&journal, "OUT1"), None, "ended: a restart opens nothing");
+    booth.store.set_down(false);
+    replay::replay(&booth.journal("SYNC"), booth.sqlite.as_ref(), booth.clock.as_ref(), false, &mut |_| {})
+        .unwrap();
+    assert!(booth.sqlite.active_emergency("JKT-MALL-01").unwrap().is_none());
+    let history = |at: chrono::DateTime<chrono::Utc>| {
+        booth.sqlite.emergencies("JKT-MALL-01", start_time(), at + Span::minutes(1)).unwrap()
+    };
+    let kept = history(booth.clock.now()).into_iter().find(|e| e.id == second.id).expect("in the history");
+    assert_eq!(kept.ended_by.as_deref(), Some("admin"));
+
+    // Cut off while the site declares its own: the booth's, replayed still open, is kept as
+    // ended so it never holds the site's barriers after the site's own ends.
+    booth.store.set_down(true);
+    booth.clock.advance(Span::minutes(5));
+    let Declared::Local(third) = console.declare("admin", "rahasia-123", "gas leak", id()).unwrap() else {
+        panic!("expected a local emergency")
+    };
+    gardu::lane::emergency::declare(booth.sqlite.as_ref(), &admin, "fire drill", id(), booth.clock.now())
+        .unwrap();
+    booth.store.set_down(false);
+    let summary = replay::replay(
+        &booth.journal("SYNC"),
+        booth.sqlite.as_ref(),
+        booth.clock.as_ref(),
+        false,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!((summary.failed, summary.rejected), (0, 0));
+    let open = booth.sqlite.active_emergency("JKT-MALL-01").unwrap().unwrap();
+    assert_eq!(open.reason, "fire drill");
+    let kept = history(booth.clock.now()).into_iter().find(|e| e.id == third.id).expect("in the history");
+    assert!(kept.ended_by.as_deref().is_some_and(|by| by.starts_with("sync")), "{kept:?}");
+    check(&watch, &state);
+    assert!(state.is_active() && state.local().is_none(), "the site's holds; the booth's is released");
+    gardu::lane::emergency::end(booth.sqlite.as_ref(), &admin, booth.clock.now()).unwrap();
+    check(&watch, &state);
+    assert!(!state.is_active());
+    let audit = booth.sqlite.list_audit(&AuditFilter::default()).unwrap();
+    let count = |action: &str| audit.iter().filter(|r| r.action == action).count();
+    assert_eq!((count("emergency_start"), count("emergency_end")), (5, 4));
+}

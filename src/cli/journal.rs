@@ -174,6 +174,12 @@ fn summary(payload: &JournalPayload) -> String {
         JournalPayload::Shift(shift) => {
             format!("shift of {} from {}", shift.username, shift.opened_at.format("%H:%M"))
         }
+        JournalPayload::Emergency(e) => format!(
+            "emergency {} by {}: {}",
+            if e.active() { "declared" } else { "ended" },
+            e.started_by,
+            e.reason
+        ),
         JournalPayload::Audit { audit, .. } => audit.action.clone(),
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::store::{AuditRecord, Entry, EntryLate, Exit, PhotoKind, Shift};
+use crate::store::{AuditRecord, Emergency, Entry, EntryLate, Exit, PhotoKind, Shift};
 
 /// The format version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -21,6 +21,8 @@ pub enum JournalPayload {
     Exit(Exit),
     /// A cashier's shift opened or closed while offline (its latest state).
     Shift(Shift),
+    /// An emergency declared, or ended, at a booth cut off from the database (its state then).
+    Emergency(Emergency),
     /// An audited action (manual open, lost ticket, login) taken while offline.
     Audit {
         /// Made by the booth, names the journal file.
@@ -38,17 +40,20 @@ impl JournalPayload {
             JournalPayload::EntryLate(late) => late.id(),
             JournalPayload::Exit(exit) => exit.id,
             JournalPayload::Shift(shift) => shift.id,
+            JournalPayload::Emergency(emergency) => emergency.id,
             JournalPayload::Audit { id, .. } => *id,
         }
     }
 
-    /// `entry`, `entry_late`, `exit`, `shift` or `audit`: also the middle of the file name.
+    /// `entry`, `entry_late`, `exit`, `shift`, `emergency` or `audit`: also the middle of the
+    /// file name.
     pub fn kind(&self) -> &'static str {
         match self {
             JournalPayload::Entry(_) => "entry",
             JournalPayload::EntryLate(_) => "entry_late",
             JournalPayload::Exit(_) => "exit",
             JournalPayload::Shift(_) => "shift",
+            JournalPayload::Emergency(_) => "emergency",
             JournalPayload::Audit { .. } => "audit",
         }
     }

@@ -16,8 +16,8 @@ use super::record::JournalPayload;
 use crate::clock::Clock;
 use crate::domain::Rupiah;
 use crate::store::{
-    AuditRecord, DuplicateExit, EntryLate, Exit, InsertOutcome, LateKind, LateRecord, PaymentMethod, Shift,
-    Store, StoreError,
+    AuditRecord, DuplicateExit, Emergency, EntryLate, Exit, InsertOutcome, LateKind, LateRecord,
+    PaymentMethod, Shift, Store, StoreError,
 };
 use uuid::Uuid;
 
@@ -229,8 +229,34 @@ fn kind_rank(payload: &JournalPayload) -> u8 {
         JournalPayload::EntryLate(_) => 2,
         JournalPayload::Exit(_) => 2,
         JournalPayload::Shift(_) => 3,
-        JournalPayload::Audit { .. } => 4,
+        JournalPayload::Emergency(_) | JournalPayload::Audit { .. } => 4,
     }
+}
+
+/// A booth's local emergency (its start, or its end). When the site declared its own while
+/// the booth was cut off, the booth's is kept in the history as ended now: replaying it must
+/// never open every barrier of the site after the site's own emergency was ended.
+fn replay_emergency(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    emergency: &Emergency,
+) -> Result<InsertOutcome, StoreError> {
+    let outcome = match store.start_emergency(emergency) {
+        Err(StoreError::Refused(why)) if emergency.active() => {
+            tracing::warn!(id = %emergency.id, "a booth's local emergency is kept as ended: {why}");
+            let ended = Emergency {
+                ended_at: Some(clock.now().max(emergency.started_at)),
+                ended_by: Some(format!("sync ({why})")),
+                ..emergency.clone()
+            };
+            store.start_emergency(&ended)?
+        }
+        other => other?,
+    };
+    if let (Some(at), Some(by)) = (emergency.ended_at, &emergency.ended_by) {
+        store.end_emergency(emergency.id, at, by)?;
+    }
+    Ok(outcome)
 }
 
 /// A late photo or read: an entry still missing leaves the file pending with its reason.
@@ -302,6 +328,7 @@ fn replay_chunk(
             JournalPayload::Exit(_) => exit_outcomes.next(),
             JournalPayload::EntryLate(late) => Some(complete_entry(store, late)),
             JournalPayload::Shift(shift) => Some(store.save_shift(shift)),
+            JournalPayload::Emergency(emergency) => Some(replay_emergency(store, clock, emergency)),
             JournalPayload::Audit { id, audit } => Some(store.append_audit_once(*id, audit)),
         }
         .unwrap_or_else(|| {

@@ -2,6 +2,7 @@
 //! its audit line, and the status every screen and `gardu emergency status` show. Lanes ask
 //! [`EmergencyStatus`] whether to hold their barriers open and stop charging.
 
+pub mod booth;
 pub mod state;
 pub mod watch;
 

@@ -8,6 +8,7 @@ use egui::RichText;
 use super::admin::scope::Scope;
 use super::admin::{self, AdminState};
 use super::diagnostics::{self, DiagnosticsState};
+use super::emergency_dialog::{self, EmergencyDialog, EmergencyDialogEnd};
 use super::entry_screen::{self, EntryState};
 use super::exit_screen::{self, ExitState};
 use super::i18n::I18n;
@@ -75,6 +76,9 @@ pub struct ConsoleApp {
     sync: SyncDialog,
     sim: SimPanelState,
     diagnostics: Option<DiagnosticsState>,
+    emergency: Option<EmergencyDialog>,
+    /// What the last emergency declaration or end did, shown until dismissed.
+    emergency_notice: Option<String>,
     styled: bool,
     fullscreen: bool,
     operator_pending: bool,
@@ -111,6 +115,8 @@ impl ConsoleApp {
             sync: SyncDialog::default(),
             sim: SimPanelState::default(),
             diagnostics: None,
+            emergency: None,
+            emergency_notice: None,
             styled: false,
             fullscreen,
             operator_pending: false,
@@ -164,7 +170,22 @@ impl ConsoleApp {
         self.clock_repaint(&ctx);
 
         if let Some(emergency) = self.runtime.emergency() {
-            emergency_banner_ui(ui, &self.tr, &emergency, self.runtime.config().timezone());
+            let local = self.runtime.emergency_local_only();
+            emergency_banner_ui(ui, &self.tr, &emergency, local, self.runtime.config().timezone());
+        }
+        if let Some(message) = &self.emergency_notice {
+            let mut dismissed = false;
+            egui::Panel::top("emergency-notice")
+                .frame(egui::Frame::new().fill(theme::WARN_BG).inner_margin(egui::Margin::symmetric(12, 6)))
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(message).strong());
+                        dismissed = ui.button(self.tr.t("common.ok")).clicked();
+                    });
+                });
+            if dismissed {
+                self.emergency_notice = None;
+            }
         }
         if let Some(reading) = self.runtime.disk().filter(|r| r.level != crate::lane::storage::DiskLevel::Ok)
         {
@@ -286,6 +307,16 @@ impl ConsoleApp {
             };
             sync_dialog::sync_dialog_ui(ctx, &mut self.sync, env);
         }
+        if let Some(state) = &mut self.emergency {
+            match emergency_dialog::emergency_dialog_ui(ctx, state, &self.runtime, &self.tr, &self.waker) {
+                EmergencyDialogEnd::Open => {}
+                EmergencyDialogEnd::Cancelled => self.emergency = None,
+                EmergencyDialogEnd::Done(message) => {
+                    self.emergency = None;
+                    self.emergency_notice = Some(message);
+                }
+            }
+        }
         if let Some(state) = &mut self.diagnostics {
             let open = diagnostics::diagnostics_ui(ctx, state, &self.runtime, &self.tr, &self.waker);
             if !open {
@@ -357,6 +388,7 @@ impl ConsoleApp {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
             }
             MenuAction::Logout => self.logout(),
+            MenuAction::Emergency { ending } => self.emergency = Some(EmergencyDialog::new(ending)),
         }
     }
 
@@ -474,10 +506,16 @@ pub fn mode_name(mode: Mode) -> &'static str {
 }
 
 /// Red, on every screen, while an emergency holds the site's barriers open.
-fn emergency_banner_ui(ui: &mut egui::Ui, tr: &I18n, emergency: &crate::store::Emergency, tz: chrono_tz::Tz) {
+fn emergency_banner_ui(
+    ui: &mut egui::Ui,
+    tr: &I18n,
+    emergency: &crate::store::Emergency,
+    local: bool,
+    tz: chrono_tz::Tz,
+) {
     let since = emergency.started_at.with_timezone(&tz).format("%H:%M").to_string();
     let text = tr.f(
-        "emergency.banner",
+        if local { "emergency.banner_local" } else { "emergency.banner" },
         &[("since", &since), ("by", &emergency.started_by), ("reason", &emergency.reason)],
     );
     egui::Panel::top("emergency-banner")

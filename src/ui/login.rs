@@ -316,7 +316,7 @@ pub fn centered_card_ui(ui: &mut egui::Ui, width: f32, content: impl FnOnce(&mut
     });
 }
 
-fn login_error_text(err: &LoginError, tr: &I18n) -> String {
+pub(crate) fn login_error_text(err: &LoginError, tr: &I18n) -> String {
     match err {
         LoginError::UnknownUser | LoginError::WrongPassword { .. } => tr.f(
             "login.error.wrong",

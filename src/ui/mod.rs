@@ -5,6 +5,7 @@
 pub mod admin; // admin mode: dashboard, transactions, statistics, people, tariffs, settings
 pub mod app; // the console application and its top-level layout
 pub mod diagnostics; // technician diagnostics: ports, raw monitor, device tests
+pub mod emergency_dialog; // declare or end an emergency opening (evacuation)
 pub mod entry_screen; // ParkingIN
 pub mod exit_dialogs; // ParkingOut dialogs: lost ticket, manual open, shift
 pub mod exit_screen; // ParkingOut

@@ -20,6 +20,7 @@ use crate::devices::sim::{SimBarrier, SimController};
 use crate::devices::{Barrier, DeviceStatus, Notify};
 use crate::domain::ClassCode;
 use crate::journal::Journal;
+use crate::lane::emergency::booth::{Console, ConsoleError, Declared, pending_local};
 use crate::lane::emergency::state::EmergencyState;
 use crate::lane::emergency::watch::{EmergencyWatch, WatchSetup};
 use crate::lane::entry::EntryDevices;
@@ -39,6 +40,7 @@ use crate::store::switch::SwitchableStore;
 use crate::store::{AuditRecord, Member, Store};
 
 use super::inbox::{Inbox, InboxSender, Waker};
+use super::task::Task;
 
 /// Sample member cards the simulation seeds and its panel offers.
 pub const SIM_MEMBER_CARD: u32 = 0x0010_0001;
@@ -111,6 +113,17 @@ impl LaneRuntime {
 const CACHE_REFRESH: Duration = Duration::from_secs(120);
 /// How often the data folder's free disk space is looked at.
 const DISK_CHECK: Duration = Duration::from_secs(30);
+/// What an emergency declared or ended at this console did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmergencyOutcome {
+    /// Declared for the whole site.
+    Declared,
+    /// Declared for this booth only: the database could not be reached.
+    DeclaredLocal,
+    /// Ended.
+    Ended,
+}
+
 /// How often a booth asks the database for an emergency (SQLite; PostgreSQL also listens).
 const EMERGENCY_POLL: Duration = Duration::from_millis(500);
 
@@ -210,6 +223,8 @@ impl BoothRuntime {
         if options.simulate {
             seed_simulation(local_store.as_ref(), &lane_ctx);
         }
+        // Restarted during a local emergency: the barriers open again as the lanes start.
+        lane_ctx.emergency.set_local(pending_local(&lane_ctx.journal, &config.booth.code));
         let emergency = lane_ctx.emergency.clone();
         let disk_watch =
             DiskWatch::start(ctx.data_dir.clone(), config.storage.clone(), DISK_CHECK, notify.clone())?;
@@ -309,6 +324,55 @@ impl BoothRuntime {
     /// The site's emergency as this booth knows it (the red banner).
     pub fn emergency(&self) -> Option<crate::store::Emergency> {
         self.emergency_watch.state().active()
+    }
+
+    /// Declares (`reason`) or ends (`None`) an emergency here, as the admin `username` who
+    /// re-entered `password`, on a background thread. A booth cut off from the database
+    /// declares a local one (journaled); the admin console cannot.
+    pub fn emergency_task(
+        &self,
+        waker: &Waker,
+        username: String,
+        password: String,
+        reason: Option<String>,
+    ) -> Task<Result<EmergencyOutcome, ConsoleError>> {
+        let (store, offline_login) = (self.store(), self.offline_login_store());
+        let (journal, state, clock) =
+            (self.lane_ctx.journal.clone(), self.lane_ctx.emergency.clone(), self.lane_ctx.clock.clone());
+        let (site, booth) = (self.config.site.code.clone(), self.config.booth.code.clone());
+        let allow_local = !self.mode.is_admin();
+        let connectivity = self.connectivity().clone();
+        Task::spawn("emergency", waker, move || {
+            let console = Console {
+                store: store.as_ref(),
+                offline_login: offline_login.as_ref(),
+                allow_local,
+                journal: &journal,
+                state: &state,
+                clock: clock.as_ref(),
+                site: &site,
+                booth: &booth,
+            };
+            let outcome = match reason {
+                Some(reason) => {
+                    console.declare(&username, &password, &reason, uuid::Uuid::new_v4()).map(|d| match d {
+                        Declared::Site(_) => EmergencyOutcome::Declared,
+                        Declared::Local(_) => EmergencyOutcome::DeclaredLocal,
+                    })
+                }
+                None => console.end(&username, &password).map(|_| EmergencyOutcome::Ended),
+            };
+            if matches!(outcome, Ok(EmergencyOutcome::DeclaredLocal)) {
+                connectivity.request_check();
+            }
+            outcome
+        })
+    }
+
+    /// True while only this booth's local emergency holds its barriers (declared while the
+    /// database could not be reached).
+    pub fn emergency_local_only(&self) -> bool {
+        self.emergency_watch.state().local_only()
     }
 
     /// The data folder's free disk space, when it is low (the disk banner).

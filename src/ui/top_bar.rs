@@ -30,6 +30,11 @@ pub enum MenuAction {
     Fullscreen,
     /// Log out.
     Logout,
+    /// Declare an emergency opening (evacuation), or end the active one.
+    Emergency {
+        /// True to end the active one.
+        ending: bool,
+    },
 }
 
 /// Shows the top bar; returns the operator's pick, if any.
@@ -140,6 +145,13 @@ fn menu_ui(
         }
         if ui.button(tr.t("menu.fullscreen")).clicked() {
             action = Some(MenuAction::Fullscreen);
+        }
+        // At any console, logged in or not: an admin re-enters their password in the window.
+        ui.separator();
+        let ending = runtime.emergency().is_some();
+        let key = if ending { "menu.emergency_end" } else { "menu.emergency" };
+        if ui.button(RichText::new(tr.t(key)).color(theme::FAULT).strong()).clicked() {
+            action = Some(MenuAction::Emergency { ending });
         }
         if session.is_some() {
             ui.separator();

@@ -9,8 +9,22 @@ use crate::store::Emergency;
 
 #[derive(Default)]
 struct Shared {
-    active: Mutex<Option<Emergency>>,
+    slots: Mutex<Slots>,
     barriers: Mutex<Vec<Weak<dyn Barrier>>>,
+}
+
+/// The site's emergency as the database says, and one this booth declared while cut off from
+/// it (journaled). Either holds the barriers open.
+#[derive(Default)]
+struct Slots {
+    site: Option<Emergency>,
+    local: Option<Emergency>,
+}
+
+impl Slots {
+    fn effective(&self) -> Option<&Emergency> {
+        self.site.as_ref().or(self.local.as_ref())
+    }
 }
 
 /// The booth's view of the emergency: set by the watch, read by lanes and screens.
@@ -28,27 +42,50 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl EmergencyState {
-    /// The active emergency, if any.
+    /// The active emergency, if any: the site's, else this booth's local one.
     pub fn active(&self) -> Option<Emergency> {
-        lock(&self.0.active).clone()
+        lock(&self.0.slots).effective().cloned()
     }
 
     /// True while an emergency holds the barriers open.
     pub fn is_active(&self) -> bool {
-        lock(&self.0.active).is_some()
+        lock(&self.0.slots).effective().is_some()
     }
 
-    /// Sets the emergency; returns true when it changed. Starting one opens every barrier
-    /// of the booth; ending it closes them (they return to normal).
+    /// True when only this booth's local emergency holds the barriers (the site's database has
+    /// not heard of it yet).
+    pub fn local_only(&self) -> bool {
+        let slots = lock(&self.0.slots);
+        slots.site.is_none() && slots.local.is_some()
+    }
+
+    /// The emergency this booth declared while cut off from the database, if it still holds.
+    pub fn local(&self) -> Option<Emergency> {
+        lock(&self.0.slots).local.clone()
+    }
+
+    /// Sets the site's emergency as the database says; returns true when what holds the
+    /// barriers changed. Starting one opens every barrier of the booth; ending it closes them
+    /// (they return to normal) unless a local emergency still holds them.
     pub fn set(&self, emergency: Option<Emergency>) -> bool {
-        let changed = {
-            let mut active = lock(&self.0.active);
-            let changed = active.as_ref().map(|e| e.id) != emergency.as_ref().map(|e| e.id);
-            *active = emergency;
-            changed
+        self.change(|slots| slots.site = emergency)
+    }
+
+    /// Sets or clears this booth's local emergency (declared while cut off from the database).
+    pub fn set_local(&self, emergency: Option<Emergency>) -> bool {
+        self.change(|slots| slots.local = emergency)
+    }
+
+    fn change(&self, edit: impl FnOnce(&mut Slots)) -> bool {
+        let (was, now) = {
+            let mut slots = lock(&self.0.slots);
+            let was = slots.effective().map(|e| e.id);
+            edit(&mut slots);
+            (was, slots.effective().map(|e| e.id))
         };
-        if changed {
-            let opening = self.is_active();
+        let changed = was != now;
+        if changed && was.is_some() != now.is_some() {
+            let opening = now.is_some();
             let barriers: Vec<Arc<dyn Barrier>> = {
                 let mut list = lock(&self.0.barriers);
                 list.retain(|b| b.strong_count() > 0);

@@ -83,7 +83,22 @@ pub fn check(setup: &WatchSetup, state: &EmergencyState) {
         }
     };
     let fresh = active.as_ref().filter(|e| state.active().map(|known| known.id) != Some(e.id)).cloned();
-    if state.set(active) {
+    let mut changed = false;
+    // This booth's local emergency holds until it is ended here, or until the site's history
+    // (after its replay) shows it ended elsewhere.
+    if let Some(local) = state.local()
+        && active.as_ref().map(|e| e.id) != Some(local.id)
+        && let Ok(known) = setup.store.emergencies(
+            &setup.site,
+            local.started_at,
+            setup.clock.now().max(local.started_at) + chrono::Duration::seconds(1),
+        )
+        && known.iter().any(|e| e.id == local.id && !e.active())
+    {
+        changed |= state.set_local(None);
+    }
+    changed |= state.set(active);
+    if changed {
         (setup.notify)();
     }
     if let Some(emergency) = fresh {

@@ -209,6 +209,14 @@ fn what(payload: &JournalPayload, tr: &I18n) -> String {
             tr.f("plates.journal_late", &[("entry", &&entry[..8]), ("plate", &plate)])
         }
         JournalPayload::Shift(shift) => shift.username.clone(),
+        JournalPayload::Emergency(emergency) => tr.f(
+            if emergency.active() {
+                "admin.journals.emergency_start"
+            } else {
+                "admin.journals.emergency_end"
+            },
+            &[("by", &emergency.started_by), ("reason", &emergency.reason)],
+        ),
         JournalPayload::Audit { audit, .. } => match &audit.username {
             Some(user) => format!("{} · {user}", audit.action),
             None => audit.action.clone(),
