@@ -319,3 +319,65 @@ fn after_a_restart_the_entry_booth_lists_the_tickets_it_issued_before() {
     let recent = other.state().runtime().entry().map(|w| w.snapshot().recent.clone()).expect("entry worker");
     assert_eq!(recent.iter().map(|t| t.ticket_no.as_str()).collect::<Vec<_>>(), [second.as_str()]);
 }
+
+/// The evacuation from a booth's menu: an admin re-enters their password at the cashier's
+/// booth; every screen shows the red banner and the barrier stays open until it is ended.
+#[test]
+fn an_admin_declares_and_ends_an_emergency_from_the_exit_booths_menu() {
+    let site = Site::new();
+    site.add_users();
+    let mut harness = site.console(Mode::Exit, "OUT1");
+    login_to_work(&mut harness, "budi");
+    click(&mut harness, "Menu");
+    click(&mut harness, "Pembukaan DARURAT (evakuasi)…");
+    wait_for_text(&mut harness, "Pembukaan darurat (evakuasi)");
+    type_text(&mut harness, "alarm kebakaran");
+    press(&mut harness, Key::Tab);
+    type_text(&mut harness, "budi");
+    press(&mut harness, Key::Tab);
+    type_text(&mut harness, PASSWORD);
+    press(&mut harness, Key::Enter);
+    // A cashier may not: the window says so in the operator's language and stays open.
+    wait_for_text(&mut harness, "Hanya admin yang dapat");
+    assert!(harness.state().runtime().emergency().is_none());
+
+    // The admin comes to the booth and declares it.
+    click(&mut harness, "Batal");
+    click(&mut harness, "Menu");
+    click(&mut harness, "Pembukaan DARURAT (evakuasi)…");
+    wait_for_text(&mut harness, "Pembukaan darurat (evakuasi)");
+    type_text(&mut harness, "alarm kebakaran");
+    press(&mut harness, Key::Tab);
+    type_text(&mut harness, "dewi");
+    press(&mut harness, Key::Tab);
+    type_text(&mut harness, PASSWORD);
+    press(&mut harness, Key::Enter);
+    wait_for_text(&mut harness, "DARURAT sejak");
+    wait_for_text(&mut harness, "alarm kebakaran");
+    let barrier = harness.state().runtime().lane().expect("exit lane").devices().barrier();
+    step_until(&mut harness, "the barrier held open", |_| {
+        barrier.position() == gardu::devices::barrier::BarrierPosition::Open
+    });
+
+    click(&mut harness, "Menu");
+    click(&mut harness, "Akhiri keadaan darurat…");
+    wait_for_text(&mut harness, "Palang kembali normal");
+    type_text(&mut harness, "dewi");
+    press(&mut harness, Key::Tab);
+    type_text(&mut harness, PASSWORD);
+    press(&mut harness, Key::Enter);
+    wait_for_text(&mut harness, "Keadaan darurat diakhiri");
+    assert!(!shows(&harness, "DARURAT sejak"));
+    let audit: Vec<String> = harness
+        .state()
+        .runtime()
+        .store()
+        .list_audit(&gardu::store::AuditFilter { limit: 50, ..Default::default() })
+        .expect("audit")
+        .into_iter()
+        .filter(|a| a.action.starts_with("emergency_"))
+        .map(|a| format!("{} by {}", a.action, a.username.unwrap_or_default()))
+        .collect();
+    assert!(audit.contains(&"emergency_start by dewi".to_string()), "{audit:?}");
+    assert!(audit.contains(&"emergency_end by dewi".to_string()), "{audit:?}");
+}

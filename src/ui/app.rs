@@ -277,7 +277,9 @@ impl ConsoleApp {
             self.sync.open_list();
         }
         self.admin.sync_dialog_open(self.sync.is_open());
-        let modal_open = self.sync.is_open() || self.exit.dialog_open();
+        // A window over the booth screen owns the keyboard: the booth's keys wait.
+        let window_open = self.sync.is_open() || self.emergency.is_some() || self.diagnostics.is_some();
+        let modal_open = window_open || self.exit.dialog_open();
         let scope = self.admin_scope();
         let env = Env {
             runtime: &self.runtime,
@@ -289,7 +291,7 @@ impl ConsoleApp {
         };
         match self.runtime.mode() {
             Mode::Entry => entry_screen::entry_screen_ui(ui, &mut self.entry, env, modal_open),
-            Mode::Exit => exit_screen::exit_screen_ui(ui, &mut self.exit, env, self.sync.is_open()),
+            Mode::Exit => exit_screen::exit_screen_ui(ui, &mut self.exit, env, window_open),
             Mode::Admin | Mode::Hq => admin::admin_ui(ui, &mut self.admin, env),
         }
     }

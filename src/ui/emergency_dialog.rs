@@ -23,6 +23,8 @@ pub struct EmergencyDialog {
     password: String,
     task: Option<Task<Result<EmergencyOutcome, ConsoleError>>>,
     error: Option<String>,
+    /// The first field took the keyboard when the window opened.
+    focused: bool,
 }
 
 impl EmergencyDialog {
@@ -87,14 +89,20 @@ pub fn emergency_dialog_ui(
                     egui::TextEdit::singleline(value).password(password).desired_width(f32::INFINITY),
                 )
             };
-            if !state.ending {
+            // The keyboard goes to the window's first field as it opens, not to the booth's
+            // own fields behind it.
+            let first = if state.ending {
+                field(ui, tr.t("emergency.admin"), &mut state.username, false)
+            } else {
                 let reason = field(ui, tr.t("emergency.reason"), &mut state.reason, false);
-                if ui.ctx().memory(|m| m.focused().is_none()) && state.reason.is_empty() {
-                    reason.request_focus();
-                }
                 ui.label(RichText::new(tr.t("emergency.reason_hint")).color(theme::MUTED).small());
+                field(ui, tr.t("emergency.admin"), &mut state.username, false);
+                reason
+            };
+            if !state.focused {
+                first.request_focus();
+                state.focused = true;
             }
-            field(ui, tr.t("emergency.admin"), &mut state.username, false);
             let password = field(ui, tr.t("emergency.password"), &mut state.password, true);
             let submitted = password.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if let Some(error) = &state.error {
@@ -135,6 +143,9 @@ pub fn emergency_dialog_ui(
 /// Why it did not happen, in the operator's language.
 fn error_text(err: &ConsoleError, tr: &I18n) -> String {
     match err {
+        ConsoleError::Login(crate::auth::LoginError::RoleNotAllowed { .. }) => {
+            tr.t("emergency.error.admin_only").into()
+        }
         ConsoleError::Login(err) => login_error_text(err, tr),
         ConsoleError::Emergency(EmergencyError::NoReason) => tr.t("emergency.error.no_reason").into(),
         ConsoleError::Emergency(EmergencyError::ReasonTooLong) => {

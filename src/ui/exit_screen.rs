@@ -34,13 +34,13 @@ impl ExitState {
 }
 
 /// The exit screen.
-pub fn exit_screen_ui(ui: &mut egui::Ui, state: &mut ExitState, env: Env<'_>, sync_open: bool) {
+pub fn exit_screen_ui(ui: &mut egui::Ui, state: &mut ExitState, env: Env<'_>, window_open: bool) {
     let Some(worker) = env.runtime.exit() else { return };
     let snapshot = worker.snapshot();
     let tr = env.tr;
     let tz = env.runtime.config().timezone();
     let mut commands = Vec::new();
-    let keyboard_free = state.dialog.is_none() && !sync_open;
+    let keyboard_free = state.dialog.is_none() && !window_open;
     let had_dialog = state.dialog.is_some();
 
     // A new fee on screen starts a fresh payment.
