@@ -133,6 +133,9 @@ pub enum Command {
     /// Emergency opening: every barrier of the site held open, exits without charge.
     #[command(subcommand)]
     Emergency(emergency::EmergencyCommand),
+    /// Benchmarks of the real console (run under Xvfb).
+    #[command(subcommand)]
+    Bench(crate::ui::bench::BenchCommand),
     /// Render every console screen to PNG (run under Xvfb).
     #[command(hide = true)]
     Screenshots(crate::ui::screenshots::ScreenshotArgs),
@@ -172,6 +175,7 @@ fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow:
         Command::Hq(cmd) => hq::run(cmd, ctx, op.audit_name()),
         Command::Emergency(cmd) => emergency::run(cmd, ctx, op),
         Command::Screenshots(args) => crate::ui::screenshots::run(args, ctx),
+        Command::Bench(cmd) => crate::ui::bench::run(cmd, ctx),
     }
 }
 

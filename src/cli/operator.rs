@@ -50,6 +50,8 @@ pub fn access(command: &Command) -> (&'static str, Access) {
         Command::Ports => ("ports", Open),
         Command::Receipt(_) => ("receipt render", Open),
         Command::Screenshots(_) => ("screenshots", Open),
+        // A scratch data folder of its own, and the console's login on it.
+        Command::Bench(_) => ("bench", Open),
         Command::Db(DbCommand::Check { .. }) => ("db check", Open),
         Command::Db(DbCommand::Migrate) => ("db migrate", Roles(ADMIN)),
         Command::Db(DbCommand::SeedDemo(_)) => ("db seed-demo", Roles(ADMIN_OR_TECHNICIAN)),

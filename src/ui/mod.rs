@@ -4,6 +4,7 @@
 
 pub mod admin; // admin mode: dashboard, transactions, statistics, people, tariffs, settings
 pub mod app; // the console application and its top-level layout
+pub mod bench; // `gardu bench console`: first frame, memory and idle CPU of the real console
 pub mod diagnostics; // technician diagnostics: ports, raw monitor, device tests
 pub mod emergency_dialog; // declare or end an emergency opening (evacuation)
 pub mod entry_screen; // ParkingIN
