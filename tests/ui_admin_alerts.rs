@@ -192,6 +192,29 @@ fn a_plate_entering_while_inside_is_a_dashboard_alert_whose_button_lists_exactly
         assert!(!shows(&harness, &visit.ticket_no), "normal traffic is not listed: {}", visit.ticket_no);
     }
 
+    // The same through the Store trait with no site chosen (HQ's "all sites"), one page of one.
+    let store = site.context(Mode::Admin, "ADM1").open_store().expect("store");
+    let now = gardu::clock::Clock::now(site.clock.as_ref());
+    let filter = gardu::store::VisitFilter {
+        from: Some(now - chrono::Duration::hours(6)),
+        to: Some(now + chrono::Duration::hours(1)),
+        ..Default::default()
+    };
+    let page = |offset| gardu::store::PageRequest { offset, limit: 1 };
+    let kind = Some(gardu::admin::alerts::AlertKind::PlateAlreadyInside);
+    let mut found = Vec::new();
+    for offset in [0, 1] {
+        let listed =
+            gardu::admin::alerts::alert_visits(store.as_ref(), kind, &filter, page(offset)).expect("list");
+        assert_eq!((listed.total, listed.rows.len()), (2, 1));
+        found.push(listed.rows[0].entry.id);
+    }
+    assert_eq!(found, [second.id, first.id], "newest entry first");
+    let passback = Some(gardu::admin::alerts::AlertKind::CardPassback);
+    let listed =
+        gardu::admin::alerts::alert_visits(store.as_ref(), passback, &filter, page(0)).expect("list");
+    assert_eq!(listed.total, 0);
+
     // Another kind lists nothing; the alert filter off lists every visit of the day again.
     choose_alert(&mut harness, KINDS[4]);
     click(&mut harness, "Terapkan");
