@@ -11,16 +11,19 @@
 //! - a visit closed without payment (a forced close) or a barrier opened without payment
 //!   (manual open) — outside an emergency.
 //!
-//! [`detect`] is pure: the records go in, the alerts come out; [`load`] reads the records.
+//! [`detect`] is pure: the records go in, the alerts come out; [`load`] reads the records;
+//! [`alert_visits`] is the Transactions screen's filter over them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::plate::search_key;
-use crate::store::{AuditFilter, AuditRecord, PageRequest, Shift, Store, StoreResult, Visit, VisitFilter};
+use crate::store::{
+    AuditFilter, AuditRecord, PageRequest, Shift, Store, StoreResult, Visit, VisitFilter, VisitPage,
+};
 
 /// A count per shift this high is never unusual on its own.
 pub const OUTLIER_MIN: u64 = 3;
@@ -179,6 +182,51 @@ pub fn detect(records: &AlertRecords, from: DateTime<Utc>, to: DateTime<Utc>) ->
     alerts.extend(cashier_outliers(records, &within));
     alerts.sort_by(|a, b| b.at.cmp(&a.at).then(a.kind.cmp(&b.kind)));
     alerts
+}
+
+/// The Transactions screen's alert filter: the visits that alerts of `kind` (any kind when
+/// `None`) raised in the filter's period point at, matching the rest of `filter`, newest entry
+/// first, one page of them. An alert's earlier visit may have entered before the period (a
+/// plate that came in yesterday and again today): it is listed too. A filter without a site
+/// (HQ's "all sites") looks at each site the period's visits come from. Alerts that point at no
+/// visit (a barrier opened by hand) list nothing here; the manual openings list shows them.
+pub fn alert_visits(
+    store: &dyn Store,
+    kind: Option<AlertKind>,
+    filter: &VisitFilter,
+    page: PageRequest,
+) -> StoreResult<VisitPage> {
+    let (Some(from), Some(to)) = (filter.from, filter.to) else {
+        return Ok(VisitPage { rows: Vec::new(), total: 0 });
+    };
+    let wide = VisitFilter { from: Some(from - Duration::days(INSIDE_LOOKBACK_DAYS)), ..filter.clone() };
+    let mut candidates: Option<Vec<Visit>> = None;
+    let sites: BTreeSet<String> = match &filter.site {
+        Some(site) => [site.clone()].into(),
+        None => {
+            let rows = store.list_visits(&wide, PageRequest { offset: 0, limit: MAX_VISITS })?.rows;
+            let sites = rows.iter().map(|v| v.entry.site.clone()).collect();
+            candidates = Some(rows);
+            sites
+        }
+    };
+    let mut flagged = HashSet::new();
+    for site in &sites {
+        let records = load(store, site, from, to)?;
+        let alerts = detect(&records, from, to).into_iter().filter(|a| kind.is_none_or(|k| a.kind == k));
+        flagged.extend(alerts.flat_map(|a| a.visits));
+    }
+    if flagged.is_empty() {
+        return Ok(VisitPage { rows: Vec::new(), total: 0 });
+    }
+    let candidates = match candidates {
+        Some(rows) => rows,
+        None => store.list_visits(&wide, PageRequest { offset: 0, limit: MAX_VISITS })?.rows,
+    };
+    let matching: Vec<Visit> = candidates.into_iter().filter(|v| flagged.contains(&v.entry.id)).collect();
+    let total = matching.len() as u64;
+    let rows = matching.into_iter().skip(page.offset as usize).take(page.limit as usize).collect();
+    Ok(VisitPage { rows, total })
 }
 
 /// Pairs of visits with the same key where the second entered while the first was inside.

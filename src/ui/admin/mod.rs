@@ -246,6 +246,10 @@ pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
                 state.books.show_today();
                 state.page = Page::Books;
             }
+            if let Some((kind, day)) = state.dashboard.take_open_alert() {
+                state.transactions.show_alert(transactions::AlertFilter::Kind(kind), day);
+                state.page = Page::Transactions;
+            }
         }
         Page::Transactions => transactions::transactions_ui(ui, &mut state.transactions, env),
         Page::Statistics => statistics::statistics_ui(ui, &mut state.statistics, env),
@@ -274,6 +278,32 @@ fn nav_ui(ui: &mut egui::Ui, state: &mut AdminState, env: &Env<'_>) {
         if ui.add(button).clicked() {
             state.page = page;
         }
+    }
+}
+
+/// Below this width two cards side by side are stacked instead: a 1366×768 booth PC with the
+/// simulation panel open leaves about 860 points, too few for two forms or tables.
+pub const TWO_CARDS_MIN_WIDTH: f32 = 1000.0;
+
+/// Two cards side by side, or one above the other on a narrow screen. `shared` is what both
+/// draw from (a screen's state), handed to each in turn.
+pub fn two_cards_ui<T>(
+    ui: &mut egui::Ui,
+    shared: &mut T,
+    left: impl FnOnce(&mut egui::Ui, &mut T),
+    right: impl FnOnce(&mut egui::Ui, &mut T),
+) {
+    if ui.available_width() >= TWO_CARDS_MIN_WIDTH {
+        ui.columns(2, |columns| {
+            if let [first, second] = columns {
+                theme::column_card(first, |ui| left(ui, shared));
+                theme::column_card(second, |ui| right(ui, shared));
+            }
+        });
+    } else {
+        theme::column_card(ui, |ui| left(ui, shared));
+        ui.add_space(8.0);
+        theme::column_card(ui, |ui| right(ui, shared));
     }
 }
 

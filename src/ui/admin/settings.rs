@@ -131,16 +131,12 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, env: Env<'_>) {
     let errors = parsed.as_ref().err().cloned().unwrap_or_default();
     ui.add_space(6.0);
     egui::ScrollArea::vertical().id_salt("settings-scroll").show(ui, |ui| {
-        ui.columns(2, |columns| {
-            theme::column_card(&mut columns[0], |ui| {
-                ui.set_width(ui.available_width());
-                form_ui(ui, &mut state.form, &errors, tr);
-            });
-            theme::column_card(&mut columns[1], |ui| {
-                ui.set_width(ui.available_width());
-                effect_ui(ui, state, &env);
-            });
-        });
+        super::two_cards_ui(
+            ui,
+            state,
+            |ui, state| form_ui(ui, &mut state.form, &errors, tr),
+            |ui, state| effect_ui(ui, state, &env),
+        );
         ui.add_space(10.0);
         if let Some(error) = &state.save_error {
             ui.label(RichText::new(tr.f("admin.site.save_failed", &[("error", error)])).color(theme::FAULT));

@@ -270,7 +270,7 @@ pub fn shifts_ui(ui: &mut egui::Ui, state: &mut ShiftsState, env: Env<'_>) {
 }
 
 fn range_ui(ui: &mut egui::Ui, state: &mut ShiftsState, today: NaiveDate, tr: &I18n) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label(tr.t("admin.shifts.from"));
         let from = ui.add(
             egui::TextEdit::singleline(&mut state.from)

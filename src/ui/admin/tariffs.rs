@@ -77,13 +77,11 @@ pub fn tariffs_ui(ui: &mut egui::Ui, state: &mut TariffsState, env: Env<'_>) {
     let current = in_force(&data.versions, &class, now).map(|v| v.tariff.clone());
     ui.add_space(8.0);
     egui::ScrollArea::vertical().id_salt("tariffs-scroll").show(ui, |ui| {
-        ui.columns(2, |columns| {
-            theme::column_card(&mut columns[0], |ui| {
-                ui.set_width(ui.available_width());
-                edit_ui(ui, state, &class, current.as_ref(), &env);
-            });
-            theme::column_card(&mut columns[1], |ui| {
-                ui.set_width(ui.available_width());
+        super::two_cards_ui(
+            ui,
+            state,
+            |ui, state| edit_ui(ui, state, &class, current.as_ref(), &env),
+            |ui, state| {
                 section_title_ui(ui, tr.t("admin.tariffs.preview"));
                 let edited = state.form.parse(&class, tr).ok();
                 preview_ui(ui, current.as_ref(), edited.as_ref(), tr);
@@ -91,8 +89,8 @@ pub fn tariffs_ui(ui: &mut egui::Ui, state: &mut TariffsState, env: Env<'_>) {
                 ui.add_space(12.0);
                 section_title_ui(ui, tr.t("admin.tariffs.history"));
                 history_ui(ui, &data.versions, &class, &env);
-            });
-        });
+            },
+        );
     });
 }
 

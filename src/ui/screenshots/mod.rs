@@ -3,6 +3,7 @@
 //! every screen, and saves each as PNG at 1366×768 (a booth PC's common monitor). Run it under
 //! Xvfb on a machine without a display.
 
+mod alerts;
 mod books;
 
 use std::collections::VecDeque;
@@ -56,6 +57,8 @@ enum Step {
     Seed,
     /// A duplicate exit, a revised shift and a forced close (see [`books`]).
     Books,
+    /// Fraud at a staffed entry and exit, written by the real lanes (see [`alerts`]).
+    Alerts,
     /// Two more sites' visits and heartbeats, as HQ's database holds them.
     Sites,
     /// Something the simulation panel or the menu does.
@@ -179,6 +182,11 @@ impl Tour {
             Step::Books => {
                 if let Err(err) = books::books_records(&self.base, &self.clock) {
                     self.failures.push(format!("the books' records: {err:#}"));
+                }
+            }
+            Step::Alerts => {
+                if let Err(err) = alerts::alert_records(&self.base, &self.clock) {
+                    self.failures.push(format!("the fraud alerts' records: {err:#}"));
                 }
             }
             Step::Sites => {
@@ -616,6 +624,19 @@ fn script() -> Vec<Step> {
             eprintln!("screenshots: {err}");
         }
     })));
+    // Fraud at the staffed booths: the dashboard's alerts, and their visits in Transactions.
+    steps.push(Step::Alerts);
+    steps.push(Step::Open(Mode::Admin, "ADM1"));
+    steps.extend(login("admin"));
+    steps.push(Step::Pause(Duration::from_millis(2000)));
+    steps.push(Step::Shot("29-admin-fraud-alerts"));
+    steps.push(Step::Do(Box::new(|app, clock| {
+        let day = clock.now().with_timezone(&app.runtime().config().timezone()).date_naive();
+        app.admin_mut().transactions_mut().show_alert(super::admin::transactions::AlertFilter::Any, day);
+        app.open_admin_page(Page::Transactions);
+    })));
+    steps.push(Step::Pause(Duration::from_millis(2000)));
+    steps.push(Step::Shot("30-admin-transactions-alerts"));
     steps.push(Step::Sites);
     steps.push(Step::Open(Mode::Hq, "HQ1"));
     steps.extend(login("admin"));

@@ -198,10 +198,12 @@ pub fn books_ui(ui: &mut egui::Ui, state: &mut BooksState, env: Env<'_>) {
     egui::ScrollArea::vertical().id_salt("books").show(ui, |ui| {
         verdict_ui(ui, view, tr);
         ui.add_space(8.0);
-        ui.columns(2, |columns| {
-            theme::column_card(&mut columns[0], |ui| tables::vehicles_ui(ui, &view.report, tr));
-            theme::column_card(&mut columns[1], |ui| tables::money_ui(ui, &view.report, tr));
-        });
+        crate::ui::admin::two_cards_ui(
+            ui,
+            &mut (),
+            |ui, _| tables::vehicles_ui(ui, &view.report, tr),
+            |ui, _| tables::money_ui(ui, &view.report, tr),
+        );
         ui.add_space(8.0);
         let to_review = std::mem::take(&mut state.to_review);
         tables::lists_ui(ui, view, to_review, tz, tr);
@@ -209,7 +211,8 @@ pub fn books_ui(ui: &mut egui::Ui, state: &mut BooksState, env: Env<'_>) {
 }
 
 fn range_ui(ui: &mut egui::Ui, state: &mut BooksState, today: NaiveDate, tr: &I18n) {
-    ui.horizontal(|ui| {
+    // Wraps on a narrow screen: a row wider than the panel would widen everything below it.
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label(tr.t("admin.shifts.from"));
         ui.add(
             egui::TextEdit::singleline(&mut state.from)

@@ -1,22 +1,30 @@
 //! The dashboard's fraud alerts: each with what happened, who or what it is about, and the
-//! visits behind it (ticket, plate, entry time).
+//! visits behind it (ticket, plate, entry time), and a button that lists them in Transactions.
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use egui::RichText;
 
-use crate::admin::alerts::AlertWithVisits;
+use crate::admin::alerts::{AlertKind, AlertWithVisits};
 use crate::ui::i18n::I18n;
 use crate::ui::theme;
 
-/// The fraud alerts of the last day; nothing at all when there are none.
-pub(super) fn fraud_ui(ui: &mut egui::Ui, alerts: &[AlertWithVisits], tr: &I18n, tz: Tz) {
+/// The fraud alerts of the last day; nothing at all when there are none. Returns the kind and
+/// local day of the alert whose visits the admin asked to see in Transactions.
+pub(super) fn fraud_ui(
+    ui: &mut egui::Ui,
+    alerts: &[AlertWithVisits],
+    tr: &I18n,
+    tz: Tz,
+) -> Option<(AlertKind, NaiveDate)> {
     if alerts.is_empty() {
-        return;
+        return None;
     }
+    let mut open = None;
     theme::banner(theme::FAULT_BG, theme::FAULT).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.label(RichText::new(tr.t("plates.alerts.title")).strong().size(16.0));
-        ui.label(RichText::new(tr.t("plates.alerts.hint")).small());
+        ui.label(RichText::new(tr.t("admin.tx.alert.hint")).small());
         for item in alerts {
             let alert = &item.alert;
             let at = alert.at.with_timezone(&tz).format("%d/%m %H:%M").to_string();
@@ -36,6 +44,15 @@ pub(super) fn fraud_ui(ui: &mut egui::Ui, alerts: &[AlertWithVisits], tr: &I18n,
                     visit.plate.clone().unwrap_or_else(|| tr.t("admin.journals.no_plate").to_string());
                 ui.label(format!("      {} · {plate} · {entered}", visit.ticket_no));
             }
+            if !item.visits.is_empty() {
+                ui.horizontal(|ui| {
+                    ui.add_space(22.0);
+                    if ui.small_button(tr.t("admin.tx.alert.open")).clicked() {
+                        open = Some((alert.kind, alert.at.with_timezone(&tz).date_naive()));
+                    }
+                });
+            }
         }
     });
+    open
 }

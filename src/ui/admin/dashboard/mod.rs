@@ -55,6 +55,8 @@ pub struct DashboardState {
     include_simulated: bool,
     /// The admin asked for the Books screen from an alert.
     open_books: bool,
+    /// The admin asked for a fraud alert's visits in Transactions: its kind and local day.
+    open_alert: Option<(crate::admin::alerts::AlertKind, chrono::NaiveDate)>,
 }
 
 impl Default for DashboardState {
@@ -70,6 +72,7 @@ impl Default for DashboardState {
             feed: VecDeque::new(),
             include_simulated: false,
             open_books: false,
+            open_alert: None,
         }
     }
 }
@@ -93,6 +96,11 @@ impl DashboardState {
     /// True once after an alert's button asked for the Books screen.
     pub fn take_open_books(&mut self) -> bool {
         std::mem::take(&mut self.open_books)
+    }
+
+    /// Once after a fraud alert's button: the alert's kind and local day.
+    pub fn take_open_alert(&mut self) -> Option<(crate::admin::alerts::AlertKind, chrono::NaiveDate)> {
+        self.open_alert.take()
     }
 
     /// Reads the figures again at the next frame (F5 does the same).
@@ -237,7 +245,9 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut DashboardState, env: Env<'_>)
             state.open_books = true;
         }
         ui.add_space(6.0);
-        fraud::fraud_ui(ui, &data.fraud, tr, tz);
+        if let Some(open) = fraud::fraud_ui(ui, &data.fraud, tr, tz) {
+            state.open_alert = Some(open);
+        }
         ui.add_space(8.0);
         panels::figures_ui(ui, data, tr);
         panels::backup_line_ui(ui, data, tr, tz);

@@ -1,13 +1,14 @@
 //! The transaction filters as the admin types them, and the store filter they make.
 
-use crate::ui::admin::filter_field_ui;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use egui::RichText;
 
+use crate::admin::alerts::AlertKind;
 use crate::admin::visits::{day_range, parse_day};
 use crate::domain::{ClassCode, VehicleClass};
 use crate::store::{PaymentMethod, VisitFilter, VisitState};
+use crate::ui::admin::filter_field_ui;
 use crate::ui::i18n::I18n;
 use crate::ui::theme;
 
@@ -19,6 +20,36 @@ pub enum ListKind {
     Visits,
     /// `manual_open` audit lines.
     ManualOpens,
+}
+
+/// Which fraud alerts the visits must be behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AlertFilter {
+    /// Every visit.
+    #[default]
+    Off,
+    /// Visits behind an alert of any kind.
+    Any,
+    /// Visits behind an alert of this kind.
+    Kind(AlertKind),
+}
+
+impl AlertFilter {
+    /// The kind asked for, `None` for any; `None` too when the filter is off.
+    pub fn kind(self) -> Option<AlertKind> {
+        match self {
+            AlertFilter::Kind(kind) => Some(kind),
+            AlertFilter::Off | AlertFilter::Any => None,
+        }
+    }
+
+    fn name(self, tr: &I18n) -> String {
+        match self {
+            AlertFilter::Off => tr.t("admin.tx.alert.off").to_string(),
+            AlertFilter::Any => tr.t("admin.tx.alert.any").to_string(),
+            AlertFilter::Kind(kind) => tr.t(&format!("plates.alerts.{}", kind.as_str())).to_string(),
+        }
+    }
 }
 
 /// The filter form.
@@ -52,6 +83,8 @@ pub struct FilterForm {
     pub forced_only: bool,
     /// Visits made by simulation too.
     pub include_simulated: bool,
+    /// Only the visits fraud alerts point at.
+    pub alert: AlertFilter,
     /// What the list shows.
     pub kind: ListKind,
 }
@@ -65,6 +98,8 @@ pub struct Applied {
     pub from: NaiveDate,
     /// Last local day.
     pub to: NaiveDate,
+    /// Only the visits fraud alerts of the period point at.
+    pub alert: AlertFilter,
     /// What the list shows.
     pub kind: ListKind,
 }
@@ -102,7 +137,7 @@ impl FilterForm {
             duplicates_only: self.duplicates_only,
             forced_only: self.forced_only,
         };
-        Ok(Applied { filter, from: from_day, to: to_day, kind: self.kind })
+        Ok(Applied { filter, from: from_day, to: to_day, alert: self.alert, kind: self.kind })
     }
 }
 
@@ -115,7 +150,14 @@ pub enum FormAction {
     Reset,
 }
 
-/// The filter form; Enter in any field applies it.
+/// Width of a filter's field; with its label about [`PAIR_WIDTH`].
+const FIELD_WIDTH: f32 = 150.0;
+/// A label and its field, for laying out as many per row as the screen holds.
+const PAIR_WIDTH: f32 = 265.0;
+
+/// The filter form; Enter in any field applies it. The fields flow into as many columns as the
+/// width holds (a 1366×768 booth PC beside the simulation panel holds three), and the buttons
+/// come first on their row so they stay on screen.
 pub fn filters_ui(
     ui: &mut egui::Ui,
     form: &mut FilterForm,
@@ -126,91 +168,137 @@ pub fn filters_ui(
     let mut action = None;
     let language = tr.language().code();
     let mut enter = false;
-    let mut field = |ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, width: f32| {
-        enter |= filter_field_ui(ui, label, value, hint, width);
+    let per_row = ((ui.available_width() / PAIR_WIDTH).floor() as usize).clamp(1, 5);
+    let mut placed = 0;
+    let mut next = |ui: &mut egui::Ui| {
+        placed += 1;
+        if placed % per_row == 0 {
+            ui.end_row();
+        }
     };
-    egui::Grid::new("tx-filters").num_columns(8).spacing([10.0, 8.0]).show(ui, |ui| {
-        field(ui, tr.t("admin.tx.from"), &mut form.from, "23/11/2026", 115.0);
-        field(ui, tr.t("admin.tx.to"), &mut form.to, "23/11/2026", 115.0);
-        field(ui, tr.t("admin.tx.plate"), &mut form.plate, "B 1234 XYZ", 130.0);
-        field(ui, tr.t("admin.tx.ticket"), &mut form.ticket, "IN1-261123-0042", 160.0);
-        ui.end_row();
+    let muted = |ui: &mut egui::Ui, text: &str| ui.label(RichText::new(text).color(theme::MUTED)).id;
+    egui::Grid::new("tx-filters").num_columns(per_row * 2).spacing([10.0, 8.0]).show(ui, |ui| {
+        for (label, value, hint) in [
+            (tr.t("admin.tx.from"), &mut form.from, "23/11/2026"),
+            (tr.t("admin.tx.to"), &mut form.to, "23/11/2026"),
+            (tr.t("admin.tx.plate"), &mut form.plate, "B 1234 XYZ"),
+            (tr.t("admin.tx.ticket"), &mut form.ticket, "IN1-261123-0042"),
+        ] {
+            enter |= filter_field_ui(ui, label, value, hint, FIELD_WIDTH);
+            next(ui);
+        }
 
-        ui.label(RichText::new(tr.t("admin.tx.class")).color(theme::MUTED));
+        let label = muted(ui, tr.t("admin.tx.class"));
         let shown = match &form.class {
             Some(code) => class_name(classes, code, language),
             None => tr.t("admin.tx.any").to_string(),
         };
-        egui::ComboBox::from_id_salt("tx-class").selected_text(shown).width(130.0).show_ui(ui, |ui| {
-            ui.selectable_value(&mut form.class, None, tr.t("admin.tx.any"));
-            for class in classes {
-                let name = class_name(classes, &class.code, language);
-                ui.selectable_value(&mut form.class, Some(class.code.clone()), name);
-            }
-        });
-        field(ui, tr.t("admin.tx.booth"), &mut form.booth, "OUT1", 115.0);
-        field(ui, tr.t("admin.tx.operator"), &mut form.operator, "budi", 130.0);
-        ui.label(RichText::new(tr.t("admin.tx.method")).color(theme::MUTED));
+        egui::ComboBox::from_id_salt("tx-class")
+            .selected_text(shown)
+            .width(FIELD_WIDTH)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut form.class, None, tr.t("admin.tx.any"));
+                for class in classes {
+                    let name = class_name(classes, &class.code, language);
+                    ui.selectable_value(&mut form.class, Some(class.code.clone()), name);
+                }
+            })
+            .response
+            .labelled_by(label);
+        next(ui);
+        for (label, value, hint) in [
+            (tr.t("admin.tx.booth"), &mut form.booth, "OUT1"),
+            (tr.t("admin.tx.operator"), &mut form.operator, "budi"),
+        ] {
+            enter |= filter_field_ui(ui, label, value, hint, FIELD_WIDTH);
+            next(ui);
+        }
+
+        let label = muted(ui, tr.t("admin.tx.method"));
         let shown = match form.method {
             Some(method) => tr.t(&format!("pay.method.{}", method.as_str())).to_string(),
             None => tr.t("admin.tx.any").to_string(),
         };
-        egui::ComboBox::from_id_salt("tx-method").selected_text(shown).width(130.0).show_ui(ui, |ui| {
-            ui.selectable_value(&mut form.method, None, tr.t("admin.tx.any"));
-            for method in PaymentMethod::ALL {
-                let name = tr.t(&format!("pay.method.{}", method.as_str())).to_string();
-                ui.selectable_value(&mut form.method, Some(method), name);
-            }
-        });
-        ui.end_row();
+        egui::ComboBox::from_id_salt("tx-method")
+            .selected_text(shown)
+            .width(FIELD_WIDTH)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut form.method, None, tr.t("admin.tx.any"));
+                for method in PaymentMethod::ALL {
+                    let name = tr.t(&format!("pay.method.{}", method.as_str())).to_string();
+                    ui.selectable_value(&mut form.method, Some(method), name);
+                }
+            })
+            .response
+            .labelled_by(label);
+        next(ui);
 
-        ui.label(RichText::new(tr.t("admin.tx.state")).color(theme::MUTED));
+        let label = muted(ui, tr.t("admin.tx.state"));
         let state_name = |state: Option<VisitState>| match state {
             None => tr.t("admin.tx.any"),
             Some(VisitState::Inside) => tr.t("admin.tx.inside"),
             Some(VisitState::Exited) => tr.t("admin.tx.exited"),
         };
-        egui::ComboBox::from_id_salt("tx-state").selected_text(state_name(form.state)).width(130.0).show_ui(
-            ui,
-            |ui| {
+        egui::ComboBox::from_id_salt("tx-state")
+            .selected_text(state_name(form.state))
+            .width(FIELD_WIDTH)
+            .show_ui(ui, |ui| {
                 for state in [None, Some(VisitState::Inside), Some(VisitState::Exited)] {
                     ui.selectable_value(&mut form.state, state, state_name(state));
                 }
-            },
-        );
-        ui.checkbox(&mut form.lost_only, tr.t("admin.tx.lost_only"));
-        ui.label("");
-        ui.checkbox(&mut form.offline_only, tr.t("admin.tx.offline_only"));
-        ui.end_row();
+            })
+            .response
+            .labelled_by(label);
+        next(ui);
 
-        ui.label("");
+        let label = muted(ui, tr.t("admin.tx.alert.label"));
+        let choices = [AlertFilter::Off, AlertFilter::Any]
+            .into_iter()
+            .chain(AlertKind::ALL.into_iter().map(AlertFilter::Kind));
+        egui::ComboBox::from_id_salt("tx-alert")
+            .selected_text(form.alert.name(tr))
+            .width(FIELD_WIDTH)
+            .height(420.0)
+            .show_ui(ui, |ui| {
+                for choice in choices {
+                    ui.selectable_value(&mut form.alert, choice, choice.name(tr));
+                }
+            })
+            .response
+            .labelled_by(label);
+        next(ui);
+    });
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(&mut form.lost_only, tr.t("admin.tx.lost_only"));
+        ui.checkbox(&mut form.offline_only, tr.t("admin.tx.offline_only"));
         ui.checkbox(&mut form.duplicates_only, tr.t("admin.tx.duplicates_only"));
         ui.checkbox(&mut form.forced_only, tr.t("admin.tx.forced_only"));
-        ui.label("");
         ui.checkbox(&mut form.include_simulated, tr.t("admin.tx.include_simulated"));
-        ui.end_row();
     });
-    ui.horizontal(|ui| {
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        let apply =
+            egui::Button::new(RichText::new(tr.t("admin.tx.apply")).strong().color(egui::Color32::WHITE))
+                .fill(theme::ACCENT);
+        if ui.add_enabled(!busy, apply).clicked() {
+            action = Some(FormAction::Apply);
+        }
+        if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.tx.reset"))).clicked() {
+            action = Some(FormAction::Reset);
+        }
+        if busy {
+            ui.spinner();
+        }
+        ui.add_space(16.0);
         ui.label(RichText::new(tr.t("admin.tx.show")).color(theme::MUTED));
         ui.selectable_value(&mut form.kind, ListKind::Visits, tr.t("admin.tx.kind.visits"));
         ui.selectable_value(&mut form.kind, ListKind::ManualOpens, tr.t("admin.tx.kind.manual"));
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.tx.reset"))).clicked() {
-                action = Some(FormAction::Reset);
-            }
-            let apply =
-                egui::Button::new(RichText::new(tr.t("admin.tx.apply")).strong().color(egui::Color32::WHITE))
-                    .fill(theme::ACCENT);
-            if ui.add_enabled(!busy, apply).clicked() {
-                action = Some(FormAction::Apply);
-            }
-            if busy {
-                ui.spinner();
-            }
-        });
     });
     if form.kind == ListKind::ManualOpens {
         ui.label(RichText::new(tr.t("admin.tx.manual_note")).color(theme::MUTED).size(15.0));
+    } else if form.alert != AlertFilter::Off {
+        ui.label(RichText::new(tr.t("admin.tx.alert.note")).color(theme::MUTED).size(15.0));
     }
     if enter && !busy && action.is_none() {
         action = Some(FormAction::Apply);

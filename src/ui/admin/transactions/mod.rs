@@ -11,7 +11,9 @@ use egui_extras::{Column, TableBuilder};
 
 use self::detail::{Detail, Subject, dash, time, yes_no};
 use self::export::{ExportPanel, export_ui};
+pub use self::filters::AlertFilter;
 use self::filters::{Applied, FilterForm, FormAction, ListKind, filters_ui};
+use crate::admin::alerts::alert_visits;
 use crate::admin::visits::{ManualOpen, manual_opens};
 use crate::domain::VehicleClass;
 use crate::store::{Origin, PageRequest, StoreError, Visit, VisitPage};
@@ -46,6 +48,8 @@ pub struct TransactionsState {
     detail: Option<Detail>,
     export: ExportPanel,
     open_first_exited: bool,
+    /// Asked from a dashboard alert: the filter to run at the next frame.
+    preset: Option<(AlertFilter, chrono::NaiveDate)>,
 }
 
 impl TransactionsState {
@@ -64,6 +68,30 @@ impl TransactionsState {
         self.open_first_exited = true;
     }
 
+    /// Shows the visits behind alerts of `alert` from the local day `from` to today, every other
+    /// filter cleared (a dashboard alert's button).
+    pub fn show_alert(&mut self, alert: AlertFilter, from: chrono::NaiveDate) {
+        self.preset = Some((alert, from));
+    }
+
+    /// The alert filter of the list shown.
+    pub fn alert_filter(&self) -> AlertFilter {
+        self.applied.as_ref().map(|a| a.alert).unwrap_or_default()
+    }
+
+    /// Ticket numbers on the current page of visits.
+    pub fn tickets_shown(&self) -> Vec<String> {
+        match &self.rows {
+            Some(Rows::Visits(page)) => page.rows.iter().map(|v| v.entry.ticket_no.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// True while a page is being read.
+    pub fn loading(&self) -> bool {
+        self.load.is_some()
+    }
+
     /// How many photos the open detail shows.
     pub fn detail_photos_shown(&self) -> Option<usize> {
         self.detail.as_ref().map(Detail::photos_shown)
@@ -74,10 +102,18 @@ impl TransactionsState {
 pub fn transactions_ui(ui: &mut egui::Ui, state: &mut TransactionsState, mut env: Env<'_>) {
     let tr = env.tr;
     let tz = env.runtime.config().timezone();
-    if state.form.is_none() {
+    if state.form.is_none() || state.preset.is_some() {
         let today = env.runtime.clock().now().with_timezone(&tz).date_naive();
-        state.form = Some(FilterForm::for_day(today));
-        state.classes_load = Some(load_classes(&env));
+        let mut form = FilterForm::for_day(today);
+        if let Some((alert, from)) = state.preset.take() {
+            form.from = from.min(today).format("%d/%m/%Y").to_string();
+            form.alert = alert;
+            state.detail = None;
+        }
+        state.form = Some(form);
+        if state.classes.is_empty() && state.classes_load.is_none() {
+            state.classes_load = Some(load_classes(&env));
+        }
         run(state, &env, FormAction::Apply);
     }
     poll(state, tr);
@@ -93,49 +129,57 @@ pub fn transactions_ui(ui: &mut egui::Ui, state: &mut TransactionsState, mut env
     }
 
     ui.heading(RichText::new(tr.t("admin.nav.transactions")).size(28.0));
-    let busy = state.load.is_some();
-    let mut action = None;
-    if let Some(form) = &mut state.form {
-        theme::card().show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            action = filters_ui(ui, form, &state.classes, tr, busy);
-        });
-    }
-    if let Some(action) = action {
-        run(state, &env, action);
-    }
-    if let Some(error) = &state.error {
-        theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, error);
-    }
-    ui.add_space(6.0);
-    if let (Some(applied), Some(Rows::Visits(_))) = (&state.applied, &state.rows) {
-        let actor = super::actor(&env);
-        theme::card().show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            export_ui(ui, &mut state.export, applied, actor, &env);
-        });
-        ui.add_space(6.0);
-    }
     let mut open = None;
     let mut page_to = None;
-    theme::card().show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        match &state.rows {
-            Some(Rows::Visits(page)) => {
-                page_to = pager_ui(ui, page, state.offset, busy, tr);
-                ui.separator();
-                open = visits_table_ui(ui, &page.rows, tz, tr, env.scope.hq)
-                    .map(|i| Subject::Visit(Box::new(page.rows[i].clone())));
-            }
-            Some(Rows::Manual(opens)) => {
-                ui.label(RichText::new(tr.f("admin.tx.manual_count", &[("count", &opens.len())])).strong());
-                ui.separator();
-                open = manual_table_ui(ui, opens, tz, tr).map(|i| Subject::Manual(opens[i].clone()));
-            }
-            None => {
-                ui.spinner();
-            }
+    // The whole page scrolls: on a 1366×768 screen the filters leave the table little room.
+    egui::ScrollArea::vertical().id_salt("tx-page").show(ui, |ui| {
+        let busy = state.load.is_some();
+        let mut action = None;
+        if let Some(form) = &mut state.form {
+            theme::card().show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                action = filters_ui(ui, form, &state.classes, tr, busy);
+            });
         }
+        if let Some(action) = action {
+            run(state, &env, action);
+        }
+        if let Some(error) = &state.error {
+            theme::message_ui(ui, theme::FAULT_BG, theme::FAULT, error);
+        }
+        ui.add_space(6.0);
+        // The export writes the period's visits as the store filters them; the alert filter is the
+        // screen's own, so the export waits until it is cleared.
+        let exportable = state.applied.as_ref().filter(|a| a.alert == AlertFilter::Off);
+        if let (Some(applied), Some(Rows::Visits(_))) = (exportable, &state.rows) {
+            let actor = super::actor(&env);
+            theme::card().show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                export_ui(ui, &mut state.export, applied, actor, &env);
+            });
+            ui.add_space(6.0);
+        }
+        theme::card().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            match &state.rows {
+                Some(Rows::Visits(page)) => {
+                    page_to = pager_ui(ui, page, state.offset, busy, tr);
+                    ui.separator();
+                    open = visits_table_ui(ui, &page.rows, tz, tr, env.scope.hq)
+                        .map(|i| Subject::Visit(Box::new(page.rows[i].clone())));
+                }
+                Some(Rows::Manual(opens)) => {
+                    ui.label(
+                        RichText::new(tr.f("admin.tx.manual_count", &[("count", &opens.len())])).strong(),
+                    );
+                    ui.separator();
+                    open = manual_table_ui(ui, opens, tz, tr).map(|i| Subject::Manual(opens[i].clone()));
+                }
+                None => {
+                    ui.spinner();
+                }
+            }
+        });
     });
     if let Some(offset) = page_to {
         state.offset = offset;
@@ -206,7 +250,12 @@ fn start_load(state: &mut TransactionsState, env: &Env<'_>) {
     let offset = state.offset;
     state.load = Some(Task::spawn("admin-visits", env.waker, move || match applied.kind {
         ListKind::Visits => {
-            store.list_visits(&applied.filter, PageRequest { offset, limit: PAGE_SIZE }).map(Rows::Visits)
+            let page = PageRequest { offset, limit: PAGE_SIZE };
+            match applied.alert {
+                AlertFilter::Off => store.list_visits(&applied.filter, page),
+                alert => alert_visits(store.as_ref(), alert.kind(), &applied.filter, page),
+            }
+            .map(Rows::Visits)
         }
         ListKind::ManualOpens => {
             let (from, to) = (applied.filter.from.unwrap_or_default(), applied.filter.to.unwrap_or_default());
@@ -274,6 +323,7 @@ fn visits_table_ui(
             .id_salt("tx-visits")
             .striped(true)
             .sense(Sense::click())
+            .vscroll(false)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .columns(Column::auto(), 9)
             .column(Column::remainder().at_least(80.0))
@@ -384,6 +434,7 @@ fn manual_table_ui(ui: &mut egui::Ui, opens: &[ManualOpen], tz: chrono_tz::Tz, t
         .id_salt("tx-manual")
         .striped(true)
         .sense(Sense::click())
+        .vscroll(false)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::auto().at_least(150.0))
         .columns(Column::auto().at_least(90.0), 3)
