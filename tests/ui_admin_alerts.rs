@@ -47,6 +47,7 @@ fn lane_context(site: &Site, booth: &str) -> LaneContext {
         camera_timeout: Duration::from_millis(800),
         ledger: Arc::new(ctx.open_ledger().expect("ledger")),
         simulated: false,
+        emergency: Default::default(),
     }
 }
 

@@ -174,7 +174,7 @@ pub fn detect(records: &AlertRecords, from: DateTime<Utc>, to: DateTime<Utc>) ->
             kind: AlertKind::ExitPlateMismatch,
             at: audit.time,
             subject: text("exit_plate"),
-            detail: format!("{} → {}", text("entry_plate"), text("exit_plate")),
+            detail: format!("{} / {}", text("entry_plate"), text("exit_plate")),
             visits: visits.into_iter().collect(),
         });
     }

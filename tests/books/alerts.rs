@@ -87,7 +87,7 @@ fn an_exit_plate_other_than_the_entrys_is_shown_to_the_cashier_and_raised_for_th
     let alerts = alerts_of(&booth, from, to);
     assert_eq!(kinds(&alerts), [AlertKind::ExitPlateMismatch]);
     assert_eq!(alerts[0].visits, [came.id]);
-    assert_eq!(alerts[0].detail, "B 1234 XYZ → B 9999 ZZ");
+    assert_eq!(alerts[0].detail, "B 1234 XYZ / B 9999 ZZ");
 }
 
 #[test]

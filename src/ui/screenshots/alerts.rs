@@ -1,5 +1,5 @@
 //! The tour's fraud alerts, made by the real lanes of a staffed entry booth (IN2) and exit booth
-//! (OUT2) writing real records, as at a site: a cloned plate enters while its twin is inside,
+//! (OUT3) writing real records, as at a site: a cloned plate enters while its twin is inside,
 //! a cashier types an exit plate other than the entry's and lets the car go for money, and a
 //! car leaves through a barrier opened by hand. The devices are simulated; the records are not,
 //! so the alerts see them.
@@ -84,6 +84,7 @@ fn lane_context(base: &Context, clock: &Arc<ManualClock>, booth: &str) -> anyhow
         camera_timeout: StdDuration::from_millis(800),
         ledger: Arc::new(ctx.open_ledger()?),
         simulated: false,
+        emergency: Default::default(),
     })
 }
 
@@ -107,14 +108,14 @@ fn entry_lane(base: &Context, clock: &Arc<ManualClock>) -> anyhow::Result<EntryL
 
 fn exit_lane(base: &Context, clock: &Arc<ManualClock>) -> anyhow::Result<ExitLane> {
     let devices = ExitDevices {
-        camera: camera(base, clock, "OUT2"),
+        camera: camera(base, clock, "OUT3"),
         printer: Arc::new(SimulatedPrinter::new(Paper::Mm58, StdDuration::ZERO, clock.clone())),
         barrier: Arc::new(SimBarrier::start("tour-out2-barrier", 0, None)?),
     };
-    let ctx = lane_context(base, clock, "OUT2")?;
+    let ctx = lane_context(base, clock, "OUT3")?;
     let opened = match shift::continuing_shift(&ctx, "budi") {
         Some(open) => open,
-        None => shift::open_shift(&ctx, "budi", Rupiah(150_000)).context("Budi's shift at OUT2")?.0,
+        None => shift::open_shift(&ctx, "budi", Rupiah(150_000)).context("Budi's shift at OUT3")?.0,
     };
     let mut lane = ExitLane::new(ctx, devices);
     lane.set_operator(Some("budi".into()), "Budi Hartono".into(), Some(opened));
