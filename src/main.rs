@@ -10,6 +10,7 @@ use clap::Parser;
 use gardu::cli::{self, Cli, Context};
 
 fn main() -> ExitCode {
+    gardu::platform::memory::tune_allocator();
     gardu::platform::console::attach_parent_console();
     let args = Cli::parse();
     let mut ctx = match Context::resolve(args.config.as_deref(), args.data_dir.as_deref()) {

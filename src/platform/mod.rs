@@ -6,6 +6,7 @@ pub mod console;
 pub mod data_dir;
 pub mod disk;
 pub mod fs;
+pub mod memory;
 pub mod serial_name;
 #[cfg(windows)]
 pub mod spooler;
