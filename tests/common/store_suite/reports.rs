@@ -237,7 +237,8 @@ pub fn plate_fragments_find_confirmed_and_read_plates(store: &dyn Store) {
     use gardu::store::EntryLate;
     seed(store);
     // (plate, read at entry, read later, simulated, other site)
-    let plates: [(Option<&str>, Option<&str>, Option<&str>, bool, bool); 12] = [
+    type Plates<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, bool, bool);
+    let plates: [Plates; 12] = [
         (Some("B 1234 XYZ"), None, None, false, false),
         (Some("B 1234 XYZ"), Some("B 1284 XYZ"), None, false, false),
         (None, Some("D 1234 AB"), None, false, false),
@@ -260,7 +261,7 @@ pub fn plate_fragments_find_confirmed_and_read_plates(store: &dyn Store) {
         if *elsewhere {
             e.site = OTHER_SITE.to_string();
         }
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             e.class = class("MTR");
         }
         store.record_entry(&e).unwrap();
@@ -284,7 +285,7 @@ pub fn plate_fragments_find_confirmed_and_read_plates(store: &dyn Store) {
             .collect::<Vec<_>>()
     };
     let mut fragments = Vec::new();
-    for key in stored.iter().flat_map(|e| keys(e)) {
+    for key in stored.iter().flat_map(keys) {
         for a in 0..key.len() {
             for b in a + 1..=key.len() {
                 fragments.push(key[a..b].to_string());
