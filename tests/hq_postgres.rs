@@ -1,7 +1,8 @@
 //! Many sites over PostgreSQL logical replication, end to end on three real clusters (two
 //! sites with `wal_level = logical` and HQ): `gardu sim traffic` at each site arrives at HQ
 //! exactly once, through an HQ restart, a cut link, a purge at a site, a site migrated before
-//! HQ and a lost slot; members issued at HQ are valid at the sites' exit lanes, offline too.
+//! HQ and a lost slot, with HQ's own statistics rollups equal to each site's; members issued
+//! at HQ are valid at the sites' exit lanes, offline too.
 //!
 //! One scenario, in order, because three clusters are costly to start on a shared machine;
 //! each step is a function named for what it proves.
@@ -120,6 +121,9 @@ fn traffic_arrives_exactly_once(hq: &Node, a: &Node, b: &Node) {
         .unwrap()
         .get(0);
     assert_eq!(sites, 2);
+    // HQ's month statistics have their rollups of the replicated exits (the same as the site's:
+    // wait_synced compares them).
+    assert!(!support::rollups(&mut hq_client, SITE_A).is_empty(), "HQ has exit_days rows for {SITE_A}");
 }
 
 fn hq_down_catches_up(hq: &Node, a: &Node, b: &Node) {

@@ -168,6 +168,7 @@ pub fn add_site(hq: &mut Client, site: &str, url: &str, by: &str, now: DateTime<
         return Err(HqError::SiteExists(site.into()));
     }
     let mut remote = check_site(hq, site, url)?;
+    prepare_rollups(hq)?;
     // A slot left by an earlier subscription (removed while the site was away) would make
     // the new one fail; it carries nothing HQ still needs.
     drop_site_slot(&mut remote, &name)?;
@@ -244,6 +245,8 @@ pub fn resync_site(hq: &mut Client, site: &str) -> Result<(), HqError> {
     .map_err(|err| HqError::db("clear HQ's copy of the site", &err))?;
     let mut tables = table_names(SITE_LOG_TABLES);
     tables.extend(table_names(SITE_TABLES));
+    // HQ's own rollups of the site's visit_links, made again as the copy arrives.
+    tables.push("exit_days");
     for table in tables {
         let column = match table {
             "photos" | "shift_late_records" => continue,
@@ -262,6 +265,7 @@ pub fn resync_site(hq: &mut Client, site: &str) -> Result<(), HqError> {
 /// itself once the schema fits (PostgreSQL retries it).
 pub fn migrate(hq: &mut Client, password: Option<&str>) -> Result<MigrateReport, HqError> {
     let publish = publish_hq(hq, password)?;
+    prepare_rollups(hq)?;
     let rows = hq
         .query("SELECT site_code, subscription FROM hq_sites ORDER BY site_code", &[])
         .map_err(|err| HqError::db("read HQ's sites", &err))?;
@@ -279,4 +283,43 @@ pub fn migrate(hq: &mut Client, password: Option<&str>) -> Result<MigrateReport,
         }
     }
     Ok(MigrateReport { publish, resumed })
+}
+
+/// Keeps HQ's `exit_days` rollups (the month statistics) for the rows the sites replicate.
+/// The apply workers fire no ordinary and no statement trigger, so migration 0014's row
+/// trigger does that work at HQ once switched on for replicated rows (`ENABLE REPLICA`). The
+/// first time, HQ's rollups are rebuilt from `visit_links` in the same transaction, with the
+/// apply workers held off, so no replicated row is counted twice or missed. Does nothing once
+/// done.
+pub(super) fn prepare_rollups(hq: &mut Client) -> Result<(), HqError> {
+    let what = "prepare HQ's statistics rollups";
+    let mut tx = hq.transaction().map_err(|err| HqError::db(what, &err))?;
+    let state: Option<String> = tx
+        .query_opt(
+            "SELECT tgenabled::text FROM pg_trigger
+             WHERE tgname = 'exit_days_replica' AND tgrelid = 'visit_links'::regclass",
+            &[],
+        )
+        .map_err(|err| HqError::db(what, &err))?
+        .and_then(|row| row.try_get(0).ok());
+    // 'D' (disabled) is the state migration 0014 leaves; 'R' means done already.
+    if state.as_deref() != Some("D") {
+        return tx.commit().map_err(|err| HqError::db(what, &err));
+    }
+    tx.batch_execute(
+        "LOCK TABLE visit_links IN SHARE ROW EXCLUSIVE MODE;
+         DELETE FROM exit_days;
+         INSERT INTO exit_days
+         SELECT d.site_code, d.day, d.exit_simulated, d.class, d.method, d.operator, d.shift_id,
+                sum(d.exits), sum(d.revenue), sum(d.lost_tickets), sum(d.stays), sum(d.stay_us)
+         FROM visit_links v,
+              LATERAL exit_days_add(1, v.site_code, v.exit_time, v.entry_time, v.has_entry,
+                  v.exit_simulated, v.class, v.method, v.exit_operator, v.shift_id, v.total,
+                  v.lost_ticket) d
+         WHERE v.exit_id IS NOT NULL
+         GROUP BY 1, 2, 3, 4, 5, 6, 7;
+         ALTER TABLE visit_links ENABLE REPLICA TRIGGER exit_days_replica;",
+    )
+    .map_err(|err| HqError::db(what, &err))?;
+    tx.commit().map_err(|err| HqError::db(what, &err))
 }

@@ -127,6 +127,22 @@ pub fn count(client: &mut postgres::Client, table: &str, code: &str) -> i64 {
         .get(0)
 }
 
+/// The non-empty `exit_days` rollup rows of site `code`, as text, in key order.
+pub fn rollups(client: &mut postgres::Client, code: &str) -> Vec<String> {
+    client
+        .query(
+            "SELECT concat_ws(' ', day, exit_simulated, class, method, operator, shift_id, exits, revenue,
+                 lost_tickets, stays, stay_us)
+             FROM exit_days WHERE site_code = $1 AND exits <> 0
+             ORDER BY day, exit_simulated, class, method, operator, shift_id",
+            &[&code],
+        )
+        .expect("read exit_days")
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
 /// What HQ should hold of a site beyond the site's own rows (the rows the site purged).
 #[derive(Default)]
 pub struct Purged {
@@ -152,6 +168,12 @@ pub fn difference(site: &Node, hq: &mut postgres::Client, purged: &Purged) -> Op
                 held.difference(&expected).count()
             ));
         }
+    }
+    // HQ's month statistics read its own rollups of the replicated visits: they must be the
+    // site's (a purge at the site changes neither side's rollups).
+    let (here, there) = (rollups(&mut local, site.code), rollups(hq, site.code));
+    if here != there {
+        return Some(format!("exit_days: site {} rows, HQ {} rows, not the same", here.len(), there.len()));
     }
     // The audit log has no key at HQ: equal counts mean every line arrived exactly once.
     for table in ["audit_log", "tariffs", "booth_status"] {

@@ -1,6 +1,8 @@
 //! Daily statistics: one local day's entries, exits, revenue, hours, classes and methods.
 //!
-//! The local day becomes a UTC range, so both queries walk the `(site_code, time)` indexes;
+//! The local day becomes a UTC range, so both queries walk `visit_facts` in `(site_code, time)`
+//! order: its rows for the entries, its exits index (which carries the exit's figures and the
+//! entry's class and time) for the exits, and the few orphan exits apart;
 //! hours are bucketed in Rust because only the time zone database knows each instant's
 //! local hour (a day with a daylight-saving change has 23 or 25 hours).
 
@@ -63,7 +65,7 @@ pub(super) fn daily_stats(
     let mut classes: BTreeMap<String, ClassTally> = BTreeMap::new();
 
     let mut stmt = tx.prepare_cached(
-        "SELECT entry_time, class FROM entries
+        "SELECT entry_time, class FROM visit_facts
          WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3 AND simulated <= ?4",
     )?;
     let mut rows = stmt.query(range)?;
@@ -82,9 +84,12 @@ pub(super) fn daily_stats(
     // An orphan exit (entry not arrived yet) has no class and no stay: it counts in the
     // totals, hours and methods, and is left out of by_class and the average stay.
     let mut stmt = tx.prepare_cached(
-        "SELECT x.exit_time, x.total, x.method, x.lost_ticket, e.class, e.entry_time
-         FROM exits x LEFT JOIN entries e ON e.id = x.entry_id
-         WHERE x.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3 AND x.simulated <= ?4",
+        "SELECT exit_time, total, method, lost_ticket, class, entry_time FROM visit_facts
+         WHERE site_code = ?1 AND exit_time >= ?2 AND exit_time < ?3 AND exit_simulated <= ?4
+         UNION ALL
+         SELECT x.exit_time, x.total, x.method, x.lost_ticket, NULL, NULL
+         FROM orphan_exits o JOIN exits x ON x.id = o.exit_id
+         WHERE o.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3 AND x.simulated <= ?4",
     )?;
     let mut rows = stmt.query(range)?;
     while let Some(row) = rows.next()? {

@@ -23,6 +23,16 @@ fn plate_key(plate: &str) -> Option<String> {
     Some(search_key(plate)).filter(|key| !key.is_empty())
 }
 
+/// The distinct trigrams of a search key (ASCII letters and digits), as `plate_grams` holds
+/// them; none for a key shorter than three.
+fn plate_grams(key: &str) -> Vec<&str> {
+    let mut grams: Vec<&str> =
+        (0..key.len().saturating_sub(2)).filter_map(|at| key.get(at..at + 3)).collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
 pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<InsertOutcome> {
     let inserted = conn
         .prepare_cached(
@@ -242,13 +252,13 @@ pub(super) fn inside_count(conn: &Connection, site: &str, include_simulated: boo
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// Search terms at least this long (one trigram) go through the trigram index, which finds
-/// even a common fragment's few thousand visits faster than a scan of every visit; the index
-/// cannot look up one or two characters, so those scan the `visit_facts` rows.
+/// Search terms at least this long (one trigram) go through a trigram index, which finds even
+/// a common fragment's few thousand visits faster than a scan of every visit; no index can look
+/// up one or two characters, so those scan the `visit_facts` rows.
 const SEARCH_INDEX_MIN_CHARS: usize = 3;
 
-/// A WHERE clause over `visit_facts v` built from the filter fields that are set, with its
-/// values in order.
+/// A WHERE clause over `visit_facts v` (or `plate_grams v`, see [`Conditions::source`]) built
+/// from the filter fields that are set, with its values in order.
 #[derive(Default)]
 struct Conditions {
     clauses: Vec<String>,
@@ -259,6 +269,10 @@ struct Conditions {
     /// Some condition other than site and entry time is set, so the per-day counts cannot
     /// give the total.
     narrowed: bool,
+    /// The trigram a three-character plate fragment is, when nothing but site, entry time and
+    /// simulated narrows the list: then `plate_grams` alone answers (its rows carry those
+    /// columns), newest first from its key and counted without reading a visit.
+    gram: Option<String>,
 }
 
 impl Conditions {
@@ -268,18 +282,60 @@ impl Conditions {
         self.values.extend(values);
     }
 
-    /// Entries whose `column` in the trigram index contains `term` (already in stored case).
-    fn add_search(&mut self, column: &str, term: &str, exact: &str) {
+    /// Entries whose ticket number in the trigram index contains `term` (upper case).
+    fn add_ticket_search(&mut self, term: &str) {
         if term.chars().count() >= SEARCH_INDEX_MIN_CHARS {
             self.selective = true;
             // An FTS5 string: double quotes inside are doubled.
-            let phrase = format!("{column} : \"{}\"", term.replace('"', "\"\""));
+            let phrase = format!("ticket_no : \"{}\"", term.replace('"', "\"\""));
             self.add(
                 "v.entry_id IN (SELECT entry_id FROM entries_search WHERE entries_search MATCH ?)",
                 [Value::Text(phrase)],
             );
         }
-        self.add(exact, [text(term)]);
+        self.add("instr(upper(v.ticket_no), ?) > 0", [text(term)]);
+    }
+
+    /// Entries whose confirmed or read plate key contains `key` (a search key).
+    fn add_plate_search(&mut self, key: &str) {
+        let grams = plate_grams(key);
+        match grams.len() {
+            // Shorter than a trigram: the scan, with the few read plates that match.
+            0 => self.add(
+                "(instr(v.plate_key, ?) > 0 OR v.entry_id IN (SELECT id FROM entries
+                     WHERE plate_read_key IS NOT NULL AND instr(plate_read_key, ?) > 0))",
+                [text(key), text(key)],
+            ),
+            // The fragment is its trigram: a hit is an entry with that trigram, nothing to check.
+            _ if key.len() == SEARCH_INDEX_MIN_CHARS => {
+                self.selective = true;
+                self.gram = Some(key.to_string());
+                self.add("v.entry_id IN (SELECT entry_id FROM plate_grams WHERE gram = ?)", [text(key)]);
+            }
+            // Entries with every trigram of the fragment, then the fragment itself in either key
+            // (for these few entries only).
+            n => {
+                self.selective = true;
+                let marks = vec!["?"; n].join(", ");
+                self.add(
+                    &format!(
+                        "v.entry_id IN (SELECT entry_id FROM plate_grams WHERE gram IN ({marks})
+                             GROUP BY entry_id HAVING count(*) = ?)"
+                    ),
+                    grams.iter().map(|gram| text(gram)).chain([Value::Integer(n as i64)]),
+                );
+                self.add(
+                    "(instr(v.plate_key, ?) > 0 OR EXISTS (SELECT 1 FROM entries e
+                         WHERE e.id = v.entry_id AND instr(e.plate_read_key, ?) > 0))",
+                    [text(key), text(key)],
+                );
+            }
+        }
+    }
+
+    /// The table the conditions are over, as `v`.
+    fn source(&self) -> &'static str {
+        if self.gram.is_some() { "plate_grams" } else { "visit_facts" }
     }
 
     fn sql(&self) -> String {
@@ -294,12 +350,12 @@ fn text(value: &str) -> Value {
 fn visit_conditions(filter: &VisitFilter) -> Conditions {
     let mut c = Conditions::default();
     if let Some(key) = filter.plate.as_deref().and_then(plate_key) {
-        c.add_search("plate_key", &key, "instr(v.plate_key, ?) > 0");
+        c.add_plate_search(&key);
     }
     if let Some(ticket) = filter.ticket.as_deref().map(str::trim)
         && !ticket.is_empty()
     {
-        c.add_search("ticket_no", &ticket.to_uppercase(), "instr(upper(v.ticket_no), ?) > 0");
+        c.add_ticket_search(&ticket.to_uppercase());
     }
     if let Some(class) = &filter.class {
         c.add("v.class = ?", [text(class.as_str())]);
@@ -339,12 +395,23 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
         c.add("v.entry_id IN (SELECT entry_id FROM exits WHERE forced_reason IS NOT NULL)", []);
     }
     let narrowed = c.narrowed;
+    // A three-character plate fragment alone: `plate_grams` holds every column still to test.
+    match c.gram.take() {
+        Some(gram) if c.clauses.len() == 1 => {
+            c.clauses.clear();
+            c.values.clear();
+            c.add("v.gram = ?", [text(&gram)]);
+            c.gram = Some(gram);
+        }
+        _ => {}
+    }
     // The per-day counts keep simulated entries apart, so leaving them out still counts fast.
     if !filter.include_simulated {
         c.add("v.simulated = 0", []);
     }
-    // With a selective set to start from, `+` keeps the (site, time) key out of the way.
-    let unary = if c.selective { "+" } else { "" };
+    // With a selective set to start from, `+` keeps the (site, time) key out of the way; the
+    // trigram's rows are in entry time order already.
+    let unary = if c.selective && c.gram.is_none() { "+" } else { "" };
     if let Some(from) = filter.from {
         c.add(&format!("{unary}v.entry_time >= ?"), [Value::Integer(ms(from))]);
     }
@@ -418,6 +485,7 @@ pub(super) fn list_visits(
 ) -> StoreResult<VisitPage> {
     let conditions = visit_conditions(filter);
     let where_sql = conditions.sql();
+    let source = conditions.source();
     // One read transaction, so the total and the rows describe the same moment.
     let tx = conn.unchecked_transaction()?;
     // Per-day counts serve a site's list narrowed by entry time only (the list as it opens).
@@ -426,13 +494,13 @@ pub(super) fn list_visits(
             entries_in_range(&tx, site, filter.from.map(ms), filter.to.map(ms), filter.include_simulated)?
         }
         _ => tx
-            .prepare_cached(&format!("SELECT count(*) FROM visit_facts v {where_sql}"))?
+            .prepare_cached(&format!("SELECT count(*) FROM {} v {where_sql}", conditions.source()))?
             .query_row(params_from_iter(conditions.values.iter()), |row| row.get(0))?,
     };
     // The page is picked from the narrow rows; only its own rows are read in full.
     let sql = format!(
         "SELECT {ENTRY_COLUMNS}, {EXIT_COLUMNS}
-         FROM (SELECT v.entry_id, v.entry_time FROM visit_facts v {where_sql}
+         FROM (SELECT v.entry_id, v.entry_time FROM {source} v {where_sql}
                ORDER BY v.entry_time DESC, v.entry_id DESC LIMIT ? OFFSET ?) p
          CROSS JOIN entries e ON e.id = p.entry_id
          LEFT JOIN exits x ON x.entry_id = e.id

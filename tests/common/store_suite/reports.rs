@@ -228,3 +228,110 @@ pub fn daily_stats_follow_the_local_day(store: &dyn Store) {
     assert_eq!(empty.average_stay_min, None);
     assert_eq!(empty.by_class.len(), 3);
 }
+
+/// Plate fragments of every length find the visits whose confirmed plate or read plate
+/// (stored with the entry, or arriving later) contains them, newest first with exact totals,
+/// alone and with other filters: the same visits a check of every visit finds.
+pub fn plate_fragments_find_confirmed_and_read_plates(store: &dyn Store) {
+    use gardu::domain::plate::search_key;
+    use gardu::store::EntryLate;
+    seed(store);
+    // (plate, read at entry, read later, simulated, other site)
+    type Plates<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, bool, bool);
+    let plates: [Plates; 12] = [
+        (Some("B 1234 XYZ"), None, None, false, false),
+        (Some("B 1234 XYZ"), Some("B 1284 XYZ"), None, false, false),
+        (None, Some("D 1234 AB"), None, false, false),
+        (Some("AB 12"), None, Some("AB 12 C"), false, false),
+        (None, None, Some("B 12 AAA"), false, false),
+        (Some("B 12 AAA"), None, None, true, false),
+        (Some("L 9999 B"), Some("L 9999 B"), None, false, false),
+        (Some("B 1234 XYZ"), None, None, false, true),
+        (None, None, None, false, false),
+        (Some("DK 1212 BB"), None, None, false, false),
+        (Some("B 123"), Some("8 123"), None, false, false),
+        (Some("H 1 A"), None, Some("H 1 AA"), false, false),
+    ];
+    let mut stored = Vec::new();
+    for (n, (plate, read, later, simulated, elsewhere)) in plates.iter().enumerate() {
+        let n = n as u128 + 1;
+        let mut e = entry(n, at(2024, 3, 1, 1, 0) + chrono::Duration::minutes(n as i64 * 7), *plate, "MBL");
+        e.plate_read = read.map(str::to_string);
+        e.simulated = *simulated;
+        if *elsewhere {
+            e.site = OTHER_SITE.to_string();
+        }
+        if n.is_multiple_of(2) {
+            e.class = class("MTR");
+        }
+        store.record_entry(&e).unwrap();
+        if let Some(later) = later {
+            let late = EntryLate {
+                entry_id: e.id,
+                photo_id: None,
+                plate_read: Some(later.to_string()),
+                plate_confidence: Some(0.9),
+            };
+            assert!(store.complete_entry(&late).unwrap());
+            e.plate_read = Some(later.to_string());
+        }
+        stored.push(e);
+    }
+    let keys = |e: &gardu::store::Entry| {
+        [e.plate.as_deref(), e.plate_read.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(search_key)
+            .collect::<Vec<_>>()
+    };
+    let mut fragments = Vec::new();
+    for key in stored.iter().flat_map(keys) {
+        for a in 0..key.len() {
+            for b in a + 1..=key.len() {
+                fragments.push(key[a..b].to_string());
+            }
+        }
+    }
+    fragments.extend(["ZZZ", "Q", "9Z", "XYZW", "1234XYZB"].map(String::from));
+    fragments.sort();
+    fragments.dedup();
+    for fragment in &fragments {
+        for (name, filter, wanted) in [
+            ("site", VisitFilter { site: Some(SITE.to_string()), ..VisitFilter::default() }, None),
+            (
+                "any site, simulated too",
+                VisitFilter { include_simulated: true, ..VisitFilter::default() },
+                None,
+            ),
+            (
+                "site, class MTR",
+                VisitFilter {
+                    site: Some(SITE.to_string()),
+                    class: Some(class("MTR")),
+                    ..VisitFilter::default()
+                },
+                Some("MTR"),
+            ),
+        ] {
+            let filter = VisitFilter { plate: Some(fragment.clone()), ..filter };
+            let mut expected: Vec<&gardu::store::Entry> = stored
+                .iter()
+                .filter(|e| filter.site.as_deref().is_none_or(|site| e.site == site))
+                .filter(|e| filter.include_simulated || !e.simulated)
+                .filter(|e| wanted.is_none_or(|code| e.class.as_str() == code))
+                .filter(|e| keys(e).iter().any(|key| key.contains(fragment.as_str())))
+                .collect();
+            expected.sort_by_key(|e| std::cmp::Reverse((e.entry_time, e.id)));
+            let expected: Vec<Uuid> = expected.iter().map(|e| e.id).collect();
+            let all = store.list_visits(&filter, PageRequest { offset: 0, limit: 50 }).unwrap();
+            let got: Vec<Uuid> = all.rows.iter().map(|v| v.entry.id).collect();
+            assert_eq!(got, expected, "plate {fragment:?}, {name}");
+            assert_eq!(all.total, expected.len() as u64, "total of plate {fragment:?}, {name}");
+            let page = store.list_visits(&filter, PageRequest { offset: 1, limit: 2 }).unwrap();
+            let got: Vec<Uuid> = page.rows.iter().map(|v| v.entry.id).collect();
+            let want: Vec<Uuid> = expected.iter().skip(1).take(2).copied().collect();
+            assert_eq!(got, want, "second page of plate {fragment:?}, {name}");
+            assert_eq!(page.total, expected.len() as u64);
+        }
+    }
+}
