@@ -201,6 +201,23 @@ impl Default for LoggingConfig {
     }
 }
 
+/// `[plate]`: reading number plates on the booth's photos.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlateConfig {
+    /// Read plates on entry and exit photos (default true; needs a build with the reader).
+    pub enabled: bool,
+    /// A read at or above this confidence (0–1) fills the plate field; below it the read is only
+    /// offered as a suggestion (default 0.8).
+    pub min_confidence: f32,
+}
+
+impl Default for PlateConfig {
+    fn default() -> Self {
+        Self { enabled: true, min_confidence: 0.8 }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -221,6 +238,8 @@ pub struct Config {
     pub simulation: SimulationConfig,
     /// `[logging]`.
     pub logging: LoggingConfig,
+    /// `[plate]`.
+    pub plate: PlateConfig,
     /// `[devices.*]`: controller, reader, scanner, barrier, printer, camera.
     pub devices: crate::devices::booth::DevicesConfig,
 }
@@ -312,6 +331,12 @@ impl Config {
         }
         if let Err((key, message)) = self.devices.validate() {
             return fail(&key, message);
+        }
+        if !(0.0..=1.0).contains(&self.plate.min_confidence) {
+            return fail(
+                "plate.min_confidence",
+                format!("{} must be between 0 and 1, e.g. 0.8", self.plate.min_confidence),
+            );
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
             return fail(
@@ -463,6 +488,7 @@ mod tests {
         assert_eq!(config.ui.language, Language::Indonesian);
         assert!(!config.simulation.enabled);
         assert!(Config::zero().simulation.enabled);
+        assert_eq!(config.plate, PlateConfig { enabled: true, min_confidence: 0.8 });
         assert_eq!(
             config.database_location(Path::new("/srv/gardu")).unwrap(),
             DatabaseLocation::Sqlite(PathBuf::from("/srv/gardu/data/gardu.db"))
@@ -483,6 +509,7 @@ mod tests {
             ("[site]\ntimezone = \"Mars/Olympus\"\n", "site.timezone", "time zone"),
             ("[database]\nurl = \"mysql://x\"\n", "database.url", "sqlite: or postgres://"),
             ("[monitor]\ninterval_s = 0\n", "monitor.interval_s", "at least 1"),
+            ("[plate]\nmin_confidence = 1.5\n", "plate.min_confidence", "between 0 and 1"),
             ("[booth]\nmode = \"parking\"\n", "booth.mode (line 2)", "unknown variant"),
             ("[site]\ncolour = 1\n", "site.colour (line 2)", "unknown field"),
             ("[monitor]\ninterval_s = \"ten\"\n", "monitor.interval_s (line 2)", "invalid type"),
