@@ -8,6 +8,7 @@ mod export;
 mod fee;
 mod journal;
 pub mod operator;
+mod plate;
 mod receipt;
 mod shift;
 mod sim;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Test or monitor the configured devices.
     #[command(subcommand)]
     Device(device::DeviceCommand),
+    /// Read number plates on photos.
+    #[command(subcommand)]
+    Plate(plate::PlateCommand),
     /// Render receipts.
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
@@ -155,6 +159,7 @@ fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow:
         Command::Ports => device::ports(),
         Command::Export(cmd) => export::run(cmd, ctx),
         Command::Device(cmd) => device::run(cmd, ctx, op),
+        Command::Plate(cmd) => plate::run(cmd),
         Command::Receipt(cmd) => receipt::run(cmd, ctx),
         Command::Screenshots(args) => crate::ui::screenshots::run(args, ctx),
     }

@@ -46,6 +46,7 @@ pub fn access(command: &Command) -> (&'static str, Access) {
     match command {
         Command::Fee(_) => ("fee", Open),
         Command::Ports => ("ports", Open),
+        Command::Plate(_) => ("plate read", Open),
         Command::Receipt(_) => ("receipt render", Open),
         Command::Screenshots(_) => ("screenshots", Open),
         Command::Db(DbCommand::Check { .. }) => ("db check", Open),
