@@ -133,7 +133,8 @@ mod tests {
             ("B 12O4 XY", Some(("B 1204 XY", 1))),
             ("8 1234 XY", Some(("B 1234 XY", 1))),
             ("B 1234 X5", Some(("B 1234 XS", 1))),
-            ("B 0123 XY", None),
+            // No number starts with 0: the 0 is the region's O.
+            ("B 0123 XY", Some(("BO 123 XY", 1))),
             ("08 27", None),
             ("0827", None),
             ("GARDU SIM", None),
