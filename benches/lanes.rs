@@ -1,8 +1,13 @@
 //! Lane budgets (DESIGN.md): entry trigger → barrier command (online on SQLite, and offline
 //! into the journal) and exit scan → fee with many past visits. Prints p50/p99; asserts nothing.
 //!
+//! The slow-camera cases put a local HTTP camera (digest authentication, 500 ms per snapshot) at
+//! the entry, online and offline: the loop reports the vehicle, the button follows at once, the
+//! vehicle stays 1 s; the photo must reach its entry (database, or the journal and its replay).
+//!
 //! `cargo bench --bench lanes` (set `GARDU_BENCH_VISITS` to change the past visits, default
-//! 1,000,000).
+//! 1,000,000; `GARDU_BENCH_SLOW_RUNS` the slow-camera presences per case, default 60). Ends with
+//! one machine-readable line starting `lanes `.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,7 +29,10 @@ use gardu::secret::SiteSecret;
 use gardu::site::seed::{SeedArgs, seed};
 use gardu::store::sqlite::SqliteStore;
 use gardu::store::switch::SwitchableStore;
-use gardu::store::{Site, Store};
+use gardu::store::{EntryLookup, Site, Store};
+
+#[path = "../tests/lane_support/slow_camera.rs"]
+mod slow_camera;
 
 const RUNS: usize = 400;
 
@@ -114,6 +122,52 @@ fn main() {
     report("entry trigger → barrier, offline (journal, fsync)", &mut offline);
     switch.set_down(false);
 
+    // A real IP camera's time: 500 ms a snapshot, behind digest authentication.
+    let slow_runs: usize =
+        std::env::var("GARDU_BENCH_SLOW_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    let server = slow_camera::SlowCamera::start(Duration::from_millis(500));
+    let slow_camera: Arc<dyn Camera> = Arc::new(server.camera(Duration::from_millis(800), clock.clone()));
+    let slow_devices = EntryDevices {
+        camera: slow_camera,
+        printer: printer.clone(),
+        barrier: Arc::new(SimBarrier::start("slow", 0, None).expect("barrier")),
+    };
+    let mut slow_lane =
+        EntryLane::new(ctx("IN3"), slow_devices.clone(), ClassCode::parse("MBL").expect("class"));
+    let (mut slow_online, online_ids) = slow_presences(&mut slow_lane, &clock, slow_runs);
+    report("entry trigger → barrier, online, 500 ms HTTP camera", &mut slow_online);
+    switch.set_down(true);
+    let offline_ctx = ctx("IN4");
+    let offline_journal = offline_ctx.journal.clone();
+    let mut slow_offline_lane =
+        EntryLane::new(offline_ctx, slow_devices, ClassCode::parse("MBL").expect("class"));
+    let (mut slow_offline, offline_ids) = slow_presences(&mut slow_offline_lane, &clock, slow_runs);
+    report("entry trigger → barrier, offline, 500 ms HTTP camera", &mut slow_offline);
+    switch.set_down(false);
+    let replayed =
+        gardu::journal::replay::replay(&offline_journal, sqlite.as_ref(), clock.as_ref(), false, &mut |_| {})
+            .expect("replay");
+    println!(
+        "  (offline slow-camera journal replayed: {} records, {} failed)",
+        replayed.synced, replayed.failed
+    );
+    let ids: Vec<_> = online_ids.into_iter().chain(offline_ids).collect();
+    let with_photo = ids
+        .iter()
+        .filter(|id| {
+            sqlite
+                .find_visit("SITE-01", &EntryLookup::Id(**id))
+                .ok()
+                .flatten()
+                .is_some_and(|visit| visit.entry.photo_id.is_some())
+        })
+        .count();
+    let photos_attached_pct = 100.0 * with_photo as f64 / ids.len().max(1) as f64;
+    println!(
+        "  photos attached to entries of 1 s presences: {with_photo} of {} ({photos_attached_pct:.1} %)",
+        ids.len()
+    );
+
     let visits: u64 =
         std::env::var("GARDU_BENCH_VISITS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let t = Instant::now();
@@ -136,6 +190,45 @@ fn main() {
     }
     report(&format!("exit scan → fee with {visits} past visits"), &mut fee);
     let _ = clock.now();
+    let slow_p99 = Percentiles::of(&mut slow_online).p99.max(Percentiles::of(&mut slow_offline).p99);
+    println!(
+        "lanes trigger_to_barrier_p99_ms={:.2} slow_camera_trigger_to_barrier_p99_ms={slow_p99:.2} \
+         offline_trigger_to_barrier_p99_ms={:.2} scan_to_fee_p99_ms={:.2} photos_attached_pct={photos_attached_pct:.1}",
+        Percentiles::of(&mut online).p99,
+        Percentiles::of(&mut offline).p99,
+        Percentiles::of(&mut fee).p99,
+    );
+}
+
+/// Vehicles that stay 1 s on the loop, the button pressed as soon as they arrive (the photo is
+/// then certainly still on its way). Returns trigger → barrier times and the entry ids.
+fn slow_presences(
+    lane: &mut EntryLane,
+    clock: &ManualClock,
+    runs: usize,
+) -> (Vec<Duration>, Vec<uuid::Uuid>) {
+    let mut times = Vec::with_capacity(runs);
+    let mut ids = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        clock.advance(chrono::Duration::seconds(30));
+        let arrived = Instant::now();
+        lane.handle(&gardu::devices::InputEvent::LoopOccupied { loop_id: 1 });
+        match lane.handle(&gardu::devices::InputEvent::Button) {
+            Some(Ok(issued)) => {
+                times.push(issued.trigger_to_barrier);
+                ids.push(issued.entry.id);
+            }
+            Some(Err(err)) => println!("  entry refused: {err}"),
+            None => {}
+        }
+        while arrived.elapsed() < Duration::from_secs(1) {
+            lane.pump_media();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        lane.handle(&gardu::devices::InputEvent::LoopCleared { loop_id: 1 });
+    }
+    lane.settle_media(Duration::from_secs(5));
+    (times, ids)
 }
 
 fn site() -> Site {

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::ticket::{MAX_BOOTH_LEN, MAX_SITE_LEN};
 
+mod ops;
+pub use ops::{BackupConfig, StorageConfig};
+
 /// A refused configuration: which file, which key, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}: {key}: {message}")]
@@ -30,6 +33,27 @@ pub enum Mode {
     Exit,
     /// Admin: logs, statistics, shifts, users, tariffs.
     Admin,
+    /// HQ: the admin screens over every site replicated into HQ's database, read-only for sites' rows.
+    Hq,
+}
+
+impl Mode {
+    /// Whether this mode is an admin console (a site's or HQ's) rather than a lane.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Mode::Admin | Mode::Hq)
+    }
+}
+
+impl Mode {
+    /// The booth code a booth of this mode has when the config names none.
+    pub fn default_booth_code(self) -> &'static str {
+        match self {
+            Mode::Entry => "IN1",
+            Mode::Exit => "OUT1",
+            Mode::Admin => "ADM1",
+            Mode::Hq => "HQ1",
+        }
+    }
 }
 
 impl fmt::Display for Mode {
@@ -38,8 +62,17 @@ impl fmt::Display for Mode {
             Mode::Entry => "entry",
             Mode::Exit => "exit",
             Mode::Admin => "admin",
+            Mode::Hq => "hq",
         })
     }
+}
+
+/// True when a config file's text sets `[booth] code`.
+fn booth_code_named(text: &str) -> bool {
+    text.parse::<toml::Table>()
+        .ok()
+        .and_then(|table| table.get("booth").and_then(|booth| booth.get("code")).map(|_| ()))
+        .is_some()
 }
 
 /// The language of screens, messages and printed slips.
@@ -103,17 +136,34 @@ impl Default for SiteConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BoothConfig {
-    /// Booth code, 1–6 capital letters or digits, prefix of its ticket numbers (default `IN1`).
+    /// Booth code, 1–6 capital letters or digits, prefix of its ticket numbers (default: the
+    /// mode's own, `IN1`, `OUT1` or `ADM1`).
     pub code: String,
     /// `entry`, `exit` or `admin` (default `entry`).
     pub mode: Mode,
     /// Show the console full screen (default false).
     pub fullscreen: bool,
+    /// The config file names the code; false while it is the mode's default, which the
+    /// first-run screen offers to replace and write to `config.toml`.
+    #[serde(skip)]
+    pub code_configured: bool,
 }
 
 impl Default for BoothConfig {
     fn default() -> Self {
-        Self { code: "IN1".into(), mode: Mode::Entry, fullscreen: false }
+        let mode = Mode::Entry;
+        Self { code: mode.default_booth_code().into(), mode, fullscreen: false, code_configured: false }
+    }
+}
+
+impl BoothConfig {
+    /// Runs the booth in `mode` (`--mode`); an unconfigured code follows the mode, so an exit
+    /// booth started without a config is `OUT1`, never a second `IN1`.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+        if !self.code_configured {
+            self.code = mode.default_booth_code().into();
+        }
     }
 }
 
@@ -201,20 +251,24 @@ impl Default for LoggingConfig {
     }
 }
 
-/// `[plate]`: reading number plates on the booth's photos.
+/// `[plate]`: reading number plates from the booth photos.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlateConfig {
-    /// Read plates on entry and exit photos (default true; needs a build with the reader).
+    /// Read plates from the entry and exit photos (default true; false switches the reader off).
     pub enabled: bool,
     /// A read at or above this confidence (0–1) fills the plate field; below it the read is only
-    /// offered as a suggestion (default 0.8).
+    /// offered as a suggestion (default 0.80).
     pub min_confidence: f32,
+    /// Let a registered member in without a card when their plate is read (default false).
+    pub members_by_plate: bool,
+    /// The confidence a read needs to let a member in by plate (default 0.95).
+    pub member_min_confidence: f32,
 }
 
 impl Default for PlateConfig {
     fn default() -> Self {
-        Self { enabled: true, min_confidence: 0.8 }
+        Self { enabled: true, min_confidence: 0.80, members_by_plate: false, member_min_confidence: 0.95 }
     }
 }
 
@@ -238,10 +292,16 @@ pub struct Config {
     pub simulation: SimulationConfig,
     /// `[logging]`.
     pub logging: LoggingConfig,
-    /// `[plate]`.
-    pub plate: PlateConfig,
     /// `[devices.*]`: controller, reader, scanner, barrier, printer, camera.
     pub devices: crate::devices::booth::DevicesConfig,
+    /// `[backup]`: scheduled backups.
+    pub backup: BackupConfig,
+    /// `[storage]`: the disk-space watch.
+    pub storage: StorageConfig,
+    /// `[retention]`: how long photos, replayed journals, audit lines and visits are kept.
+    pub retention: crate::retention::RetentionConfig,
+    /// `[plate]`.
+    pub plate: PlateConfig,
 }
 
 /// Where the database lives, parsed from `database.url`.
@@ -261,14 +321,25 @@ impl Config {
         config
     }
 
+    /// How long replayed journal files are kept: `[retention] synced_journals_days`, else
+    /// `[journal] retention_days`.
+    pub fn synced_journals_keep(&self) -> crate::retention::Keep {
+        self.retention
+            .synced_journals_days
+            .unwrap_or(crate::retention::Keep::Days(self.journal.retention_days))
+    }
+
     /// Parses and checks a config file's text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         let deserializer =
             toml::Deserializer::parse(text).map_err(|err| toml_error(file, text, &err, None))?;
-        let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let mut config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
             let key = err.path().to_string();
             toml_error(file, text, err.inner(), Some(key))
         })?;
+        config.booth.code_configured = booth_code_named(text);
+        let mode = config.booth.mode;
+        config.booth.set_mode(mode);
         config.validate(file)?;
         Ok(config)
     }
@@ -332,11 +403,16 @@ impl Config {
         if let Err((key, message)) = self.devices.validate() {
             return fail(&key, message);
         }
-        if !(0.0..=1.0).contains(&self.plate.min_confidence) {
-            return fail(
-                "plate.min_confidence",
-                format!("{} must be between 0 and 1, e.g. 0.8", self.plate.min_confidence),
-            );
+        if let Err((key, message)) = self.backup.validate().and_then(|()| self.storage.validate()) {
+            return fail(&key, message);
+        }
+        for (key, value) in [
+            ("plate.min_confidence", self.plate.min_confidence),
+            ("plate.member_min_confidence", self.plate.member_min_confidence),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return fail(key, format!("{value} must be between 0 and 1, e.g. 0.8"));
+            }
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
             return fail(
@@ -480,6 +556,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_mode_has_its_own_booth_code_unless_the_file_names_one() {
+        let cases = [
+            ("", None, "IN1"),
+            ("[booth]\nmode = \"exit\"\n", None, "OUT1"),
+            ("[booth]\nmode = \"admin\"\n", None, "ADM1"),
+            ("", Some(Mode::Exit), "OUT1"),
+            ("[booth]\ncode = \"GATE2\"\n", Some(Mode::Exit), "GATE2"),
+        ];
+        for (text, override_mode, expected) in cases {
+            let mut config = Config::parse(text, "config.toml").unwrap();
+            if let Some(mode) = override_mode {
+                config.booth.set_mode(mode);
+            }
+            assert_eq!(config.booth.code, expected, "{text:?} {override_mode:?}");
+        }
+        let mut zero = Config::zero();
+        zero.booth.set_mode(Mode::Exit);
+        assert_eq!((zero.booth.code.as_str(), zero.booth.code_configured), ("OUT1", false));
+    }
+
+    #[test]
     fn empty_file_gives_the_documented_defaults() {
         let config = Config::parse("", "config.toml").unwrap();
         assert_eq!(config.site.code, "SITE-01");
@@ -488,7 +585,10 @@ mod tests {
         assert_eq!(config.ui.language, Language::Indonesian);
         assert!(!config.simulation.enabled);
         assert!(Config::zero().simulation.enabled);
-        assert_eq!(config.plate, PlateConfig { enabled: true, min_confidence: 0.8 });
+        assert_eq!(
+            config.plate,
+            PlateConfig { enabled: true, min_confidence: 0.8, members_by_plate: false, member_min_confidence: 0.95 }
+        );
         assert_eq!(
             config.database_location(Path::new("/srv/gardu")).unwrap(),
             DatabaseLocation::Sqlite(PathBuf::from("/srv/gardu/data/gardu.db"))

@@ -20,6 +20,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.command.is_none()
+        && let Some(mode) = args.mode
+    {
+        // An unconfigured booth code follows the mode: `--mode exit` runs as OUT1.
+        ctx.config.booth.set_mode(mode);
+    }
     let _log =
         gardu::logging::init(&ctx.path(&ctx.config.logging.dir), &ctx.config.logging.level, args.verbosity());
     tracing::info!(version = cli::LONG_VERSION, site = %ctx.config.site.code, booth = %ctx.config.booth.code, "gardu starting");

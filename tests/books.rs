@@ -2,6 +2,8 @@
 //! case here broke the books before the fix (issue "Books that add up"). Real SQLite file,
 //! simulated devices, a hand-set clock.
 
+#[path = "books/alerts.rs"]
+mod alerts;
 mod lane_support;
 
 use chrono::Duration as Span;
@@ -430,4 +432,41 @@ fn simulated_traffic_checks_its_own_visits_run_after_run() {
         assert!(report.books_ok, "run {run} (seed {seed}): {:?}", report.problems);
         assert_eq!(report.entries, 100);
     }
+}
+
+#[test]
+fn the_books_list_the_visits_made_during_an_emergency() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let before = enter(&mut entry, "B 1 EM");
+    booth.clock.advance(chrono::Duration::minutes(10));
+    let actor = gardu::lane::emergency::Actor {
+        site: "JKT-MALL-01".into(),
+        booth: "cli".into(),
+        username: "admin".into(),
+    };
+    gardu::lane::emergency::declare(
+        booth.sqlite.as_ref(),
+        &actor,
+        "fire alarm",
+        uuid::Uuid::new_v4(),
+        booth.clock.now(),
+    )
+    .unwrap();
+    booth.clock.advance(chrono::Duration::minutes(1));
+    let during = enter(&mut entry, "B 2 EM");
+    let mut exit = booth.exit_lane();
+    exit.lane.manual_open("evacuation: barrier held open", Some(before.id)).unwrap();
+    booth.clock.advance(chrono::Duration::minutes(30));
+    gardu::lane::emergency::end(booth.sqlite.as_ref(), &actor, booth.clock.now()).unwrap();
+    booth.clock.advance(chrono::Duration::minutes(5));
+    enter(&mut entry, "B 3 AFTER");
+
+    let report = books_of_the_day(&booth, false);
+    assert_eq!(report.emergencies.len(), 1);
+    let listed = &report.emergencies[0];
+    assert_eq!(listed.emergency.reason, "fire alarm");
+    assert_eq!(listed.entries, 1, "only B 2 EM came in during it");
+    assert_eq!(listed.exits.iter().map(|x| x.entry_id).collect::<Vec<_>>(), [before.id]);
+    assert_ne!(during.id, before.id);
 }

@@ -187,3 +187,187 @@ fn books_check_and_visit_close_from_the_command_line() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json(&out)["pending_journal"], 1);
 }
+
+fn counts(value: &serde_json::Value) -> serde_json::Value {
+    value["counts"].clone()
+}
+
+#[test]
+fn a_backup_taken_during_traffic_restores_to_equal_counts() {
+    let site = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let traffic = Command::new(env!("CARGO_BIN_EXE_gardu"))
+        .arg("--data-dir")
+        .arg(site.path())
+        .args(["sim", "traffic", "--vehicles", "30", "--json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the lanes to have written something, then copy while they keep writing.
+    let during = elsewhere.path().join("during.db");
+    loop {
+        // The traffic may still be creating the database: a check that fails is tried again.
+        let check = gardu(site.path(), &["db", "check", "--json"]);
+        let entries = serde_json::from_slice::<serde_json::Value>(&check.stdout)
+            .ok()
+            .and_then(|value| value["counts"].as_array()?.iter().find(|c| c[0] == "entries")?[1].as_i64());
+        if entries.is_some_and(|n| n > 0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = gardu(site.path(), &["db", "backup", "--out", during.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let taken = json(&out);
+    assert!(taken["bytes"].as_u64().unwrap() > 0);
+    let traffic = traffic.wait_with_output().unwrap();
+    assert!(traffic.status.success(), "{}", String::from_utf8_lossy(&traffic.stderr));
+
+    let restored = tempfile::tempdir().unwrap();
+    let out = gardu(restored.path(), &["db", "restore", during.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = json(&out);
+    assert_eq!(counts(&report), counts(&taken));
+    assert_eq!(report["site_key_present"], false);
+    assert!(report["key_hint"].as_str().unwrap().contains("site-key import"));
+    assert_eq!(counts(&json(&gardu(restored.path(), &["db", "check", "--json"]))), counts(&taken));
+
+    // After the traffic: database, ledger, journals and photos in one archive, restored over
+    // an existing folder whose database is kept aside.
+    let journal = site.path().join("offline_data");
+    std::fs::create_dir_all(journal.join("synced")).unwrap();
+    std::fs::write(journal.join("synced/parking_entry_20260501_080000_x.json"), b"{}").unwrap();
+    std::fs::create_dir_all(site.path().join("Images/Masuk")).unwrap();
+    std::fs::write(site.path().join("Images/Masuk/x.jpg"), b"\xff\xd8 photo").unwrap();
+    drop(gardu::lane::ledger::BoothLedger::open(&site.path().join("data/booth-ledger.db")).unwrap());
+    let archive = elsewhere.path().join("site.tar");
+    let out =
+        gardu(site.path(), &["db", "backup", "--out", archive.to_str().unwrap(), "--with-files", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let source = json(&gardu(site.path(), &["db", "check", "--json"]));
+    let out = gardu(restored.path(), &["db", "restore", archive.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = json(&out);
+    assert!(
+        report["kept_aside"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("gardu.db.before-restore-"))
+    );
+    assert_eq!(counts(&json(&gardu(restored.path(), &["db", "check", "--json"]))), counts(&source));
+    assert!(restored.path().join("offline_data/synced/parking_entry_20260501_080000_x.json").is_file());
+    assert_eq!(std::fs::read(restored.path().join("Images/Masuk/x.jpg")).unwrap(), b"\xff\xd8 photo");
+    assert!(restored.path().join("data/booth-ledger.db").is_file());
+}
+
+#[test]
+fn a_restore_refuses_a_file_that_is_no_backup_and_a_folder_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"holiday photos, not a database").unwrap();
+    let out = gardu(dir.path(), &["db", "restore", junk.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a Gardu backup"));
+
+    let backup = dir.path().join("good.db");
+    assert!(gardu(dir.path(), &["db", "backup", "--out", backup.to_str().unwrap()]).status.success());
+    let _console = gardu::site::lock::DataFolderLock::shared(dir.path()).unwrap();
+    let out = gardu(dir.path(), &["db", "restore", backup.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("in use"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_emergency_is_declared_shown_and_ended_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = json(&gardu(dir.path(), &["emergency", "status", "--json"]));
+    assert_eq!(status["active"], false);
+
+    let out = gardu(dir.path(), &["emergency", "start", "--reason", "fire alarm, evacuate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let status = json(&gardu(dir.path(), &["emergency", "status", "--json"]));
+    assert_eq!(status["active"], true);
+    assert_eq!(status["reason"], "fire alarm, evacuate");
+    assert_eq!(status["by"], "bootstrap");
+    assert!(status["since"].as_str().is_some_and(|s| s.starts_with("20")), "{status}");
+    assert_eq!(status["booths"], serde_json::json!([]));
+
+    let again = gardu(dir.path(), &["emergency", "start", "--reason", "again"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already active"));
+    let blank = gardu(dir.path(), &["emergency", "start", "--reason", " "]);
+    assert!(!blank.status.success());
+
+    assert!(gardu(dir.path(), &["emergency", "end"]).status.success());
+    assert_eq!(json(&gardu(dir.path(), &["emergency", "status", "--json"]))["active"], false);
+    let out = gardu(dir.path(), &["emergency", "end"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no emergency is active"));
+}
+
+/// `gardu db purge`: a dry run counts and deletes nothing; the purge removes the visits of the
+/// closed shifts and keeps the vehicles inside (the store suite checks open shifts); it is
+/// audited; and while this booth's journal holds an older record it refuses.
+#[test]
+fn db_purge_keeps_what_is_still_needed_and_counts_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = gardu(
+        dir.path(),
+        &["-q", "sim", "traffic", "--vehicles", "12", "--rate", "4", "--seed", "7", "--shift-changes", "1"],
+    );
+    assert!(traffic.status.success(), "{}", String::from_utf8_lossy(&traffic.stderr));
+    let issued = gardu(dir.path(), &["-q", "ticket", "issue", "--class", "MBL", "--json"]);
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    let counts = |dir: &Path| -> std::collections::BTreeMap<String, u64> {
+        let check = json(&gardu(dir, &["-q", "db", "check", "--json"]));
+        check["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| (pair[0].as_str().unwrap().to_string(), pair[1].as_u64().unwrap()))
+            .collect()
+    };
+    let before = counts(dir.path());
+    let day = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive().to_string();
+
+    let dry = gardu(dir.path(), &["-q", "db", "purge", "--before", &day, "--dry-run", "--json"]);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let dry = json(&dry);
+    assert_eq!(counts(dir.path()), before, "a dry run deletes nothing");
+
+    let done = gardu(dir.path(), &["-q", "db", "purge", "--before", &day, "--json"]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let done = json(&done);
+    for key in ["visits", "photos", "shifts", "duplicates"] {
+        assert_eq!(done[key], dry[key], "{key}: the dry run counted what the purge removed");
+    }
+    let visits = done["visits"].as_u64().unwrap();
+    let after = counts(dir.path());
+    assert!(visits > 0, "the closed shifts' visits go: {done}");
+    assert_eq!(before["entries"] - after["entries"], visits, "{before:?} {after:?}");
+    assert_eq!(before["exits"] - after["exits"], visits);
+    assert_eq!(after["exits"], 0, "every shift of the run was closed: {after:?}");
+    assert!(after["entries"] >= 1, "vehicles inside stay: {after:?}");
+    assert_eq!(before["shifts"] - after["shifts"], done["shifts"].as_u64().unwrap());
+    assert_eq!(
+        after["audit_log"] + done["audit_rows"].as_u64().unwrap(),
+        before["audit_log"] + 1,
+        "the old audit lines went, and the purge wrote its own: {done}"
+    );
+    let books = json(&gardu(dir.path(), &["-q", "books", "check", "--json"]));
+    assert_eq!((books["inside"].as_u64(), books["entries"].as_u64()), (Some(1), Some(1)), "{books}");
+
+    // A record still waiting in this booth's journal is never purged around.
+    std::fs::create_dir_all(dir.path().join("offline_data")).unwrap();
+    let drill = gardu(dir.path(), &["-q", "journal", "drill", "--records", "1"]);
+    assert!(drill.status.success(), "{}", String::from_utf8_lossy(&drill.stderr));
+    let refused = gardu(dir.path(), &["-q", "db", "purge", "--before", &day]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("journal replay"));
+}

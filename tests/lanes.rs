@@ -2,6 +2,8 @@
 //! offline journal: what the guard and the cashier get.
 
 mod lane_support;
+#[path = "lanes/plates.rs"]
+mod plates;
 
 use std::time::{Duration, Instant};
 
@@ -60,9 +62,11 @@ fn one_ticket_per_vehicle_printed_recorded_and_the_barrier_opens_then_closes() {
     let claims = ticket::decode(&slip.ticket_code, booth.secret.bytes(), "JKT-MALL-01").unwrap();
     assert_eq!((claims.booth.as_str(), claims.sequence, claims.entry_time), ("IN1", 1, start_time()));
 
+    // The photo, started at the loop, reaches the entry when the camera delivers it.
+    assert!(entry.lane.settle_media(Duration::from_secs(5)));
     let stored = booth.sqlite.find_visit("JKT-MALL-01", &EntryLookup::Id(issued.entry.id)).unwrap().unwrap();
-    assert_eq!(stored.entry, issued.entry);
-    let photo = booth.sqlite.photo(issued.entry.photo_id.unwrap()).unwrap().unwrap();
+    assert_eq!(stored.entry.ticket_code, issued.entry.ticket_code);
+    let photo = booth.sqlite.photo(stored.entry.photo_id.unwrap()).unwrap().unwrap();
     assert_eq!(&photo.jpeg[..3], &[0xFF, 0xD8, 0xFF]);
 
     entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
@@ -95,6 +99,7 @@ fn exit_shows_the_fee_takes_cash_gives_change_prints_and_opens_once() {
     let booth = Booth::new();
     let mut entry = booth.entry_lane();
     let issued = entry.lane.trigger(guard("b1234xyz")).unwrap();
+    assert!(entry.lane.settle_media(Duration::from_secs(5)));
     booth.clock.advance(Span::minutes(150));
 
     let mut exit = booth.exit_lane();
@@ -404,4 +409,118 @@ fn an_offline_audit_line_replayed_twice_after_a_crash_is_stored_once() {
     assert_eq!((again.synced, again.already_present), (0, 1));
     let filter = AuditFilter { action: Some("manual_open".into()), ..AuditFilter::default() };
     assert_eq!(booth.sqlite.list_audit(&filter).unwrap().len(), 1, "one line, not two");
+}
+
+#[path = "emergency/two_booths.rs"]
+mod emergency_booths;
+
+#[test]
+fn an_emergency_reaches_two_booths_on_one_sqlite_file_and_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gardu.db");
+    let first = gardu::store::sqlite::SqliteStore::open(&path).unwrap();
+    gardu::store::Store::ensure_site(&first, &lane_support::site()).unwrap();
+    let reached = emergency_booths::declared_ended_at_two_booths(
+        &lane_support::site().code,
+        gardu::config::DatabaseLocation::Sqlite(path.clone()),
+        || std::sync::Arc::new(gardu::store::sqlite::SqliteStore::open(&path).unwrap()),
+    );
+    println!("emergency reached both SQLite booths in {} ms", reached.as_millis());
+}
+
+/// Unmounts the test's tmpfs however the test ends.
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Fills the tmpfs at `dir` until the system says it is full.
+fn fill(dir: &std::path::Path) -> std::fs::File {
+    use std::io::Write;
+    let mut filler = std::fs::File::create(dir.join(".filler")).unwrap();
+    let chunk = [0u8; 1024];
+    while filler.write_all(&chunk).and_then(|()| filler.sync_all()).is_ok() {}
+    filler
+}
+
+#[test]
+fn a_full_journal_disk_prints_no_ticket_takes_no_money_and_recovers_when_room_returns() {
+    let booth = Booth::new();
+    let journal_dir = booth.dir.path().join("offline_data");
+    std::fs::create_dir_all(&journal_dir).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&journal_dir)
+        .output();
+    match mounted {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            println!(
+                "skipped: a 64 KiB tmpfs could not be mounted ({})",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            return;
+        }
+        Err(err) => {
+            println!("skipped: mount could not run ({err}); it needs root");
+            return;
+        }
+    }
+    let _unmount = Unmount(journal_dir.clone());
+    let mut entry = booth.entry_lane();
+    let mut exit = booth.exit_lane();
+    let code = entry.lane.trigger(guard("B 1 ON")).unwrap().entry.ticket_code;
+    entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    exit.lane.scan(&code).unwrap();
+
+    booth.store.set_down(true);
+    let filler = fill(&journal_dir);
+    let printed = entry.printer.jobs_printed();
+    let refused = entry.lane.trigger(guard("B 2 FULL"));
+    assert!(matches!(refused, Err(EntryError::NotSaved(_))), "{refused:?}");
+    let said = refused.err().map(|err| err.to_string()).unwrap_or_default();
+    assert!(said.contains("Nothing was printed") && said.contains("Manual open"), "{said}");
+    assert_eq!(entry.printer.jobs_printed(), printed, "no ticket for a record that could not be kept");
+    let receipts = exit.printer.jobs_printed();
+    assert!(exit.lane.pay(Payment::Cash { tendered: Rupiah(50_000) }).is_err(), "no money it cannot record");
+    assert_eq!(exit.printer.jobs_printed(), receipts);
+    // Nothing half-written looks like a record.
+    let names: Vec<String> = std::fs::read_dir(&journal_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|name| name != ".filler")
+        .collect();
+    assert!(names.iter().all(|name| !name.starts_with("parking_") && !name.ends_with(".tmp")), "{names:?}");
+    assert_eq!(booth.journal("IN1").pending_count(), 0);
+
+    // Room returns: the next vehicle is recorded (in the journal) and gets its ticket.
+    drop(filler);
+    std::fs::remove_file(journal_dir.join(".filler")).unwrap();
+    entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    let issued = entry.lane.trigger(guard("B 3 BACK")).unwrap();
+    assert!(issued.persisted.journaled() && issued.printed);
+    let paid = exit.lane.pay(Payment::Cash { tendered: Rupiah(50_000) }).unwrap();
+    assert!(paid.persisted.journaled());
+}
+
+#[test]
+fn a_journal_that_cannot_be_written_prints_no_ticket_and_recovers_when_it_can() {
+    // Without root (no tmpfs): the journal folder's path is taken by a plain file, so every
+    // journal write fails as on a dead disk.
+    let booth = Booth::new();
+    let journal_dir = booth.dir.path().join("offline_data");
+    let mut entry = booth.entry_lane();
+    booth.store.set_down(true);
+    let _ = std::fs::remove_dir_all(&journal_dir);
+    std::fs::write(&journal_dir, b"not a folder").unwrap();
+    let refused = entry.lane.trigger(guard("B 9 FAULT"));
+    assert!(matches!(refused, Err(EntryError::NotSaved(_))), "{refused:?}");
+    assert_eq!(entry.printer.jobs_printed(), 0);
+    std::fs::remove_file(&journal_dir).unwrap();
+    let issued = entry.lane.trigger(guard("B 9 FAULT")).unwrap();
+    assert!(issued.persisted.journaled() && issued.printed);
 }

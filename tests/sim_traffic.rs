@@ -33,7 +33,10 @@ fn traffic_with_an_outage_balances_its_books() {
     assert_eq!(report["errors"], 0);
     let journaled = report["journaled"].as_u64().unwrap();
     assert!(journaled >= 8, "eight arrivals fell in the outage: {report}");
-    assert_eq!(report["replayed"].as_u64().unwrap(), journaled, "{report}");
+    // Every journaled record is replayed; beside them, a photo that came after its ticket while
+    // offline is a record of its own (at most one per journaled arrival).
+    let replayed = report["replayed"].as_u64().unwrap();
+    assert!(replayed >= journaled && replayed <= 2 * journaled, "{report}");
     let exits = report["exits"].as_u64().unwrap();
     assert_eq!(report["inside"].as_u64().unwrap() + exits, 30);
     assert!(report["latency_ms"]["trigger_to_barrier"]["p99"].as_f64().unwrap() > 0.0);

@@ -15,6 +15,9 @@ use uuid::Uuid;
 
 const SITE: &str = "SITE-01";
 
+#[path = "ui_admin_figures/hq.rs"]
+mod hq; // the HQ console over two sites' rows
+
 fn utc(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, hour, minute, 0).single().expect("a valid time")
 }
@@ -34,6 +37,9 @@ fn entry(n: u128, class: &str, time: DateTime<Utc>) -> Entry {
         photo_id: None,
         origin: Origin::Online,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::None,
     }
 }
 

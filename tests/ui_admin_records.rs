@@ -53,6 +53,9 @@ fn seed_visits(site: &Site) -> Seeded {
         photo_id: photo,
         origin: Origin::Online,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::None,
     };
     let leave = |entry: &Entry, left: DateTime<Utc>, method: PaymentMethod, tendered: Option<i64>, photo| {
         let tariff = default_tariffs().into_iter().find(|t| t.class == entry.class).expect("tariff");
@@ -168,7 +171,7 @@ fn a_plate_filter_with_a_space_finds_the_visit_and_its_detail_shows_every_field_
 }
 
 #[test]
-fn the_filtered_visits_export_to_the_csv_file_typed_in_and_the_export_is_audited() {
+fn the_filtered_visits_export_to_csv_and_excel_files_typed_in_and_each_export_is_audited() {
     let site = Site::new();
     site.add_users();
     let seeded = seed_visits(&site);
@@ -212,6 +215,19 @@ fn the_filtered_visits_export_to_the_csv_file_typed_in_and_the_export_is_audited
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].username.as_deref(), Some("dewi"));
     assert_eq!(audit[0].detail["rows"], 2);
+
+    // The same visits as an Excel workbook: the path follows the format.
+    click(&mut harness, "Excel");
+    click(&mut harness, "Ekspor Excel");
+    let workbook = out.with_extension("xlsx");
+    wait_for_text(&mut harness, &format!("2 kunjungan ditulis ke {}", workbook.display()));
+    let bytes = std::fs::read(&workbook).expect("the workbook");
+    assert!(bytes.starts_with(b"PK"), "an .xlsx is a zip archive");
+    let audit = seeded
+        .store
+        .list_audit(&AuditFilter { action: Some("export_visits".into()), limit: 5, ..AuditFilter::default() })
+        .expect("audit");
+    assert_eq!((audit.len(), &audit[0].detail["format"]), (2, &serde_json::json!("xlsx")));
 }
 
 #[test]

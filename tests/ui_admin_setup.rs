@@ -160,6 +160,9 @@ fn the_journals_screen_lists_a_waiting_record_and_a_rejected_file_with_its_reaso
         photo_id: None,
         origin: Origin::Journal,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::None,
     };
     let file = journal.write(JournalPayload::Entry(entry), None, at).expect("journal write");
     journal.record_failure(&file, "database is locked", at + Minutes::minutes(1)).expect("failure");
@@ -181,4 +184,35 @@ fn the_journals_screen_lists_a_waiting_record_and_a_rejected_file_with_its_reaso
     assert!(
         button_enabled(&harness, "Sinkronkan sekarang") || !harness.state().runtime().connectivity().online()
     );
+}
+
+/// Settings → Old records: the purge before a day is counted first, deleted on a second press
+/// (Delete stays off until that day is counted), and audited with its counts.
+#[test]
+fn old_records_are_counted_before_they_are_deleted_and_the_purge_is_audited() {
+    let site = Site::new();
+    site.add_users();
+    // A tall window: the card sits below the site form.
+    let mut harness = site.console_with(site.context(Mode::Admin, "ADM1"), [1600.0, 1600.0]);
+    login_to_work(&mut harness, "dewi");
+    click(&mut harness, "Pengaturan lokasi");
+    wait_for_text(&mut harness, "DATA LAMA");
+    replace_text(&mut harness, "Hapus data sebelum", "01/11/2026");
+    assert!(!button_enabled(&harness, "Hapus"), "nothing is deleted before it is counted");
+    click(&mut harness, "Hitung");
+    wait_for_text(&mut harness, "Sebelum 01/11/2026: 0 kunjungan");
+    click(&mut harness, "Hapus");
+    wait_for_text(&mut harness, "Dihapus sebelum 01/11/2026");
+
+    let store = site.context(Mode::Admin, "ADM1").open_store().expect("store");
+    let audit = store
+        .list_audit(&AuditFilter {
+            action: Some("retention_purge".into()),
+            limit: 5,
+            ..AuditFilter::default()
+        })
+        .expect("audit");
+    assert_eq!(audit.len(), 1, "the count is not a purge; the deletion is audited once");
+    assert_eq!(audit[0].username.as_deref(), Some("dewi"));
+    assert_eq!(audit[0].detail["visits"], 0);
 }

@@ -35,6 +35,9 @@ fn entry(n: u128, plate: &str, entered: DateTime<Utc>, simulated: bool) -> Entry
         photo_id: None,
         origin: Origin::Online,
         simulated,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::None,
     }
 }
 

@@ -40,6 +40,9 @@ fn entry(n: u128, plate: &str, class: &str, time: DateTime<Utc>) -> Entry {
         photo_id: None,
         origin: Origin::Online,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::None,
     }
 }
 

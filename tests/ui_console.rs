@@ -60,10 +60,13 @@ fn an_entry_in_simulation_issues_a_ticket_that_appears_in_the_recent_list() {
         h.state().runtime().barrier().is_some_and(|b| b.position() == BarrierPosition::Open)
     });
     wait_for_text(&mut harness, "Silakan masuk — tiket IN1-261123-0001");
+    // The photo, started off the lane's path, is shown when the camera delivers it.
+    step_until(&mut harness, "the entry photo shown", |h| {
+        h.state().runtime().entry().is_some_and(|w| w.snapshot().last_photo.is_some())
+    });
     let entry = harness.state().runtime().entry().map(|w| w.snapshot());
     let entry = entry.expect("entry worker");
     assert!(entry.ticket_preview.is_some(), "the ticket preview is drawn");
-    assert!(entry.last_photo.is_some(), "the entry photo is shown");
     assert_eq!(entry.inside, Some(1));
 }
 
@@ -138,11 +141,15 @@ fn the_sync_dialog_appears_when_the_database_returns_and_completes_with_the_righ
     toggle_outage(&mut harness);
     wait_for_text(&mut harness, "Database terputus sejak");
     let ticket = issue_ticket(&mut harness, "B 7 OFF");
-    wait_for_text(&mut harness, "1 menunggu");
+    // The entry, and its photo that came after the ticket (the lane never waits for the camera).
+    step_until(&mut harness, "the late photo", |h| {
+        h.state().runtime().entry().is_some_and(|w| w.snapshot().last_photo.is_some())
+    });
+    wait_for_text(&mut harness, "2 menunggu");
     click(&mut harness, "Kendaraan meninggalkan loop");
 
     toggle_outage(&mut harness);
-    wait_for_text(&mut harness, "1 catatan offline menunggu");
+    wait_for_text(&mut harness, "2 catatan offline menunggu");
     click(&mut harness, "Sinkronkan sekarang");
     wait_for_text(&mut harness, "Sinkronisasi selesai");
     assert!(harness.state().sync_finished());
@@ -150,7 +157,7 @@ fn the_sync_dialog_appears_when_the_database_returns_and_completes_with_the_righ
     let summary = harness.state().sync_summary().cloned().expect("a summary");
     assert_eq!(
         (summary.synced, summary.already_present, summary.orphans, summary.failed, summary.rejected),
-        (1, 0, 0, 0, 0),
+        (2, 0, 0, 0, 0),
         "{summary:?}"
     );
 
@@ -219,4 +226,96 @@ fn a_technician_switches_the_booth_off_simulation_and_back_audited() {
         .map(|a| format!("{} by {}", a.action, a.username.unwrap_or_default()))
         .collect();
     assert_eq!(actions, ["simulation_on by agus", "simulation_off by agus"]);
+}
+
+/// A booth PC with a 1366×768 monitor and no config file: the exit booth runs as `OUT1`, the
+/// first-run form offers to name it, its button stays on screen after a validation message,
+/// and the name is written to `config.toml`.
+#[test]
+fn at_1366x768_the_first_run_button_stays_on_screen_after_a_message_and_the_booth_is_named() {
+    let site = Site::new();
+    let mut ctx = site.context(Mode::Exit, "IN1");
+    ctx.config.booth.code_configured = false;
+    ctx.config.booth.set_mode(Mode::Exit);
+    assert_eq!(ctx.config.booth.code, "OUT1", "an exit booth is never a second IN1");
+    let mut harness = site.console_with(ctx, SMALL_SCREEN);
+    wait_for_text(&mut harness, "Penyiapan pertama");
+    assert_eq!(text_fields(&harness).len(), 5, "full name, username, password, repeat, booth code");
+    for (index, text) in ["Dewi Lestari", "dewi", PASSWORD, "not-the-same"].into_iter().enumerate() {
+        text_fields(&harness)[index].click();
+        harness.step();
+        type_text(&mut harness, text);
+    }
+    assert!(button_on_screen(&harness, "Buat admin", SMALL_SCREEN), "the button is below the window");
+    click(&mut harness, "Buat admin");
+    wait_for_text(&mut harness, "Kedua kata sandi tidak sama");
+    assert!(button_on_screen(&harness, "Buat admin", SMALL_SCREEN), "the button is below the window");
+
+    for (index, text) in [(3, PASSWORD), (4, "out2")] {
+        text_fields(&harness)[index].click();
+        harness.step();
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+        type_text(&mut harness, text);
+    }
+    click(&mut harness, "Buat admin");
+    wait_for_text(&mut harness, "Admin dewi dibuat");
+    wait_for_text(&mut harness, "Kode gardu OUT2 disimpan");
+    let written = std::fs::read_to_string(site.dir.path().join("config.toml")).expect("config.toml written");
+    let config = Config::parse(&written, "config.toml").expect("a config the next start reads");
+    assert_eq!((config.booth.code.as_str(), config.booth.mode), ("OUT2", Mode::Exit));
+    assert!(config.simulation.enabled, "the next start runs as this one did");
+}
+
+/// Login, entry and exit at 1366×768: each screen's primary action is inside the window.
+#[test]
+fn at_1366x768_login_entry_and_exit_keep_their_primary_action_on_screen() {
+    let site = Site::new();
+    site.add_users();
+    let mut entry = site.console_with(site.context(Mode::Entry, "IN1"), SMALL_SCREEN);
+    step_until(&mut entry, "the login screen", |h| h.state().is_on_login());
+    entry.step();
+    assert!(button_on_screen(&entry, "Masuk", SMALL_SCREEN), "login");
+    login_to_work(&mut entry, "siti");
+    let ticket = issue_ticket(&mut entry, "B 1234 XYZ");
+    assert!(button_on_screen(&entry, "Cetak tiket", SMALL_SCREEN), "entry");
+    drop(entry);
+    site.clock.advance(chrono::Duration::minutes(90));
+
+    let mut exit = site.console_with(site.context(Mode::Exit, "OUT1"), SMALL_SCREEN);
+    login_to_work(&mut exit, "budi");
+    press(&mut exit, Key::F8);
+    wait_for_text(&mut exit, "Modal awal di laci");
+    type_text(&mut exit, "100.000");
+    press(&mut exit, Key::Enter);
+    wait_for_text(&mut exit, "Shift sejak");
+    click(&mut exit, &format!("Scan {ticket}"));
+    step_until(&mut exit, "the fee", |h| {
+        h.state().runtime().exit().is_some_and(|w| matches!(w.snapshot().view, ExitView::Quoted(_)))
+    });
+    wait_for_text(&mut exit, "Bayar & buka palang");
+    assert!(button_on_screen(&exit, "Bayar & buka palang", SMALL_SCREEN), "exit");
+}
+
+/// After a restart (a power cut) the entry booth lists the tickets it issued before.
+#[test]
+fn after_a_restart_the_entry_booth_lists_the_tickets_it_issued_before() {
+    let site = Site::new();
+    site.add_users();
+    let first = {
+        let mut entry = site.console(Mode::Entry, "IN1");
+        login_to_work(&mut entry, "siti");
+        issue_ticket(&mut entry, "B 1234 XYZ")
+    };
+    let mut entry = site.console(Mode::Entry, "IN1");
+    login_to_work(&mut entry, "siti");
+    wait_for_text(&mut entry, &first);
+    let recent = entry.state().runtime().entry().map(|w| w.snapshot().recent.clone()).expect("entry worker");
+    assert_eq!(recent.iter().map(|t| t.ticket_no.as_str()).collect::<Vec<_>>(), [first.as_str()]);
+
+    // The booth's own tickets only: another entry booth's are not in its list.
+    let mut other = site.console(Mode::Entry, "IN2");
+    login_to_work(&mut other, "siti");
+    let second = issue_ticket(&mut other, "B 777 ZZ");
+    let recent = other.state().runtime().entry().map(|w| w.snapshot().recent.clone()).expect("entry worker");
+    assert_eq!(recent.iter().map(|t| t.ticket_no.as_str()).collect::<Vec<_>>(), [second.as_str()]);
 }

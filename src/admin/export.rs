@@ -14,7 +14,7 @@ pub enum ExportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Writing the file failed.
-    #[error("the CSV file could not be written: {0}")]
+    #[error("the export file could not be written: {0}")]
     Write(String),
 }
 

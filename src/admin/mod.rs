@@ -2,14 +2,17 @@
 //! users, tariffs, members, site settings and exports. Every change is audited.
 
 pub mod actor;
+pub mod alerts;
 pub mod closes;
 pub mod export;
 pub mod members;
 pub mod site;
+pub mod sites;
 pub mod stats;
 pub mod tariffs;
 pub mod users;
 pub mod visits;
+pub mod xlsx;
 
 use crate::auth::{AuditContext, AuthError};
 use crate::clock::Clock;
@@ -82,7 +85,7 @@ pub fn roles_for_mode(mode: Mode) -> &'static [Role] {
     match mode {
         Mode::Entry => &[Role::Guard, Role::Admin, Role::Technician],
         Mode::Exit => &[Role::Cashier, Role::Admin, Role::Technician],
-        Mode::Admin => &[Role::Admin],
+        Mode::Admin | Mode::Hq => &[Role::Admin],
     }
 }
 

@@ -92,6 +92,46 @@ pub fn export_csv(
     Ok(rows)
 }
 
+/// Writes every visit matching `filter` to the Excel workbook `path` (admin only), audited
+/// as `export_visits` with `format: xlsx`; returns the row count. A failed write leaves no
+/// file behind.
+pub fn export_xlsx(
+    acting: &Acting<'_>,
+    filter: &VisitFilter,
+    tz: Tz,
+    path: &Path,
+) -> Result<u64, ExportFailure> {
+    acting.require("export transactions", &[Role::Admin])?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|err| ExportFailure::File(err.to_string()))?;
+    }
+    let rows = match super::xlsx::write_visits_xlsx(acting.store, filter, tz, path) {
+        Ok(rows) => rows,
+        Err(err) => {
+            let _ = std::fs::remove_file(path);
+            return Err(match err {
+                ExportError::Store(err) => ExportFailure::Store(err),
+                ExportError::Write(err) => ExportFailure::File(err),
+            });
+        }
+    };
+    acting
+        .audit(
+            "export_visits",
+            json!({
+                "rows": rows,
+                "format": "xlsx",
+                "path": path.display().to_string(),
+                "from": filter.from,
+                "to": filter.to,
+                "plate": filter.plate,
+                "ticket": filter.ticket,
+            }),
+        )
+        .map_err(AdminError::from)?;
+    Ok(rows)
+}
+
 /// A barrier opened by hand at an exit: an audit line, not a visit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManualOpen {
@@ -118,6 +158,7 @@ pub fn manual_opens(
     username: Option<&str>,
 ) -> Result<Vec<ManualOpen>, StoreError> {
     let filter = AuditFilter {
+        site: None,
         action: Some("manual_open".into()),
         username: username.map(str::to_string),
         booth: booth.map(str::to_string),

@@ -118,6 +118,28 @@ fn print_report(report: &BooksReport, query: &BooksQuery) {
             forced.total
         );
     }
+    for listed in &report.emergencies {
+        let emergency = &listed.emergency;
+        println!(
+            "emergency {} to {} by {} ({}): {} entries, {} exits during it",
+            emergency.started_at,
+            emergency.ended_at.map(|at| at.to_string()).unwrap_or_else(|| "still active".into()),
+            emergency.started_by,
+            emergency.reason,
+            listed.entries,
+            listed.exits.len()
+        );
+        for exit in &listed.exits {
+            println!(
+                "  exit {} at {} of entry {}: {} {}",
+                exit.id,
+                exit.booth,
+                exit.entry_id,
+                exit.method.as_str(),
+                exit.total
+            );
+        }
+    }
     println!("journal records waiting: {}", report.pending_journal);
     println!("books {}", if report.ok { "balance" } else { "DO NOT balance" });
     for problem in &report.problems {

@@ -48,10 +48,11 @@ pub fn run(command: JournalCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         JournalCommand::Replay { dry_run, json } => {
             let store = ctx.open_store()?;
             let summary = replay::replay(&journal, store.as_ref(), &SystemClock, dry_run, &mut |_| {})?;
-            let purged = if dry_run {
-                0
-            } else {
-                journal.purge_synced(ctx.config.journal.retention_days, chrono::Utc::now())?
+            let purged = match ctx.config.synced_journals_keep() {
+                crate::retention::Keep::Days(days) if !dry_run => {
+                    journal.purge_synced(days, chrono::Utc::now())?
+                }
+                _ => 0,
             };
             if json {
                 super::print_json(&json!({
@@ -163,6 +164,9 @@ fn summary(payload: &JournalPayload) -> String {
     match payload {
         JournalPayload::Entry(Entry { ticket_no, plate, class, .. }) => {
             format!("{ticket_no} {class} {}", plate.as_deref().unwrap_or("-"))
+        }
+        JournalPayload::EntryLate(late) => {
+            format!("late photo/plate of {} {}", late.entry_id, late.plate_read.as_deref().unwrap_or("-"))
         }
         JournalPayload::Exit(exit) => {
             format!("exit of {} {} {}", exit.entry_id, exit.total, exit.method.as_str())

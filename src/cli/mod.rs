@@ -4,12 +4,15 @@ mod books;
 mod db;
 mod demo;
 mod device;
+mod emergency;
 mod export;
 mod fee;
+mod hq;
 mod journal;
 pub mod operator;
 mod plate;
 mod receipt;
+mod replication;
 mod shift;
 mod sim;
 mod site_key;
@@ -96,7 +99,7 @@ pub enum Command {
     /// Offline journal: list and replay.
     #[command(subcommand)]
     Journal(journal::JournalCommand),
-    /// Export transactions to CSV.
+    /// Export transactions (CSV or Excel), shift reports and statistics (Excel).
     #[command(subcommand)]
     Export(export::ExportCommand),
     /// Serial ports with their USB ids.
@@ -125,6 +128,15 @@ pub enum Command {
     /// The site's ticket key: fingerprint, encrypted export, import on a new booth.
     #[command(subcommand)]
     SiteKey(site_key::SiteKeyCommand),
+    /// Many sites, at a site: publish this site's rows for HQ.
+    #[command(subcommand)]
+    Replication(replication::ReplicationCommand),
+    /// Many sites, at HQ: migrate HQ, add, remove and re-copy sites, replication status.
+    #[command(subcommand)]
+    Hq(hq::HqCommand),
+    /// Emergency opening: every barrier of the site held open, exits without charge.
+    #[command(subcommand)]
+    Emergency(emergency::EmergencyCommand),
     /// Render every console screen to PNG (run under Xvfb).
     #[command(hide = true)]
     Screenshots(crate::ui::screenshots::ScreenshotArgs),
@@ -147,7 +159,7 @@ fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow:
     match command {
         Command::Demo => demo::run(ctx),
         Command::Books(cmd) => books::run(cmd, ctx),
-        Command::Db(cmd) => db::run(cmd, ctx),
+        Command::Db(cmd) => db::run(cmd, ctx, op),
         Command::User(cmd) => user::run(cmd, ctx, op),
         Command::Fee(args) => fee::run(args, ctx),
         Command::Ticket(cmd) => ticket::run(cmd, ctx, op),
@@ -161,6 +173,9 @@ fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow:
         Command::Device(cmd) => device::run(cmd, ctx, op),
         Command::Plate(cmd) => plate::run(cmd),
         Command::Receipt(cmd) => receipt::run(cmd, ctx),
+        Command::Replication(cmd) => replication::run(cmd, ctx),
+        Command::Hq(cmd) => hq::run(cmd, ctx, op.audit_name()),
+        Command::Emergency(cmd) => emergency::run(cmd, ctx, op),
         Command::Screenshots(args) => crate::ui::screenshots::run(args, ctx),
     }
 }

@@ -39,6 +39,8 @@ pub enum Access {
 pub fn access(command: &Command) -> (&'static str, Access) {
     use super::db::DbCommand;
     use super::device::DeviceCommand;
+    use super::emergency::EmergencyCommand;
+    use super::hq::HqCommand;
     use super::journal::JournalCommand;
     use super::site_key::SiteKeyCommand;
     use super::ticket::TicketCommand;
@@ -52,12 +54,17 @@ pub fn access(command: &Command) -> (&'static str, Access) {
         Command::Db(DbCommand::Check { .. }) => ("db check", Open),
         Command::Db(DbCommand::Migrate) => ("db migrate", Roles(ADMIN)),
         Command::Db(DbCommand::SeedDemo(_)) => ("db seed-demo", Roles(ADMIN_OR_TECHNICIAN)),
+        Command::Db(DbCommand::Backup { .. }) => ("db backup", Roles(ADMIN_OR_TECHNICIAN)),
+        // Checked against the database being replaced; a folder without one (a new disk) is a
+        // fresh install.
+        Command::Db(DbCommand::Restore { .. }) => ("db restore", Roles(ADMIN)),
+        Command::Db(DbCommand::Purge { .. }) => ("db purge", Roles(ADMIN)),
         // It issues a real ticket code on the configured store.
         Command::Demo => ("demo", Roles(ADMIN_OR_TECHNICIAN)),
         Command::User(UserCommand::Add { .. }) => ("user add", Roles(ADMIN)),
         Command::User(UserCommand::List) => ("user list", Roles(ADMIN)),
         Command::User(UserCommand::Unlock { .. }) => ("user unlock", Roles(ADMIN)),
-        Command::Export(_) => ("export visits", Roles(ADMIN)),
+        Command::Export(_) => ("export", Roles(ADMIN)),
         Command::Books(_) => ("books check", Roles(ADMIN)),
         Command::Visit(_) => ("visit close", Roles(ADMIN)),
         Command::Ticket(TicketCommand::Issue { .. }) => ("ticket issue", Roles(ADMIN)),
@@ -72,8 +79,18 @@ pub fn access(command: &Command) -> (&'static str, Access) {
         // It pulses the barrier and prints.
         Command::Device(DeviceCommand::Test { .. }) => ("device test", Roles(ADMIN_OR_TECHNICIAN)),
         Command::SiteKey(SiteKeyCommand::Show) => ("site-key show", Open),
+        // There is no supervisor role: an admin declares and ends an emergency.
+        Command::Emergency(EmergencyCommand::Start { .. }) => ("emergency start", Roles(ADMIN)),
+        Command::Emergency(EmergencyCommand::End) => ("emergency end", Roles(ADMIN)),
+        Command::Emergency(EmergencyCommand::Status { .. }) => ("emergency status", Open),
         Command::SiteKey(SiteKeyCommand::Export { .. }) => ("site-key export", Roles(ADMIN)),
         Command::SiteKey(SiteKeyCommand::Import { .. }) => ("site-key import", Roles(ADMIN)),
+        Command::Replication(_) => ("replication publish", Roles(ADMIN)),
+        Command::Hq(HqCommand::Migrate { .. }) => ("hq migrate", Roles(ADMIN)),
+        Command::Hq(HqCommand::AddSite { .. }) => ("hq add-site", Roles(ADMIN)),
+        Command::Hq(HqCommand::RemoveSite { .. }) => ("hq remove-site", Roles(ADMIN)),
+        Command::Hq(HqCommand::ResyncSite { .. }) => ("hq resync-site", Roles(ADMIN)),
+        Command::Hq(HqCommand::Status { .. }) => ("hq status", Roles(ADMIN)),
     }
 }
 
@@ -112,6 +129,25 @@ impl Operator {
         match self {
             Operator::User(user) => Some(user),
             _ => None,
+        }
+    }
+
+    /// The user an admin action runs as: the account, or on a fresh install (no operator
+    /// yet) the bootstrap acting as the admin it will make.
+    pub fn acting_user(&self) -> User {
+        match self.user() {
+            Some(user) => user.clone(),
+            None => User {
+                id: uuid::Uuid::nil(),
+                username: self.audit_name().to_string(),
+                full_name: self.audit_name().to_string(),
+                role: if self.is_admin() { Role::Admin } else { Role::Guard },
+                password_hash: String::new(),
+                active: true,
+                failed_attempts: 0,
+                locked_until: None,
+                created_at: chrono::Utc::now(),
+            },
         }
     }
 }
@@ -262,6 +298,12 @@ mod tests {
             (&["db", "seed-demo", "--visits", "3"], Access::Roles(ADMIN_OR_TECHNICIAN)),
             (&["site-key", "export", "--out", "k"], Access::Roles(ADMIN)),
             (&["site-key", "import", "k"], Access::Roles(ADMIN)),
+            (&["replication", "publish"], Access::Roles(ADMIN)),
+            (&["hq", "migrate"], Access::Roles(ADMIN)),
+            (&["hq", "add-site", "JKT-MALL-01", "--url", "postgres://h/db"], Access::Roles(ADMIN)),
+            (&["hq", "remove-site", "JKT-MALL-01"], Access::Roles(ADMIN)),
+            (&["hq", "resync-site", "JKT-MALL-01"], Access::Roles(ADMIN)),
+            (&["hq", "status", "--json"], Access::Roles(ADMIN)),
             (&["fee", "--class", "MBL", "--minutes", "3"], Access::Open),
             (&["ticket", "verify", "X"], Access::Open),
             (&["ticket", "render", "X", "--out", "t.png"], Access::Open),

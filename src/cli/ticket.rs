@@ -101,6 +101,9 @@ fn render(ctx: &Context, code: &str, out: &std::path::Path, paper: Paper) -> any
         photo_id: None,
         origin: Origin::Online,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: crate::plate::PlateSource::None,
     };
     let class = classes.iter().find(|c| c.code == claims.class);
     let slip = slips::ticket(&letterhead(ctx), &entry, class);
@@ -144,6 +147,9 @@ fn issue(
         photo_id: None,
         origin: Origin::Online,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: crate::plate::PlateSource::None,
     };
     if store.record_entry(&entry)? == InsertOutcome::AlreadyPresent {
         bail!("ticket {ticket_no} is already recorded; issue again for a new number");

@@ -11,7 +11,6 @@ use crate::admin::closes::close_visit;
 use crate::auth::AuditContext;
 use crate::clock::SystemClock;
 use crate::domain::Rupiah;
-use crate::store::{Role, User};
 
 /// Visit subcommands.
 #[derive(Debug, Subcommand)]
@@ -37,21 +36,7 @@ pub enum VisitCommand {
 pub fn run(command: VisitCommand, ctx: &Context, op: &Operator) -> anyhow::Result<ExitCode> {
     let VisitCommand::Close { visit, reason, fee, json } = command;
     let store = ctx.open_store()?;
-    // On a fresh install (no operator yet) the bootstrap acts as the admin it will make.
-    let user = match op.user() {
-        Some(user) => user.clone(),
-        None => User {
-            id: uuid::Uuid::nil(),
-            username: op.audit_name().to_string(),
-            full_name: op.audit_name().to_string(),
-            role: if op.is_admin() { Role::Admin } else { Role::Guard },
-            password_hash: String::new(),
-            active: true,
-            failed_attempts: 0,
-            locked_until: None,
-            created_at: chrono::Utc::now(),
-        },
-    };
+    let user = op.acting_user();
     let acting = Acting {
         user: &user,
         store: store.as_ref(),

@@ -58,6 +58,45 @@ pub struct JournalProblem {
     pub reason: String,
 }
 
+/// A pending journal file known by its name, not read yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingFile {
+    /// The file.
+    pub file: PathBuf,
+    /// Whether replay bookkeeping (failed attempts) sits beside it.
+    has_status: bool,
+}
+
+impl PendingFile {
+    /// The kind and UTC second its name gives (`parking_<kind>_<YYYYMMDD_HHMMSS>_<id>.json`,
+    /// as [`Journal::write`] names files), when it has that form.
+    pub fn name_place(&self) -> Option<(&str, &str)> {
+        let name = self.file.file_name()?.to_str()?;
+        let rest = name.strip_prefix(PREFIX)?;
+        let (kind, rest) = rest.split_once('_')?;
+        let stamp = rest.get(..15)?;
+        let well_formed =
+            stamp.char_indices().all(|(at, c)| if at == 8 { c == '_' } else { c.is_ascii_digit() });
+        (well_formed && rest.as_bytes().get(15) == Some(&b'_')).then_some((kind, stamp))
+    }
+
+    /// Reads and checks the file.
+    pub fn read(&self) -> Result<JournalItem, JournalProblem> {
+        let record =
+            read_record(&self.file).map_err(|reason| JournalProblem { file: self.file.clone(), reason })?;
+        let attempts = if self.has_status { read_attempts(&self.file) } else { Attempts::default() };
+        Ok(JournalItem {
+            file: self.file.clone(),
+            kind: record.payload.kind().to_string(),
+            id: record.id,
+            created_at: record.created_at,
+            attempts: attempts.attempts,
+            last_error: attempts.last_error,
+            record,
+        })
+    }
+}
+
 /// Replay bookkeeping kept beside a pending file that failed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Attempts {
@@ -100,6 +139,11 @@ impl Journal {
     /// The journal folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The folder of the offline records' photos (`Masuk/`, `Keluar/`).
+    pub fn images_dir(&self) -> &Path {
+        &self.images_dir
     }
 
     /// Folder of replayed files.
@@ -160,36 +204,52 @@ impl Journal {
     pub fn list(&self) -> Result<(Vec<JournalItem>, Vec<JournalProblem>), JournalError> {
         let mut items = Vec::new();
         let mut problems = Vec::new();
-        let read_dir = match fs::read_dir(&self.dir) {
-            Ok(read_dir) => read_dir,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((items, problems)),
-            Err(source) => return Err(io("read", &self.dir, source)),
-        };
-        for dir_entry in read_dir.flatten() {
-            let path = dir_entry.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-            if !name.starts_with(PREFIX) || !name.ends_with(".json") || !path.is_file() {
-                continue;
-            }
-            match read_record(&path) {
-                Ok(record) => {
-                    let attempts = read_attempts(&path);
-                    items.push(JournalItem {
-                        file: path.clone(),
-                        kind: record.payload.kind().to_string(),
-                        id: record.id,
-                        created_at: record.created_at,
-                        attempts: attempts.attempts,
-                        last_error: attempts.last_error,
-                        record,
-                    });
-                }
-                Err(reason) => problems.push(JournalProblem { file: path.clone(), reason }),
+        for pending in self.pending_files()? {
+            match pending.read() {
+                Ok(item) => items.push(item),
+                Err(problem) => problems.push(problem),
             }
         }
         items.sort_by(|a, b| (a.created_at, &a.file).cmp(&(b.created_at, &b.file)));
         problems.sort_by(|a, b| a.file.cmp(&b.file));
         Ok((items, problems))
+    }
+
+    /// Every pending file by name only, nothing read yet: the replay reads them in its own
+    /// order, on its own thread.
+    pub fn pending_files(&self) -> Result<Vec<PendingFile>, JournalError> {
+        let read_dir = match fs::read_dir(&self.dir) {
+            Ok(read_dir) => read_dir,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(io("read", &self.dir, source)),
+        };
+        let mut files = Vec::new();
+        let mut statuses = std::collections::HashSet::new();
+        for dir_entry in read_dir.flatten() {
+            let name = dir_entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with(PREFIX) && name.ends_with(STATUS_SUFFIX) {
+                statuses.insert(name.trim_end_matches(STATUS_SUFFIX).to_string());
+                continue;
+            }
+            if !name.starts_with(PREFIX) || !name.ends_with(".json") {
+                continue;
+            }
+            // The folder's own listing says what each name is, without one more call per file.
+            let is_file = match dir_entry.file_type() {
+                Ok(kind) if kind.is_symlink() => dir_entry.path().is_file(),
+                Ok(kind) => kind.is_file(),
+                Err(_) => false,
+            };
+            if is_file {
+                files.push(PendingFile { file: dir_entry.path(), has_status: false });
+            }
+        }
+        for pending in &mut files {
+            let name = pending.file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            pending.has_status = statuses.contains(name);
+        }
+        Ok(files)
     }
 
     /// How many pending files there are (readable or not): the indicator's "waiting" count.
@@ -319,6 +379,12 @@ impl Journal {
 /// Reads and checks one journal file; the error says what is wrong in plain words.
 pub(super) fn read_record(path: &Path) -> Result<JournalRecord, String> {
     let bytes = fs::read(path).map_err(|err| format!("cannot be read: {err}"))?;
+    // The usual case in one pass; anything else is parsed again below to say what is wrong.
+    if let Ok(record) = serde_json::from_slice::<JournalRecord>(&bytes)
+        && record.schema == SCHEMA_VERSION
+    {
+        return Ok(record);
+    }
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|err| format!("not complete JSON (truncated or corrupt): {err}"))?;
     match value.get("schema").and_then(serde_json::Value::as_u64) {
@@ -410,6 +476,9 @@ mod tests {
             photo_id: Some(Uuid::from_u128(1_000 + n)),
             origin: Origin::Journal,
             simulated: false,
+            plate_read: None,
+            plate_confidence: None,
+            plate_source: crate::plate::PlateSource::None,
         }
     }
 

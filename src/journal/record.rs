@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::store::{AuditRecord, Entry, Exit, PhotoKind, Shift};
+use crate::store::{AuditRecord, Entry, EntryLate, Exit, PhotoKind, Shift};
 
 /// The format version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -15,6 +15,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub enum JournalPayload {
     /// A vehicle came in.
     Entry(Entry),
+    /// A photo or plate read that reached an entry after its ticket.
+    EntryLate(EntryLate),
     /// A vehicle left, paid.
     Exit(Exit),
     /// A cashier's shift opened or closed while offline (its latest state).
@@ -33,16 +35,18 @@ impl JournalPayload {
     pub fn id(&self) -> Uuid {
         match self {
             JournalPayload::Entry(entry) => entry.id,
+            JournalPayload::EntryLate(late) => late.id(),
             JournalPayload::Exit(exit) => exit.id,
             JournalPayload::Shift(shift) => shift.id,
             JournalPayload::Audit { id, .. } => *id,
         }
     }
 
-    /// `entry`, `exit` or `audit`: also the middle of the file name.
+    /// `entry`, `entry_late`, `exit`, `shift` or `audit`: also the middle of the file name.
     pub fn kind(&self) -> &'static str {
         match self {
             JournalPayload::Entry(_) => "entry",
+            JournalPayload::EntryLate(_) => "entry_late",
             JournalPayload::Exit(_) => "exit",
             JournalPayload::Shift(_) => "shift",
             JournalPayload::Audit { .. } => "audit",

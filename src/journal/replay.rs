@@ -1,23 +1,29 @@
 //! The sync engine: replays pending journal files into the database — entries before exits,
 //! oldest first, idempotent — and moves each file once its record is committed.
+//!
+//! Files are read and parsed on a second thread, one batch ahead, while the database commits
+//! the batch before: a file's name says its kind and the second it was written, which is
+//! enough to cut the work into batches in replay order before anything is read; each batch is
+//! then sorted exactly by its records (kind, time written, name).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::files::{Journal, JournalError, JournalItem};
+use super::files::{Journal, JournalError, JournalItem, JournalProblem, PendingFile};
 use super::record::JournalPayload;
 use crate::clock::Clock;
 use crate::domain::Rupiah;
 use crate::store::{
-    AuditRecord, DuplicateExit, Exit, InsertOutcome, LateKind, LateRecord, PaymentMethod, Shift, Store,
-    StoreError,
+    AuditRecord, DuplicateExit, EntryLate, Exit, InsertOutcome, LateKind, LateRecord, PaymentMethod, Shift,
+    Store, StoreError,
 };
 use uuid::Uuid;
 
-/// How many records go to the database in one batch.
-const BATCH: usize = 250;
+/// How many records go to the database in one batch (one COPY and one commit per kind, one
+/// folder flush for the file moves).
+const BATCH: usize = 1_000;
 
 /// Where a replay is, for the sync dialog's progress bar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,42 +73,171 @@ pub fn replay(
     dry_run: bool,
     progress: &mut dyn FnMut(ReplayProgress),
 ) -> Result<ReplaySummary, JournalError> {
-    let (mut items, problems) = journal.list()?;
-    let mut summary = ReplaySummary { pending: items.len(), ..ReplaySummary::default() };
-    for problem in problems {
-        if !dry_run {
-            journal.reject(&problem.file, &problem.reason)?;
-            tracing::warn!(file = %problem.file.display(), reason = %problem.reason, "journal file rejected");
-        }
-        summary.rejected += 1;
-        summary.rejections.push((problem.file, problem.reason));
-    }
     if dry_run {
+        let (items, problems) = journal.list()?;
+        let mut summary = ReplaySummary { pending: items.len(), ..ReplaySummary::default() };
+        for problem in problems {
+            summary.rejected += 1;
+            summary.rejections.push((problem.file, problem.reason));
+        }
         return Ok(summary);
     }
-    // Oldest first within each kind (see `kind_rank`).
-    items.sort_by_key(|item| (kind_rank(&item.record.payload), item.created_at));
-    let total = items.len();
+    let (batches, problems) = plan(journal.pending_files()?);
+    let mut summary = ReplaySummary::default();
+    reject_all(journal, problems, &mut summary)?;
+    let rejected_up_front = summary.rejected;
+    let total = batches.iter().map(Vec::len).sum::<usize>();
     let mut done = 0;
-    for chunk in items.chunks(BATCH) {
-        let outcome = replay_chunk(journal, store, clock, chunk, &mut summary, &mut done, total, progress);
-        if let Err(err) = outcome {
-            summary.interrupted = Some(err.to_string());
-            break;
+    std::thread::scope(|scope| -> Result<(), JournalError> {
+        // One batch read ahead: the reader parses the next while the database commits this one.
+        let (sender, receiver) = crossbeam_channel::bounded::<(Vec<JournalItem>, Vec<JournalProblem>)>(1);
+        std::thread::Builder::new()
+            .name("journal-reader".into())
+            .spawn_scoped(scope, move || {
+                for batch in batches {
+                    if sender.send(read_batch(batch)).is_err() {
+                        // The replay stopped (database gone): nothing more to read.
+                        break;
+                    }
+                }
+            })
+            .map_err(|source| JournalError::Io {
+                action: "start reading",
+                path: journal.dir().display().to_string(),
+                source,
+            })?;
+        for (mut items, problems) in receiver.iter() {
+            reject_all(journal, problems, &mut summary)?;
+            items.sort_by(|a, b| {
+                (kind_rank(&a.record.payload), a.created_at, &a.file).cmp(&(
+                    kind_rank(&b.record.payload),
+                    b.created_at,
+                    &b.file,
+                ))
+            });
+            let outcome =
+                replay_chunk(journal, store, clock, &items, &mut summary, &mut done, total, progress);
+            if let Err(err) = outcome {
+                summary.interrupted = Some(err.to_string());
+                break;
+            }
         }
-    }
+        // Dropping the receiver stops the reader if the replay stopped early.
+        drop(receiver);
+        Ok(())
+    })?;
+    // Every file placed in a batch is a pending record unless reading it failed (the batches
+    // not reached after an interruption are still waiting, so they count).
+    summary.pending = total.saturating_sub(summary.rejected - rejected_up_front);
     Ok(summary)
 }
 
-/// Shifts opened, then entries so exits find them, then exits, then shifts closed (after their
+/// Moves unreadable files to `rejected/`, each with its reason.
+fn reject_all(
+    journal: &Journal,
+    problems: Vec<JournalProblem>,
+    summary: &mut ReplaySummary,
+) -> Result<(), JournalError> {
+    for problem in problems {
+        journal.reject(&problem.file, &problem.reason)?;
+        tracing::warn!(file = %problem.file.display(), reason = %problem.reason, "journal file rejected");
+        summary.rejected += 1;
+        summary.rejections.push((problem.file, problem.reason));
+    }
+    Ok(())
+}
+
+/// A pending file, read now or left for the reader thread.
+enum Slot {
+    /// Read already (its name did not say enough to place it).
+    Read(Box<JournalItem>),
+    /// To be read by the reader thread.
+    Unread(PendingFile),
+}
+
+/// Where a file falls in the replay order, to the second: kind rank, then UTC second written.
+type Place = (u8, String);
+
+/// Orders the pending files into batches, reading only the files whose name does not place
+/// them (shifts, whose rank depends on whether they are closed, and names of another form).
+/// Batches end only where the place changes, so sorting each batch by its records gives the
+/// same order as sorting all of them. Returns the batches and the files read now that cannot
+/// be read.
+fn plan(files: Vec<PendingFile>) -> (Vec<Vec<Slot>>, Vec<JournalProblem>) {
+    let mut placed: Vec<(Place, Slot)> = Vec::with_capacity(files.len());
+    let mut problems = Vec::new();
+    for pending in files {
+        let rank = match pending.name_place() {
+            Some(("entry", stamp)) => Some((1, stamp.to_string())),
+            Some(("exit", stamp)) => Some((2, stamp.to_string())),
+            Some(("audit", stamp)) => Some((4, stamp.to_string())),
+            _ => None,
+        };
+        match rank {
+            Some(place) => placed.push((place, Slot::Unread(pending))),
+            None => match pending.read() {
+                Ok(item) => {
+                    let place = (
+                        kind_rank(&item.record.payload),
+                        item.created_at.format("%Y%m%d_%H%M%S").to_string(),
+                    );
+                    placed.push((place, Slot::Read(Box::new(item))));
+                }
+                Err(problem) => problems.push(problem),
+            },
+        }
+    }
+    placed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    let mut batches: Vec<Vec<Slot>> = Vec::new();
+    let mut current: Vec<Slot> = Vec::new();
+    let mut last: Option<Place> = None;
+    for (place, slot) in placed {
+        if current.len() >= BATCH && last.as_ref() != Some(&place) {
+            batches.push(std::mem::take(&mut current));
+        }
+        current.push(slot);
+        last = Some(place);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    (batches, problems)
+}
+
+/// Reads one batch's files (on the reader thread).
+fn read_batch(batch: Vec<Slot>) -> (Vec<JournalItem>, Vec<JournalProblem>) {
+    let mut items = Vec::with_capacity(batch.len());
+    let mut problems = Vec::new();
+    for slot in batch {
+        match slot {
+            Slot::Read(item) => items.push(*item),
+            Slot::Unread(pending) => match pending.read() {
+                Ok(item) => items.push(item),
+                Err(problem) => problems.push(problem),
+            },
+        }
+    }
+    (items, problems)
+}
+
+/// Shifts opened, then entries so exits (and late photos and reads) find them, then exits, then shifts closed (after their
 /// exits, so the close sees them all), audit lines last.
 fn kind_rank(payload: &JournalPayload) -> u8 {
     match payload {
         JournalPayload::Shift(shift) if shift.closed_at.is_none() => 0,
         JournalPayload::Entry(_) => 1,
+        JournalPayload::EntryLate(_) => 2,
         JournalPayload::Exit(_) => 2,
         JournalPayload::Shift(_) => 3,
         JournalPayload::Audit { .. } => 4,
+    }
+}
+
+/// A late photo or read: an entry still missing leaves the file pending with its reason.
+fn complete_entry(store: &dyn Store, late: &EntryLate) -> Result<InsertOutcome, StoreError> {
+    match store.complete_entry(late)? {
+        true => Ok(InsertOutcome::Inserted),
+        false => Err(StoreError::NotFound(format!("entry {}", late.entry_id))),
     }
 }
 
@@ -165,6 +300,7 @@ fn replay_chunk(
         let outcome = match &item.record.payload {
             JournalPayload::Entry(_) => entry_outcomes.next(),
             JournalPayload::Exit(_) => exit_outcomes.next(),
+            JournalPayload::EntryLate(late) => Some(complete_entry(store, late)),
             JournalPayload::Shift(shift) => Some(store.save_shift(shift)),
             JournalPayload::Audit { id, audit } => Some(store.append_audit_once(*id, audit)),
         }

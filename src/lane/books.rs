@@ -113,6 +113,50 @@ pub struct BooksReport {
     pub forced_closes: Vec<Exit>,
     /// What does not balance or still waits, in plain sentences.
     pub problems: Vec<String>,
+    /// Emergencies of the period, each with the visits made while it held the barriers open.
+    pub emergencies: Vec<EmergencyVisits>,
+}
+
+/// An emergency of the period and the visits made while it lasted, reported together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmergencyVisits {
+    /// The emergency.
+    pub emergency: crate::store::Emergency,
+    /// Entries recorded while it lasted.
+    pub entries: u64,
+    /// Exits (and forced closes) recorded while it lasted, oldest first.
+    pub exits: Vec<Exit>,
+}
+
+/// Each emergency overlapping `[from, to)` with the period's entries and exits that fall
+/// between its start and its end (or the end of the period while it is still active).
+fn emergency_visits(
+    store: &dyn Store,
+    rows: &BooksRows,
+    query: &BooksQuery,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<EmergencyVisits>, StoreError> {
+    let counted = |simulated: bool| query.include_simulated || !simulated;
+    Ok(store
+        .emergencies(&query.site, from, to)?
+        .into_iter()
+        .map(|emergency| {
+            let until = emergency.ended_at.unwrap_or(to);
+            let during = |at: DateTime<Utc>| at >= emergency.started_at && at <= until;
+            let entries =
+                rows.entries.iter().filter(|e| counted(e.simulated) && during(e.entry_time)).count() as u64;
+            let mut exits: Vec<Exit> = rows
+                .exits
+                .iter()
+                .map(|x| &x.exit)
+                .filter(|x| counted(x.simulated) && during(x.exit_time))
+                .cloned()
+                .collect();
+            exits.sort_by_key(|x| x.exit_time);
+            EmergencyVisits { emergency, entries, exits }
+        })
+        .collect())
 }
 
 /// Checks the books of `query` against `store`; `journal` (this machine's) adds its waiting
@@ -125,7 +169,9 @@ pub fn check(
     let (from, to) = calendar::days_range(query.from, query.to, query.tz)
         .ok_or_else(|| StoreError::Refused(format!("no such days: {} to {}", query.from, query.to)))?;
     let rows = store.books_rows(&query.site, from, to)?;
+    let emergencies = emergency_visits(store, &rows, query, from, to)?;
     let mut report = tally(rows, query);
+    report.emergencies = emergencies;
     for shift in &mut report.shifts {
         let exits = store.shift_exits(shift.shift.id)?;
         let duplicates = store.shift_duplicates(shift.shift.id)?;

@@ -4,9 +4,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::SubsecRound;
 use serde_json::json;
 
+use super::presence::{PlateSuggestion, PresenceMedia, PresenceNo};
 use super::recorder::{Persisted, RecordError};
 use super::sequence::SequenceKeeper;
 use super::{LaneContext, slips};
@@ -143,6 +144,11 @@ pub struct EntryLane {
     barrier_opened_at: Option<Instant>,
     phase: EntryPhase,
     recent: VecDeque<IssuedTicket>,
+    /// The photos and plate reads of each presence, taken off the lane's path.
+    media: PresenceMedia,
+    /// The latest presence number; the vehicle on the loop has `loop_presence`.
+    presence: PresenceNo,
+    loop_presence: Option<PresenceNo>,
 }
 
 impl EntryLane {
@@ -153,6 +159,7 @@ impl EntryLane {
             crate::domain::vehicle::default_classes()
         });
         let sequence = SequenceKeeper::new(&ctx);
+        let media = PresenceMedia::start(&ctx, devices.camera.clone(), PhotoKind::Entry);
         Self {
             ctx,
             devices,
@@ -165,7 +172,84 @@ impl EntryLane {
             barrier_opened_at: None,
             phase: EntryPhase::Ready,
             recent: VecDeque::with_capacity(RECENT),
+            media,
+            presence: 0,
+            loop_presence: None,
         }
+    }
+
+    /// Reads the plates of the entry photos with `reader` as `config` says.
+    pub fn with_plate_reader(
+        mut self,
+        reader: Arc<dyn crate::plate::PlateReader>,
+        config: crate::config::PlateConfig,
+    ) -> Self {
+        let camera = self.devices.camera.clone();
+        let media = PresenceMedia::start(&self.ctx, camera, PhotoKind::Entry);
+        self.media = media.with_reader(reader, config);
+        self
+    }
+
+    /// The photos and reads under way, for a worker's `select!` and for tests.
+    pub fn media(&mut self) -> &mut PresenceMedia {
+        &mut self.media
+    }
+
+    /// Attaches photos and reads that have arrived, without waiting; lets a member in by
+    /// plate when that is switched on (the outcome, if it issued an entry).
+    pub fn pump_media(&mut self) -> Option<Result<IssuedTicket, EntryError>> {
+        self.media.pump(&self.ctx);
+        self.member_by_plate()
+    }
+
+    /// Waits up to `timeout` for the photos and reads under way and attaches them (command
+    /// line, tests, benches). True when nothing is left under way.
+    pub fn settle_media(&mut self, timeout: Duration) -> bool {
+        let settled = self.media.settle_all(&self.ctx, timeout);
+        if let Some(Err(err)) = self.member_by_plate() {
+            tracing::info!("no entry by plate: {err}");
+        }
+        settled
+    }
+
+    /// A registered member's plate read with high confidence lets the member in without a card
+    /// (`[plate] members_by_plate`, off by default), audited as `member_by_plate`.
+    pub fn member_by_plate(&mut self) -> Option<Result<IssuedTicket, EntryError>> {
+        let config = self.media.config();
+        if !config.members_by_plate || self.presence_ticket.is_some() || !self.vehicle_on_loop {
+            return None;
+        }
+        let read = self.loop_presence.and_then(|presence| self.media.read(presence))?.clone();
+        let plate = read.plate.clone()?;
+        if read.confidence < config.member_min_confidence || !self.ctx.connectivity.online() {
+            return None;
+        }
+        let key = crate::domain::plate::search_key(&plate);
+        let member = match self.ctx.store.list_members(&plate) {
+            Ok(members) => members.into_iter().find(|m| {
+                m.plate.as_deref().is_some_and(|p| crate::domain::plate::search_key(p) == key)
+                    && (!m.simulated || self.ctx.simulated)
+            })?,
+            Err(err) => {
+                tracing::warn!("members not searched by plate: {err}");
+                return None;
+            }
+        };
+        let uid = CardUid::parse(&member.card_uid).ok()?;
+        let result = self.trigger(EntryTrigger::Card(uid));
+        if let Ok(issued) = &result {
+            let detail = json!({ "plate": plate, "confidence": read.confidence, "card_uid": member.card_uid,
+                "entry_id": issued.entry.id });
+            if let Err(err) = self.ctx.recorder().audit(&self.audit("member_by_plate", detail), None) {
+                tracing::warn!("member entry by plate not audited: {err}");
+            }
+        }
+        Some(result)
+    }
+
+    /// The plate read of the vehicle on the loop, for the plate field.
+    pub fn plate_suggestion(&self) -> Option<PlateSuggestion> {
+        self.loop_presence.and_then(|presence| self.media.suggestion(presence))
     }
 
     /// The guard on duty (username), written on every entry.
@@ -206,11 +290,20 @@ impl EntryLane {
                     self.presence_ticket = None;
                     self.phase = EntryPhase::VehicleWaiting;
                 }
+                if self.loop_presence.is_none() {
+                    // The photo starts now, long before the button: the ticket never waits for it.
+                    self.presence += 1;
+                    self.loop_presence = Some(self.presence);
+                    self.media.capture(self.presence);
+                }
                 self.vehicle_on_loop = true;
                 None
             }
             InputEvent::LoopCleared { .. } => {
                 self.vehicle_on_loop = false;
+                if let Some(presence) = self.loop_presence.take() {
+                    self.media.forget(presence);
+                }
                 self.vehicle_left();
                 None
             }
@@ -278,13 +371,13 @@ impl EntryLane {
     }
 
     fn issue(&mut self, trigger: EntryTrigger, started: Instant) -> Result<IssuedTicket, EntryError> {
-        let (class, plate, member) = match trigger {
+        let (class, plate, member, chosen) = match trigger {
             EntryTrigger::Button if !self.vehicle_on_loop => return Err(EntryError::NoVehicle),
-            EntryTrigger::Button => (self.default_class.clone(), None, None),
-            EntryTrigger::Guard { class, plate } => (class, plate.map(|p| p.to_string()), None),
+            EntryTrigger::Button => (self.default_class.clone(), None, None, false),
+            EntryTrigger::Guard { class, plate } => (class, plate.map(|p| p.to_string()), None, true),
             EntryTrigger::Card(uid) => {
                 let member = self.check_member(&uid)?;
-                (member.class.clone(), member.plate.clone(), Some(member))
+                (member.class.clone(), member.plate.clone(), Some(member), true)
             }
         };
         let class_info = self.classes.iter().find(|c| c.code == class).cloned();
@@ -294,7 +387,10 @@ impl EntryLane {
         self.check_capacity()?;
 
         let now = self.ctx.clock.now().trunc_subsecs(0);
-        let photo = self.take_photo(now);
+        let presence = self.presence_for_ticket();
+        let photo = self.media.photo(presence).cloned();
+        let plates =
+            super::presence::entry_plates(plate, chosen, self.media.read(presence), self.media.config());
         let day = now.with_timezone(&self.ctx.site.tz).date_naive();
         let sequence = self.sequence.next(&self.ctx, day);
         let claims = TicketClaims {
@@ -311,7 +407,7 @@ impl EntryLane {
             booth: claims.booth.clone(),
             ticket_no: claims.ticket_number(self.ctx.site.tz),
             ticket_code: code,
-            plate,
+            plate: plates.plate,
             class,
             card_uid: member.as_ref().map(|m| m.card_uid.clone()),
             entry_time: now,
@@ -319,11 +415,18 @@ impl EntryLane {
             photo_id: photo.as_ref().map(|p| p.id),
             origin: if self.ctx.connectivity.online() { Origin::Online } else { Origin::Journal },
             simulated: self.ctx.simulated,
+            plate_read: plates.plate_read,
+            plate_confidence: plates.plate_confidence,
+            plate_source: plates.plate_source,
         };
         let _span = tracing::info_span!("entry", ticket = %entry.ticket_no, plate = ?entry.plate).entered();
         let persisted = self.ctx.recorder().entry(&entry, photo.as_ref())?;
         let entry =
             Entry { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..entry };
+        self.media.issued(presence, entry.id, photo.is_some());
+        if self.loop_presence != Some(presence) {
+            self.media.forget(presence);
+        }
 
         let slip = slips::ticket(&slips::Letterhead::of(&self.ctx), &entry, class_info.as_ref());
         let print_result = self.devices.printer.print(&PrintJob::Ticket(slip));
@@ -431,8 +534,21 @@ impl EntryLane {
         }
     }
 
-    fn take_photo(&self, now: DateTime<Utc>) -> Option<Photo> {
-        super::capture_photo(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Entry, now)
+    /// The presence a ticket is for: the vehicle on the loop, or a new one for a guard-key or
+    /// card entry without a loop report (its photo starts now and is attached when it comes).
+    fn presence_for_ticket(&mut self) -> PresenceNo {
+        self.media.pump(&self.ctx);
+        let presence = match self.loop_presence {
+            Some(presence) => presence,
+            None => {
+                self.presence += 1;
+                self.presence
+            }
+        };
+        if self.media.photo(presence).is_none() {
+            self.media.capture(presence);
+        }
+        presence
     }
 
     fn audit(&self, action: &str, detail: serde_json::Value) -> AuditRecord {

@@ -3,15 +3,18 @@
 //! CLI drive this same code.
 
 pub mod books;
+pub mod emergency;
 pub mod entry;
 pub mod exit;
 pub mod heartbeat;
 pub mod ledger;
 pub mod monitor;
+pub mod presence;
 mod recorder;
 mod sequence;
 pub mod shift;
 pub mod slips;
+pub mod storage;
 mod tariffs;
 pub mod traffic;
 pub mod worker;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::LaneContext;
 use crate::journal::{JournalError, JournalPayload};
-use crate::store::{AuditRecord, Entry, Exit, Photo, StoreError};
+use crate::store::{AuditRecord, Entry, EntryLate, Exit, Photo, StoreError};
 
 /// Where a record went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,11 @@ pub enum RecordError {
     #[error(transparent)]
     Refused(StoreError),
     /// Neither the database nor the journal took it: data would be lost, so the lane stops.
-    #[error("the record could not be saved anywhere ({store}); and {journal}")]
+    #[error(
+        "NOT RECORDED: the database cannot be reached and this PC cannot write its journal (disk full \
+         or failing). Nothing was printed or charged. Let the vehicle through with Manual open (give \
+         the reason) and call the technician. Database: {store}. Journal: {journal}"
+    )]
     Lost {
         /// Why the database did not take it.
         store: String,
@@ -57,6 +61,42 @@ impl<'a> Recorder<'a> {
             }
             store.record_entry(entry).map(drop)
         })
+    }
+
+    /// Records what reached an entry after its ticket: a photo, a plate read. When the entry is
+    /// not in the database (it waits in the journal) the late record waits there too.
+    pub fn entry_late(&self, late: &EntryLate, photo: Option<&Photo>) -> Result<Persisted, RecordError> {
+        let payload = JournalPayload::EntryLate(late.clone());
+        if !self.ctx.connectivity.online() {
+            return self.journal(payload, photo, "the database is offline".into());
+        }
+        let store = self.ctx.store.as_ref();
+        let stored = photo.map_or(Ok(()), |photo| store.put_photo(photo).map(drop));
+        match stored.and_then(|()| store.complete_entry(late)) {
+            Ok(true) => Ok(Persisted::Database),
+            // Its entry waits in the journal: so does this, and the replay applies both in order.
+            Ok(false) => self.journal(payload, photo, "its entry waits in the journal".into()),
+            Err(err) if err.goes_to_journal() => {
+                self.ctx.connectivity.report_failure();
+                self.journal(payload, photo, err.to_string())
+            }
+            Err(err) => Err(RecordError::Refused(err)),
+        }
+    }
+
+    fn journal(
+        &self,
+        payload: JournalPayload,
+        photo: Option<&Photo>,
+        store_error: String,
+    ) -> Result<Persisted, RecordError> {
+        match self.ctx.journal.write(payload, photo, self.ctx.clock.now()) {
+            Ok(path) => Ok(Persisted::Journal(path)),
+            Err(journal) => {
+                tracing::error!(store = %store_error, "record lost: {journal}");
+                Err(RecordError::Lost { store: store_error, journal })
+            }
+        }
     }
 
     /// Records an exit with its photo.
@@ -98,12 +138,6 @@ impl<'a> Recorder<'a> {
         } else {
             "the database is offline".to_string()
         };
-        match self.ctx.journal.write(payload, photo, self.ctx.clock.now()) {
-            Ok(path) => Ok(Persisted::Journal(path)),
-            Err(journal) => {
-                tracing::error!(store = %store_error, "record lost: {journal}");
-                Err(RecordError::Lost { store: store_error, journal })
-            }
-        }
+        self.journal(payload, photo, store_error)
     }
 }

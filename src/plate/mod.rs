@@ -8,6 +8,7 @@ pub mod grammar;
 pub mod recognize;
 #[cfg(feature = "anpr")]
 pub mod tract;
+pub mod worker;
 
 use std::sync::Arc;
 
@@ -48,7 +49,7 @@ pub struct PlateCandidate {
 }
 
 /// Where an entry's confirmed plate came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlateSource {
     /// The reader's plate, kept as read.
@@ -56,6 +57,7 @@ pub enum PlateSource {
     /// Typed (or corrected) by the operator.
     Typed,
     /// No plate recorded.
+    #[default]
     None,
 }
 

@@ -4,6 +4,7 @@
 
 pub mod console;
 pub mod data_dir;
+pub mod disk;
 pub mod fs;
 pub mod serial_name;
 #[cfg(windows)]

@@ -2,6 +2,10 @@
 //! the journal and the secret are opened from them. Shared by the console (`ui`) and the
 //! command line (`cli`), so neither depends on the other.
 
+pub mod backup;
+pub mod lock;
+pub mod naming;
+pub mod scheduled_backup;
 pub mod seed;
 
 use std::path::{Path, PathBuf};

@@ -85,6 +85,9 @@ pub fn seed(
             photo_id: None,
             origin: if rng.random_bool(0.02) { Origin::Journal } else { Origin::Online },
             simulated: false,
+            plate_read: None,
+            plate_confidence: None,
+            plate_source: crate::plate::PlateSource::None,
         };
         let stay_min: i64 = match rng.random_range(0..100) {
             0..=9 => rng.random_range(1..10),

@@ -288,6 +288,15 @@ impl Store for CachedStore {
         self.read(|r| r.site(code), |c| c.site(code))
     }
 
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.read(|r| r.sites(), |c| c.sites())
+    }
+
+    fn followed_sites(&self) -> StoreResult<Vec<String>> {
+        // A booth (the only user of a cache) is never HQ; ask the database when it answers.
+        self.remote.followed_sites()
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.remote.save_site(site)
     }
@@ -322,6 +331,20 @@ impl Store for CachedStore {
 
     fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome> {
         self.remote.record_entry(entry)
+    }
+
+    fn plate_stats(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<PlateStats> {
+        self.remote.plate_stats(site, from, to, include_simulated)
+    }
+
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
+        self.remote.complete_entry(late)
     }
 
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome> {
@@ -555,6 +578,43 @@ impl Store for CachedStore {
 
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
         self.remote.books_rows(site, from, to)
+    }
+
+    // The emergency lives on the server: a booth cut off from it declares a local emergency
+    // of its own (journaled), so the cache keeps none.
+    fn start_emergency(&self, emergency: &crate::store::Emergency) -> StoreResult<InsertOutcome> {
+        self.remote.start_emergency(emergency)
+    }
+
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<crate::store::Emergency> {
+        self.remote.end_emergency(id, at, by)
+    }
+
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<crate::store::Emergency>> {
+        self.remote.active_emergency(site)
+    }
+
+    fn emergencies(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::store::Emergency>> {
+        self.remote.emergencies(site, from, to)
+    }
+
+    fn acknowledge_emergency(&self, ack: &crate::store::EmergencyAck) -> StoreResult<InsertOutcome> {
+        self.remote.acknowledge_emergency(ack)
+    }
+
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<crate::store::EmergencyAck>> {
+        self.remote.emergency_acks(id)
+    }
+
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        // The site's rows live in the database; the cache keeps only what a booth needs and
+        // refreshes it from there.
+        self.remote.purge(plan)
     }
 
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {

@@ -385,6 +385,9 @@ mod tests {
             photo_id: None,
             origin: Origin::Journal,
             simulated: false,
+            plate_read: None,
+            plate_confidence: None,
+            plate_source: crate::plate::PlateSource::None,
         }
     }
 

@@ -5,9 +5,11 @@
 //! the UI thread never does.
 
 pub mod cache;
+pub mod emergency;
 pub mod live;
 pub mod model;
 pub mod postgres;
+pub mod purge;
 pub mod sqlite;
 pub mod switch;
 
@@ -17,7 +19,9 @@ use uuid::Uuid;
 
 use crate::domain::{ClassCode, Tariff, VehicleClass};
 pub use cache::{BoothStore, open_booth};
+pub use emergency::{Emergency, EmergencyAck};
 pub use model::*;
+pub use purge::{PurgeCounts, PurgePlan};
 
 /// Why a store call failed. Callers handle each kind once: `Unavailable` and `OutcomeUnknown`
 /// send the record to the offline journal; the rest are shown to the operator.
@@ -120,6 +124,11 @@ pub trait Store: Send + Sync {
     fn site(&self, code: &str) -> StoreResult<Option<Site>>;
     /// Creates or updates a site.
     fn save_site(&self, site: &Site) -> StoreResult<()>;
+    /// Every site this database holds, by code (one at a site; all of them at HQ).
+    fn sites(&self) -> StoreResult<Vec<Site>>;
+    /// The sites this database follows by replication (`gardu hq add-site`): empty except at HQ,
+    /// which is how an admin console knows it runs on HQ's database.
+    fn followed_sites(&self) -> StoreResult<Vec<String>>;
     /// Creates the site with the default classes and tariffs if it does not exist yet.
     fn ensure_site(&self, site: &Site) -> StoreResult<()>;
     /// Vehicle classes in display order.
@@ -138,6 +147,18 @@ pub trait Store: Send + Sync {
     fn next_ticket_sequence(&self, site: &str, booth: &str, day: NaiveDate) -> StoreResult<u32>;
     /// Records an entry; the same id twice is `AlreadyPresent`.
     fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome>;
+    /// Fills an entry's photo and plate read that arrived after its ticket, each only while the
+    /// entry's column is still empty (so a replay repeats harmlessly). `false` when the entry is
+    /// not stored (yet).
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool>;
+    /// The plate reader's figures for entries in `[from, to)` at `site`.
+    fn plate_stats(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<PlateStats>;
     /// Records an exit; the same id twice is `AlreadyPresent`; another exit of the same entry
     /// is `StoreError::AlreadyExited`.
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome>;
@@ -296,6 +317,10 @@ pub trait Store: Send + Sync {
     /// What the books check reads for `[from, to)` at `site` (see [`BooksRows`]).
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows>;
 
+    /// Removes (or on a dry run counts) the rows a retention purge may remove, by the rule in
+    /// [`purge`], in one transaction.
+    fn purge(&self, plan: &PurgePlan) -> StoreResult<PurgeCounts>;
+
     // --- site key -----------------------------------------------------------------------
     /// The fingerprint of the site's ticket key, once a booth recorded it.
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>>;
@@ -307,6 +332,21 @@ pub trait Store: Send + Sync {
         fingerprint: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<String>;
+
+    // --- emergency opening ------------------------------------------------------------
+    /// Records a declared emergency; the same id twice is `AlreadyPresent`. An active one while
+    /// the site already has an active emergency is `Refused`.
+    fn start_emergency(&self, emergency: &Emergency) -> StoreResult<InsertOutcome>;
+    /// Declares an emergency ended (a second end keeps the first) and returns it as stored.
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<Emergency>;
+    /// The site's active emergency, if any.
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<Emergency>>;
+    /// Emergencies of a site active at some time in `[from, to)`, oldest first.
+    fn emergencies(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Emergency>>;
+    /// Records a booth's acknowledgement; the same booth twice is `AlreadyPresent`.
+    fn acknowledge_emergency(&self, ack: &EmergencyAck) -> StoreResult<InsertOutcome>;
+    /// The acknowledgements of an emergency, by booth.
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<EmergencyAck>>;
 
     // --- transport ----------------------------------------------------------------------
     /// Whether the connection to the database server is encrypted (TLS); `None` for a local

@@ -139,8 +139,9 @@ impl Origin {
     }
 }
 
-/// A vehicle coming in. Insert-only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A vehicle coming in. Insert-only, except that a photo or a plate read arriving after the
+/// ticket fills its empty `photo_id` and `plate_read` once ([`EntryLate`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     /// Made by the booth, so it is the same online or replayed.
     pub id: Uuid,
@@ -169,6 +170,66 @@ pub struct Entry {
     /// Made by simulated devices or simulated traffic: left out of every figure.
     #[serde(default)]
     pub simulated: bool,
+    /// The plate the reader made of the entry photo (normalised), whatever the guard confirmed.
+    #[serde(default)]
+    pub plate_read: Option<String>,
+    /// Confidence of `plate_read`, 0–1.
+    #[serde(default)]
+    pub plate_confidence: Option<f32>,
+    /// Where `plate` came from: the reader, the guard's keyboard (or a member's card), or nowhere.
+    #[serde(default)]
+    pub plate_source: crate::plate::PlateSource,
+}
+
+/// What reaches an entry after its ticket was printed: the photo of a slow camera, the plate
+/// the reader took its time over. Each fills the entry's column only while it is still empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryLate {
+    /// The entry.
+    pub entry_id: Uuid,
+    /// The photo (stored separately), if it arrived.
+    pub photo_id: Option<Uuid>,
+    /// The reader's plate, if it read one.
+    pub plate_read: Option<String>,
+    /// Its confidence.
+    pub plate_confidence: Option<f32>,
+}
+
+impl EntryLate {
+    /// The journal id of this late record: derived from the entry and what it carries, so the
+    /// same arrival written twice is one record.
+    pub fn id(&self) -> Uuid {
+        use sha2::Digest;
+        let what = format!("late|{}|{:?}|{:?}", self.entry_id, self.photo_id, self.plate_read);
+        let digest = sha2::Sha256::digest(what.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Uuid::new_v8(bytes)
+    }
+}
+
+/// How the plate reader did over a period: of the entries, how many had a plate read, and how
+/// often the guard typed a plate other than the read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct PlateStats {
+    /// Entries in the period.
+    pub entries: u64,
+    /// Entries with a plate read.
+    pub read: u64,
+    /// Entries whose read the guard corrected (typed another plate).
+    pub corrected: u64,
+}
+
+impl PlateStats {
+    /// Reads per hundred entries, `None` without entries.
+    pub fn read_pct(&self) -> Option<f64> {
+        (self.entries > 0).then(|| self.read as f64 * 100.0 / self.entries as f64)
+    }
+
+    /// Corrections per hundred reads, `None` without reads.
+    pub fn corrected_pct(&self) -> Option<f64> {
+        (self.read > 0).then(|| self.corrected as f64 * 100.0 / self.read as f64)
+    }
 }
 
 /// How a visit was paid.
@@ -327,7 +388,7 @@ pub struct LateRecord {
 }
 
 /// An entry with its exit, if it has left.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Visit {
     /// The entry.
     pub entry: Entry,
@@ -503,7 +564,7 @@ pub struct PageRequest {
 }
 
 /// One page of visits, newest entry first, and how many match in all.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisitPage {
     /// The rows.
     pub rows: Vec<Visit>,
@@ -615,6 +676,8 @@ pub struct ExitGroup {
 /// Filters for the audit log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
+    /// Site code (every site when `None`; a site's own database holds only its own).
+    pub site: Option<String>,
     /// Action name.
     pub action: Option<String>,
     /// Username.

@@ -12,11 +12,13 @@ mod books;
 mod booths;
 mod catalog;
 mod codec;
+mod emergency;
 mod error;
 mod figures;
 mod migrate;
 mod people;
 mod pool;
+mod purge;
 mod reports;
 mod site_key;
 pub mod tls;
@@ -32,9 +34,10 @@ use uuid::Uuid;
 use self::error::{Access, Fail, Health, PgResult, judge};
 use self::pool::{Conn, Pool, Sql};
 use super::{
-    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLookup, Exit,
-    ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store,
-    StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
+    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLate,
+    EntryLookup, Exit, ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, PlateStats,
+    SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter,
+    VisitPage,
 };
 use crate::config::redact_url;
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
@@ -247,6 +250,14 @@ impl Store for PostgresStore {
         self.read(|conn| catalog::site(conn, code))
     }
 
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.read(catalog::sites)
+    }
+
+    fn followed_sites(&self) -> StoreResult<Vec<String>> {
+        self.read(catalog::followed_sites)
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.write(|conn| catalog::save_site(conn, site))
     }
@@ -281,6 +292,20 @@ impl Store for PostgresStore {
 
     fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome> {
         self.write(|conn| visits::record_entry(conn, entry))
+    }
+
+    fn plate_stats(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<PlateStats> {
+        self.read(|conn| visits::plate_stats(conn, site, from, to, include_simulated))
+    }
+
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
+        self.write(|conn| visits::complete_entry(conn, late))
     }
 
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome> {
@@ -475,6 +500,39 @@ impl Store for PostgresStore {
 
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
         self.read(|conn| books::books_rows(conn, site, from, to))
+    }
+
+    fn start_emergency(&self, emergency: &crate::store::Emergency) -> StoreResult<InsertOutcome> {
+        self.write(|conn| emergency::start(conn, emergency))
+    }
+
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<crate::store::Emergency> {
+        self.write(|conn| emergency::end(conn, id, at, by))
+    }
+
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<crate::store::Emergency>> {
+        self.read(|conn| emergency::active(conn, site))
+    }
+
+    fn emergencies(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::store::Emergency>> {
+        self.read(|conn| emergency::list(conn, site, from, to))
+    }
+
+    fn acknowledge_emergency(&self, ack: &crate::store::EmergencyAck) -> StoreResult<InsertOutcome> {
+        self.write(|conn| emergency::acknowledge(conn, ack))
+    }
+
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<crate::store::EmergencyAck>> {
+        self.read(|conn| emergency::acks(conn, id))
+    }
+
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        self.write(|conn| purge::purge(conn, plan))
     }
 
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {

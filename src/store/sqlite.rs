@@ -6,12 +6,15 @@
 //! migrating, locking and error mapping.
 
 mod audit;
+pub mod backup;
 mod books;
 mod booths;
 mod catalog;
 mod codec;
+mod emergency;
 mod figures;
 mod people;
+mod purge;
 mod shifts;
 mod site_key;
 mod stats;
@@ -28,9 +31,10 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 use uuid::Uuid;
 
 use super::{
-    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLookup, Exit,
-    ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, SchemaInfo, Shift, Site, Store,
-    StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter, VisitPage,
+    AuditFilter, AuditRecord, BooksRows, BoothStatus, DailyStats, DuplicateExit, Entry, EntryLate,
+    EntryLookup, Exit, ExitGroup, InsertOutcome, LateRecord, Member, PageRequest, Photo, PlateStats,
+    SchemaInfo, Shift, Site, Store, StoreError, StoreResult, TariffVersion, User, Visit, VisitFilter,
+    VisitPage,
 };
 use crate::domain::{ClassCode, Rupiah, Tariff, VehicleClass};
 
@@ -48,6 +52,10 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0006_books.sql")),
         M::up(include_str!("../../migrations/sqlite/0007_site_key.sql")),
         M::up(include_str!("../../migrations/sqlite/0008_simulated_figures.sql")),
+        M::up(include_str!("../../migrations/sqlite/0009_hq.sql")),
+        M::up(include_str!("../../migrations/sqlite/0010_exit_days.sql")),
+        M::up(include_str!("../../migrations/sqlite/0011_emergency.sql")),
+        M::up(include_str!("../../migrations/sqlite/0013_plate_reads.sql")),
     ])
 }
 
@@ -302,6 +310,15 @@ impl Store for SqliteStore {
         self.read(|conn| catalog::site(conn, code))
     }
 
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.read(catalog::sites)
+    }
+
+    fn followed_sites(&self) -> StoreResult<Vec<String>> {
+        // Replication is PostgreSQL's: an SQLite database is never HQ.
+        Ok(Vec::new())
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.write(|conn| catalog::save_site(conn, site))
     }
@@ -336,6 +353,20 @@ impl Store for SqliteStore {
 
     fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome> {
         self.write(|conn| visits::record_entry(conn, entry))
+    }
+
+    fn plate_stats(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<PlateStats> {
+        self.read(|conn| visits::plate_stats(conn, site, from, to, include_simulated))
+    }
+
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
+        self.write(|conn| visits::complete_entry(conn, late))
     }
 
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome> {
@@ -532,6 +563,39 @@ impl Store for SqliteStore {
         self.read(|conn| books::books_rows(conn, site, from, to))
     }
 
+    fn start_emergency(&self, emergency: &super::Emergency) -> StoreResult<InsertOutcome> {
+        self.write(|conn| emergency::start(conn, emergency))
+    }
+
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<super::Emergency> {
+        self.write(|conn| emergency::end(conn, id, at, by))
+    }
+
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<super::Emergency>> {
+        self.read(|conn| emergency::active(conn, site))
+    }
+
+    fn emergencies(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<super::Emergency>> {
+        self.read(|conn| emergency::list(conn, site, from, to))
+    }
+
+    fn acknowledge_emergency(&self, ack: &super::EmergencyAck) -> StoreResult<InsertOutcome> {
+        self.write(|conn| emergency::acknowledge(conn, ack))
+    }
+
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<super::EmergencyAck>> {
+        self.read(|conn| emergency::acks(conn, id))
+    }
+
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        self.write(|conn| purge::purge(conn, plan))
+    }
+
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {
         self.read(|conn| site_key::fingerprint(conn, site))
     }
@@ -585,7 +649,7 @@ mod tests {
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
-        assert_eq!(store.schema_version().unwrap(), 8, "every migration applied");
+        assert_eq!(store.schema_version().unwrap(), 12, "every migration applied");
     }
 
     /// Simulated records written before migration 0008 are left out of the figures after it:

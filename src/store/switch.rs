@@ -62,6 +62,16 @@ impl Store for SwitchableStore {
         self.inner.site(code)
     }
 
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.check()?;
+        self.inner.sites()
+    }
+
+    fn followed_sites(&self) -> StoreResult<Vec<String>> {
+        self.check()?;
+        self.inner.followed_sites()
+    }
+
     fn save_site(&self, site: &Site) -> StoreResult<()> {
         self.check()?;
         self.inner.save_site(site)
@@ -105,6 +115,22 @@ impl Store for SwitchableStore {
     fn record_entry(&self, entry: &Entry) -> StoreResult<InsertOutcome> {
         self.check()?;
         self.inner.record_entry(entry)
+    }
+
+    fn plate_stats(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        include_simulated: bool,
+    ) -> StoreResult<PlateStats> {
+        self.check()?;
+        self.inner.plate_stats(site, from, to, include_simulated)
+    }
+
+    fn complete_entry(&self, late: &EntryLate) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.complete_entry(late)
     }
 
     fn record_exit(&self, exit: &Exit) -> StoreResult<InsertOutcome> {
@@ -343,6 +369,46 @@ impl Store for SwitchableStore {
     fn books_rows(&self, site: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<BooksRows> {
         self.check()?;
         self.inner.books_rows(site, from, to)
+    }
+
+    fn start_emergency(&self, emergency: &crate::store::Emergency) -> StoreResult<InsertOutcome> {
+        self.check()?;
+        self.inner.start_emergency(emergency)
+    }
+
+    fn end_emergency(&self, id: Uuid, at: DateTime<Utc>, by: &str) -> StoreResult<crate::store::Emergency> {
+        self.check()?;
+        self.inner.end_emergency(id, at, by)
+    }
+
+    fn active_emergency(&self, site: &str) -> StoreResult<Option<crate::store::Emergency>> {
+        self.check()?;
+        self.inner.active_emergency(site)
+    }
+
+    fn emergencies(
+        &self,
+        site: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::store::Emergency>> {
+        self.check()?;
+        self.inner.emergencies(site, from, to)
+    }
+
+    fn acknowledge_emergency(&self, ack: &crate::store::EmergencyAck) -> StoreResult<InsertOutcome> {
+        self.check()?;
+        self.inner.acknowledge_emergency(ack)
+    }
+
+    fn emergency_acks(&self, id: Uuid) -> StoreResult<Vec<crate::store::EmergencyAck>> {
+        self.check()?;
+        self.inner.emergency_acks(id)
+    }
+
+    fn purge(&self, plan: &crate::store::PurgePlan) -> StoreResult<crate::store::PurgeCounts> {
+        self.check()?;
+        self.inner.purge(plan)
     }
 
     fn site_key_fingerprint(&self, site: &str) -> StoreResult<Option<String>> {

@@ -5,6 +5,7 @@
 use chrono::{Timelike, Utc};
 use egui::RichText;
 
+use super::admin::scope::Scope;
 use super::admin::{self, AdminState};
 use super::diagnostics::{self, DiagnosticsState};
 use super::entry_screen::{self, EntryState};
@@ -48,6 +49,15 @@ pub struct Env<'a> {
     pub textures: &'a mut TextureCache,
     /// The operator on duty.
     pub session: &'a Session,
+    /// The site (or, at HQ, sites) the admin screens show.
+    pub scope: Scope,
+}
+
+impl Env<'_> {
+    /// The site a one-site screen works on: the chosen one at HQ, this booth's own elsewhere.
+    pub fn site(&self) -> &str {
+        self.scope.one().unwrap_or(&self.runtime.config().site.code)
+    }
 }
 
 /// The console.
@@ -72,6 +82,11 @@ pub struct ConsoleApp {
 }
 
 impl ConsoleApp {
+    /// The sites the admin screens show this frame.
+    fn admin_scope(&self) -> Scope {
+        self.admin.scope(self.runtime.mode() == Mode::Hq, &self.runtime.config().site.code)
+    }
+
     /// A console over a started runtime; `waker` must be the one the runtime was started with.
     pub fn new(runtime: BoothRuntime, waker: Waker) -> Self {
         let tr = I18n::new(runtime.config().ui.language);
@@ -148,6 +163,13 @@ impl ConsoleApp {
         }
         self.clock_repaint(&ctx);
 
+        if let Some(emergency) = self.runtime.emergency() {
+            emergency_banner_ui(ui, &self.tr, &emergency, self.runtime.config().timezone());
+        }
+        if let Some(reading) = self.runtime.disk().filter(|r| r.level != crate::lane::storage::DiskLevel::Ok)
+        {
+            disk_banner_ui(ui, &self.tr, reading);
+        }
         if self.runtime.simulated() {
             simulation_banner_ui(ui, &self.tr);
         }
@@ -161,12 +183,14 @@ impl ConsoleApp {
             && matches!(self.screen, Screen::Work)
             && let Some(session) = &self.session
         {
+            let scope = self.admin_scope();
             let env = Env {
                 runtime: &self.runtime,
                 tr: &self.tr,
                 waker: &self.waker,
                 textures: &mut self.textures,
                 session,
+                scope,
             };
             simulation_panel::simulation_panel_ui(ui, &mut self.sim, env);
         }
@@ -233,28 +257,32 @@ impl ConsoleApp {
         }
         self.admin.sync_dialog_open(self.sync.is_open());
         let modal_open = self.sync.is_open() || self.exit.dialog_open();
+        let scope = self.admin_scope();
         let env = Env {
             runtime: &self.runtime,
             tr: &self.tr,
             waker: &self.waker,
             textures: &mut self.textures,
             session,
+            scope,
         };
         match self.runtime.mode() {
             Mode::Entry => entry_screen::entry_screen_ui(ui, &mut self.entry, env, modal_open),
             Mode::Exit => exit_screen::exit_screen_ui(ui, &mut self.exit, env, self.sync.is_open()),
-            Mode::Admin => admin::admin_ui(ui, &mut self.admin, env),
+            Mode::Admin | Mode::Hq => admin::admin_ui(ui, &mut self.admin, env),
         }
     }
 
     fn dialogs_ui(&mut self, ctx: &egui::Context) {
         if let Some(session) = &self.session {
+            let scope = self.admin_scope();
             let env = Env {
                 runtime: &self.runtime,
                 tr: &self.tr,
                 waker: &self.waker,
                 textures: &mut self.textures,
                 session,
+                scope,
             };
             sync_dialog::sync_dialog_ui(ctx, &mut self.sync, env);
         }
@@ -339,7 +367,7 @@ impl ConsoleApp {
 
     fn offline_banner_ui(&self, ui: &mut egui::Ui) {
         let snapshot = self.runtime.connectivity().snapshot();
-        if !matches!(snapshot.status, DbStatus::Disconnected { .. }) || self.runtime.mode() == Mode::Admin {
+        if !matches!(snapshot.status, DbStatus::Disconnected { .. }) || self.runtime.mode().is_admin() {
             return;
         }
         egui::Panel::top("offline-banner").frame(theme::banner(theme::WARN_BG, theme::WARN)).show(ui, |ui| {
@@ -431,7 +459,7 @@ pub fn allowed_roles(mode: Mode) -> &'static [Role] {
     match mode {
         Mode::Entry => &[Role::Guard, Role::Admin, Role::Technician],
         Mode::Exit => &[Role::Cashier, Role::Admin, Role::Technician],
-        Mode::Admin => &[Role::Admin],
+        Mode::Admin | Mode::Hq => &[Role::Admin],
     }
 }
 
@@ -441,7 +469,40 @@ pub fn mode_name(mode: Mode) -> &'static str {
         Mode::Entry => "ParkingIN",
         Mode::Exit => "ParkingOut",
         Mode::Admin => "Admin",
+        Mode::Hq => "HQ",
     }
+}
+
+/// Red, on every screen, while an emergency holds the site's barriers open.
+fn emergency_banner_ui(ui: &mut egui::Ui, tr: &I18n, emergency: &crate::store::Emergency, tz: chrono_tz::Tz) {
+    let since = emergency.started_at.with_timezone(&tz).format("%H:%M").to_string();
+    let text = tr.f(
+        "emergency.banner",
+        &[("since", &since), ("by", &emergency.started_by), ("reason", &emergency.reason)],
+    );
+    egui::Panel::top("emergency-banner")
+        .frame(egui::Frame::new().fill(theme::FAULT).inner_margin(egui::Margin::symmetric(12, 8)))
+        .show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.label(RichText::new(text).color(egui::Color32::WHITE).strong().size(20.0));
+            });
+        });
+}
+
+/// While the data folder's disk is low: how much is left and what it means.
+fn disk_banner_ui(ui: &mut egui::Ui, tr: &I18n, reading: crate::lane::storage::DiskReading) {
+    let key = match reading.level {
+        crate::lane::storage::DiskLevel::Critical => "disk.critical",
+        _ => "disk.low",
+    };
+    let text = tr.f(key, &[("mb", &reading.free_mb)]);
+    egui::Panel::top("disk-banner")
+        .frame(egui::Frame::new().fill(theme::WARN).inner_margin(egui::Margin::symmetric(12, 4)))
+        .show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.label(RichText::new(text).color(egui::Color32::WHITE).strong().size(16.0));
+            });
+        });
 }
 
 fn simulation_banner_ui(ui: &mut egui::Ui, tr: &I18n) {

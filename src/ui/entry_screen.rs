@@ -20,6 +20,8 @@ const CLASS_KEYS: [Key; 6] = [Key::F6, Key::F7, Key::F8, Key::F10, Key::F11, Key
 pub struct EntryState {
     plate: String,
     class: Option<ClassCode>,
+    /// The read last put into the plate field, so a guard's correction is never overwritten.
+    prefilled: Option<String>,
 }
 
 /// How a state reads: headline, what to do next, and its colour.
@@ -118,6 +120,30 @@ pub fn entry_screen_ui(ui: &mut egui::Ui, state: &mut EntryState, env: Env<'_>, 
     }
 }
 
+/// The plate reader's read of the vehicle on the loop: a confident read fills the empty field
+/// once (the guard may correct it), a weak one is offered as a suggestion to take with a click.
+fn plate_read_ui(ui: &mut egui::Ui, state: &mut EntryState, snapshot: &EntrySnapshot, tr: &I18n) {
+    let Some(read) = &snapshot.plate else {
+        state.prefilled = None;
+        return;
+    };
+    let percent = (read.confidence * 100.0).round();
+    if read.filled {
+        if state.plate.trim().is_empty() && state.prefilled.as_deref() != Some(read.plate.as_str()) {
+            state.plate = read.plate.clone();
+            state.prefilled = Some(read.plate.clone());
+        }
+        let mark = tr.f("plates.entry.read_mark", &[("percent", &percent)]);
+        ui.label(RichText::new(mark).strong().color(theme::GOOD));
+    } else {
+        let text = tr.f("plates.entry.suggestion", &[("plate", &read.plate), ("percent", &percent)]);
+        if ui.button(RichText::new(text).color(theme::WARN)).clicked() {
+            state.plate = read.plate.clone();
+            state.prefilled = Some(read.plate.clone());
+        }
+    }
+}
+
 fn guard_ui(
     ui: &mut egui::Ui,
     state: &mut EntryState,
@@ -144,6 +170,7 @@ fn guard_ui(
         if !modal_open && ui.memory(|m| m.focused().is_none()) {
             field.request_focus();
         }
+        plate_read_ui(ui, state, snapshot, tr);
         let plate = Plate::normalise(&state.plate);
         let shown = plate.as_ref().map(|p| p.to_string()).unwrap_or_else(|| tr.t("entry.no_plate").into());
         ui.label(RichText::new(shown).size(22.0).strong().color(theme::MUTED));

@@ -74,6 +74,10 @@ pub fn exit_screen_ui(ui: &mut egui::Ui, state: &mut ExitState, env: Env<'_>, sy
         .resizable(false)
         .frame(theme::panel(6, 10, 10, 10))
         .show(ui, |ui| {
+            // On a 1366×768 monitor the payment's button must fit without scrolling.
+            if ui.available_height() < 720.0 {
+                ui.spacing_mut().item_spacing.y = (ui.spacing().item_spacing.y * 0.5).max(3.0);
+            }
             egui::ScrollArea::vertical().id_salt("exit-side-scroll").show(ui, |ui| {
                 theme::card().show(ui, |ui| {
                     ui.set_width(ui.available_width());

@@ -8,7 +8,7 @@ use crate::config::Language;
 
 /// Translation files as (name, Indonesian, English): the booth texts, then one pair per group
 /// of admin screens.
-const FILES: [(&str, &str, &str); 6] = [
+const FILES: [(&str, &str, &str); 7] = [
     ("booth", include_str!("../../assets/i18n/id.toml"), include_str!("../../assets/i18n/en.toml")),
     (
         "admin",
@@ -34,6 +34,11 @@ const FILES: [(&str, &str, &str); 6] = [
         "admin books",
         include_str!("../../assets/i18n/admin/books.id.toml"),
         include_str!("../../assets/i18n/admin/books.en.toml"),
+    ),
+    (
+        "hq",
+        include_str!("../../assets/i18n/admin/hq.id.toml"),
+        include_str!("../../assets/i18n/admin/hq.en.toml"),
     ),
 ];
 

@@ -11,6 +11,7 @@ use super::task::Task;
 use super::theme;
 use super::widgets::KeyButton;
 use crate::auth::{self, AuditContext, AuthError, Hasher, LoginError, NewUser};
+use crate::site::naming;
 use crate::store::{Role, User};
 
 /// The operator on duty.
@@ -34,9 +35,16 @@ pub struct LoginState {
     error: Option<String>,
     notice: Option<String>,
     login: Option<Task<Result<(User, bool), LoginError>>>,
-    create: Option<Task<Result<User, AuthError>>>,
+    create: Option<Task<Result<Created, AuthError>>>,
     focus_set: bool,
+    /// The booth code typed on the first-run screen (`None` until shown: then the default).
+    booth_code: Option<String>,
 }
+
+/// What became of the booth code typed on the first-run screen: saved as, or why not.
+type Named = Result<String, String>;
+/// The first admin, and the booth code if one was to be saved.
+type Created = (User, Option<Named>);
 
 /// The login screen; returns the session once the operator is in.
 pub fn login_ui(
@@ -169,8 +177,20 @@ pub fn first_run_ui(
         state.password.clear();
         state.repeat.clear();
         match result {
-            Ok(user) => {
-                let notice = tr.f("first_run.created", &[("username", &user.username)]);
+            Ok((user, named)) => {
+                let mut notice = tr.f("first_run.created", &[("username", &user.username)]);
+                match named {
+                    Some(Ok(code)) => {
+                        let file = runtime.config_file().display().to_string();
+                        notice.push(' ');
+                        notice.push_str(&tr.f("booth_name.saved", &[("code", &code), ("file", &file)]));
+                    }
+                    Some(Err(err)) => {
+                        notice.push(' ');
+                        notice.push_str(&tr.f("booth_name.not_saved", &[("error", &err)]));
+                    }
+                    None => {}
+                }
                 *state =
                     LoginState { username: user.username, notice: Some(notice), ..LoginState::default() };
                 return true;
@@ -179,10 +199,18 @@ pub fn first_run_ui(
         }
     }
     let busy = state.create.is_some();
+    // A booth without a configured code runs as its mode's default; offer to name it here.
+    let naming = !runtime.config().booth.code_configured;
+    if naming && state.booth_code.is_none() {
+        state.booth_code = Some(runtime.config().booth.code.clone());
+    }
+    // A 1366×768 monitor: smaller heading, button and gaps, so the button stays on screen.
+    let compact = ui.available_height() < 800.0;
+    let gap = if compact { 2.0 } else { 10.0 };
     centered_card_ui(ui, 520.0, |ui| {
-        ui.heading(RichText::new(tr.t("first_run.title")).size(30.0));
+        ui.heading(RichText::new(tr.t("first_run.title")).size(if compact { 24.0 } else { 30.0 }));
         ui.label(RichText::new(tr.t("first_run.explain")).color(theme::MUTED));
-        ui.add_space(10.0);
+        ui.add_space(gap);
         let field = |ui: &mut egui::Ui, label: &str, value: &mut String, secret: bool, id: &str| {
             let label = ui.label(label);
             ui.add_enabled(
@@ -196,18 +224,31 @@ pub fn first_run_ui(
         ui.label(RichText::new(tr.t("first_run.username_rule")).color(theme::MUTED).size(14.0));
         field(ui, tr.t("login.password"), &mut state.password, true, "first-password");
         field(ui, tr.t("first_run.repeat"), &mut state.repeat, true, "first-repeat");
+        if let Some(code) = state.booth_code.as_mut().filter(|_| naming) {
+            field(ui, tr.t("booth_name.label"), code, false, "first-booth-code");
+            let file = runtime.config_file().display().to_string();
+            let hint = tr.f("booth_name.hint", &[("mode", &runtime.mode()), ("file", &file)]);
+            ui.label(RichText::new(hint).color(theme::MUTED).size(14.0));
+        }
         if let Some(error) = &state.error {
             ui.label(RichText::new(error).color(theme::FAULT));
         }
-        ui.add_space(8.0);
+        ui.add_space(gap);
         let clicked = KeyButton::new(tr.t("first_run.create"), None)
             .primary(true)
             .enabled(!busy)
-            .min_size(Vec2::new(ui.available_width(), 52.0))
+            .min_size(Vec2::new(ui.available_width(), if compact { 44.0 } else { 52.0 }))
             .show(ui);
         if clicked {
+            let code = match state.booth_code.as_deref().filter(|_| naming).map(naming::booth_code) {
+                None => Ok(None),
+                Some(Ok(code)) => Ok(Some(code)),
+                Some(Err(_)) => Err(tr.t("booth_name.invalid").to_string()),
+            };
             if state.password != state.repeat {
                 state.error = Some(tr.t("first_run.mismatch").to_string());
+            } else if let Err(err) = &code {
+                state.error = Some(err.clone());
             } else {
                 state.error = None;
                 let store = runtime.store();
@@ -215,6 +256,9 @@ pub fn first_run_ui(
                 let audit = audit_context(runtime);
                 let (full_name, username, password) =
                     (state.full_name.clone(), state.username.clone(), state.password.clone());
+                let (config_file, mode, config) =
+                    (runtime.config_file().clone(), runtime.mode(), runtime.config().clone());
+                let code = code.ok().flatten();
                 state.create = Some(Task::spawn("first-admin", waker, move || {
                     let new = NewUser {
                         username: &username,
@@ -222,14 +266,20 @@ pub fn first_run_ui(
                         role: Role::Admin,
                         password: &password,
                     };
-                    auth::create_user(
+                    let user = auth::create_user(
                         store.as_ref(),
                         clock.as_ref(),
                         &Hasher::default(),
                         &audit,
                         &new,
                         "first-run",
-                    )
+                    )?;
+                    let named = code.map(|code| {
+                        naming::save_booth_code(&config_file, &code, mode, &config)
+                            .map(|()| code)
+                            .map_err(|err| err.to_string())
+                    });
+                    Ok((user, named))
                 }));
             }
         }
@@ -241,15 +291,27 @@ fn audit_context(runtime: &BoothRuntime) -> AuditContext {
     AuditContext { site: runtime.config().site.code.clone(), booth: runtime.config().booth.code.clone() }
 }
 
-/// A card in the middle of the screen.
+/// A card in the middle of the screen. On a short screen (a 1366×768 booth monitor) the top
+/// space shrinks and the page scrolls, so the card's button stays reachable whatever
+/// messages the card grows.
 pub fn centered_card_ui(ui: &mut egui::Ui, width: f32, content: impl FnOnce(&mut egui::Ui)) {
-    ui.vertical_centered(|ui| {
-        ui.add_space((ui.available_height() * 0.12).max(20.0));
-        ui.allocate_ui(Vec2::new(width, 0.0), |ui| {
-            theme::card().inner_margin(egui::Margin::same(28)).show(ui, |ui| {
-                ui.set_width(width - 56.0);
-                ui.with_layout(egui::Layout::top_down(egui::Align::Min), content);
+    // Below 800 points of height (a 1366×768 monitor less the top bar) the card tightens up.
+    let compact = ui.available_height() < 800.0;
+    let top = if compact { 8.0 } else { (ui.available_height() * 0.12).clamp(20.0, 120.0) };
+    let margin: i8 = if compact { 18 } else { 28 };
+    egui::ScrollArea::vertical().id_salt("centered-card").auto_shrink([false, false]).show(ui, |ui| {
+        if compact {
+            ui.spacing_mut().item_spacing.y = (ui.spacing().item_spacing.y * 0.5).max(3.0);
+        }
+        ui.vertical_centered(|ui| {
+            ui.add_space(top);
+            ui.allocate_ui(Vec2::new(width, 0.0), |ui| {
+                theme::card().inner_margin(egui::Margin::same(margin)).show(ui, |ui| {
+                    ui.set_width(width - 2.0 * f32::from(margin));
+                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), content);
+                });
             });
+            ui.add_space(12.0);
         });
     });
 }

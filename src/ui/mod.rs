@@ -52,9 +52,22 @@ pub fn runtime_options(ctx: &Context, args: ConsoleArgs) -> RuntimeOptions {
     }
 }
 
+/// The context with `--mode` applied: a booth whose config names no code takes the mode's
+/// default (`IN1`, `OUT1`, `ADM1`), so receipts and heartbeats name the right booth.
+pub fn with_mode(ctx: &Context, args: ConsoleArgs) -> Context {
+    let mut ctx = ctx.clone();
+    if let Some(mode) = args.mode {
+        ctx.config.booth.set_mode(mode);
+    }
+    ctx
+}
+
 /// Opens the console window and runs it until it is closed.
 pub fn run_console(ctx: &Context, args: ConsoleArgs) -> anyhow::Result<()> {
+    // Held while the console runs, so `gardu db restore` cannot swap the database under it.
+    let _folder = crate::site::lock::DataFolderLock::shared(&ctx.data_dir)?;
     let waker = inbox::Waker::new();
+    let ctx = &with_mode(ctx, args);
     let runtime = match BoothRuntime::start(ctx, runtime_options(ctx, args), &waker) {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -20,16 +20,21 @@ use crate::devices::sim::{SimBarrier, SimController};
 use crate::devices::{Barrier, DeviceStatus, Notify};
 use crate::domain::ClassCode;
 use crate::journal::Journal;
+use crate::lane::emergency::state::EmergencyState;
+use crate::lane::emergency::watch::{EmergencyWatch, WatchSetup};
 use crate::lane::entry::EntryDevices;
 use crate::lane::exit::ExitDevices;
 use crate::lane::heartbeat::{
     BoothReport, HEARTBEAT_INTERVAL, Heartbeat, HeartbeatSetup, HeartbeatState, device_faults,
 };
 use crate::lane::monitor::{DbStatus, OfferSync};
+use crate::lane::storage::{DiskReading, DiskState, DiskWatch};
 use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
 use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
+use crate::retention::job::{DailyPurge, DailyPurgeSetup};
 use crate::secret::SiteSecret;
 use crate::site::Context;
+use crate::site::scheduled_backup::BackupSchedule;
 use crate::store::switch::SwitchableStore;
 use crate::store::{AuditRecord, Member, Store};
 
@@ -104,6 +109,10 @@ impl LaneRuntime {
 
 /// How often the booth cache copies tariffs, members, accounts and open entries.
 const CACHE_REFRESH: Duration = Duration::from_secs(120);
+/// How often the data folder's free disk space is looked at.
+const DISK_CHECK: Duration = Duration::from_secs(30);
+/// How often a booth asks the database for an emergency (SQLite; PostgreSQL also listens).
+const EMERGENCY_POLL: Duration = Duration::from_millis(500);
 
 /// Everything a booth runs; dropping it stops every thread.
 pub struct BoothRuntime {
@@ -118,9 +127,18 @@ pub struct BoothRuntime {
     _cache_refresher: Option<crate::store::cache::Refresher>,
     /// Reports this booth to the admin's dashboard; runs across simulation switches.
     heartbeat: Heartbeat,
+    /// Hears of a declared emergency and holds the barriers open.
+    emergency_watch: EmergencyWatch,
+    /// Free space on the data folder's disk.
+    disk_watch: DiskWatch,
+    /// Scheduled backups (`[backup]`), when this console takes them.
+    _backups: Option<BackupSchedule>,
+    /// Purges old photos and replayed journals once a day (and old rows at the admin booth).
+    _retention: DailyPurge,
     lane_ctx: LaneContext,
     config: Config,
     data_dir: PathBuf,
+    config_file: PathBuf,
     mode: Mode,
     simulate: bool,
     waker: Waker,
@@ -191,9 +209,19 @@ impl BoothRuntime {
         if options.simulate {
             seed_simulation(local_store.as_ref(), &lane_ctx);
         }
+        let emergency = EmergencyState::default();
+        let disk_watch =
+            DiskWatch::start(ctx.data_dir.clone(), config.storage.clone(), DISK_CHECK, notify.clone())?;
         let lane = match options.mode {
-            Mode::Admin => None,
-            mode => Some(start_lane(&config, &lane_ctx, mode, options.simulate, notify)?),
+            Mode::Admin | Mode::Hq => None,
+            mode => Some(start_lane(
+                &config,
+                &lane_ctx,
+                mode,
+                options.simulate,
+                (&emergency, disk_watch.state()),
+                notify.clone(),
+            )?),
         };
         let heartbeat = Heartbeat::start(
             HeartbeatSetup {
@@ -211,8 +239,53 @@ impl BoothRuntime {
                 faults: lane.as_ref().map(|lane| device_faults(&lane.devices.statuses())).unwrap_or_default(),
             }),
         )?;
+        let heartbeat_state = heartbeat.state().clone();
+        let emergency_watch = EmergencyWatch::start(
+            WatchSetup {
+                store: lane_ctx.store.clone(),
+                location: config
+                    .database_location(&ctx.data_dir)
+                    .map_err(|err| RuntimeError::Setup(err.into()))?,
+                site: config.site.code.clone(),
+                booth: config.booth.code.clone(),
+                operator: Arc::new(move || heartbeat_state.report().operator),
+                clock: options.clock.clone(),
+                poll_interval: EMERGENCY_POLL,
+                notify: notify.clone(),
+            },
+            emergency,
+        )?;
+        // SQLite lives on this PC: its consoles take the backups (taking turns). A PostgreSQL
+        // server is dumped by the admin console only, not by every booth.
+        let backups = match (config.database_location(&ctx.data_dir), options.mode) {
+            (Ok(crate::config::DatabaseLocation::Postgres(_)), mode) if !mode.is_admin() => None,
+            _ => {
+                let mut backup_ctx = ctx.clone();
+                backup_ctx.config = config.clone();
+                BackupSchedule::start(
+                    backup_ctx,
+                    local_store.clone(),
+                    options.clock.clone(),
+                    config.booth.code.clone(),
+                )?
+            }
+        };
+        let retention = DailyPurge::start(DailyPurgeSetup {
+            journal: lane_ctx.journal.clone(),
+            store: lane_ctx.store.clone(),
+            clock: options.clock.clone(),
+            retention: config.retention.clone(),
+            synced_journals: config.synced_journals_keep(),
+            site: config.site.code.clone(),
+            booth: config.booth.code.clone(),
+            rows: options.mode == Mode::Admin,
+        })?;
         let (switch_sender, switching) = Inbox::new(1, waker);
         Ok(BoothRuntime {
+            _backups: backups,
+            emergency_watch,
+            disk_watch,
+            _retention: retention,
             lane,
             switching: Some(switching),
             switch_sender: Some(switch_sender),
@@ -225,10 +298,21 @@ impl BoothRuntime {
             lane_ctx,
             config,
             data_dir: ctx.data_dir.clone(),
+            config_file: ctx.config_file.clone().unwrap_or_else(|| ctx.data_dir.join("config.toml")),
             mode: options.mode,
             simulate: options.simulate,
             waker: waker.clone(),
         })
+    }
+
+    /// The site's emergency as this booth knows it (the red banner).
+    pub fn emergency(&self) -> Option<crate::store::Emergency> {
+        self.emergency_watch.state().active()
+    }
+
+    /// The data folder's free disk space, when it is low (the disk banner).
+    pub fn disk(&self) -> Option<DiskReading> {
+        self.disk_watch.state().reading()
     }
 
     /// The booth mode.
@@ -246,6 +330,12 @@ impl BoothRuntime {
         &self.data_dir
     }
 
+    /// The config file read at start, or where one would be made (`config.toml` in the data
+    /// folder) when the booth runs on the defaults.
+    pub fn config_file(&self) -> &PathBuf {
+        &self.config_file
+    }
+
     /// True while the booth runs on simulated devices (the SIMULATION banner).
     pub fn simulated(&self) -> bool {
         self.simulate
@@ -258,7 +348,7 @@ impl BoothRuntime {
 
     /// True while devices are being restarted for a simulation switch.
     pub fn switching(&self) -> bool {
-        self.lane.is_none() && self.mode != Mode::Admin
+        self.lane.is_none() && !self.mode.is_admin()
     }
 
     /// The store the lanes and screens use (behind the outage switch).
@@ -326,7 +416,7 @@ impl BoothRuntime {
     /// Switches a live booth to simulated devices or back (audited as `simulation_on/off`).
     /// The devices restart on a background thread; [`BoothRuntime::poll`] picks them up.
     pub fn set_simulation(&mut self, on: bool, by: &str) {
-        if on == self.simulate || self.mode == Mode::Admin {
+        if on == self.simulate || self.mode.is_admin() {
             return;
         }
         let action = if on { "simulation_on" } else { "simulation_off" };
@@ -352,9 +442,12 @@ impl BoothRuntime {
         let Some(sender) = self.switch_sender.clone() else { return };
         let (config, ctx, mode, notify) =
             (self.config.clone(), self.lane_ctx.clone(), self.mode, self.waker.notify());
+        let emergency = self.emergency_watch.state().clone();
+        let disk = self.disk_watch.state().clone();
         let spawned = std::thread::Builder::new().name("simulation-switch".into()).spawn(move || {
             drop(old);
-            let _ = sender.send(start_lane(&config, &ctx, mode, on, notify).map_err(|err| err.to_string()));
+            let started = start_lane(&config, &ctx, mode, on, (&emergency, &disk), notify);
+            let _ = sender.send(started.map_err(|err| err.to_string()));
         });
         if let Err(err) = spawned {
             tracing::error!("the devices could not be restarted: {err}");
@@ -365,9 +458,10 @@ impl BoothRuntime {
     /// the heartbeat (a device that changes wakes the console, so this runs then). Returns an
     /// error to show, if any.
     pub fn poll(&mut self) -> Option<String> {
-        if let Some(lane) = &self.lane {
-            self.heartbeat.state().set_faults(device_faults(&lane.devices.statuses()));
-        }
+        let mut faults =
+            self.lane.as_ref().map(|lane| device_faults(&lane.devices.statuses())).unwrap_or_default();
+        faults.extend(self.disk().and_then(|reading| reading.fault()));
+        self.heartbeat.state().set_faults(faults);
         let result = self.switching.as_ref()?.drain().next()?;
         match result {
             Ok(lane) => {
@@ -443,6 +537,7 @@ fn start_lane(
     ctx: &LaneContext,
     mode: Mode,
     simulate: bool,
+    (emergency, disk): (&EmergencyState, &DiskState),
     notify: Notify,
 ) -> Result<LaneRuntime, RuntimeError> {
     let devices = BoothDevices::start(
@@ -463,27 +558,29 @@ fn start_lane(
         Mode::Exit => LaneWorker::Exit(ExitWorker::start(ExitWorkerSetup {
             ctx: ctx.clone(),
             devices: ExitDevices {
-                camera: devices.camera(),
+                camera: disk.keep_photos(devices.camera()),
                 printer: devices.printer(),
-                barrier: devices.barrier(),
+                barrier: emergency.hold_open(devices.barrier()),
             },
             events: devices.events().clone(),
             paper,
             preview_interval,
             notify,
         })?),
-        Mode::Entry | Mode::Admin => LaneWorker::Entry(EntryWorker::start(EntryWorkerSetup {
+        Mode::Entry | Mode::Admin | Mode::Hq => LaneWorker::Entry(EntryWorker::start(EntryWorkerSetup {
             ctx: ctx.clone(),
             devices: EntryDevices {
-                camera: devices.camera(),
+                camera: disk.keep_photos(devices.camera()),
                 printer: devices.printer(),
-                barrier: devices.barrier(),
+                barrier: emergency.hold_open(devices.barrier()),
             },
             default_class: ClassCode::parse("MBL").map_err(|err| RuntimeError::Devices(err.to_string()))?,
             events: devices.events().clone(),
             paper,
             preview_interval,
             notify,
+            // The reader (issue 17) plugs in here with the [plate] settings.
+            plate_reader: None,
         })?),
     };
     Ok(LaneRuntime { worker, devices, simulated: simulate })

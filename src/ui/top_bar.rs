@@ -126,7 +126,7 @@ fn menu_ui(
                 if ui.button(tr.t("menu.diagnostics")).clicked() {
                     action = Some(MenuAction::Diagnostics);
                 }
-                if runtime.mode() != Mode::Admin {
+                if !runtime.mode().is_admin() {
                     let (key, on) = if runtime.simulated() {
                         ("menu.simulation_off", false)
                     } else {

@@ -76,6 +76,9 @@ pub fn entry(n: u128, time: DateTime<Utc>, plate: Option<&str>, class_code: &str
         photo_id: None,
         origin: Origin::Online,
         simulated: false,
+        plate_read: None,
+        plate_confidence: None,
+        plate_source: gardu::plate::PlateSource::None,
     }
 }
 

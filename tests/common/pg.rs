@@ -223,6 +223,40 @@ impl PgServer {
         server
     }
 
+    /// Makes a new cluster with `settings` (postgresql.conf lines, e.g. `wal_level = logical`)
+    /// added, and starts it.
+    pub fn start_with(durability: Durability, settings: &str) -> PgServer {
+        let server = Self::init(durability);
+        let conf = server.data.join("postgresql.conf");
+        let mut file = std::fs::OpenOptions::new().append(true).open(&conf).expect("open postgresql.conf");
+        file.write_all(format!("\n{settings}\n").as_bytes()).expect("write postgresql.conf");
+        server.start_again();
+        server
+    }
+
+    /// A server set up for logical replication: `wal_level = logical`, slots and senders for a
+    /// few subscribers, a bound on what a slot may hold back, and quick retries.
+    pub fn start_logical(durability: Durability) -> PgServer {
+        Self::start_with(
+            durability,
+            "wal_level = logical\nmax_replication_slots = 16\nmax_wal_senders = 16\n\
+             max_logical_replication_workers = 16\nmax_worker_processes = 32\n\
+             max_slot_wal_keep_size = 1GB\nwal_retrieve_retry_interval = 200ms\n\
+             wal_receiver_status_interval = 1s",
+        )
+    }
+
+    /// Replaces `pg_hba.conf` and makes the running server read it again (new connections only).
+    pub fn set_hba(&self, text: &str) {
+        std::fs::write(self.data.join("pg_hba.conf"), text).expect("write pg_hba.conf");
+        self.client("postgres").batch_execute("SELECT pg_reload_conf()").expect("reload the configuration");
+    }
+
+    /// The `pg_hba.conf` the cluster was made with.
+    pub fn hba(&self) -> String {
+        std::fs::read_to_string(self.data.join("pg_hba.conf")).expect("read pg_hba.conf")
+    }
+
     /// A server that speaks TLS only: `ssl = on` with a certificate for `localhost` signed by a
     /// CA made here, and a `pg_hba.conf` whose only TCP lines are `hostssl` (the harness itself
     /// uses the Unix socket).

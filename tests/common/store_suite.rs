@@ -45,6 +45,7 @@ macro_rules! store_suite {
             figures::inside_at_counts_who_was_parked_then,
             figures::entry_count_covers_a_half_open_range,
             figures::exit_groups_add_up_by_class_method_operator_and_shift,
+            figures::exit_groups_over_days_match_the_same_exits_hour_by_hour,
             figures::booth_statuses_keep_each_booths_latest_report,
             figures::list_totals_over_many_days_are_exact,
             people::users_are_created_found_and_updated,
@@ -53,6 +54,7 @@ macro_rules! store_suite {
             people::shifts_open_once_and_close_once,
             people::audit_log_filters_newest_first,
             people::a_replayed_audit_line_is_stored_once,
+            people::a_purge_keeps_what_is_still_needed,
             simulated::simulated_records_stay_out_of_every_figure_unless_asked,
             simulated::duplicates_and_forced_closes_are_listed_alone,
         );

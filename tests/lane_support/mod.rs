@@ -2,6 +2,9 @@
 //! dir, a hand-set clock, sequential ids, and simulated or serial devices.
 #![allow(dead_code)]
 
+pub mod plates;
+pub mod slow_camera;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -114,6 +117,25 @@ impl Booth {
         let mut lane = EntryLane::new(self.ctx("IN1"), devices, ClassCode::parse("MBL").unwrap());
         lane.set_operator(Some("guard1".into()));
         SimEntry { lane, printer, barrier, camera }
+    }
+
+    /// An entry lane at `IN1` with this camera and, if given, this plate reader.
+    pub fn entry_lane_with(
+        &self,
+        camera: Arc<dyn Camera>,
+        reader: Option<(Arc<dyn gardu::plate::PlateReader>, gardu::config::PlateConfig)>,
+    ) -> EntryLane {
+        let devices = EntryDevices {
+            camera,
+            printer: self.printer() as Arc<dyn Printer>,
+            barrier: Arc::new(SimBarrier::start("entry-barrier", 0, None).unwrap()) as Arc<dyn Barrier>,
+        };
+        let mut lane = EntryLane::new(self.ctx("IN1"), devices, ClassCode::parse("MBL").unwrap());
+        if let Some((reader, config)) = reader {
+            lane = lane.with_plate_reader(reader, config);
+        }
+        lane.set_operator(Some("guard1".into()));
+        lane
     }
 
     /// An exit lane with simulated devices and an open shift.

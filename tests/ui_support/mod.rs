@@ -41,6 +41,7 @@ impl Site {
     pub fn context(&self, mode: Mode, booth: &str) -> Context {
         let mut config = Config::zero();
         config.booth.code = booth.into();
+        config.booth.code_configured = true;
         config.booth.mode = mode;
         config.devices.barrier.travel_ms = 200;
         config.devices.printer.print_ms = 0;
@@ -71,12 +72,18 @@ impl Site {
     }
 
     pub fn console(&self, mode: Mode, booth: &str) -> Harness<'static, ConsoleApp> {
+        self.console_with(self.context(mode, booth), [1600.0, 900.0])
+    }
+
+    /// A console of `ctx` in a window of `size` (a booth's 1366×768 monitor, say).
+    pub fn console_with(&self, ctx: Context, size: [f32; 2]) -> Harness<'static, ConsoleApp> {
         let waker = Waker::new();
+        let mode = ctx.config.booth.mode;
         let options =
             RuntimeOptions { mode, simulate: true, clock: self.clock.clone(), ids: Arc::new(RandomIds) };
-        let runtime = BoothRuntime::start(&self.context(mode, booth), options, &waker).expect("runtime");
+        let runtime = BoothRuntime::start(&ctx, options, &waker).expect("runtime");
         Harness::builder()
-            .with_size([1600.0, 900.0])
+            .with_size(size)
             .build_ui_state(|ui, app: &mut ConsoleApp| app.console_ui(ui), ConsoleApp::new(runtime, waker))
     }
 }
@@ -167,4 +174,19 @@ pub fn issue_ticket(harness: &mut Harness<'_, ConsoleApp>, plate: &str) -> Strin
     });
     let ticket = harness.state().runtime().entry().map(|w| w.snapshot().recent[0].ticket_no.clone());
     ticket.expect("a ticket")
+}
+
+/// A booth PC's small monitor.
+pub const SMALL_SCREEN: [f32; 2] = [1366.0, 768.0];
+
+/// True when the button `label` lies wholly inside a window of `size`.
+pub fn button_on_screen(harness: &Harness<'_, ConsoleApp>, label: &str, size: [f32; 2]) -> bool {
+    harness.query_by_role_and_label(A11yRole::Button, label).is_some_and(|node| {
+        let rect = node.rect();
+        let inside = rect.min.x >= 0.0 && rect.min.y >= 0.0 && rect.max.x <= size[0] && rect.max.y <= size[1];
+        if !inside {
+            eprintln!("button {label:?} at {rect:?} is outside {size:?}");
+        }
+        inside
+    })
 }

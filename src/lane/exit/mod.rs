@@ -5,6 +5,9 @@
 //! [`pay`] (payment, record, receipt, barrier, and the ways out without payment).
 
 mod pay;
+mod plates;
+
+pub use plates::{PlateMismatch, mismatch_of};
 mod quote;
 
 use std::sync::Arc;

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 use crossbeam_channel::{Receiver, never, select, tick};
 
-use super::observed::{ObservedCamera, ObservedPrinter};
+use super::observed::ObservedPrinter;
 use super::{LaneThread, Picture, Published, SendError};
+use crate::config::PlateConfig;
 use crate::devices::Notify;
 use crate::devices::camera::Camera;
 use crate::devices::input::InputEvent;
@@ -16,13 +17,18 @@ use crate::devices::printer::{Paper, PrintJob};
 use crate::domain::{ClassCode, Plate, VehicleClass};
 use crate::lane::LaneContext;
 use crate::lane::entry::{EntryDevices, EntryError, EntryLane, EntryPhase, EntryTrigger, IssuedTicket};
+use crate::lane::presence::PlateSuggestion;
 use crate::lane::recorder::RecordError;
 use crate::lane::slips;
+use crate::plate::PlateReader;
+use crate::store::{PageRequest, VisitFilter};
 
 /// How often the worker looks at the barrier timeout and the site's occupancy.
 const TICK: Duration = Duration::from_secs(1);
 /// How often the occupancy is counted again while nothing happens at this booth.
 const OCCUPANCY_EVERY: Duration = Duration::from_secs(15);
+/// How many recent tickets the screen lists.
+const RECENT_LISTED: usize = 10;
 
 /// What the guard (or the screen) asks of the entry lane. Drained in order, one at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +157,8 @@ pub struct EntrySnapshot {
     pub capacity: Option<u32>,
     /// The guard on duty.
     pub operator: Option<String>,
+    /// The plate read of the vehicle on the loop, for the plate field.
+    pub plate: Option<PlateSuggestion>,
 }
 
 impl Default for EntrySnapshot {
@@ -169,6 +177,7 @@ impl Default for EntrySnapshot {
             inside: None,
             capacity: None,
             operator: None,
+            plate: None,
         }
     }
 }
@@ -189,6 +198,8 @@ pub struct EntryWorkerSetup {
     pub preview_interval: Option<Duration>,
     /// Called after each snapshot change (the console's repaint).
     pub notify: Notify,
+    /// The plate reader and its settings; `None` when the booth reads no plates.
+    pub plate_reader: Option<(Arc<dyn PlateReader>, PlateConfig)>,
 }
 
 /// The running entry worker. Dropping it stops the thread after the command under way.
@@ -230,6 +241,9 @@ struct Runner {
     last_preview: Option<Vec<u8>>,
     last_preview_at: Instant,
     occupancy_at: Option<Instant>,
+    /// The booth's latest entries stored before this process started (a restart after a
+    /// power cut shows the list it had), newest first.
+    stored_recent: Vec<RecentTicket>,
 }
 
 impl Runner {
@@ -239,18 +253,19 @@ impl Runner {
             Arc::new(move || published.update(|s| s.stage = Some(stage))) as Arc<dyn Fn() + Send + Sync>
         };
         let camera = setup.devices.camera.clone();
+        // The camera works off the lane's path (from the loop on): no stage to announce.
         let devices = EntryDevices {
-            camera: Arc::new(ObservedCamera {
-                inner: setup.devices.camera,
-                announce: stage(EntryStage::Photographing),
-            }),
+            camera: setup.devices.camera,
             printer: Arc::new(ObservedPrinter {
                 inner: setup.devices.printer,
                 announce: stage(EntryStage::Printing),
             }),
             barrier: setup.devices.barrier,
         };
-        let lane = EntryLane::new(setup.ctx.clone(), devices, setup.default_class);
+        let mut lane = EntryLane::new(setup.ctx.clone(), devices, setup.default_class);
+        if let Some((reader, config)) = setup.plate_reader {
+            lane = lane.with_plate_reader(reader, config);
+        }
         Self {
             lane,
             ctx: setup.ctx,
@@ -262,20 +277,48 @@ impl Runner {
             last_preview: None,
             last_preview_at: Instant::now(),
             occupancy_at: None,
+            stored_recent: Vec::new(),
         }
     }
 
     fn run(mut self, commands: &Receiver<EntryCommand>) {
         let classes = self.lane.classes().to_vec();
+        self.stored_recent = stored_recent(&self.ctx);
+        let recent = self.recent();
         self.published.update(|s| {
             s.ready = true;
             s.classes = classes;
+            s.recent = recent;
         });
         self.refresh_occupancy();
         let ticker = tick(self.preview_interval.map_or(TICK, |interval| interval.min(TICK)));
         let mut events = self.events.clone();
+        let photos = self.lane.media().photo_arrivals();
+        let reads = self.lane.media().read_arrivals().unwrap_or_else(never);
         loop {
             select! {
+                recv(photos) -> arrival => if let Ok(arrival) = arrival {
+                    // The screen shows the latest photo at the lane, however late it came.
+                    let picture = arrival.photo.as_ref().ok().and_then(|p| Picture::from_jpeg(&p.jpeg));
+                    let ctx = self.ctx.clone();
+                    self.lane.media().photo_arrived(&ctx, arrival);
+                    if picture.is_some() {
+                        self.published.update(|s| s.last_photo = picture);
+                    }
+                    if !self.ctx.connectivity.online() {
+                        // A late photo written to the journal counts as waiting there too.
+                        self.ctx.connectivity.request_check();
+                    }
+                    self.publish_media();
+                },
+                recv(reads) -> read => if let Ok(read) = read {
+                    let ctx = self.ctx.clone();
+                    self.lane.media().read_arrived(&ctx, read);
+                    match self.lane.member_by_plate() {
+                        Some(result) => self.finish(Some(result)),
+                        None => self.publish_media(),
+                    }
+                },
                 recv(commands) -> command => match command {
                     Ok(command) => self.command(command),
                     Err(_) => break,
@@ -370,7 +413,8 @@ impl Runner {
             // The indicator counts what waits in the journal: let it count again now.
             self.ctx.connectivity.request_check();
         }
-        let recent: Vec<RecentTicket> = self.lane.recent().map(recent_ticket).collect();
+        let recent = self.recent();
+        let plate = self.lane.plate_suggestion();
         let phase = self.lane.phase().clone();
         let vehicle_on_loop = self.lane.vehicle_on_loop();
         self.published.update(|s| {
@@ -378,11 +422,15 @@ impl Runner {
             s.phase = phase;
             s.vehicle_on_loop = vehicle_on_loop;
             s.recent = recent;
+            s.plate = plate;
             if let Some(notice) = notice {
                 s.notice = Some(notice);
             }
             if issued_any {
-                s.last_photo = photo;
+                // A photo still on its way replaces the last one when it arrives.
+                if photo.is_some() {
+                    s.last_photo = photo;
+                }
                 if ticket_preview.is_some() {
                     s.ticket_preview = ticket_preview;
                 }
@@ -390,6 +438,29 @@ impl Runner {
         });
         if issued_any {
             self.refresh_occupancy();
+        }
+    }
+
+    /// This process's tickets, then the stored ones it has not issued, newest first.
+    fn recent(&self) -> Vec<RecentTicket> {
+        let mut recent: Vec<RecentTicket> = self.lane.recent().map(recent_ticket).collect();
+        for stored in &self.stored_recent {
+            if recent.len() >= RECENT_LISTED {
+                break;
+            }
+            if !recent.iter().any(|r| r.ticket_no == stored.ticket_no) {
+                recent.push(stored.clone());
+            }
+        }
+        recent.truncate(RECENT_LISTED);
+        recent
+    }
+
+    /// Shows the plate read of the vehicle on the loop (the photo shows once its ticket is out).
+    fn publish_media(&mut self) {
+        let plate = self.lane.plate_suggestion();
+        if self.published.get().plate != plate {
+            self.published.update(|s| s.plate = plate);
         }
     }
 
@@ -462,6 +533,38 @@ fn entry_notice(err: EntryError) -> EntryNotice {
         EntryError::Ticket(err) => EntryNotice::TicketCode(err.to_string()),
         EntryError::NotSaved(RecordError::Refused(err)) => EntryNotice::NotSaved(err.to_string()),
         EntryError::NotSaved(err) => EntryNotice::NotSaved(err.to_string()),
+    }
+}
+
+/// The booth's latest stored entries (from the database, or the booth cache while offline);
+/// empty when neither can be read, as the list then fills with new tickets.
+fn stored_recent(ctx: &LaneContext) -> Vec<RecentTicket> {
+    let filter = VisitFilter {
+        site: Some(ctx.site.code.clone()),
+        booth: Some(ctx.booth.clone()),
+        // A simulated booth lists its simulated tickets too; a real one only real tickets.
+        include_simulated: ctx.simulated,
+        ..VisitFilter::default()
+    };
+    match ctx.store.list_visits(&filter, PageRequest { offset: 0, limit: RECENT_LISTED as u64 }) {
+        Ok(page) => page
+            .rows
+            .into_iter()
+            .filter(|visit| visit.entry.booth == ctx.booth)
+            .map(|visit| RecentTicket {
+                ticket_no: visit.entry.ticket_no,
+                ticket_code: visit.entry.ticket_code,
+                entry_time: visit.entry.entry_time,
+                plate: visit.entry.plate,
+                class: visit.entry.class,
+                member: None,
+                journaled: false,
+            })
+            .collect(),
+        Err(err) => {
+            tracing::debug!("recent entries not loaded: {err}");
+            Vec::new()
+        }
     }
 }
 

@@ -1,38 +1,118 @@
 //! Many entries or exits in one statement (the journal replay, demo seeding), with exactly the
 //! per-record outcomes that recording them one by one would give.
 //!
-//! Rows travel as parallel arrays through `unnest`, so a batch of hundreds costs one round
-//! trip and one commit instead of one each. Should the batch statement fail on a value (a
-//! text with a NUL byte, say) the records go one by one, so only the bad one fails.
+//! Rows travel by binary `COPY` into a temporary staging table of the session, then one
+//! `INSERT … SELECT … ON CONFLICT DO NOTHING` per table moves them in, all in one
+//! transaction: a batch of thousands costs a few round trips and one commit, and the server
+//! parses no SQL text per row (COPY is the fastest way in that PostgreSQL has). The staging
+//! rows go at commit (`ON COMMIT DELETE ROWS`). Should the batch fail on a value (a text with
+//! a NUL byte, say) the records go one by one, so only the bad one fails.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+
 use super::codec::{self, get};
 use super::error::{Access, Fail, Health, PgResult, judge};
-use super::pool::Sql;
+use super::pool::{Conn, Sql, Tx};
 use super::visits::{self, plate_key};
 use crate::store::{Entry, Exit, InsertOutcome, StoreError, StoreResult};
 
 /// Outcomes of a batch, one per record in order.
 pub(super) type Outcomes = Vec<StoreResult<InsertOutcome>>;
 
+/// The session's staging table for entries: created once per connection, emptied at commit.
+const STAGE_ENTRIES: &str = "SET LOCAL client_min_messages = warning;
+     CREATE TEMP TABLE IF NOT EXISTS entries_stage (
+         id UUID, site_code TEXT, booth TEXT, ticket_no TEXT, ticket_code TEXT, plate TEXT,
+         plate_key TEXT, class TEXT, card_uid TEXT, entry_time TIMESTAMPTZ, operator TEXT,
+         photo_id UUID, origin TEXT, simulated BOOLEAN, plate_read TEXT, plate_read_key TEXT,
+         plate_confidence REAL, plate_source TEXT
+     ) ON COMMIT DELETE ROWS";
+
+const COPY_ENTRIES: &str = "COPY entries_stage (id, site_code, booth, ticket_no, ticket_code, plate,
+         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated, plate_read,
+         plate_read_key, plate_confidence, plate_source)
+     FROM STDIN (FORMAT binary)";
+
+/// Column types of [`COPY_ENTRIES`], in its order.
+const ENTRY_TYPES: [Type; 18] = [
+    Type::UUID,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TIMESTAMPTZ,
+    Type::TEXT,
+    Type::UUID,
+    Type::TEXT,
+    Type::BOOL,
+    Type::TEXT,
+    Type::TEXT,
+    Type::FLOAT4,
+    Type::TEXT,
+];
+
 const INSERT_ENTRIES: &str = "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate,
-         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-         $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::uuid[], $13::text[],
-         $14::bool[])
+         plate_key, class, card_uid, entry_time, operator, photo_id, origin, simulated, plate_read,
+         plate_read_key, plate_confidence, plate_source)
+     SELECT id, site_code, booth, ticket_no, ticket_code, plate, plate_key, class, card_uid,
+         entry_time, operator, photo_id, origin, simulated, plate_read, plate_read_key,
+         plate_confidence, plate_source
+     FROM entries_stage
      ON CONFLICT (id) DO NOTHING
      RETURNING id";
+
+/// The session's staging table for exits: created once per connection, emptied at commit.
+const STAGE_EXITS: &str = "SET LOCAL client_min_messages = warning;
+     CREATE TEMP TABLE IF NOT EXISTS exits_stage (
+         id UUID, entry_id UUID, site_code TEXT, booth TEXT, exit_time TIMESTAMPTZ, operator TEXT,
+         shift_id UUID, fee JSONB, total BIGINT, method TEXT, tendered BIGINT, change BIGINT,
+         reference TEXT, lost_ticket BOOLEAN, photo_id UUID, origin TEXT, simulated BOOLEAN,
+         forced_reason TEXT
+     ) ON COMMIT DELETE ROWS";
+
+const COPY_EXITS: &str = "COPY exits_stage (id, entry_id, site_code, booth, exit_time, operator,
+         shift_id, fee, total, method, tendered, change, reference, lost_ticket, photo_id, origin,
+         simulated, forced_reason)
+     FROM STDIN (FORMAT binary)";
+
+/// Column types of [`COPY_EXITS`], in its order.
+const EXIT_TYPES: [Type; 18] = [
+    Type::UUID,
+    Type::UUID,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TIMESTAMPTZ,
+    Type::TEXT,
+    Type::UUID,
+    Type::JSONB,
+    Type::INT8,
+    Type::TEXT,
+    Type::INT8,
+    Type::INT8,
+    Type::TEXT,
+    Type::BOOL,
+    Type::UUID,
+    Type::TEXT,
+    Type::BOOL,
+    Type::TEXT,
+];
 
 const INSERT_EXITS: &str = "INSERT INTO exits (id, entry_id, site_code, booth, exit_time, operator,
          shift_id, fee, total, method, tendered, change, reference, lost_ticket, photo_id, origin,
          simulated, forced_reason)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[],
-         $6::text[], $7::uuid[], $8::jsonb[], $9::int8[], $10::text[], $11::int8[], $12::int8[],
-         $13::text[], $14::bool[], $15::uuid[], $16::text[], $17::bool[], $18::text[])
+     SELECT id, entry_id, site_code, booth, exit_time, operator, shift_id, fee, total, method,
+         tendered, change, reference, lost_ticket, photo_id, origin, simulated, forced_reason
+     FROM exits_stage
      ON CONFLICT DO NOTHING
      RETURNING id";
 
@@ -56,14 +136,14 @@ fn one<T>(result: PgResult<T>) -> PgResult<StoreResult<T>> {
     }
 }
 
-pub(super) fn record_entries(db: &mut impl Sql, entries: &[Entry]) -> PgResult<Outcomes> {
+pub(super) fn record_entries(conn: &mut Conn, entries: &[Entry]) -> PgResult<Outcomes> {
     if entries.is_empty() {
         return Ok(Vec::new());
     }
     // A repeated id is inserted once, as its first occurrence would be.
     let mut seen = HashSet::new();
     let fresh: Vec<&Entry> = entries.iter().filter(|e| seen.insert(e.id)).collect();
-    match insert_entries(db, &fresh) {
+    match insert_entries(conn, &fresh) {
         Ok(inserted) => {
             let mut first = HashSet::new();
             Ok(entries
@@ -78,47 +158,45 @@ pub(super) fn record_entries(db: &mut impl Sql, entries: &[Entry]) -> PgResult<O
                 .collect())
         }
         Err(fail) if is_data_failure(&fail) => {
-            entries.iter().map(|entry| one(visits::record_entry(db, entry))).collect()
+            entries.iter().map(|entry| one(visits::record_entry(conn, entry))).collect()
         }
         Err(fail) => Err(fail),
     }
 }
 
-fn insert_entries(db: &mut impl Sql, entries: &[&Entry]) -> PgResult<HashSet<Uuid>> {
-    let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
-    let sites: Vec<&str> = entries.iter().map(|e| e.site.as_str()).collect();
-    let booths: Vec<&str> = entries.iter().map(|e| e.booth.as_str()).collect();
-    let ticket_nos: Vec<&str> = entries.iter().map(|e| e.ticket_no.as_str()).collect();
-    let codes: Vec<&str> = entries.iter().map(|e| e.ticket_code.as_str()).collect();
-    let plates: Vec<Option<&str>> = entries.iter().map(|e| e.plate.as_deref()).collect();
-    let keys: Vec<Option<String>> = entries.iter().map(|e| e.plate.as_deref().and_then(plate_key)).collect();
-    let classes: Vec<&str> = entries.iter().map(|e| e.class.as_str()).collect();
-    let cards: Vec<Option<&str>> = entries.iter().map(|e| e.card_uid.as_deref()).collect();
-    let times: Vec<DateTime<Utc>> = entries.iter().map(|e| e.entry_time).collect();
-    let operators: Vec<Option<&str>> = entries.iter().map(|e| e.operator.as_deref()).collect();
-    let photos: Vec<Option<Uuid>> = entries.iter().map(|e| e.photo_id).collect();
-    let origins: Vec<&str> = entries.iter().map(|e| e.origin.as_str()).collect();
-    let simulated: Vec<bool> = entries.iter().map(|e| e.simulated).collect();
-    let rows = db.query(
-        INSERT_ENTRIES,
-        &[
-            &ids,
-            &sites,
-            &booths,
-            &ticket_nos,
-            &codes,
-            &plates,
-            &keys,
-            &classes,
-            &cards,
-            &times,
-            &operators,
-            &photos,
-            &origins,
-            &simulated,
-        ],
-    )?;
-    rows.iter().map(|row| get(row, 0)).collect()
+/// Stages the entries by COPY and moves them in, in one transaction; the ids inserted.
+fn insert_entries(conn: &mut Conn, entries: &[&Entry]) -> PgResult<HashSet<Uuid>> {
+    let mut tx = conn.transaction()?;
+    tx.batch(STAGE_ENTRIES)?;
+    let mut writer = BinaryCopyInWriter::new(tx.copy_in(COPY_ENTRIES)?, &ENTRY_TYPES);
+    for e in entries {
+        let key = e.plate.as_deref().and_then(plate_key);
+        let read_key = e.plate_read.as_deref().and_then(plate_key);
+        writer.write(&[
+            &e.id,
+            &e.site,
+            &e.booth,
+            &e.ticket_no,
+            &e.ticket_code,
+            &e.plate,
+            &key,
+            &e.class.as_str(),
+            &e.card_uid,
+            &e.entry_time,
+            &e.operator,
+            &e.photo_id,
+            &e.origin.as_str(),
+            &e.simulated,
+            &e.plate_read,
+            &read_key,
+            &e.plate_confidence,
+            &e.plate_source.as_str(),
+        ])?;
+    }
+    writer.finish()?;
+    let inserted = tx.query(INSERT_ENTRIES, &[])?.iter().map(|row| get(row, 0)).collect::<PgResult<_>>()?;
+    tx.commit()?;
+    Ok(inserted)
 }
 
 /// An exit already stored (or planned in this batch) that a later record must yield to.
@@ -129,13 +207,18 @@ struct Known {
     booth: String,
 }
 
-pub(super) fn record_exits(db: &mut impl Sql, exits: &[Exit]) -> PgResult<Outcomes> {
+pub(super) fn record_exits(conn: &mut Conn, exits: &[Exit]) -> PgResult<Outcomes> {
     if exits.is_empty() {
         return Ok(Vec::new());
     }
-    match plan_and_insert_exits(db, exits) {
+    let planned = conn.transaction().and_then(|mut tx| {
+        let outcomes = plan_and_insert_exits(&mut tx, exits)?;
+        tx.commit()?;
+        Ok(outcomes)
+    });
+    match planned {
         Err(fail) if is_data_failure(&fail) => {
-            exits.iter().map(|exit| one(visits::record_exit(db, exit))).collect()
+            exits.iter().map(|exit| one(visits::record_exit(conn, exit))).collect()
         }
         other => other,
     }
@@ -143,7 +226,7 @@ pub(super) fn record_exits(db: &mut impl Sql, exits: &[Exit]) -> PgResult<Outcom
 
 /// Decides each exit's outcome as if they were recorded in order against what is stored,
 /// inserts the ones that win in one statement, and settles any that a concurrent booth beat.
-fn plan_and_insert_exits(db: &mut impl Sql, exits: &[Exit]) -> PgResult<Outcomes> {
+fn plan_and_insert_exits(db: &mut Tx<'_>, exits: &[Exit]) -> PgResult<Outcomes> {
     let ids: Vec<Uuid> = exits.iter().map(|x| x.id).collect();
     let entry_ids: Vec<Uuid> = exits.iter().map(|x| x.entry_id).collect();
     let stored = db.query(
@@ -197,50 +280,37 @@ fn plan_and_insert_exits(db: &mut impl Sql, exits: &[Exit]) -> PgResult<Outcomes
         .collect())
 }
 
-fn insert_exits(db: &mut impl Sql, exits: &[&Exit]) -> PgResult<HashSet<Uuid>> {
+/// Stages the exits by COPY and moves them in (inside the caller's transaction); the ids
+/// inserted.
+fn insert_exits(tx: &mut Tx<'_>, exits: &[&Exit]) -> PgResult<HashSet<Uuid>> {
     if exits.is_empty() {
         return Ok(HashSet::new());
     }
-    let ids: Vec<Uuid> = exits.iter().map(|x| x.id).collect();
-    let entry_ids: Vec<Uuid> = exits.iter().map(|x| x.entry_id).collect();
-    let sites: Vec<&str> = exits.iter().map(|x| x.site.as_str()).collect();
-    let booths: Vec<&str> = exits.iter().map(|x| x.booth.as_str()).collect();
-    let times: Vec<DateTime<Utc>> = exits.iter().map(|x| x.exit_time).collect();
-    let operators: Vec<Option<&str>> = exits.iter().map(|x| x.operator.as_deref()).collect();
-    let shifts: Vec<Option<Uuid>> = exits.iter().map(|x| x.shift_id).collect();
+    tx.batch(STAGE_EXITS)?;
     let fees: Vec<serde_json::Value> = exits.iter().map(|x| codec::fee_json(x)).collect::<PgResult<_>>()?;
-    let totals: Vec<i64> = exits.iter().map(|x| x.total.0).collect();
-    let methods: Vec<&str> = exits.iter().map(|x| x.method.as_str()).collect();
-    let tendered: Vec<Option<i64>> = exits.iter().map(|x| x.tendered.map(|r| r.0)).collect();
-    let change: Vec<Option<i64>> = exits.iter().map(|x| x.change.map(|r| r.0)).collect();
-    let references: Vec<Option<&str>> = exits.iter().map(|x| x.reference.as_deref()).collect();
-    let lost: Vec<bool> = exits.iter().map(|x| x.lost_ticket).collect();
-    let photos: Vec<Option<Uuid>> = exits.iter().map(|x| x.photo_id).collect();
-    let origins: Vec<&str> = exits.iter().map(|x| x.origin.as_str()).collect();
-    let simulated: Vec<bool> = exits.iter().map(|x| x.simulated).collect();
-    let forced: Vec<Option<&str>> = exits.iter().map(|x| x.forced_reason.as_deref()).collect();
-    let rows = db.query(
-        INSERT_EXITS,
-        &[
-            &ids,
-            &entry_ids,
-            &sites,
-            &booths,
-            &times,
-            &operators,
-            &shifts,
-            &fees,
-            &totals,
-            &methods,
-            &tendered,
-            &change,
-            &references,
-            &lost,
-            &photos,
-            &origins,
-            &simulated,
-            &forced,
-        ],
-    )?;
-    rows.iter().map(|row| get(row, 0)).collect()
+    let mut writer = BinaryCopyInWriter::new(tx.copy_in(COPY_EXITS)?, &EXIT_TYPES);
+    for (x, fee) in exits.iter().zip(&fees) {
+        writer.write(&[
+            &x.id,
+            &x.entry_id,
+            &x.site,
+            &x.booth,
+            &x.exit_time,
+            &x.operator,
+            &x.shift_id,
+            fee,
+            &x.total.0,
+            &x.method.as_str(),
+            &x.tendered.map(|r| r.0),
+            &x.change.map(|r| r.0),
+            &x.reference,
+            &x.lost_ticket,
+            &x.photo_id,
+            &x.origin.as_str(),
+            &x.simulated,
+            &x.forced_reason,
+        ])?;
+    }
+    writer.finish()?;
+    tx.query(INSERT_EXITS, &[])?.iter().map(|row| get(row, 0)).collect()
 }

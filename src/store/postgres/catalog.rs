@@ -46,6 +46,16 @@ pub(super) fn site(db: &mut impl Sql, code: &str) -> PgResult<Option<Site>> {
     db.query_opt(&sql, &[&code])?.map(|row| site_from_row(&row)).transpose()
 }
 
+pub(super) fn sites(db: &mut impl Sql) -> PgResult<Vec<Site>> {
+    let sql = format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY code");
+    db.query(&sql, &[])?.iter().map(site_from_row).collect()
+}
+
+pub(super) fn followed_sites(db: &mut impl Sql) -> PgResult<Vec<String>> {
+    let rows = db.query("SELECT site_code FROM hq_sites ORDER BY site_code", &[])?;
+    rows.iter().map(|row| get(row, 0)).collect()
+}
+
 fn write_site(db: &mut impl Sql, site: &Site, on_conflict: &str) -> PgResult<()> {
     let sql = format!(
         "INSERT INTO sites ({SITE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -146,6 +156,18 @@ fn class_exists(db: &mut impl Sql, class: &ClassCode) -> PgResult<bool> {
 const TARIFF_COLUMNS: &str = "t.class, t.grace_min, t.first_period_min, t.first_fee, t.next_period_min, \
      t.next_fee, t.daily_max, t.lost_fine, t.member_kind, t.member_percent";
 
+/// The tariff versions of site `$1`: its own, and the versions HQ defined for it (or for all
+/// sites) that arrived through replication (`hq_tariffs`, shown as saved by `hq:USER`). The
+/// latest version in force wins; at the same moment the site's own version wins.
+const SITE_TARIFFS: &str = "(SELECT site_code, class, effective_from, grace_min, first_period_min, first_fee,
+         next_period_min, next_fee, daily_max, lost_fine, member_kind, member_percent, created_by,
+         0 AS source
+     FROM tariffs WHERE site_code = $1
+     UNION ALL
+     SELECT $1::text, class, effective_from, grace_min, first_period_min, first_fee, next_period_min,
+         next_fee, daily_max, lost_fine, member_kind, member_percent, 'hq:' || created_by, 1
+     FROM hq_tariffs WHERE all_sites OR $1::text = ANY (sites)) t";
+
 fn tariff_from_row(row: &Row) -> PgResult<Tariff> {
     let member_kind: String = get(row, 8)?;
     let member = match member_kind.as_str() {
@@ -176,19 +198,18 @@ pub(super) fn tariff_at(
     at: DateTime<Utc>,
 ) -> PgResult<Option<Tariff>> {
     let sql = format!(
-        "SELECT {TARIFF_COLUMNS} FROM tariffs t
-         WHERE t.site_code = $1 AND t.class = $2 AND t.effective_from <= $3
-         ORDER BY t.effective_from DESC LIMIT 1"
+        "SELECT {TARIFF_COLUMNS} FROM {SITE_TARIFFS}
+         WHERE t.class = $2 AND t.effective_from <= $3
+         ORDER BY t.effective_from DESC, t.source LIMIT 1"
     );
     db.query_opt(&sql, &[&site, &class.as_str(), &at])?.map(|row| tariff_from_row(&row)).transpose()
 }
 
 pub(super) fn tariff_versions(db: &mut impl Sql, site: &str) -> PgResult<Vec<TariffVersion>> {
     let sql = format!(
-        "SELECT {TARIFF_COLUMNS}, t.site_code, t.effective_from, t.created_by FROM tariffs t
+        "SELECT {TARIFF_COLUMNS}, t.site_code, t.effective_from, t.created_by FROM {SITE_TARIFFS}
          LEFT JOIN vehicle_classes vc ON vc.code = t.class
-         WHERE t.site_code = $1
-         ORDER BY t.effective_from DESC, vc.sort_order, t.class COLLATE \"C\""
+         ORDER BY t.effective_from DESC, t.source, vc.sort_order, t.class COLLATE \"C\""
     );
     let rows = db.query(&sql, &[&site])?;
     rows.iter()

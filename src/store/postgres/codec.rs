@@ -6,14 +6,16 @@ use postgres::types::FromSql;
 
 use super::error::{Fail, PgResult};
 use crate::domain::{ClassCode, Rupiah};
+use crate::plate::PlateSource;
 use crate::store::{Entry, Exit, Origin, PaymentMethod, StoreError};
 
 /// Entry columns in the order [`entry_at`] reads them; the table is aliased `e`.
 pub(super) const ENTRY_COLUMNS: &str = "e.id, e.site_code, e.booth, e.ticket_no, e.ticket_code, \
-     e.plate, e.class, e.card_uid, e.entry_time, e.operator, e.photo_id, e.origin, e.simulated";
+     e.plate, e.class, e.card_uid, e.entry_time, e.operator, e.photo_id, e.origin, e.simulated, \
+     e.plate_read, e.plate_confidence, e.plate_source";
 
 /// How many columns [`ENTRY_COLUMNS`] holds.
-pub(super) const ENTRY_COLUMN_COUNT: usize = 13;
+pub(super) const ENTRY_COLUMN_COUNT: usize = 16;
 
 /// Exit columns in the order [`exit_at`] reads them; the table is aliased `x`.
 pub(super) const EXIT_COLUMNS: &str = "x.id, x.entry_id, x.site_code, x.booth, x.exit_time, \
@@ -83,7 +85,16 @@ pub(super) fn entry_at(row: &Row, at: usize) -> PgResult<Entry> {
         photo_id: get(row, at + 10)?,
         origin: Origin::parse(&get::<String>(row, at + 11)?),
         simulated: get(row, at + 12)?,
+        plate_read: get(row, at + 13)?,
+        plate_confidence: get(row, at + 14)?,
+        plate_source: plate_source_at(row, at + 15)?,
     })
+}
+
+/// A stored plate source name.
+pub(super) fn plate_source_at(row: &Row, column: usize) -> PgResult<PlateSource> {
+    let text: String = get(row, column)?;
+    PlateSource::parse(&text).ok_or_else(|| bad(column, format!("unknown plate source {text:?}")))
 }
 
 /// Reads an exit from [`EXIT_COLUMNS`] starting at column `at`.

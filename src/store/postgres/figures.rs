@@ -13,6 +13,22 @@ use super::pool::{Conn, Sql};
 use crate::domain::ClassCode;
 use crate::store::{ExitGroup, in_class_order, sort_exit_groups};
 
+/// Seconds in a UTC day: `exit_days.day` is the exit's epoch seconds over this, rounded down.
+const DAY_SECONDS: i64 = 86_400;
+
+/// The whole UTC days inside `[from, to)`, as `[first, end)` day numbers, if any.
+fn whole_days(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<(i64, i64)> {
+    let at_midnight = from.timestamp().rem_euclid(DAY_SECONDS) == 0 && from.timestamp_subsec_nanos() == 0;
+    let first = from.timestamp().div_euclid(DAY_SECONDS) + i64::from(!at_midnight);
+    let end = to.timestamp().div_euclid(DAY_SECONDS);
+    (first < end).then_some((first, end))
+}
+
+/// Midnight UTC starting day number `day`.
+fn day_start(day: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(day.checked_mul(DAY_SECONDS)?, 0)
+}
+
 pub(super) fn inside_by_class(
     conn: &mut Conn,
     site: &str,
@@ -73,11 +89,12 @@ pub(super) fn entry_count(
     Ok(count)
 }
 
-/// One GROUP BY over the range's exits, read from the exits index of `visit_links` (which
-/// carries each exit's entry class and time); an orphan (entry not stored yet) has no class
-/// and no stay, and a stay a skewed clock made negative counts as zero, as in `daily_stats`.
-/// Stays are added up as intervals and turned into milliseconds once per group: numeric
-/// arithmetic on every row took most of the time.
+/// The range's exits grouped: whole UTC days from the trigger-kept `exit_days` rollups, the
+/// partial days at either end from the exits index of `visit_links` (which carries each
+/// exit's entry class and time). An orphan (entry not stored yet) has no class and no stay,
+/// and a stay a skewed clock made negative counts as zero, as in `daily_stats`. Stays are
+/// added up in microseconds and turned into milliseconds once per group, as the sum of
+/// intervals they are.
 pub(super) fn exit_groups(
     db: &mut impl Sql,
     site: &str,
@@ -85,18 +102,41 @@ pub(super) fn exit_groups(
     to: DateTime<Utc>,
     include_simulated: bool,
 ) -> PgResult<Vec<ExitGroup>> {
-    let rows = db.query(
-        "SELECT CASE WHEN v.has_entry THEN v.class END, v.method, v.exit_operator, v.shift_id,
-                count(*), sum(v.total)::bigint, count(*) FILTER (WHERE v.lost_ticket),
-                count(*) FILTER (WHERE v.has_entry),
-                coalesce(floor(extract(epoch FROM sum(CASE WHEN v.has_entry
-                    THEN greatest(v.exit_time - v.entry_time, interval '0') END)) * 1000), 0)::bigint
-         FROM visit_links v
-         WHERE v.exit_id IS NOT NULL AND v.site_code = $1 AND v.exit_time >= $2 AND v.exit_time < $3
-           AND (NOT v.exit_simulated OR $4)
-         GROUP BY 1, v.method, v.exit_operator, v.shift_id",
-        &[&site, &from, &to, &include_simulated],
-    )?;
+    let days = whole_days(from, to);
+    let (head_to, tail_from) = match days {
+        Some((first, end)) => (day_start(first).unwrap_or(to), day_start(end).unwrap_or(to)),
+        None => (to, to),
+    };
+    let (first_day, end_day) = days.unwrap_or((0, 0));
+    let raw = "SELECT CASE WHEN v.has_entry THEN v.class ELSE '' END AS class, v.method,
+                      coalesce(v.exit_operator, '') AS operator,
+                      coalesce(v.shift_id, '00000000-0000-0000-0000-000000000000'::uuid) AS shift_id,
+                      1::bigint AS exits, v.total AS revenue,
+                      CASE WHEN v.lost_ticket THEN 1 ELSE 0 END::bigint AS lost_tickets,
+                      CASE WHEN v.has_entry THEN 1 ELSE 0 END::bigint AS stays,
+                      CASE WHEN v.has_entry THEN (extract(epoch FROM
+                          greatest(v.exit_time - v.entry_time, interval '0')) * 1000000)::bigint
+                          ELSE 0 END AS stay_us
+               FROM visit_links v
+               WHERE v.exit_id IS NOT NULL AND v.site_code = $1 AND (NOT v.exit_simulated OR $4)";
+    let sql = format!(
+        "SELECT nullif(g.class, ''), g.method, nullif(g.operator, ''),
+                nullif(g.shift_id, '00000000-0000-0000-0000-000000000000'::uuid),
+                sum(g.exits)::bigint, sum(g.revenue)::bigint, sum(g.lost_tickets)::bigint,
+                sum(g.stays)::bigint, floor(sum(g.stay_us) / 1000)::bigint
+         FROM (SELECT d.class, d.method, d.operator, d.shift_id, d.exits, d.revenue, d.lost_tickets,
+                      d.stays, d.stay_us
+               FROM exit_days d
+               WHERE d.site_code = $1 AND d.day >= $5 AND d.day < $6 AND (NOT d.exit_simulated OR $4)
+               UNION ALL
+               {raw} AND v.exit_time >= $2 AND v.exit_time < $7
+               UNION ALL
+               {raw} AND v.exit_time >= $8 AND v.exit_time < $3) g
+         GROUP BY 1, 2, 3, 4
+         HAVING sum(g.exits) > 0"
+    );
+    let rows =
+        db.query(&sql, &[&site, &from, &to, &include_simulated, &first_day, &end_day, &head_to, &tail_from])?;
     let mut groups = rows
         .iter()
         .map(|row| {

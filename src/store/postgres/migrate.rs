@@ -16,6 +16,10 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "books", include_str!("../../../migrations/postgres/0006_books.sql")),
     (7, "site_key", include_str!("../../../migrations/postgres/0007_site_key.sql")),
     (8, "simulated_figures", include_str!("../../../migrations/postgres/0008_simulated_figures.sql")),
+    (9, "hq", include_str!("../../../migrations/postgres/0009_hq.sql")),
+    (10, "exit_days", include_str!("../../../migrations/postgres/0010_exit_days.sql")),
+    (11, "emergency", include_str!("../../../migrations/postgres/0011_emergency.sql")),
+    (13, "plate_reads", include_str!("../../../migrations/postgres/0013_plate_reads.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.

@@ -116,6 +116,19 @@ pub(super) fn list_users(db: &mut impl Sql) -> PgResult<Vec<User>> {
 
 const MEMBER_COLUMNS: &str = "card_uid, name, plate, class, valid_until, active, simulated";
 
+/// The members valid here: the site's own cards, then the cards HQ issued for this site (or for
+/// all sites) that arrived through replication (`hq_members`). A card the site issued itself
+/// wins over HQ's card with the same uid: the site decided about that card last.
+const VISIBLE_MEMBERS: &str = "(SELECT DISTINCT ON (card_uid)
+         card_uid, name, plate, plate_key, class, valid_until, active, simulated
+     FROM (SELECT card_uid, name, plate, plate_key, class, valid_until, active, simulated, 0 AS source
+           FROM members
+           UNION ALL
+           SELECT card_uid, name, plate, plate_key, class, valid_until, active, FALSE, 1
+           FROM hq_members
+           WHERE all_sites OR sites && ARRAY(SELECT site_code FROM replication_identity)) m
+     ORDER BY card_uid, source) members";
+
 fn member_from_row(row: &Row) -> PgResult<Member> {
     Ok(Member {
         card_uid: get(row, 0)?,
@@ -157,7 +170,7 @@ pub(super) fn save_member(db: &mut impl Sql, member: &Member) -> PgResult<()> {
 }
 
 pub(super) fn member_by_card(db: &mut impl Sql, card_uid: &str) -> PgResult<Option<Member>> {
-    let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE card_uid = $1");
+    let sql = format!("SELECT {MEMBER_COLUMNS} FROM {VISIBLE_MEMBERS} WHERE card_uid = $1");
     db.query_opt(&sql, &[&card_key(card_uid)])?.map(|row| member_from_row(&row)).transpose()
 }
 
@@ -166,7 +179,7 @@ pub(super) fn list_members(db: &mut impl Sql, search: &str) -> PgResult<Vec<Memb
     // An empty key (search text without letters or digits) must not match every plate.
     let key = Some(search_key(search)).filter(|key| !key.is_empty());
     let sql = format!(
-        "SELECT {MEMBER_COLUMNS} FROM members
+        "SELECT {MEMBER_COLUMNS} FROM {VISIBLE_MEMBERS}
          WHERE $1 = ''
             OR strpos(lower(name), lower($1)) > 0
             OR strpos(lower(coalesce(plate, '')), lower($1)) > 0

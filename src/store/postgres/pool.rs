@@ -104,7 +104,7 @@ pub(super) struct Tx<'a> {
     statements: &'a mut HashMap<String, Statement>,
 }
 
-impl Tx<'_> {
+impl<'a> Tx<'a> {
     /// Commits; an error here leaves the outcome unknown.
     pub(super) fn commit(self) -> PgResult<()> {
         Ok(self.tx.commit()?)
@@ -113,6 +113,17 @@ impl Tx<'_> {
     /// Runs several statements without parameters.
     pub(super) fn batch(&mut self, sql: &str) -> PgResult<()> {
         Ok(self.tx.batch_execute(sql)?)
+    }
+
+    /// Starts a `COPY … FROM STDIN`; the rows go in through the writer, which must be finished.
+    pub(super) fn copy_in(&mut self, sql: &str) -> PgResult<postgres::CopyInWriter<'_>> {
+        Ok(self.tx.copy_in(sql)?)
+    }
+
+    /// The transaction itself, for statements kept out of the cache (those naming temporary
+    /// tables, which a cached plan would outlive).
+    pub(super) fn uncached(&mut self) -> &mut Transaction<'a> {
+        &mut self.tx
     }
 }
 

@@ -218,6 +218,16 @@ pub(super) fn list_visits(conn: &mut Conn, filter: &VisitFilter, page: PageReque
         (Some(site), false) => {
             entries_in_range(&mut tx, site, filter.from, filter.to, filter.include_simulated)?
         }
+        // Every site (HQ's list): the same per-day counts, site by site.
+        (None, false) => {
+            let sites = tx.query("SELECT DISTINCT site_code FROM entry_days", &[])?;
+            let mut total = 0;
+            for row in &sites {
+                let site: String = codec::get(row, 0)?;
+                total += entries_in_range(&mut tx, &site, filter.from, filter.to, filter.include_simulated)?;
+            }
+            total
+        }
         _ => {
             let total_sql = format!("SELECT count(*) FROM visit_links v {where_sql}");
             codec::count_at(&tx.query_one(&total_sql, &conditions.params())?, 0)?
@@ -399,6 +409,9 @@ pub(super) fn list_audit(db: &mut impl Sql, filter: &AuditFilter) -> PgResult<Ve
     let mut c = Conditions::default();
     if let Some(action) = &filter.action {
         c.add("action = ?", vec![text(action)]);
+    }
+    if let Some(site) = &filter.site {
+        c.add("site_code = ?", vec![text(site)]);
     }
     if let Some(username) = &filter.username {
         c.add("lower(username) = ?", vec![text(&username.trim().to_lowercase())]);

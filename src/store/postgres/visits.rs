@@ -9,7 +9,7 @@ use super::codec::{
 use super::error::PgResult;
 use super::pool::Sql;
 use crate::domain::plate::search_key;
-use crate::store::{Entry, EntryLookup, Exit, InsertOutcome, Photo, PhotoKind, StoreError, Visit};
+use crate::store::{Entry, EntryLate, EntryLookup, Exit, InsertOutcome, Photo, PhotoKind, StoreError, Visit};
 
 /// The plate search key of a plate, `None` when nothing searchable is left.
 pub(super) fn plate_key(plate: &str) -> Option<String> {
@@ -24,8 +24,9 @@ fn outcome(inserted: u64) -> InsertOutcome {
 pub(super) fn record_entry(db: &mut impl Sql, entry: &Entry) -> PgResult<InsertOutcome> {
     let inserted = db.execute(
         "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate, plate_key,
-             class, card_uid, entry_time, operator, photo_id, origin, simulated)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             class, card_uid, entry_time, operator, photo_id, origin, simulated, plate_read,
+             plate_read_key, plate_confidence, plate_source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          ON CONFLICT (id) DO NOTHING",
         &[
             &entry.id,
@@ -42,9 +43,54 @@ pub(super) fn record_entry(db: &mut impl Sql, entry: &Entry) -> PgResult<InsertO
             &entry.photo_id,
             &entry.origin.as_str(),
             &entry.simulated,
+            &entry.plate_read,
+            &entry.plate_read.as_deref().and_then(plate_key),
+            &entry.plate_confidence,
+            &entry.plate_source.as_str(),
         ],
     )?;
     Ok(outcome(inserted))
+}
+
+pub(super) fn plate_stats(
+    db: &mut impl Sql,
+    site: &str,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    include_simulated: bool,
+) -> PgResult<crate::store::PlateStats> {
+    let row = db.query_one(
+        "SELECT count(*), count(plate_read),
+                count(*) FILTER (WHERE plate_read IS NOT NULL AND plate_source = 'typed')
+         FROM entries WHERE site_code = $1 AND entry_time >= $2 AND entry_time < $3
+           AND (simulated = false OR $4)",
+        &[&site, &from, &to, &include_simulated],
+    )?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(crate::store::PlateStats {
+        entries: count(get(&row, 0)?),
+        read: count(get(&row, 1)?),
+        corrected: count(get(&row, 2)?),
+    })
+}
+
+pub(super) fn complete_entry(db: &mut impl Sql, late: &EntryLate) -> PgResult<bool> {
+    let confidence = late.plate_read.as_ref().and(late.plate_confidence);
+    let found = db.execute(
+        "UPDATE entries SET photo_id = coalesce(photo_id, $2),
+             plate_read = coalesce(plate_read, $3),
+             plate_read_key = CASE WHEN plate_read IS NULL THEN $4 ELSE plate_read_key END,
+             plate_confidence = CASE WHEN plate_read IS NULL THEN $5 ELSE plate_confidence END
+         WHERE id = $1",
+        &[
+            &late.entry_id,
+            &late.photo_id,
+            &late.plate_read,
+            &late.plate_read.as_deref().and_then(plate_key),
+            &confidence,
+        ],
+    )?;
+    Ok(found > 0)
 }
 
 /// One exit in one statement. The insert gives way on either unique key (its own id, or its
@@ -197,7 +243,10 @@ pub(super) fn put_photo(db: &mut impl Sql, photo: &Photo) -> PgResult<InsertOutc
 }
 
 pub(super) fn photo(db: &mut impl Sql, id: Uuid) -> PgResult<Option<Photo>> {
-    let row = db.query_opt("SELECT id, kind, taken_at, jpeg FROM photos WHERE id = $1", &[&id])?;
+    let row = db.query_opt(
+        "SELECT id, kind, taken_at, jpeg FROM photos WHERE id = $1 AND jpeg IS NOT NULL",
+        &[&id],
+    )?;
     row.map(|row| {
         Ok(Photo {
             id: get(&row, 0)?,

@@ -50,6 +50,10 @@ pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult
         clauses.push("action = ?");
         values.push(Value::Text(action.clone()));
     }
+    if let Some(site) = &filter.site {
+        clauses.push("site_code = ?");
+        values.push(Value::Text(site.clone()));
+    }
     if let Some(username) = &filter.username {
         clauses.push("lower(username) = ?");
         values.push(Value::Text(username.trim().to_lowercase()));

@@ -41,6 +41,13 @@ pub(super) fn site(conn: &Connection, code: &str) -> StoreResult<Option<Site>> {
     Ok(conn.prepare_cached(&sql)?.query_row([code], site_from_row).optional()?)
 }
 
+pub(super) fn sites(conn: &Connection) -> StoreResult<Vec<Site>> {
+    let sql = format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY code");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], site_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub(super) fn save_site(conn: &Connection, site: &Site) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO sites (code, name, location, region, timezone, capacity, receipt_header,

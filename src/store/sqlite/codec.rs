@@ -7,14 +7,16 @@ use rusqlite::types::Type;
 use uuid::Uuid;
 
 use crate::domain::{ClassCode, Rupiah};
+use crate::plate::PlateSource;
 use crate::store::{Entry, Exit, Origin, PaymentMethod};
 
 /// Entry columns in the order [`entry_at`] reads them; the table is aliased `e`.
 pub(super) const ENTRY_COLUMNS: &str = "e.id, e.site_code, e.booth, e.ticket_no, e.ticket_code, \
-     e.plate, e.class, e.card_uid, e.entry_time, e.operator, e.photo_id, e.origin, e.simulated";
+     e.plate, e.class, e.card_uid, e.entry_time, e.operator, e.photo_id, e.origin, e.simulated, \
+     e.plate_read, e.plate_confidence, e.plate_source";
 
 /// How many columns [`ENTRY_COLUMNS`] holds.
-pub(super) const ENTRY_COLUMN_COUNT: usize = 13;
+pub(super) const ENTRY_COLUMN_COUNT: usize = 16;
 
 /// Exit columns in the order [`exit_at`] reads them; the table is aliased `x`.
 pub(super) const EXIT_COLUMNS: &str = "x.id, x.entry_id, x.site_code, x.booth, x.exit_time, \
@@ -125,7 +127,18 @@ pub(super) fn entry_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
         photo_id: opt_uuid(row, at + 10)?,
         origin: Origin::parse(&row.get::<_, String>(at + 11)?),
         simulated: row.get(at + 12)?,
+        plate_read: row.get(at + 13)?,
+        // Stored as REAL (f64); a confidence needs no more than f32.
+        plate_confidence: row.get::<_, Option<f64>>(at + 14)?.map(|c| c as f32),
+        plate_source: plate_source(row, at + 15)?,
     })
+}
+
+/// A stored plate source name.
+pub(super) fn plate_source(row: &Row<'_>, index: usize) -> rusqlite::Result<PlateSource> {
+    let text: String = row.get(index)?;
+    PlateSource::parse(&text)
+        .ok_or_else(|| bad_value(index, Type::Text, format!("unknown plate source {text:?}")))
 }
 
 /// Reads an exit from [`EXIT_COLUMNS`] starting at column `at`.

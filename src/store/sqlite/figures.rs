@@ -11,6 +11,16 @@ use super::codec::{self, ms};
 use crate::domain::{ClassCode, Rupiah};
 use crate::store::{ExitGroup, StoreError, StoreResult, in_class_order, sort_exit_groups};
 
+/// Milliseconds in a UTC day: `exit_days.day` is `exit_time / DAY_MS`.
+const DAY_MS: i64 = 86_400_000;
+
+/// The whole UTC days inside `[from, to)` (milliseconds), as `[first, end)` day numbers, if any.
+fn whole_days(from: i64, to: i64) -> Option<(i64, i64)> {
+    let first = from.div_euclid(DAY_MS) + i64::from(from.rem_euclid(DAY_MS) != 0);
+    let end = to.div_euclid(DAY_MS);
+    (first < end).then_some((first, end))
+}
+
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
@@ -73,9 +83,10 @@ pub(super) fn entry_count(
     Ok(count(value))
 }
 
-/// One GROUP BY over the range's exits, read from the exits index of `visit_facts` (which
-/// carries each exit's entry class and time) plus the few orphans (entry not stored yet: no
-/// class, no stay). A stay a skewed clock made negative counts as zero, as in `daily_stats`.
+/// The range's exits grouped: whole UTC days from the trigger-kept `exit_days` rollups, the
+/// partial days at either end from the exits index of `visit_facts` (which carries each
+/// exit's entry class and time), plus the few orphans (entry not stored yet: no class, no
+/// stay). A stay a skewed clock made negative counts as zero, as in `daily_stats`.
 pub(super) fn exit_groups(
     conn: &Connection,
     site: &str,
@@ -83,37 +94,61 @@ pub(super) fn exit_groups(
     to: DateTime<Utc>,
     include_simulated: bool,
 ) -> StoreResult<Vec<ExitGroup>> {
+    let (from, to) = (ms(from), ms(to));
+    let days = whole_days(from, to);
+    // Raw rows before and after the whole days; with no whole day the first part is the range.
+    let (head_to, tail_from) = match days {
+        Some((first, end)) => (first * DAY_MS, end * DAY_MS),
+        None => (to, to),
+    };
+    let (first_day, end_day) = days.unwrap_or((0, 0));
     let mut stmt = conn.prepare_cached(
-        "SELECT class, method, operator, shift_id, count(*), sum(total), sum(lost_ticket),
-                count(entry_time), coalesce(sum(max(exit_time - entry_time, 0)), 0)
-         FROM (SELECT v.class, v.method, v.exit_operator AS operator, v.shift_id, v.total,
-                      v.lost_ticket, v.exit_time, v.entry_time
+        "SELECT nullif(class, ''), method, operator, shift_id, sum(n), sum(total), sum(lost_ticket),
+                sum(stays), sum(stay_ms)
+         FROM (SELECT d.class, d.method, nullif(d.operator, '') AS operator,
+                      nullif(d.shift_id, '') AS shift_id, d.exits AS n, d.revenue AS total,
+                      d.lost_tickets AS lost_ticket, d.exits AS stays, d.stay_ms
+               FROM exit_days d
+               WHERE d.site_code = ?1 AND d.day >= ?5 AND d.day < ?6 AND d.exit_simulated <= ?4
+               UNION ALL
+               SELECT v.class, v.method, v.exit_operator, v.shift_id, 1, v.total, v.lost_ticket, 1,
+                      max(v.exit_time - v.entry_time, 0)
                FROM visit_facts v
-               WHERE v.site_code = ?1 AND v.exit_time >= ?2 AND v.exit_time < ?3
+               WHERE v.site_code = ?1 AND v.exit_time >= ?2 AND v.exit_time < ?7
                  AND v.exit_simulated <= ?4
                UNION ALL
-               SELECT NULL, x.method, x.operator, x.shift_id, x.total, x.lost_ticket, x.exit_time, NULL
+               SELECT v.class, v.method, v.exit_operator, v.shift_id, 1, v.total, v.lost_ticket, 1,
+                      max(v.exit_time - v.entry_time, 0)
+               FROM visit_facts v
+               WHERE v.site_code = ?1 AND v.exit_time >= ?8 AND v.exit_time < ?3
+                 AND v.exit_simulated <= ?4
+               UNION ALL
+               SELECT '', x.method, x.operator, x.shift_id, 1, x.total, x.lost_ticket, 0, 0
                FROM orphan_exits o JOIN exits x ON x.id = o.exit_id
                WHERE o.site_code = ?1 AND x.exit_time >= ?2 AND x.exit_time < ?3 AND x.simulated <= ?4)
-         GROUP BY class, method, operator, shift_id",
+         GROUP BY class, method, operator, shift_id
+         HAVING sum(n) > 0",
     )?;
-    let rows = stmt.query_map(params![site, ms(from), ms(to), include_simulated], |row| {
-        let class = match row.get::<_, Option<String>>(0)? {
-            Some(_) => Some(codec::class(row, 0)?),
-            None => None,
-        };
-        Ok(ExitGroup {
-            class,
-            method: codec::method(row, 1)?,
-            operator: row.get(2)?,
-            shift_id: codec::opt_uuid(row, 3)?,
-            exits: count(row.get(4)?),
-            revenue: Rupiah(row.get(5)?),
-            lost_tickets: count(row.get(6)?),
-            stays: count(row.get(7)?),
-            stay_total_ms: row.get(8)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        params![site, from, to, include_simulated, first_day, end_day, head_to, tail_from],
+        |row| {
+            let class = match row.get::<_, Option<String>>(0)? {
+                Some(_) => Some(codec::class(row, 0)?),
+                None => None,
+            };
+            Ok(ExitGroup {
+                class,
+                method: codec::method(row, 1)?,
+                operator: row.get(2)?,
+                shift_id: codec::opt_uuid(row, 3)?,
+                exits: count(row.get(4)?),
+                revenue: Rupiah(row.get(5)?),
+                lost_tickets: count(row.get(6)?),
+                stays: count(row.get(7)?),
+                stay_total_ms: row.get(8)?,
+            })
+        },
+    )?;
     let mut groups = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(StoreError::from)?;
     sort_exit_groups(&mut groups);
     Ok(groups)

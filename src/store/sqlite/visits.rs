@@ -9,8 +9,8 @@ use super::codec::{
 };
 use crate::domain::plate::search_key;
 use crate::store::{
-    Entry, EntryLookup, Exit, InsertOutcome, PageRequest, Photo, PhotoKind, StoreError, StoreResult, Visit,
-    VisitFilter, VisitPage, VisitState,
+    Entry, EntryLate, EntryLookup, Exit, InsertOutcome, PageRequest, Photo, PhotoKind, StoreError,
+    StoreResult, Visit, VisitFilter, VisitPage, VisitState,
 };
 
 /// Turns a row count into the outcome of an idempotent insert.
@@ -27,8 +27,9 @@ pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<Inse
     let inserted = conn
         .prepare_cached(
             "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, plate, plate_key,
-                 class, card_uid, entry_time, operator, photo_id, origin, simulated)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 class, card_uid, entry_time, operator, photo_id, origin, simulated, plate_read,
+                 plate_read_key, plate_confidence, plate_source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -46,8 +47,52 @@ pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<Inse
             entry.photo_id.map(uuid_text),
             entry.origin.as_str(),
             entry.simulated,
+            entry.plate_read,
+            entry.plate_read.as_deref().and_then(plate_key),
+            entry.plate_confidence.map(f64::from),
+            entry.plate_source.as_str(),
         ])?;
     Ok(outcome(inserted))
+}
+
+pub(super) fn plate_stats(
+    conn: &Connection,
+    site: &str,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    include_simulated: bool,
+) -> StoreResult<crate::store::PlateStats> {
+    let (entries, read, corrected): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT count(*), count(plate_read),
+                    coalesce(sum(plate_read IS NOT NULL AND plate_source = 'typed'), 0)
+             FROM entries WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3
+               AND simulated <= ?4",
+        )?
+        .query_row(params![site, ms(from), ms(to), include_simulated], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(crate::store::PlateStats { entries: count(entries), read: count(read), corrected: count(corrected) })
+}
+
+pub(super) fn complete_entry(conn: &Connection, late: &EntryLate) -> StoreResult<bool> {
+    let found = conn
+        .prepare_cached(
+            "UPDATE entries SET photo_id = coalesce(photo_id, ?2),
+                 plate_read = coalesce(plate_read, ?3),
+                 plate_read_key = CASE WHEN plate_read IS NULL THEN ?4 ELSE plate_read_key END,
+                 plate_confidence = CASE WHEN plate_read IS NULL THEN ?5 ELSE plate_confidence END
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            uuid_text(late.entry_id),
+            late.photo_id.map(uuid_text),
+            late.plate_read,
+            late.plate_read.as_deref().and_then(plate_key),
+            late.plate_read.as_ref().and(late.plate_confidence.map(f64::from)),
+        ])?;
+    Ok(found > 0)
 }
 
 pub(super) fn record_exit(conn: &mut Connection, exit: &Exit) -> StoreResult<InsertOutcome> {

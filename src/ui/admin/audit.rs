@@ -149,7 +149,7 @@ impl Form {
         Self { from: day.clone(), to: day, ..Self::default() }
     }
 
-    fn filter(&self, tz: chrono_tz::Tz, tr: &I18n) -> Result<AuditFilter, String> {
+    fn filter(&self, site: Option<&str>, tz: chrono_tz::Tz, tr: &I18n) -> Result<AuditFilter, String> {
         let day = |text: &str| {
             parse_day(text).ok_or_else(|| tr.f("admin.tx.error.bad_day", &[("text", &text.trim())]))
         };
@@ -157,6 +157,7 @@ impl Form {
             .ok_or_else(|| tr.t("admin.tx.error.to_before_from").to_string())?;
         let text = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
         Ok(AuditFilter {
+            site: site.map(str::to_string),
             action: text(&self.action),
             username: text(&self.username).map(|u| u.to_lowercase()),
             booth: text(&self.booth).map(|b| b.to_uppercase()),
@@ -169,7 +170,7 @@ impl Form {
 
 fn apply(state: &mut AuditState, env: &Env<'_>) {
     let Some(form) = &state.form else { return };
-    match form.filter(env.runtime.config().timezone(), env.tr) {
+    match form.filter(env.scope.one(), env.runtime.config().timezone(), env.tr) {
         Ok(filter) => {
             let store = env.runtime.store();
             state.load = Some(Task::spawn("admin-audit", env.waker, move || store.list_audit(&filter)));

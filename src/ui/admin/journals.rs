@@ -202,6 +202,12 @@ fn what(payload: &JournalPayload, tr: &I18n) -> String {
             let short = &entry[..8];
             tr.f("admin.journals.exit_of", &[("entry", &short), ("total", &exit.total)])
         }
+        JournalPayload::EntryLate(late) => {
+            let entry = late.entry_id.simple().to_string();
+            let plate =
+                late.plate_read.clone().unwrap_or_else(|| tr.t("admin.journals.no_plate").to_string());
+            tr.f("plates.journal_late", &[("entry", &&entry[..8]), ("plate", &plate)])
+        }
         JournalPayload::Shift(shift) => shift.username.clone(),
         JournalPayload::Audit { audit, .. } => match &audit.username {
             Some(user) => format!("{} · {user}", audit.action),

@@ -5,10 +5,15 @@
 pub mod audit; // the audit log with filters
 pub mod books; // the books check: vehicles and money over days, duplicates, revised shifts, forced closes
 pub mod dashboard; // inside now, today's figures, live feed, booths, alerts
+pub mod excel; // the Excel button of the shifts and statistics screens, written on a task
+pub mod hq_master; // HQ: member cards and tariffs defined once for all sites or some
 pub mod journals; // this machine's offline journals: waiting and rejected, run a sync
 pub mod members; // member cards: search, edit, expiring soon
+pub mod retention; // the purge of old records before a day: counted, then deleted, audited
+pub mod scope; // which site the screens show: the booth's own, or at HQ a chosen one or all
 pub mod settings; // site name, location, region, capacity, time zone, receipt texts
 pub mod shifts; // shifts and their reports
+pub mod sites; // HQ: every site at a glance
 pub mod statistics; // charts over a day and a month
 pub mod tariffs; // tariffs per class with a preview calculator
 pub mod transactions; // visits with filters, detail with photos, CSV export
@@ -54,6 +59,17 @@ pub enum Page {
 }
 
 impl Page {
+    /// Whether the page is shown. HQ shows the screens that read sites' rows, its own users and
+    /// its own tariffs and members; a site's settings and this machine's journals belong to the site.
+    pub fn shown(self, hq: bool) -> bool {
+        !hq || !matches!(self, Page::Journals | Page::Settings)
+    }
+
+    /// Whether the page works on one site (at HQ it asks which while "all sites" is chosen).
+    pub fn one_site(self) -> bool {
+        matches!(self, Page::Statistics | Page::Shifts | Page::Books)
+    }
+
     /// Every page in navigation order.
     pub const ALL: [Page; 11] = [
         Page::Dashboard,
@@ -102,9 +118,39 @@ pub struct AdminState {
     audit: audit::AuditState,
     journals: journals::JournalsState,
     settings: settings::SettingsState,
+    scope: scope::ScopeState,
+    sites: sites::SitesState,
+    hq_members: hq_master::HqMembersState,
+    hq_tariffs: hq_master::HqTariffsState,
+    shown_scope: Option<scope::Scope>,
 }
 
 impl AdminState {
+    /// The sites the screens show: at HQ the chosen one or all, elsewhere the booth's own.
+    pub fn scope(&self, hq: bool, own_site: &str) -> scope::Scope {
+        self.scope.scope(hq, own_site)
+    }
+
+    /// The HQ site picker's state (the screenshot tour chooses a site through it).
+    pub fn scope_mut(&mut self) -> &mut scope::ScopeState {
+        &mut self.scope
+    }
+
+    /// The HQ overview's state.
+    pub fn sites(&self) -> &sites::SitesState {
+        &self.sites
+    }
+
+    /// Forgets what the site screens loaded, so they read the newly chosen site.
+    fn scope_changed(&mut self) {
+        self.dashboard = Default::default();
+        self.transactions = Default::default();
+        self.statistics = Default::default();
+        self.shifts = Default::default();
+        self.books = Default::default();
+        self.audit = Default::default();
+    }
+
     /// The screen shown.
     pub fn page(&self) -> Page {
         self.page
@@ -148,12 +194,44 @@ impl AdminState {
 
 /// The admin console: navigation on the left, the chosen screen in the rest.
 pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
+    let hq = env.scope.hq;
+    if state.shown_scope.as_ref() != Some(&env.scope) {
+        if state.shown_scope.is_some() {
+            state.scope_changed();
+        }
+        state.shown_scope = Some(env.scope.clone());
+    }
+    if hq {
+        state.scope.refresh(&env);
+    } else {
+        state.scope.detect(&env);
+    }
+    if !state.page.shown(hq) {
+        state.page = Page::Dashboard;
+    }
     egui::Panel::left("admin-nav")
         .resizable(false)
         .exact_size(210.0)
         .frame(egui::Frame::new().fill(theme::CARD).inner_margin(egui::Margin::symmetric(10, 12)))
-        .show(ui, |ui| nav_ui(ui, state, &env));
+        .show(ui, |ui| {
+            if hq {
+                state.scope.picker_ui(ui, &env);
+                ui.add_space(10.0);
+            }
+            nav_ui(ui, state, &env)
+        });
     egui::CentralPanel::default().show(ui, |ui| match state.page {
+        Page::Dashboard if hq && env.scope.one().is_none() => {
+            if let Some(site) = sites::sites_ui(ui, &mut state.sites, &env) {
+                state.scope.choose(Some(site));
+            }
+        }
+        page if hq && page.one_site() && env.scope.one().is_none() => {
+            ui.heading(RichText::new(env.tr.t(page.label_key())).size(28.0));
+            if let Some(site) = scope::pick_site_ui(ui, state.scope.sites(), &env) {
+                state.scope.choose(Some(site));
+            }
+        }
         Page::Dashboard => {
             dashboard::dashboard_ui(ui, &mut state.dashboard, env);
             if state.dashboard.take_open_books() {
@@ -174,6 +252,9 @@ pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
         Page::Shifts => shifts::shifts_ui(ui, &mut state.shifts, env),
         Page::Books => books::books_ui(ui, &mut state.books, env),
         Page::Users => users::users_ui(ui, &mut state.users, env),
+        // HQ's own master data, never a site's rows.
+        Page::Tariffs if hq => hq_master::tariffs_ui(ui, &mut state.hq_tariffs, state.scope.sites(), &env),
+        Page::Members if hq => hq_master::members_ui(ui, &mut state.hq_members, state.scope.sites(), &env),
         Page::Tariffs => tariffs::tariffs_ui(ui, &mut state.tariffs, env),
         Page::Members => members::members_ui(ui, &mut state.members, env),
         Page::Audit => audit::audit_ui(ui, &mut state.audit, env),
@@ -184,7 +265,7 @@ pub fn admin_ui(ui: &mut egui::Ui, state: &mut AdminState, env: Env<'_>) {
 
 fn nav_ui(ui: &mut egui::Ui, state: &mut AdminState, env: &Env<'_>) {
     ui.spacing_mut().item_spacing.y = 6.0;
-    for page in Page::ALL {
+    for page in Page::ALL.into_iter().filter(|p| p.shown(env.scope.hq)) {
         let selected = state.page == page;
         let text = RichText::new(env.tr.t(page.label_key())).size(18.0);
         let text = if selected { text.strong().color(theme::ACCENT) } else { text };

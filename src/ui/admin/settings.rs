@@ -92,6 +92,8 @@ pub struct SettingsState {
     save: Option<Task<Result<Site, String>>>,
     save_error: Option<String>,
     saved: bool,
+    /// Old records: the configured days and the purge before a day.
+    retention: super::retention::RetentionPanel,
 }
 
 /// The screen.
@@ -167,6 +169,11 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, env: Env<'_>) {
                 state.form = state.stored.as_ref().map(SiteForm::of).unwrap_or_else(|| from_config(&env));
                 state.save_error = None;
             }
+        });
+        ui.add_space(12.0);
+        theme::card().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            super::retention::retention_ui(ui, &mut state.retention, &env);
         });
     });
 }
@@ -326,6 +333,6 @@ fn effect_ui(ui: &mut egui::Ui, state: &SettingsState, env: &Env<'_>) {
 
 fn start_load(env: &Env<'_>) -> Task<Result<Option<Site>, String>> {
     let store = env.runtime.store();
-    let code = env.runtime.config().site.code.clone();
+    let code = env.site().to_string();
     Task::spawn("admin-site", env.waker, move || store.site(&code).map_err(|err| err.to_string()))
 }

@@ -11,10 +11,13 @@ use chrono_tz::Tz;
 use egui::RichText;
 use uuid::Uuid;
 
+use crate::admin::export::ExportError;
+use crate::admin::xlsx::write_shifts_xlsx;
 use crate::domain::Rupiah;
 use crate::domain::calendar::day_range;
 use crate::lane::shift::{ShiftReport, report};
 use crate::store::{LateKind, Shift, Store, StoreError};
+use crate::ui::admin::excel::{ExcelExport, excel_button_ui, excel_outcome_ui};
 use crate::ui::app::Env;
 use crate::ui::i18n::I18n;
 use crate::ui::task::Task;
@@ -80,6 +83,8 @@ pub struct ShiftsState {
     report_error: Option<String>,
     /// A report asked for from outside the screen, opened at the next frame.
     wanted: Option<Uuid>,
+    /// The listed shifts' reports as an Excel workbook.
+    excel: ExcelExport,
 }
 
 impl ShiftsState {
@@ -130,7 +135,7 @@ impl ShiftsState {
 
     fn start_list(&mut self, env: &Env<'_>, first: NaiveDate, last: NaiveDate, tz: Tz) {
         let store = env.runtime.store();
-        let site = env.runtime.config().site.code.clone();
+        let site = env.site().to_string();
         let (Some((start, _)), Some((_, end))) = (day_range(first, tz), day_range(last, tz)) else {
             self.range_error = Some(RangeError::Unreadable(format!("{first} – {last}")));
             self.range = None;
@@ -228,8 +233,26 @@ pub fn shifts_ui(ui: &mut egui::Ui, state: &mut ShiftsState, env: Env<'_>) {
             if loading {
                 ui.spinner();
             }
+            let ready = state.listed && !state.shifts.is_empty();
+            let (store, ids) =
+                (env.runtime.store(), state.shifts.iter().rev().map(|s| s.id).collect::<Vec<_>>());
+            let name = match state.range {
+                Some((first, last)) => format!("shifts-{first}-{last}"),
+                None => "shifts".into(),
+            };
+            excel_button_ui(ui, &mut state.excel, &env, ready, &name, move |path| {
+                let mut reports = Vec::with_capacity(ids.len());
+                for id in ids {
+                    reports.push(report(store.as_ref(), id, now, false).map_err(|err| match err {
+                        crate::lane::shift::ShiftError::Store(err) => ExportError::Store(err),
+                        other => ExportError::Write(other.to_string()),
+                    })?);
+                }
+                write_shifts_xlsx(&reports, tz, path)
+            });
         });
     });
+    excel_outcome_ui(ui, &state.excel, &env);
     range_ui(ui, state, today, tr);
     ui.add_space(8.0);
     ui.columns(2, |columns| {

@@ -412,7 +412,7 @@ fn history_ui(ui: &mut egui::Ui, versions: &[TariffVersion], class: &ClassCode, 
 
 fn start_load(env: &Env<'_>) -> Task<Result<TariffData, String>> {
     let store = env.runtime.store();
-    let site = env.runtime.config().site.code.clone();
+    let site = env.site().to_string();
     Task::spawn("admin-tariffs", env.waker, move || {
         let classes = store.vehicle_classes().map_err(|e| e.to_string())?;
         let versions = store.tariff_versions(&site).map_err(|e| e.to_string())?;

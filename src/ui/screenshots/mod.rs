@@ -1,6 +1,7 @@
 //! `gardu screenshots --out docs/screenshots` (hidden): opens the real console on a scratch
 //! data folder in simulation, drives it with key presses and the simulation controls through
-//! every screen, and saves each as PNG. Run it under Xvfb on a machine without a display.
+//! every screen, and saves each as PNG at 1366×768 (a booth PC's common monitor). Run it under
+//! Xvfb on a machine without a display.
 
 mod books;
 
@@ -32,6 +33,8 @@ use crate::store::{EntryLookup, Role};
 
 /// The password of the tour's operators.
 const PASSWORD: &str = "rahasia-123";
+/// The window the tour renders in: a booth PC's 1366×768 monitor.
+const TOUR_SIZE: [f32; 2] = [1366.0, 768.0];
 /// The longest wait for the console to reach a state.
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -53,6 +56,8 @@ enum Step {
     Seed,
     /// A duplicate exit, a revised shift and a forced close (see [`books`]).
     Books,
+    /// Two more sites' visits and heartbeats, as HQ's database holds them.
+    Sites,
     /// Something the simulation panel or the menu does.
     Do(Action),
     /// Key presses and typing.
@@ -92,11 +97,10 @@ pub fn run(args: ScreenshotArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
         failures: Vec::new(),
         finished: false,
     };
-    let result = eframe::run_native(
-        "gardu-screenshots",
-        native_options("Gardu", false),
-        Box::new(move |_cc| Ok(Box::new(tour))),
-    );
+    let mut options = native_options("Gardu", false);
+    // The tour shows what a booth PC's common monitor shows.
+    options.viewport = options.viewport.with_inner_size(TOUR_SIZE);
+    let result = eframe::run_native("gardu-screenshots", options, Box::new(move |_cc| Ok(Box::new(tour))));
     let _ = std::fs::remove_dir_all(&scratch);
     result.map_err(|err| anyhow::anyhow!("the window could not open: {err}"))?;
     let listing = std::fs::read_dir(&args.out)?.count();
@@ -177,6 +181,11 @@ impl Tour {
                     self.failures.push(format!("the books' records: {err:#}"));
                 }
             }
+            Step::Sites => {
+                if let Err(err) = self.seed_sites() {
+                    self.failures.push(format!("the other sites: {err:#}"));
+                }
+            }
             Step::Do(action) => {
                 if let Some(app) = &mut self.app {
                     action(app, &self.clock);
@@ -200,6 +209,7 @@ impl Tour {
     fn open(&self, mode: Mode, booth: &str) -> anyhow::Result<ConsoleApp> {
         let mut ctx = self.base.clone();
         ctx.config.booth.code = booth.to_string();
+        ctx.config.booth.code_configured = true;
         ctx.config.booth.mode = mode;
         let waker = Waker::new();
         let options =
@@ -235,6 +245,50 @@ impl Tour {
             &args,
             self.clock.now(),
         )?;
+        Ok(())
+    }
+
+    /// Two sites beside the tour's own, with a day of visits and their booths' heartbeats (one
+    /// booth silent), for the HQ console's overview.
+    fn seed_sites(&self) -> anyhow::Result<()> {
+        let store = self.base.open_store()?;
+        let secret = self.base.secret(store.as_ref())?;
+        let now = self.clock.now();
+        for (n, (code, name, capacity)) in
+            [("SBY-MALL-03", "Mall Tunjungan", Some(400)), ("BDG-RS-02", "RS Hasan Bandung", Some(150))]
+                .into_iter()
+                .enumerate()
+        {
+            let site = crate::store::Site {
+                code: code.into(),
+                name: name.into(),
+                location: String::new(),
+                region: String::new(),
+                timezone: "Asia/Jakarta".into(),
+                capacity,
+                receipt_header: String::new(),
+                receipt_footer: String::new(),
+            };
+            store.ensure_site(&site)?;
+            let args = SeedArgs { visits: 220 - 80 * n as u64, days: 1, seed: 21 + n as u64 };
+            seed(store.as_ref(), &secret, code, &args, now)?;
+            for (booth, mode, seen_s) in
+                [("IN1", "entry", 8), ("OUT1", "exit", if n == 1 { 420 } else { 12 })]
+            {
+                store.save_booth_status(&crate::store::BoothStatus {
+                    site: code.into(),
+                    booth: booth.into(),
+                    mode: mode.into(),
+                    operator: None,
+                    seen_at: now - chrono::Duration::seconds(seen_s),
+                    simulated: false,
+                    journal_waiting: 0,
+                    journal_rejected: 0,
+                    faults: Vec::new(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                })?;
+            }
+        }
         Ok(())
     }
 }
@@ -523,6 +577,53 @@ fn script() -> Vec<Step> {
             steps.push(Step::Shot("16-admin-transactions-detail"));
         }
     }
+    // An evacuation declared from the command line: the red banner on the admin screen.
+    steps.push(Step::Do(Box::new(|app, clock| {
+        let runtime = app.runtime();
+        let actor = crate::lane::emergency::Actor {
+            site: runtime.config().site.code.clone(),
+            booth: "cli".into(),
+            username: "admin".into(),
+        };
+        let declared = crate::lane::emergency::declare(
+            runtime.store().as_ref(),
+            &actor,
+            "Alarm kebakaran di lantai 2",
+            uuid::Uuid::new_v4(),
+            clock.now(),
+        );
+        if let Err(err) = declared {
+            eprintln!("screenshots: {err}");
+        }
+    })));
+    steps.push(Step::Until(
+        "the emergency banner",
+        Box::new(|app: &ConsoleApp| app.runtime().emergency().is_some()),
+    ));
+    steps.push(Step::Do(Box::new(|app, _| app.open_admin_page(Page::Dashboard))));
+    steps.push(Step::Pause(Duration::from_millis(1500)));
+    steps.push(Step::Shot("26-emergency-banner"));
+
+    // HQ: the same database with two more sites in it, as replication would fill it.
+    steps.push(Step::Do(Box::new(|app, clock| {
+        let runtime = app.runtime();
+        let actor = crate::lane::emergency::Actor {
+            site: runtime.config().site.code.clone(),
+            booth: "cli".into(),
+            username: "admin".into(),
+        };
+        if let Err(err) = crate::lane::emergency::end(runtime.store().as_ref(), &actor, clock.now()) {
+            eprintln!("screenshots: {err}");
+        }
+    })));
+    steps.push(Step::Sites);
+    steps.push(Step::Open(Mode::Hq, "HQ1"));
+    steps.extend(login("admin"));
+    steps.push(Step::Pause(Duration::from_millis(2000)));
+    steps.push(Step::Shot("27-hq-sites"));
+    steps.push(Step::Do(Box::new(|app, _| app.open_admin_page(Page::Transactions))));
+    steps.push(Step::Pause(Duration::from_millis(1500)));
+    steps.push(Step::Shot("28-hq-transactions"));
     steps
 }
 

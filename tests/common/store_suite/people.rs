@@ -237,3 +237,79 @@ pub fn a_replayed_audit_line_is_stored_once(store: &dyn Store) {
     store.append_audit(&line).unwrap();
     assert_eq!(store.list_audit(&AuditFilter::default()).unwrap().len(), 4);
 }
+
+/// A retention purge takes the visits of a closed shift and those without a shift, with their
+/// photos and the closed shift; it keeps a vehicle inside, the visits of a shift still open
+/// and the audit lines that shift's report reads. A dry run counts the same and deletes
+/// nothing.
+pub fn a_purge_keeps_what_is_still_needed(store: &dyn Store) {
+    use gardu::store::{EntryLookup, Photo, PhotoKind, PurgeCounts, PurgePlan};
+    crate::common::fixtures::seed(store);
+    let closed = shift(11, "budi", at(2024, 3, 1, 0, 0));
+    let open = shift(12, "ani", at(2024, 3, 1, 2, 0));
+    store.open_shift(&closed).unwrap();
+    store.open_shift(&open).unwrap();
+    let photo = Photo {
+        id: Uuid::from_u128(0xF0),
+        kind: PhotoKind::Entry,
+        taken_at: at(2024, 3, 1, 1, 0),
+        jpeg: vec![1],
+    };
+    store.put_photo(&photo).unwrap();
+    let mut in_closed = entry(21, at(2024, 3, 1, 1, 0), Some("B 21 AA"), "MBL");
+    in_closed.photo_id = Some(photo.id);
+    let in_open = entry(22, at(2024, 3, 1, 1, 0), Some("B 22 AA"), "MBL");
+    let inside = entry(23, at(2024, 3, 1, 5, 0), Some("B 23 AA"), "MBL");
+    let no_shift = entry(24, at(2024, 3, 1, 5, 0), Some("B 24 AA"), "MBL");
+    for e in [&in_closed, &in_open, &inside, &no_shift] {
+        store.record_entry(e).unwrap();
+    }
+    let mut x = exit_of(&in_closed, at(2024, 3, 1, 3, 0), PaymentMethod::Cash);
+    x.shift_id = Some(closed.id);
+    store.record_exit(&x).unwrap();
+    let mut x = exit_of(&in_open, at(2024, 3, 1, 4, 0), PaymentMethod::Cash);
+    x.shift_id = Some(open.id);
+    store.record_exit(&x).unwrap();
+    store.record_exit(&exit_of(&no_shift, at(2024, 3, 1, 6, 0), PaymentMethod::Qris)).unwrap();
+    store.close_shift(closed.id, at(2024, 3, 1, 8, 0), Rupiah(250_000), Rupiah(250_000)).unwrap();
+    for (hour, action) in [(0, "before_the_open_shift"), (9, "during_the_open_shift")] {
+        let line = AuditRecord {
+            time: at(2024, 3, 1, hour, 30),
+            site: SITE.to_string(),
+            booth: "OUT1".into(),
+            username: None,
+            action: action.into(),
+            detail: json!({}),
+        };
+        store.append_audit(&line).unwrap();
+    }
+
+    let mut plan = PurgePlan {
+        site: SITE.to_string(),
+        visits_before: Some(at(2024, 3, 2, 0, 0)),
+        audit_before: Some(at(2024, 3, 2, 0, 0)),
+        dry_run: true,
+    };
+    let expected = PurgeCounts { visits: 2, photos: 1, duplicates: 0, shifts: 1, audit_rows: 1 };
+    assert_eq!(store.purge(&plan).unwrap(), expected);
+    assert!(
+        store.find_visit(SITE, &EntryLookup::Id(in_closed.id)).unwrap().is_some(),
+        "a dry run deletes nothing"
+    );
+    plan.dry_run = false;
+    assert_eq!(store.purge(&plan).unwrap(), expected);
+
+    let visit = |e: &gardu::store::Entry| store.find_visit(SITE, &EntryLookup::Id(e.id)).unwrap();
+    assert!(visit(&in_closed).is_none() && visit(&no_shift).is_none());
+    assert!(visit(&in_open).is_some_and(|v| v.exit.is_some()), "the open shift's report keeps its exit");
+    assert!(visit(&inside).is_some_and(|v| v.exit.is_none()), "a vehicle inside stays");
+    assert_eq!(store.inside_count(SITE, false).unwrap(), 1);
+    assert!(store.photo(photo.id).unwrap().is_none());
+    assert!(store.shift(closed.id).unwrap().is_none());
+    assert!(store.shift(open.id).unwrap().is_some());
+    let actions: Vec<String> =
+        store.list_audit(&AuditFilter::default()).unwrap().into_iter().map(|a| a.action).collect();
+    assert!(actions.contains(&"during_the_open_shift".to_string()), "{actions:?}");
+    assert!(!actions.contains(&"before_the_open_shift".to_string()), "{actions:?}");
+    assert_eq!(store.purge(&plan).unwrap(), PurgeCounts::default(), "a second purge finds nothing");
+}

@@ -128,7 +128,7 @@ impl BooksState {
         let store = runtime.store();
         let journal = runtime.journal().clone();
         let query = BooksQuery {
-            site: runtime.config().site.code.clone(),
+            site: env.site().to_string(),
             tz: runtime.config().timezone(),
             from: first,
             to: last,

@@ -48,6 +48,41 @@ pub struct DashboardData {
     pub local_rejected: u64,
     /// Today's books check (simulated records left out).
     pub books: BooksReport,
+    /// Fraud and mistakes of the last day, each with its visits.
+    pub fraud: Vec<crate::admin::alerts::AlertWithVisits>,
+    /// The latest scheduled backup's result, if one was ever taken.
+    pub last_backup: Option<BackupSeen>,
+}
+
+/// A scheduled backup as the audit log recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSeen {
+    /// When it was taken (or tried).
+    pub at: DateTime<Utc>,
+    /// Its size, when it was written.
+    pub bytes: Option<u64>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+/// A backup older than this is an alert.
+pub const BACKUP_STALE_AFTER: Duration = Duration::hours(24);
+
+/// The latest `db_backup` audit line of the site.
+fn last_backup(store: &dyn Store, site: &str) -> Result<Option<BackupSeen>, StoreError> {
+    let filter = crate::store::AuditFilter {
+        action: Some(crate::site::scheduled_backup::AUDIT_ACTION.into()),
+        limit: 1,
+        ..Default::default()
+    };
+    Ok(store.list_audit(&filter)?.into_iter().find(|r| r.site == site).map(|record| {
+        let ok = record.detail["ok"].as_bool().unwrap_or(false);
+        BackupSeen {
+            at: record.time,
+            bytes: record.detail["bytes"].as_u64(),
+            error: (!ok).then(|| record.detail["error"].as_str().unwrap_or("?").to_string()),
+        }
+    }))
 }
 
 impl DashboardData {
@@ -116,6 +151,16 @@ pub enum Alert {
         /// How many.
         count: u64,
     },
+    /// The latest scheduled backup failed.
+    BackupFailed {
+        /// What went wrong.
+        error: String,
+    },
+    /// The latest scheduled backup is older than [`BACKUP_STALE_AFTER`].
+    BackupStale {
+        /// Its age in hours.
+        hours: i64,
+    },
 }
 
 /// The alerts of `data` at `now`, the most urgent kinds first.
@@ -152,6 +197,13 @@ pub fn alerts(data: &DashboardData, now: DateTime<Utc>) -> Vec<Alert> {
     }
     if data.local_rejected > 0 {
         out.push(Alert::RejectedFiles { booth: None, count: data.local_rejected });
+    }
+    if let Some(backup) = &data.last_backup {
+        if let Some(error) = &backup.error {
+            out.push(Alert::BackupFailed { error: error.clone() });
+        } else if now - backup.at > BACKUP_STALE_AFTER {
+            out.push(Alert::BackupStale { hours: (now - backup.at).num_hours() });
+        }
     }
     out
 }
@@ -207,7 +259,9 @@ pub fn load(source: &Source, now: DateTime<Utc>) -> Result<DashboardData, StoreE
         include_simulated: simulated,
     };
     let books = books::check(store, Some(&source.journal), &query)?;
+    let last_backup = last_backup(store, site)?;
     Ok(DashboardData {
+        last_backup,
         loaded_at: now,
         capacity,
         inside,
@@ -219,6 +273,7 @@ pub fn load(source: &Source, now: DateTime<Utc>) -> Result<DashboardData, StoreE
         orphans,
         local_rejected: source.journal.rejected_count(),
         books,
+        fraud: crate::admin::alerts::recent(store, site, now)?,
     })
 }
 
@@ -253,7 +308,21 @@ mod tests {
             orphans: Vec::new(),
             local_rejected: 0,
             books: BooksReport { ok: true, ..BooksReport::default() },
+            last_backup: None,
+            fraud: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_failed_or_day_old_backup_is_an_alert() {
+        let mut d = data();
+        let now = d.loaded_at;
+        d.last_backup = Some(BackupSeen { at: now - Duration::hours(3), bytes: Some(4096), error: None });
+        assert_eq!(alerts(&d, now), []);
+        d.last_backup = Some(BackupSeen { at: now - Duration::hours(25), bytes: Some(4096), error: None });
+        assert_eq!(alerts(&d, now), [Alert::BackupStale { hours: 25 }]);
+        d.last_backup = Some(BackupSeen { at: now, bytes: None, error: Some("disk full".into()) });
+        assert_eq!(alerts(&d, now), [Alert::BackupFailed { error: "disk full".into() }]);
     }
 
     fn booth(code: &str, seen_at: DateTime<Utc>, rejected: u64) -> BoothStatus {

@@ -3,6 +3,7 @@
 //! Figures load on a background task: on opening, on F5, every half minute and (throttled)
 //! when the live feed reports new traffic.
 
+mod fraud;
 mod load;
 mod panels;
 
@@ -124,7 +125,7 @@ impl DashboardState {
         let runtime = env.runtime;
         let source = load::Source {
             store: runtime.store(),
-            site: runtime.config().site.code.clone(),
+            site: env.site().to_string(),
             tz: runtime.config().timezone(),
             journal: runtime.journal().clone(),
             include_simulated: self.include_simulated,
@@ -168,9 +169,9 @@ impl DashboardState {
             };
         }
         let Live::On(subscription) = &self.live else { return };
-        let site = &env.runtime.config().site.code;
+        let site = env.site();
         for event in subscription.events().try_iter() {
-            if &event.site != site {
+            if event.site != site {
                 continue;
             }
             self.feed.push_front(event);
@@ -235,8 +236,11 @@ pub fn dashboard_ui(ui: &mut egui::Ui, state: &mut DashboardState, env: Env<'_>)
         if panels::alerts_ui(ui, data, now, tr, tz) {
             state.open_books = true;
         }
+        ui.add_space(6.0);
+        fraud::fraud_ui(ui, &data.fraud, tr, tz);
         ui.add_space(8.0);
         panels::figures_ui(ui, data, tr);
+        panels::backup_line_ui(ui, data, tr, tz);
         ui.add_space(10.0);
         ui.columns(2, |columns| {
             theme::column_card(&mut columns[0], |ui| {

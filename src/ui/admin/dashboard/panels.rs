@@ -107,7 +107,24 @@ fn alert_text(alert: &Alert, tr: &I18n) -> (String, egui::Color32) {
         Alert::DuplicateExits { count } => {
             (tr.f("admin.books.alert.duplicates", &[("count", count)]), theme::WARN)
         }
+        Alert::BackupFailed { error } => (tr.f("backup.alert_failed", &[("error", error)]), theme::FAULT),
+        Alert::BackupStale { hours } => (tr.f("backup.alert_stale", &[("hours", hours)]), theme::WARN),
     }
+}
+
+/// The latest scheduled backup: when and how large, or that there is none yet.
+pub(super) fn backup_line_ui(ui: &mut egui::Ui, data: &DashboardData, tr: &I18n, tz: Tz) {
+    let text = match &data.last_backup {
+        Some(backup) => tr.f(
+            "backup.last",
+            &[
+                ("time", &backup.at.with_timezone(&tz).format("%d/%m %H:%M")),
+                ("mb", &format!("{:.1}", backup.bytes.unwrap_or(0) as f64 / 1_048_576.0)),
+            ],
+        ),
+        None => tr.t("backup.none").to_string(),
+    };
+    ui.label(RichText::new(text).weak());
 }
 
 /// The oldest vehicles still inside, under the long-stay alert.

@@ -25,6 +25,8 @@ pub(super) fn day_ui(ui: &mut egui::Ui, data: &DayData, tr: &I18n) {
             (tr.t("admin.revenue"), stats.revenue.to_string()),
             (tr.t("admin.average_stay"), stay),
             (tr.t("admin.lost_tickets"), stats.lost_tickets.to_string()),
+            (tr.t("plates.stats.read_rate"), percent(data.plates.read_pct())),
+            (tr.t("plates.stats.corrected_rate"), percent(data.plates.corrected_pct())),
         ],
     );
     ui.add_space(8.0);
@@ -128,4 +130,9 @@ fn hourly_table_ui(ui: &mut egui::Ui, data: &DayData, tr: &I18n) {
             );
         },
     );
+}
+
+/// A share in whole percent, or a dash when there is nothing to divide.
+fn percent(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.0} %")).unwrap_or_else(|| "–".into())
 }

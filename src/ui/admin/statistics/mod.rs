@@ -10,9 +10,11 @@ use chrono::{Datelike, Months, NaiveDate};
 use egui::RichText;
 
 use crate::admin::stats::{self, PeriodFigures};
+use crate::admin::xlsx::write_period_xlsx;
 use crate::domain::VehicleClass;
 use crate::domain::calendar::month_of;
 use crate::store::DailyStats;
+use crate::ui::admin::excel::{ExcelExport, excel_button_ui, excel_outcome_ui};
 use crate::ui::app::Env;
 use crate::ui::i18n::I18n;
 use crate::ui::task::Task;
@@ -26,6 +28,8 @@ pub struct DayData {
     pub stats: DailyStats,
     /// Vehicles inside at the start of each local hour that has begun.
     pub occupancy: Vec<(u32, u64)>,
+    /// How the plate reader did that day.
+    pub plates: crate::store::PlateStats,
 }
 
 /// One month's figures.
@@ -104,6 +108,26 @@ impl<K: Copy + PartialEq + Send + 'static, T: Send + 'static> Period<K, T> {
     }
 }
 
+/// The plate reader's figures for one local day.
+fn day_plate_stats(
+    store: &dyn crate::store::Store,
+    site: &str,
+    day: NaiveDate,
+    tz: chrono_tz::Tz,
+    simulated: bool,
+) -> Result<crate::store::PlateStats, crate::store::StoreError> {
+    use chrono::TimeZone;
+    let start = |day: NaiveDate| {
+        tz.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    match (start(day), day.succ_opt().and_then(start)) {
+        (Some(from), Some(to)) => store.plate_stats(site, from, to, simulated),
+        _ => Ok(crate::store::PlateStats::default()),
+    }
+}
+
 /// The screen's state: the chosen day and month and their figures.
 #[derive(Default)]
 pub struct StatisticsState {
@@ -111,6 +135,8 @@ pub struct StatisticsState {
     month: Period<NaiveDate, MonthData>,
     /// The figures count records made by simulation too.
     include_simulated: bool,
+    /// The month's figures as an Excel workbook.
+    excel: ExcelExport,
 }
 
 impl StatisticsState {
@@ -143,7 +169,7 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
     if state.month.chosen.is_none() {
         state.show_month(today);
     }
-    let site = runtime.config().site.code.clone();
+    let site = env.site().to_string();
     let store = runtime.store();
     let simulated = state.include_simulated;
     state.day.update(|day| {
@@ -152,7 +178,8 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
             let result = (|| {
                 let stats = store.daily_stats(&site, day, tz, simulated)?;
                 let occupancy = stats::occupancy(store.as_ref(), &site, day, tz, now, simulated)?;
-                Ok(DayData { stats, occupancy })
+                let plates = day_plate_stats(store.as_ref(), &site, day, tz, simulated)?;
+                Ok(DayData { stats, occupancy, plates })
             })();
             (day, result.map_err(|err: crate::store::StoreError| err.to_string()))
         })
@@ -182,11 +209,20 @@ pub fn statistics_ui(ui: &mut egui::Ui, state: &mut StatisticsState, env: Env<'_
                 state.day.restart();
                 state.month.restart();
             }
+            let month = state.month.data().map(|data| data.figures.clone());
+            let name = month
+                .as_ref()
+                .map_or("statistics".into(), |f| format!("statistics-{}", f.first.format("%Y-%m")));
+            excel_button_ui(ui, &mut state.excel, &env, month.is_some(), &name, move |path| match month {
+                Some(figures) => write_period_xlsx(&figures, tz, path),
+                None => Ok(()),
+            });
             if state.loading() {
                 ui.spinner();
             }
         });
     });
+    excel_outcome_ui(ui, &state.excel, &env);
     egui::ScrollArea::vertical().id_salt("statistics").show(ui, |ui| {
         theme::card().show(ui, |ui| {
             ui.set_width(ui.available_width());

@@ -93,7 +93,7 @@ pub fn close_form_ui(ui: &mut egui::Ui, form: &mut CloseForm, visit: &Visit, env
         }
         if clicked && let Some(fee) = fee {
             let actor = super::super::actor(env);
-            let site = env.runtime.config().site.code.clone();
+            let site = env.site().to_string();
             let (id, reason) = (visit.entry.id.to_string(), form.reason.clone());
             form.error = None;
             form.task = Some(Task::spawn("admin-close-visit", env.waker, move || {

@@ -204,6 +204,11 @@ fn visit_fields_ui(ui: &mut egui::Ui, visit: &Visit, close: &mut CloseForm, env:
                 &[
                     (tr.t("admin.tx.ticket"), dash(&entry.ticket_no)),
                     (tr.t("admin.tx.plate"), entry.plate.clone().unwrap_or_else(|| "–".into())),
+                    (tr.t("plates.detail.read"), plate_read_text(entry, tr)),
+                    (
+                        tr.t("plates.detail.source"),
+                        tr.t(&format!("plates.source.{}", entry.plate_source.as_str())).to_string(),
+                    ),
                     (tr.t("admin.tx.class"), entry.class.to_string()),
                     (tr.t("admin.tx.card"), entry.card_uid.clone().unwrap_or_else(|| "–".into())),
                     (tr.t("admin.tx.booth"), entry.booth.clone()),
@@ -223,7 +228,10 @@ fn visit_fields_ui(ui: &mut egui::Ui, visit: &Visit, close: &mut CloseForm, env:
             let Some(exit) = &visit.exit else {
                 section_title_ui(ui, tr.t("admin.tx.exit"));
                 ui.label(RichText::new(tr.t("admin.tx.still_inside")).color(theme::WARN).strong());
-                close_form_ui(ui, close, visit, env);
+                // HQ never writes into a site's rows: a forced close is done at the site.
+                if !env.scope.hq {
+                    close_form_ui(ui, close, visit, env);
+                }
                 return;
             };
             if exit.forced() {
@@ -339,4 +347,15 @@ fn origin(origin: Origin, tr: &I18n) -> String {
 /// `Ya` / `Tidak`.
 pub fn yes_no(value: bool, tr: &I18n) -> String {
     tr.t(if value { "admin.records.yes" } else { "admin.records.no" }).into()
+}
+
+/// The reader's plate with its confidence (`B 1234 XYZ · 93 %`), or a dash.
+fn plate_read_text(entry: &crate::store::Entry, tr: &crate::ui::i18n::I18n) -> String {
+    match (&entry.plate_read, entry.plate_confidence) {
+        (Some(read), Some(confidence)) => {
+            tr.f("plates.detail.read_value", &[("plate", read), ("percent", &(confidence * 100.0).round())])
+        }
+        (Some(read), None) => read.clone(),
+        (None, _) => "–".into(),
+    }
 }

@@ -1,5 +1,6 @@
-//! The CSV export of the filtered visits: a path field (a booth PC may have no file portal)
-//! prefilled under the data folder, a "Choose…" save dialog, and the audited write on a task.
+//! The export of the filtered visits to CSV or Excel: a path field (a booth PC may have no
+//! file portal) prefilled under the data folder, a "Choose…" save dialog, and the audited
+//! write on a task. The file's extension follows the format chosen.
 
 use std::path::PathBuf;
 
@@ -7,7 +8,7 @@ use egui::RichText;
 
 use super::filters::Applied;
 use crate::admin::actor::Actor;
-use crate::admin::visits::{ExportFailure, default_export_path, export_csv, export_file_name};
+use crate::admin::visits::{ExportFailure, default_export_path, export_csv, export_file_name, export_xlsx};
 use crate::ui::app::Env;
 use crate::ui::i18n::I18n;
 use crate::ui::task::Task;
@@ -18,6 +19,8 @@ use crate::ui::theme;
 pub struct ExportPanel {
     path: String,
     path_edited: bool,
+    /// Excel rather than CSV.
+    excel: bool,
     choose: Option<Task<Option<PathBuf>>>,
     run: Option<Task<Result<u64, ExportFailure>>>,
     outcome: Option<Result<(u64, PathBuf), String>>,
@@ -29,7 +32,21 @@ impl ExportPanel {
         if !self.path_edited {
             let path = default_export_path(env.runtime.data_dir(), applied.from, applied.to);
             self.path = path.display().to_string();
+            self.follow_format();
         }
+    }
+
+    /// Gives the path the chosen format's extension.
+    fn follow_format(&mut self) {
+        let mut path = PathBuf::from(self.path.trim());
+        if !self.path.trim().is_empty() {
+            path.set_extension(self.extension());
+            self.path = path.display().to_string();
+        }
+    }
+
+    fn extension(&self) -> &'static str {
+        if self.excel { "xlsx" } else { "csv" }
     }
 }
 
@@ -60,17 +77,28 @@ pub fn export_ui(ui: &mut egui::Ui, panel: &mut ExportPanel, applied: &Applied, 
             .add_enabled(
                 !busy,
                 egui::TextEdit::singleline(&mut panel.path)
-                    .desired_width((ui.available_width() - 330.0).max(240.0)),
+                    .desired_width((ui.available_width() - 440.0).max(200.0)),
             )
             .labelled_by(label.id);
         if field.changed() {
             panel.path_edited = true;
         }
+        let csv = ui.add_enabled(!busy, egui::Button::selectable(!panel.excel, tr.t("excel.csv")));
+        let xlsx = ui.add_enabled(!busy, egui::Button::selectable(panel.excel, tr.t("excel.xlsx")));
+        if csv.clicked() || xlsx.clicked() {
+            panel.excel = xlsx.clicked();
+            panel.follow_format();
+        }
         if ui.add_enabled(!busy, egui::Button::new(tr.t("admin.tx.choose"))).clicked() {
             let start = PathBuf::from(panel.path.trim());
-            let name = export_file_name(applied.from, applied.to);
+            let extension = panel.extension();
+            let name = PathBuf::from(export_file_name(applied.from, applied.to))
+                .with_extension(extension)
+                .display()
+                .to_string();
+            let filter = if panel.excel { "Excel" } else { "CSV" };
             panel.choose = Some(Task::spawn("export-dialog", env.waker, move || {
-                let mut dialog = rfd::FileDialog::new().add_filter("CSV", &["csv"]).set_file_name(name);
+                let mut dialog = rfd::FileDialog::new().add_filter(filter, &[extension]).set_file_name(name);
                 if let Some(dir) = start.parent().filter(|d| d.is_dir()) {
                     dialog = dialog.set_directory(dir);
                 }
@@ -78,13 +106,18 @@ pub fn export_ui(ui: &mut egui::Ui, panel: &mut ExportPanel, applied: &Applied, 
             }));
         }
         let ready = !busy && !panel.path.trim().is_empty();
-        if ui.add_enabled(ready, egui::Button::new(RichText::new(tr.t("admin.tx.export")).strong())).clicked()
-        {
+        let export = if panel.excel { tr.t("excel.export") } else { tr.t("admin.tx.export") };
+        if ui.add_enabled(ready, egui::Button::new(RichText::new(export).strong())).clicked() {
             panel.outcome = None;
             let (filter, path) = (applied.filter.clone(), PathBuf::from(panel.path.trim()));
             let tz = env.runtime.config().timezone();
+            let excel = panel.excel;
             panel.run = Some(Task::spawn("export-visits", env.waker, move || {
-                export_csv(&actor.acting(), &filter, tz, &path)
+                if excel {
+                    export_xlsx(&actor.acting(), &filter, tz, &path)
+                } else {
+                    export_csv(&actor.acting(), &filter, tz, &path)
+                }
             }));
         }
         if busy {

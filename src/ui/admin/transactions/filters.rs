@@ -77,7 +77,7 @@ impl FilterForm {
     }
 
     /// The store filter for `site`, or the operator's reason why the form cannot be run.
-    pub fn apply(&self, site: &str, tz: Tz, tr: &I18n) -> Result<Applied, String> {
+    pub fn apply(&self, site: Option<&str>, tz: Tz, tr: &I18n) -> Result<Applied, String> {
         let day = |text: &str| {
             parse_day(text).ok_or_else(|| tr.f("admin.tx.error.bad_day", &[("text", &text.trim())]))
         };
@@ -86,7 +86,7 @@ impl FilterForm {
             day_range(from_day, to_day, tz).ok_or_else(|| tr.t("admin.tx.error.to_before_from"))?;
         let text = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
         let filter = VisitFilter {
-            site: Some(site.to_string()),
+            site: site.map(str::to_string),
             from: Some(from),
             to: Some(to),
             plate: text(&self.plate),

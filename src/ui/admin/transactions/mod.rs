@@ -124,7 +124,7 @@ pub fn transactions_ui(ui: &mut egui::Ui, state: &mut TransactionsState, mut env
             Some(Rows::Visits(page)) => {
                 page_to = pager_ui(ui, page, state.offset, busy, tr);
                 ui.separator();
-                open = visits_table_ui(ui, &page.rows, tz, tr)
+                open = visits_table_ui(ui, &page.rows, tz, tr, env.scope.hq)
                     .map(|i| Subject::Visit(Box::new(page.rows[i].clone())));
             }
             Some(Rows::Manual(opens)) => {
@@ -189,7 +189,7 @@ fn run(state: &mut TransactionsState, env: &Env<'_>, action: FormAction) {
         });
     }
     let Some(form) = &state.form else { return };
-    match form.apply(&env.runtime.config().site.code, tz, env.tr) {
+    match form.apply(env.scope.one(), tz, env.tr) {
         Ok(applied) => {
             state.export.suggest(&applied, env);
             state.applied = Some(applied);
@@ -243,8 +243,15 @@ fn pager_ui(ui: &mut egui::Ui, page: &VisitPage, offset: u64, busy: bool, tr: &I
     to
 }
 
-/// The visits table; returns the index of the row the admin opened.
-fn visits_table_ui(ui: &mut egui::Ui, rows: &[Visit], tz: chrono_tz::Tz, tr: &I18n) -> Option<usize> {
+/// The visits table; returns the index of the row the admin opened. At HQ the booth column
+/// names the site too.
+fn visits_table_ui(
+    ui: &mut egui::Ui,
+    rows: &[Visit],
+    tz: chrono_tz::Tz,
+    tr: &I18n,
+    hq: bool,
+) -> Option<usize> {
     if rows.is_empty() {
         ui.label(RichText::new(tr.t("admin.tx.nothing")).color(theme::MUTED));
         return None;
@@ -301,7 +308,11 @@ fn visits_table_ui(ui: &mut egui::Ui, rows: &[Visit], tz: chrono_tz::Tz, tr: &I1
                         ui.label(entry.class.to_string());
                     });
                     row.col(|ui| {
-                        ui.label(&entry.booth);
+                        if hq {
+                            ui.label(format!("{} · {}", entry.site, entry.booth));
+                        } else {
+                            ui.label(&entry.booth);
+                        }
                     });
                     row.col(|ui| {
                         ui.label(
