@@ -97,6 +97,18 @@ pub enum PlateError {
 pub trait PlateReader: Send + Sync {
     /// Reads the photo; blocks for as long as the models take.
     fn read(&self, photo: &Jpeg) -> Result<PlateRead, PlateError>;
+
+    /// Gets ready to read (loads models), so the first vehicle is not the slow one. Called on
+    /// the reader's thread when it starts; a failure shows again on the first read.
+    fn prepare(&self) -> Result<(), PlateError> {
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for dyn PlateReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PlateReader")
+    }
 }
 
 /// True when this build carries the plate reader and its models (cargo feature `anpr`).

@@ -84,6 +84,10 @@ impl PlateReader for TractReader {
         let image = decode_jpeg(&photo.bytes).map_err(|err| PlateError::Decode(err.to_string()))?;
         self.read_image(&image)
     }
+
+    fn prepare(&self) -> Result<(), PlateError> {
+        self.load()
+    }
 }
 
 fn load_models() -> TractResult<Models> {

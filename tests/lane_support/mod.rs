@@ -138,6 +138,29 @@ impl Booth {
         lane
     }
 
+    /// An exit lane at `OUT1` with this camera and, if given, this plate reader; the cashier
+    /// `kasir1` has a shift open.
+    pub fn exit_lane_with(
+        &self,
+        camera: Arc<dyn Camera>,
+        reader: Option<(Arc<dyn gardu::plate::PlateReader>, gardu::config::PlateConfig)>,
+    ) -> ExitLane {
+        let devices = ExitDevices {
+            camera,
+            printer: self.printer() as Arc<dyn Printer>,
+            barrier: Arc::new(SimBarrier::start("exit-barrier", 0, None).unwrap()) as Arc<dyn Barrier>,
+        };
+        let ctx = self.ctx("OUT1");
+        let shift = shift::continuing_shift(&ctx, "kasir1")
+            .unwrap_or_else(|| shift::open_shift(&ctx, "kasir1", gardu::domain::Rupiah(200_000)).unwrap().0);
+        let mut lane = ExitLane::new(ctx, devices);
+        if let Some((reader, config)) = reader {
+            lane = lane.with_plate_reader(reader, config);
+        }
+        lane.set_operator(Some("kasir1".into()), "Siti".into(), Some(shift));
+        lane
+    }
+
     /// An exit lane with simulated devices and an open shift.
     pub fn exit_lane(&self) -> SimExit {
         let printer = self.printer();

@@ -6,9 +6,11 @@
 
 mod pay;
 mod plates;
+mod quote;
+mod reads;
 
 pub use plates::{PlateMismatch, mismatch_of};
-mod quote;
+pub use reads::{ExitPlateRead, ExitReadNo};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -200,6 +202,8 @@ pub struct ExitLane {
     cashier_name: String,
     shift: Option<Shift>,
     phase: ExitPhase,
+    /// The exit photos' plate reader, when the booth reads plates.
+    reads: Option<reads::ExitReads>,
 }
 
 impl ExitLane {
@@ -215,6 +219,7 @@ impl ExitLane {
             cashier_name: String::new(),
             shift: None,
             phase: ExitPhase::Ready,
+            reads: None,
         }
     }
 
