@@ -56,6 +56,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0010_exit_days.sql")),
         M::up(include_str!("../../migrations/sqlite/0011_emergency.sql")),
         M::up(include_str!("../../migrations/sqlite/0013_plate_reads.sql")),
+        M::up(include_str!("../../migrations/sqlite/0014_plate_read_search.sql")),
     ])
 }
 
@@ -649,7 +650,7 @@ mod tests {
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
-        assert_eq!(store.schema_version().unwrap(), 12, "every migration applied");
+        assert_eq!(store.schema_version().unwrap(), 13, "every migration applied");
     }
 
     /// Simulated records written before migration 0008 are left out of the figures after it:

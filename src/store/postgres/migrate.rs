@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "exit_days", include_str!("../../../migrations/postgres/0010_exit_days.sql")),
     (11, "emergency", include_str!("../../../migrations/postgres/0011_emergency.sql")),
     (13, "plate_reads", include_str!("../../../migrations/postgres/0013_plate_reads.sql")),
+    (14, "plate_read_search", include_str!("../../../migrations/postgres/0014_plate_read_search.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.

@@ -84,11 +84,12 @@ fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool) {
         c.add("v.entry_time < ?", vec![Box::new(to)]);
     }
     let plain = c.clauses.len();
-    // The trigram indexes are on entries: search hits are found there, by id.
+    // The trigram indexes are on entries: search hits are found there, by id. The plate
+    // search covers the confirmed plate and the plate read from the entry photo.
     if let Some(key) = filter.plate.as_deref().and_then(plate_key) {
         c.add(
-            "v.entry_id IN (SELECT id FROM entries WHERE plate_key LIKE ?)",
-            vec![Box::new(contains(&key))],
+            "v.entry_id IN (SELECT id FROM entries WHERE plate_key LIKE ? OR plate_read_key LIKE ?)",
+            vec![Box::new(contains(&key)), Box::new(contains(&key))],
         );
     }
     if let Some(ticket) = filter.ticket.as_deref().map(str::trim)

@@ -268,7 +268,8 @@ impl Conditions {
         self.values.extend(values);
     }
 
-    /// Entries whose `column` in the trigram index contains `term` (already in stored case).
+    /// Entries whose `column` in the trigram index contains `term` (already in stored case);
+    /// `exact` takes `term` once for each `?` in it.
     fn add_search(&mut self, column: &str, term: &str, exact: &str) {
         if term.chars().count() >= SEARCH_INDEX_MIN_CHARS {
             self.selective = true;
@@ -279,7 +280,7 @@ impl Conditions {
                 [Value::Text(phrase)],
             );
         }
-        self.add(exact, [text(term)]);
+        self.add(exact, exact.matches('?').map(|_| text(term)).collect::<Vec<_>>());
     }
 
     fn sql(&self) -> String {
@@ -294,7 +295,8 @@ fn text(value: &str) -> Value {
 fn visit_conditions(filter: &VisitFilter) -> Conditions {
     let mut c = Conditions::default();
     if let Some(key) = filter.plate.as_deref().and_then(plate_key) {
-        c.add_search("plate_key", &key, "instr(v.plate_key, ?) > 0");
+        // The confirmed plate or the plate read from the entry photo (migration 0014).
+        c.add_search("plate_key", &key, "(instr(v.plate_key, ?) > 0 OR instr(v.plate_read_key, ?) > 0)");
     }
     if let Some(ticket) = filter.ticket.as_deref().map(str::trim)
         && !ticket.is_empty()
