@@ -172,3 +172,26 @@ fn the_command_line_reads_a_photo_as_json() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.jpg"));
 }
+
+/// The photo `.ci/wine-smoke` reads with `gardu.exe plate read` (a plain car, plate
+/// `B 1234 XYZ`); made by the ignored test below, checked in so the Windows smoke needs no
+/// Linux build.
+const SMOKE_PHOTO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/plate-B1234XYZ.jpg");
+
+#[test]
+#[ignore = "writes tests/fixtures/plate-B1234XYZ.jpg; run it when the scene drawing changes"]
+fn write_the_smoke_photo() {
+    let photo = encode_jpeg(
+        &draw_subject_scene("IN1", "2026-11-30 08:30:05 WIB", &car("B 1234 XYZ", Look::plain())),
+        70,
+    )
+    .unwrap();
+    std::fs::write(SMOKE_PHOTO, &photo.bytes).unwrap();
+}
+
+#[test]
+fn the_smoke_photo_reads_as_its_plate() {
+    let bytes = std::fs::read(SMOKE_PHOTO).unwrap();
+    let read = reader().read(&gardu::devices::camera::Jpeg { bytes, width: 0, height: 0 }).unwrap();
+    assert_eq!(read.plate.as_deref(), Some("B 1234 XYZ"), "{read:?}");
+}
