@@ -587,7 +587,12 @@ mod tests {
         assert!(Config::zero().simulation.enabled);
         assert_eq!(
             config.plate,
-            PlateConfig { enabled: true, min_confidence: 0.8, members_by_plate: false, member_min_confidence: 0.95 }
+            PlateConfig {
+                enabled: true,
+                min_confidence: 0.8,
+                members_by_plate: false,
+                member_min_confidence: 0.95
+            }
         );
         assert_eq!(
             config.database_location(Path::new("/srv/gardu")).unwrap(),
