@@ -1,4 +1,5 @@
-//! Embeds the version, git commit and build date shown by `gardu --version`.
+//! Embeds the version, git commit and build date shown by `gardu --version`, and (feature `anpr`)
+//! locates the plate reader's models so the library can embed them.
 
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -23,6 +24,38 @@ fn main() {
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs/heads");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    if std::env::var_os("CARGO_FEATURE_ANPR").is_some() {
+        plate_models();
+    }
+}
+
+/// The plate models' files, in `GARDU_MODELS_DIR` or `models/`; the build stops without them.
+fn plate_models() {
+    println!("cargo:rerun-if-env-changed=GARDU_MODELS_DIR");
+    let dir = match std::env::var_os("GARDU_MODELS_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => {
+            let manifest = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+            std::path::PathBuf::from(manifest).join("models")
+        }
+    };
+    for (name, file) in [
+        ("GARDU_PLATE_DET_MODEL", "ch_PP-OCRv4_det_infer.onnx"),
+        ("GARDU_PLATE_REC_MODEL", "ch_PP-OCRv4_rec_infer.onnx"),
+    ] {
+        let path = dir.join(file);
+        println!("cargo:rerun-if-changed={}", path.display());
+        if !path.is_file() {
+            eprintln!(
+                "error: the plate reader's model {} is missing.\n\
+                 Fetch the models with `bash .ci/install-deps` (or set GARDU_MODELS_DIR to a folder \
+                 holding them), or build without the reader: --no-default-features --features usb-camera.",
+                path.display()
+            );
+            std::process::exit(1);
+        }
+        println!("cargo:rustc-env={name}={}", path.display());
+    }
 }
 
 /// Days since 1970-01-01 to `YYYY-MM-DD` (Howard Hinnant's civil-from-days).

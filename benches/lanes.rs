@@ -5,16 +5,21 @@
 //! the entry, online and offline: the loop reports the vehicle, the button follows at once, the
 //! vehicle stays 1 s; the photo must reach its entry (database, or the journal and its replay).
 //!
+//! The plate-reader case attaches the real reader (a build with the `anpr` feature): every
+//! entry photo is read on the reader's thread while the lane issues tickets, the vehicle on the
+//! loop for 1 s as before; trigger → barrier must not move.
+//!
 //! `cargo bench --bench lanes` (set `GARDU_BENCH_VISITS` to change the past visits, default
-//! 1,000,000; `GARDU_BENCH_SLOW_RUNS` the slow-camera presences per case, default 60). Ends with
-//! one machine-readable line starting `lanes `.
+//! 1,000,000; `GARDU_BENCH_SLOW_RUNS` the slow-camera presences per case, default 60;
+//! `GARDU_BENCH_READER_RUNS` the presences with the reader, default 60). Ends with one
+//! machine-readable line starting `lanes `.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use gardu::clock::{Clock, ManualClock};
-use gardu::config::Language;
+use gardu::config::{Language, PlateConfig};
 use gardu::devices::camera::{Camera, PhotoSettings, SimulatedCamera};
 use gardu::devices::printer::{Paper, Printer, SimulatedPrinter};
 use gardu::devices::sim::SimBarrier;
@@ -169,6 +174,57 @@ fn main() {
         ids.len()
     );
 
+    // The real plate reader on every entry photo, the vehicle 1 s on the loop.
+    let reader_runs: usize =
+        std::env::var("GARDU_BENCH_READER_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    let mut with_reader = Vec::new();
+    let mut reads_pct = 0.0;
+    match gardu::plate::reader_from_config(&PlateConfig::default()) {
+        Some(reader) => {
+            let reader_camera = Arc::new(SimulatedCamera::new(
+                "IN5",
+                chrono_tz::Asia::Jakarta,
+                PhotoSettings::default(),
+                Duration::ZERO,
+                Duration::from_millis(800),
+                clock.clone(),
+            ));
+            reader_camera.set_vehicle(Some("B 1234 XYZ".into()));
+            // The models load on the reader's thread as it starts; give it that time, as a booth
+            // has between starting and its first vehicle.
+            reader.prepare().expect("plate models");
+            let reader_devices = EntryDevices {
+                camera: reader_camera,
+                printer: printer.clone(),
+                barrier: Arc::new(SimBarrier::start("reader", 0, None).expect("barrier")),
+            };
+            let mut reader_lane =
+                EntryLane::new(ctx("IN5"), reader_devices, ClassCode::parse("MBL").expect("class"))
+                    .with_plate_reader(reader, PlateConfig::default());
+            let (times, ids) = slow_presences(&mut reader_lane, &clock, reader_runs);
+            with_reader = times;
+            report("entry trigger → barrier, online, plate reader on", &mut with_reader);
+            let read = ids
+                .iter()
+                .filter(|id| {
+                    sqlite
+                        .find_visit("SITE-01", &EntryLookup::Id(**id))
+                        .ok()
+                        .flatten()
+                        .is_some_and(|visit| visit.entry.plate_read.as_deref() == Some("B 1234 XYZ"))
+                })
+                .count();
+            reads_pct = 100.0 * read as f64 / ids.len().max(1) as f64;
+            println!(
+                "  entries of 1 s presences with the plate read exactly: {read} of {} ({reads_pct:.1} %)",
+                ids.len()
+            );
+        }
+        None => {
+            println!("entry trigger → barrier, plate reader on: skipped (build without the anpr feature)")
+        }
+    }
+
     let visits: u64 =
         std::env::var("GARDU_BENCH_VISITS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let t = Instant::now();
@@ -194,10 +250,12 @@ fn main() {
     let slow_p99 = Percentiles::of(&mut slow_online).p99.max(Percentiles::of(&mut slow_offline).p99);
     println!(
         "lanes trigger_to_barrier_p99_ms={:.2} slow_camera_trigger_to_barrier_p99_ms={slow_p99:.2} \
-         offline_trigger_to_barrier_p99_ms={:.2} scan_to_fee_p99_ms={:.2} photos_attached_pct={photos_attached_pct:.1}",
+         offline_trigger_to_barrier_p99_ms={:.2} scan_to_fee_p99_ms={:.2} photos_attached_pct={photos_attached_pct:.1} \
+         reader_trigger_to_barrier_p99_ms={:.2} reads_exact_pct={reads_pct:.1}",
         Percentiles::of(&mut online).p99,
         Percentiles::of(&mut offline).p99,
         Percentiles::of(&mut fee).p99,
+        Percentiles::of(&mut with_reader).p99,
     );
 }
 

@@ -586,6 +586,15 @@ mod tests {
         assert!(!config.simulation.enabled);
         assert!(Config::zero().simulation.enabled);
         assert_eq!(
+            config.plate,
+            PlateConfig {
+                enabled: true,
+                min_confidence: 0.8,
+                members_by_plate: false,
+                member_min_confidence: 0.95
+            }
+        );
+        assert_eq!(
             config.database_location(Path::new("/srv/gardu")).unwrap(),
             DatabaseLocation::Sqlite(PathBuf::from("/srv/gardu/data/gardu.db"))
         );
@@ -605,6 +614,7 @@ mod tests {
             ("[site]\ntimezone = \"Mars/Olympus\"\n", "site.timezone", "time zone"),
             ("[database]\nurl = \"mysql://x\"\n", "database.url", "sqlite: or postgres://"),
             ("[monitor]\ninterval_s = 0\n", "monitor.interval_s", "at least 1"),
+            ("[plate]\nmin_confidence = 1.5\n", "plate.min_confidence", "between 0 and 1"),
             ("[booth]\nmode = \"parking\"\n", "booth.mode (line 2)", "unknown variant"),
             ("[site]\ncolour = 1\n", "site.colour (line 2)", "unknown field"),
             ("[monitor]\ninterval_s = \"ten\"\n", "monitor.interval_s (line 2)", "invalid type"),

@@ -28,6 +28,9 @@ use image::{Rgb, RgbImage};
 
 #[path = "devices_media/camera_server.rs"]
 mod camera_server;
+#[cfg(feature = "anpr")]
+#[path = "devices_media/plates.rs"]
+mod plates;
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures

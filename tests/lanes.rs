@@ -551,7 +551,7 @@ fn during_an_emergency_the_exit_charges_nothing_records_each_vehicle_and_the_boo
         })
         .collect();
     booth.clock.advance(Span::minutes(150));
-    let mut exit = booth.exit_lane_with(Arc::new(lane_support::StillCamera), booth.camera("OUT1"));
+    let mut exit = booth.exit_lane_photos_from(Arc::new(lane_support::StillCamera), booth.camera("OUT1"));
     let actor = Actor { site: "JKT-MALL-01".into(), booth: "ADM1".into(), username: "admin".into() };
     let declared = emergency::declare(
         booth.store.as_ref(),

@@ -10,6 +10,7 @@ mod fee;
 mod hq;
 mod journal;
 pub mod operator;
+mod plate;
 mod receipt;
 mod replication;
 mod shift;
@@ -106,6 +107,9 @@ pub enum Command {
     /// Test or monitor the configured devices.
     #[command(subcommand)]
     Device(device::DeviceCommand),
+    /// Read number plates on photos.
+    #[command(subcommand)]
+    Plate(plate::PlateCommand),
     /// Render receipts.
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
@@ -170,6 +174,7 @@ fn dispatch(command: Command, ctx: &Context, op: &operator::Operator) -> anyhow:
         Command::Ports => device::ports(),
         Command::Export(cmd) => export::run(cmd, ctx),
         Command::Device(cmd) => device::run(cmd, ctx, op),
+        Command::Plate(cmd) => plate::run(cmd),
         Command::Receipt(cmd) => receipt::run(cmd, ctx),
         Command::Replication(cmd) => replication::run(cmd, ctx),
         Command::Hq(cmd) => hq::run(cmd, ctx, op.audit_name()),

@@ -48,6 +48,7 @@ pub fn access(command: &Command) -> (&'static str, Access) {
     match command {
         Command::Fee(_) => ("fee", Open),
         Command::Ports => ("ports", Open),
+        Command::Plate(_) => ("plate read", Open),
         Command::Receipt(_) => ("receipt render", Open),
         Command::Screenshots(_) => ("screenshots", Open),
         // A scratch data folder of its own, and the console's login on it.

@@ -54,8 +54,13 @@ pub struct TrafficArgs {
     /// Times a cashier closes the shift and opens a new one mid-run.
     #[arg(long, default_value_t = 0)]
     shift_changes: u32,
+    /// Read every entry and exit photo with the plate reader (cameras then draw varied looks;
+    /// each vehicle waits for its read, about 0.3 s a photo). Needs `[plate] enabled` and a
+    /// build with the reader.
+    #[arg(long)]
+    read_plates: bool,
     /// One JSON object: entries, exits, inside, journaled, errors, revenue, latency_ms,
-    /// replayed, duplicate_exits, seams, books_ok, problems.
+    /// replayed, duplicate_exits, seams, plates, books_ok, problems.
     #[arg(long)]
     json: bool,
 }
@@ -85,6 +90,17 @@ pub fn run(command: SimCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         footer_lines: Vec::new(),
     };
     let paths = TrafficPaths { root: ctx.path(std::path::Path::new("data/sim")) };
+    let plate_reader = if args.read_plates {
+        let reader = crate::plate::reader_from_config(&ctx.config.plate);
+        if reader.is_none() {
+            anyhow::bail!(
+                "--read-plates needs the plate reader: [plate] enabled = true and a build with it (feature anpr)"
+            );
+        }
+        reader
+    } else {
+        None
+    };
     let options = TrafficOptions {
         vehicles: args.vehicles,
         rate_per_min: args.rate,
@@ -97,6 +113,7 @@ pub fn run(command: SimCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         lost_tickets: args.lost_tickets,
         manual_opens: args.manual_opens,
         shift_changes: args.shift_changes,
+        plate_reader,
         ..TrafficOptions::default()
     };
     let secret = ctx.secret(store.as_ref())?;
@@ -116,6 +133,13 @@ pub fn run(command: SimCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             l.trigger_to_barrier.p50, l.trigger_to_barrier.p99
         );
         println!("scan→fee         p50 {:.2} ms  p99 {:.2} ms", l.scan_to_fee.p50, l.scan_to_fee.p99);
+        if args.read_plates {
+            let p = &report.plates;
+            println!(
+                "plates  entries read {} (exact {})  exits read {}  exit mismatches {}",
+                p.entries_read, p.entries_exact, p.exits_read, p.exit_mismatches
+            );
+        }
         println!("books {}", if report.books_ok { "balance" } else { "DO NOT balance" });
         for problem in &report.problems {
             println!("  {problem}");

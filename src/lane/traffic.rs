@@ -27,6 +27,7 @@ use super::books::{self, BooksQuery};
 use super::{Connectivity, IdSource, SiteInfo};
 use crate::clock::{Clock, ManualClock};
 use crate::domain::{ClassCode, Plate, Rupiah};
+use crate::plate::PlateReader;
 use crate::store::switch::SwitchableStore;
 use crate::store::{EntryLookup, Store};
 
@@ -59,6 +60,10 @@ pub struct TrafficOptions {
     /// Cameras deliver photos; off, every lane goes on without one as with a broken camera
     /// (much faster in unoptimised test builds, and the books do not depend on photos).
     pub photos: bool,
+    /// Reads every entry and exit photo with this reader (the cameras then draw varied
+    /// looks: night, blur, tilt, distance). Each vehicle waits at the loop for its read, as a
+    /// guard waits for the suggestion, so the run takes a read's time more per photo.
+    pub plate_reader: Option<Arc<dyn PlateReader>>,
 }
 
 impl Default for TrafficOptions {
@@ -76,6 +81,7 @@ impl Default for TrafficOptions {
             manual_opens: 0,
             shift_changes: 0,
             photos: true,
+            plate_reader: None,
         }
     }
 }
@@ -136,6 +142,21 @@ pub struct Seams {
     pub shifts_continued: u64,
 }
 
+/// What the plate reader made of the run's photos (all zero without a reader).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PlateFigures {
+    /// Entries whose photo was read before the ticket.
+    pub entries_read: u64,
+    /// Of them, read exactly as the vehicle's plate.
+    pub entries_exact: u64,
+    /// Exit photos read.
+    pub exits_read: u64,
+    /// Exit reads confident enough to compare that differed from the entry's plate (each a
+    /// `plate_mismatch` alert; the run's vehicles leave with their own plates, so each is a
+    /// misread).
+    pub exit_mismatches: u64,
+}
+
 /// What a traffic run did and whether its books balance.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TrafficReport {
@@ -159,6 +180,8 @@ pub struct TrafficReport {
     pub duplicate_exits: u64,
     /// Seams exercised.
     pub seams: Seams,
+    /// The plate reader's figures, when the run read plates.
+    pub plates: PlateFigures,
     /// True when the database holds exactly this run's visits in the states the lanes left
     /// them, the payments match the shifts to the rupiah, every photocopy was found as a
     /// duplicate, and the books check of the run's days balances.
@@ -220,6 +243,8 @@ pub fn run(
             root: paths.root.clone(),
             connectivity: connectivity.clone(),
             photos: options.photos,
+            plate_reader: options.plate_reader.clone().filter(|_| options.photos),
+            variety_seed: options.seed,
         },
         options.entry_booths.max(1),
         options.exit_booths.max(1),

@@ -3,7 +3,14 @@
 //! A reader is slow next to a lane (hundreds of milliseconds a photo), so the lanes never call it
 //! in their own path: a photo goes to a worker thread and the read comes back when it is ready.
 
+pub mod detect;
+pub mod grammar;
+pub mod recognize;
+#[cfg(feature = "anpr")]
+pub mod tract;
 pub mod worker;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -90,11 +97,51 @@ pub enum PlateError {
 pub trait PlateReader: Send + Sync {
     /// Reads the photo; blocks for as long as the models take.
     fn read(&self, photo: &Jpeg) -> Result<PlateRead, PlateError>;
+
+    /// Gets ready to read (loads models), so the first vehicle is not the slow one. Called on
+    /// the reader's thread when it starts; a failure shows again on the first read.
+    fn prepare(&self) -> Result<(), PlateError> {
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for dyn PlateReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PlateReader")
+    }
+}
+
+/// True when this build carries the plate reader and its models (cargo feature `anpr`).
+pub const READER_BUILT_IN: bool = cfg!(feature = "anpr");
+
+/// The built-in reader when `[plate] enabled` is on and this build carries it; `None` otherwise
+/// (plates are then typed). Its models load on the first read, on the caller's thread.
+pub fn reader_from_config(config: &crate::config::PlateConfig) -> Option<Arc<dyn PlateReader>> {
+    if !config.enabled {
+        return None;
+    }
+    #[cfg(feature = "anpr")]
+    {
+        Some(Arc::new(tract::TractReader::new()))
+    }
+    #[cfg(not(feature = "anpr"))]
+    {
+        tracing::warn!("plate reading is enabled but this build has no plate reader (feature anpr)");
+        None
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_reader_when_plate_reading_is_off() {
+        let off = crate::config::PlateConfig { enabled: false, ..Default::default() };
+        assert!(reader_from_config(&off).is_none());
+        let on = crate::config::PlateConfig::default();
+        assert_eq!(reader_from_config(&on).is_some(), READER_BUILT_IN);
+    }
 
     #[test]
     fn plate_source_round_trips_its_stored_spelling() {

@@ -34,6 +34,9 @@ impl<T: Send + 'static> PlateWorker<T> {
         let (jobs, inbox) = bounded::<(T, Jpeg)>(QUEUE_LEN);
         let (outcomes, results) = bounded(QUEUE_LEN * 4);
         let thread = std::thread::Builder::new().name("plate-reader".into()).spawn(move || {
+            if let Err(err) = reader.prepare() {
+                tracing::error!("the plate reader is not ready: {err}");
+            }
             for (tag, photo) in inbox {
                 let read = reader.read(&photo).map_err(|err| err.to_string());
                 if let Err(err) = &read {

@@ -121,6 +121,9 @@ pub fn exit_screen_ui(ui: &mut egui::Ui, state: &mut ExitState, env: Env<'_>, wi
                     let picture = if live { snapshot.preview.as_ref() } else { snapshot.exit_photo.as_ref() };
                     let size = Vec2::new(width - 30.0, height);
                     photo_ui(ui, env.textures, picture, size, tr.t("exit.no_exit_photo"));
+                    if !live {
+                        exit_plate_ui(ui, &snapshot, tr);
+                    }
                 });
             });
         });
@@ -365,6 +368,32 @@ fn visit_ui(ui: &mut egui::Ui, quote: &Quote, tz: Tz, tr: &I18n) {
             ui.end_row();
         });
     });
+}
+
+/// The plate read from the exit photo of the visit on screen, and a mismatch with the entry's.
+fn exit_plate_ui(ui: &mut egui::Ui, snapshot: &ExitSnapshot, tr: &I18n) {
+    let Some(read) = &snapshot.exit_plate else { return };
+    let on_screen = match &snapshot.view {
+        ExitView::Quoted(quote) => quote.entry_id == read.entry_id,
+        ExitView::Paid(paid) => paid.exit.entry_id == read.entry_id,
+        ExitView::Ready | ExitView::Refused => false,
+    };
+    if !on_screen {
+        return;
+    }
+    let percent = format!("{:.0}", read.confidence * 100.0);
+    let text = tr.f("plates.exit.read", &[("plate", &read.plate), ("percent", &percent)]);
+    ui.label(RichText::new(text).color(if read.compared { theme::GOOD } else { theme::MUTED }).strong());
+    if let Some(mismatch) = &read.mismatch {
+        theme::banner(theme::WARN_BG, theme::WARN).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            let text = tr.f(
+                "plates.exit.mismatch",
+                &[("entry", &mismatch.entry_plate), ("exit", &mismatch.exit_plate)],
+            );
+            ui.label(RichText::new(text).color(theme::WARN).strong().size(18.0));
+        });
+    }
 }
 
 fn notice_ui(ui: &mut egui::Ui, notice: Option<&ExitNotice>, tr: &I18n) {

@@ -32,6 +32,7 @@ use crate::lane::monitor::{DbStatus, OfferSync};
 use crate::lane::storage::{DiskReading, DiskState, DiskWatch};
 use crate::lane::worker::{EntryWorker, EntryWorkerSetup, ExitWorker, ExitWorkerSetup};
 use crate::lane::{Connectivity, IdSource, LaneContext, Monitor, SiteInfo};
+use crate::plate::PlateReader;
 use crate::retention::job::{DailyPurge, DailyPurgeSetup};
 use crate::secret::SiteSecret;
 use crate::site::Context;
@@ -149,6 +150,9 @@ pub struct BoothRuntime {
     /// Purges old photos and replayed journals once a day (and old rows at the admin booth).
     _retention: DailyPurge,
     lane_ctx: LaneContext,
+    /// The plate reader, made once and shared by every lane this booth starts (its models
+    /// load on the reader's thread); `None` when `[plate] enabled = false` or the build has none.
+    plate_reader: Option<Arc<dyn PlateReader>>,
     config: Config,
     data_dir: PathBuf,
     config_file: PathBuf,
@@ -228,13 +232,17 @@ impl BoothRuntime {
         let emergency = lane_ctx.emergency.clone();
         let disk_watch =
             DiskWatch::start(ctx.data_dir.clone(), config.storage.clone(), DISK_CHECK, notify.clone())?;
+        let plate_reader = match options.mode {
+            Mode::Admin | Mode::Hq => None,
+            Mode::Entry | Mode::Exit => crate::plate::reader_from_config(&config.plate),
+        };
         let lane = match options.mode {
             Mode::Admin | Mode::Hq => None,
             mode => Some(start_lane(
                 &config,
                 &lane_ctx,
-                mode,
-                options.simulate,
+                (mode, options.simulate),
+                plate_reader.clone(),
                 (&emergency, disk_watch.state()),
                 notify.clone(),
             )?),
@@ -312,6 +320,7 @@ impl BoothRuntime {
             _cache_refresher: cache_refresher,
             heartbeat,
             lane_ctx,
+            plate_reader,
             config,
             data_dir: ctx.data_dir.clone(),
             config_file: ctx.config_file.clone().unwrap_or_else(|| ctx.data_dir.join("config.toml")),
@@ -507,11 +516,12 @@ impl BoothRuntime {
         let Some(sender) = self.switch_sender.clone() else { return };
         let (config, ctx, mode, notify) =
             (self.config.clone(), self.lane_ctx.clone(), self.mode, self.waker.notify());
+        let reader = self.plate_reader.clone();
         let emergency = self.emergency_watch.state().clone();
         let disk = self.disk_watch.state().clone();
         let spawned = std::thread::Builder::new().name("simulation-switch".into()).spawn(move || {
             drop(old);
-            let started = start_lane(&config, &ctx, mode, on, (&emergency, &disk), notify);
+            let started = start_lane(&config, &ctx, (mode, on), reader, (&emergency, &disk), notify);
             let _ = sender.send(started.map_err(|err| err.to_string()));
         });
         if let Err(err) = spawned {
@@ -600,8 +610,8 @@ impl Drop for BoothRuntime {
 fn start_lane(
     config: &Config,
     ctx: &LaneContext,
-    mode: Mode,
-    simulate: bool,
+    (mode, simulate): (Mode, bool),
+    plate_reader: Option<Arc<dyn PlateReader>>,
     (emergency, disk): (&EmergencyState, &DiskState),
     notify: Notify,
 ) -> Result<LaneRuntime, RuntimeError> {
@@ -619,6 +629,14 @@ fn start_lane(
         0 => None,
         ms => Some(Duration::from_millis(ms)),
     };
+    if let (Some(_), Some(camera)) = (&plate_reader, devices.simulated_camera()) {
+        // Simulated cars come in varied looks (night, blur, tilt, distance, old plates) so the
+        // reader is exercised; a booth gets the same looks in the same order every start.
+        let seed =
+            config.booth.code.bytes().fold(17u64, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(b)));
+        camera.set_variety(Some(seed));
+    }
+    let plate_reader = plate_reader.map(|reader| (reader, config.plate.clone()));
     let worker = match mode {
         Mode::Exit => LaneWorker::Exit(ExitWorker::start(ExitWorkerSetup {
             ctx: ctx.clone(),
@@ -631,6 +649,7 @@ fn start_lane(
             paper,
             preview_interval,
             notify,
+            plate_reader,
         })?),
         Mode::Entry | Mode::Admin | Mode::Hq => LaneWorker::Entry(EntryWorker::start(EntryWorkerSetup {
             ctx: ctx.clone(),
@@ -644,8 +663,7 @@ fn start_lane(
             paper,
             preview_interval,
             notify,
-            // The reader (issue 17) plugs in here with the [plate] settings.
-            plate_reader: None,
+            plate_reader,
         })?),
     };
     Ok(LaneRuntime { worker, devices, simulated: simulate })

@@ -41,6 +41,7 @@ macro_rules! store_suite {
             reports::list_visits_applies_every_filter,
             reports::list_visits_pages_with_exact_totals,
             reports::plate_fragments_find_confirmed_and_read_plates,
+            reports::plate_search_finds_read_plates,
             reports::daily_stats_follow_the_local_day,
             figures::inside_by_class_lists_every_class,
             figures::inside_at_counts_who_was_parked_then,

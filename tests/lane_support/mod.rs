@@ -139,14 +139,37 @@ impl Booth {
         lane
     }
 
+    /// An exit lane at `OUT1` with this camera and, if given, this plate reader; the cashier
+    /// `kasir1` has a shift open.
+    pub fn exit_lane_with(
+        &self,
+        camera: Arc<dyn Camera>,
+        reader: Option<(Arc<dyn gardu::plate::PlateReader>, gardu::config::PlateConfig)>,
+    ) -> ExitLane {
+        let devices = ExitDevices {
+            camera,
+            printer: self.printer() as Arc<dyn Printer>,
+            barrier: Arc::new(SimBarrier::start("exit-barrier", 0, None).unwrap()) as Arc<dyn Barrier>,
+        };
+        let ctx = self.ctx("OUT1");
+        let shift = shift::continuing_shift(&ctx, "kasir1")
+            .unwrap_or_else(|| shift::open_shift(&ctx, "kasir1", gardu::domain::Rupiah(200_000)).unwrap().0);
+        let mut lane = ExitLane::new(ctx, devices);
+        if let Some((reader, config)) = reader {
+            lane = lane.with_plate_reader(reader, config);
+        }
+        lane.set_operator(Some("kasir1".into()), "Siti".into(), Some(shift));
+        lane
+    }
+
     /// An exit lane with simulated devices and an open shift.
     pub fn exit_lane(&self) -> SimExit {
         let camera = self.camera("OUT1");
-        self.exit_lane_with(camera.clone(), camera)
+        self.exit_lane_photos_from(camera.clone(), camera)
     }
 
     /// An exit lane whose photos come from `photos` (`camera` stays the scene to set).
-    pub fn exit_lane_with(&self, photos: Arc<dyn Camera>, camera: Arc<SimulatedCamera>) -> SimExit {
+    pub fn exit_lane_photos_from(&self, photos: Arc<dyn Camera>, camera: Arc<SimulatedCamera>) -> SimExit {
         let printer = self.printer();
         let barrier = Arc::new(SimBarrier::start("exit-barrier", 0, None).unwrap());
         let devices = ExitDevices {

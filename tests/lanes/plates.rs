@@ -8,8 +8,10 @@ use gardu::config::PlateConfig;
 use gardu::devices::camera::Camera;
 use gardu::devices::input::InputEvent;
 use gardu::domain::Plate;
+use gardu::domain::Rupiah;
 use gardu::journal::replay;
 use gardu::lane::entry::EntryTrigger;
+use gardu::lane::exit::Payment;
 use gardu::plate::{PlateReader, PlateSource};
 use gardu::store::{EntryLookup, Store};
 
@@ -196,4 +198,111 @@ fn a_members_plate_lets_them_in_without_a_card_only_when_switched_on() {
         }
         lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
     }
+}
+
+/// The details of the plate mismatch lines written for the admin.
+fn mismatches(store: &dyn Store) -> Vec<serde_json::Value> {
+    let filter = gardu::store::AuditFilter {
+        action: Some("plate_mismatch".into()),
+        limit: 50,
+        ..gardu::store::AuditFilter::default()
+    };
+    store.list_audit(&filter).unwrap().into_iter().map(|a| a.detail).collect()
+}
+
+#[test]
+fn the_exit_photo_is_read_off_the_fee_path_and_compared_with_the_entrys_plate() {
+    let booth = Booth::new();
+    let mut entry = booth.entry_lane();
+    let mut enter = |plate: &str| {
+        let typed = EntryTrigger::Guard { class: mbl(), plate: Plate::normalise(plate) };
+        let issued = entry.lane.trigger(typed).unwrap().entry;
+        entry.lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+        issued
+    };
+    let (same, other, swapped, faint) =
+        (enter("B 1234 XYZ"), enter("D 55 AB"), enter("F 8 Q"), enter("L 9 ZZ"));
+    booth.clock.advance(chrono::Duration::minutes(40));
+    let (same_car, other_car, faint_car) = (photo(11), photo(12), photo(13));
+    let (known, gate) = KnownPhotos::new(&[
+        (&same_car, "B 1234 XYZ", 0.95),
+        (&other_car, "B 9999 ZZ", 0.92),
+        (&faint_car, "L 8 ZZ", 0.42),
+    ])
+    .gated();
+    let camera = ShownCamera::new(same_car.clone());
+    let mut lane = booth.exit_lane_with(camera.clone() as Arc<dyn Camera>, reader(known));
+
+    // The reader holds every read: the fee, the payment and the barrier do not wait for it.
+    lane.scan(&same.ticket_code).unwrap();
+    lane.take_exit_photo();
+    assert!(lane.reading_plates());
+    let paid = lane.pay(Payment::Cash { tendered: Rupiah(50_000) }).unwrap();
+    assert!(paid.barrier_opened);
+    lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    gate.open();
+    let reads = lane.settle_plates(SETTLE);
+    assert_eq!(reads.len(), 1);
+    assert_eq!((reads[0].entry_id, reads[0].plate.as_str()), (same.id, "B 1234 XYZ"));
+    assert!(reads[0].compared && reads[0].mismatch.is_none(), "the same car: {:?}", reads[0]);
+
+    // Another car leaves on this ticket: shown (returned) and raised for the admin.
+    camera.show(other_car);
+    lane.scan(&other.ticket_code).unwrap();
+    lane.take_exit_photo();
+    let reads = lane.settle_plates(SETTLE);
+    let mismatch = reads[0].mismatch.clone().expect("a mismatch");
+    assert_eq!((mismatch.entry_plate.as_str(), mismatch.exit_plate.as_str()), ("D 55 AB", "B 9999 ZZ"));
+    assert_eq!(mismatch.source, PlateSource::Anpr);
+    lane.cancel();
+
+    // Paid before the read is looked at: still compared with that visit's entry.
+    camera.show(same_car);
+    lane.scan(&swapped.ticket_code).unwrap();
+    lane.take_exit_photo();
+    lane.pay(Payment::Cash { tendered: Rupiah(50_000) }).unwrap();
+    lane.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    let reads = lane.settle_plates(SETTLE);
+    assert_eq!(reads[0].mismatch.as_ref().map(|m| m.entry_plate.as_str()), Some("F 8 Q"));
+
+    // A weak read is shown but not compared: no alert on a guess.
+    camera.show(faint_car);
+    lane.scan(&faint.ticket_code).unwrap();
+    lane.take_exit_photo();
+    let reads = lane.settle_plates(SETTLE);
+    assert_eq!(
+        (reads[0].plate.as_str(), reads[0].compared, reads[0].mismatch.is_none()),
+        ("L 8 ZZ", false, true)
+    );
+
+    let lines = mismatches(booth.sqlite.as_ref());
+    let mut pairs: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|d| (d["entry_plate"].as_str().unwrap(), d["exit_plate"].as_str().unwrap()))
+        .collect();
+    pairs.sort();
+    assert_eq!(pairs, [("D 55 AB", "B 9999 ZZ"), ("F 8 Q", "B 1234 XYZ")]);
+    assert!(lines.iter().all(|d| d["source"] == "anpr"));
+}
+
+#[test]
+fn without_a_reader_or_switched_off_the_exit_reads_nothing() {
+    let booth = Booth::new();
+    let car = photo(21);
+    let off = PlateConfig { enabled: false, ..PlateConfig::default() };
+    for reader in
+        [None, Some((Arc::new(KnownPhotos::new(&[(&car, "B 1 A", 0.99)])) as Arc<dyn PlateReader>, off))]
+    {
+        let mut entry = booth.entry_lane();
+        let issued =
+            entry.lane.trigger(EntryTrigger::Guard { class: mbl(), plate: Plate::normalise("B 2 A") });
+        let issued = issued.unwrap().entry;
+        let mut lane = booth.exit_lane_with(ShownCamera::new(car.clone()) as Arc<dyn Camera>, reader);
+        assert!(lane.plate_arrivals().is_none());
+        lane.scan(&issued.ticket_code).unwrap();
+        lane.take_exit_photo();
+        assert!(!lane.reading_plates());
+        assert!(lane.settle_plates(SETTLE).is_empty());
+    }
+    assert!(mismatches(booth.sqlite.as_ref()).is_empty());
 }

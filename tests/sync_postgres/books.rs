@@ -51,6 +51,7 @@ fn options(seed: u64) -> TrafficOptions {
         manual_opens: rng.random_range(0..3),
         shift_changes: rng.random_range(0..3),
         photos: false,
+        plate_reader: None,
     }
 }
 

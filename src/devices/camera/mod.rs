@@ -7,6 +7,7 @@
 pub mod config;
 pub mod http;
 pub mod jpeg;
+pub mod scene;
 pub mod sim;
 #[cfg(feature = "usb-camera")]
 pub mod usb;

@@ -1,15 +1,20 @@
 //! A simulated camera that draws a real JPEG: a road, a car with its plate when a vehicle is
 //! there, and the booth and time stamped on top. It runs on the same worker as real cameras, so
-//! its delay and breakage exercise the real timeout paths.
+//! its delay and breakage exercise the real timeout paths. With variety on (a seed), each vehicle
+//! gets a random look from [`scene`](super::scene): plate colours, two-line and motorbike plates,
+//! night, blur, tilt, distance.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono_tz::Tz;
 use image::{Rgb, RgbImage};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 use crate::clock::Clock;
 use crate::devices::camera::jpeg::{Frame, PhotoSettings};
+use crate::devices::camera::scene::{self, Look, Subject};
 use crate::devices::camera::worker::{CaptureWorker, FrameSource, SourceFactory};
 use crate::devices::camera::{CAMERA_NAME, Camera, Jpeg};
 use crate::devices::draw::{self, BLACK, Face, TextStyle, WHITE};
@@ -21,11 +26,13 @@ pub const SCENE_WIDTH: u32 = 1280;
 pub const SCENE_HEIGHT: u32 = 720;
 
 /// What the simulated camera sees and how it behaves; changed from the simulation controls.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct SceneState {
-    plate: Option<String>,
+    subject: Subject,
     broken: bool,
     delay: Duration,
+    /// Draws each new vehicle's look when variety is on; `None` draws every car plainly.
+    variety: Option<StdRng>,
 }
 
 /// A camera with no hardware behind it.
@@ -45,7 +52,8 @@ impl SimulatedCamera {
         timeout: Duration,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let scene = Arc::new(Mutex::new(SceneState { plate: None, broken: false, delay }));
+        let scene =
+            Arc::new(Mutex::new(SceneState { subject: Subject::Empty, broken: false, delay, variety: None }));
         let booth = booth.into();
         let factory: SourceFactory = {
             let (scene, clock) = (Arc::clone(&scene), Arc::clone(&clock));
@@ -61,9 +69,36 @@ impl SimulatedCamera {
         Self { worker: CaptureWorker::new("simulated", settings, None, timeout, factory, clock), scene }
     }
 
-    /// Puts a vehicle with this plate in front of the camera, or clears the lane (`None`).
+    /// Puts a vehicle with this plate in front of the camera, or clears the lane (`None`). With
+    /// variety on, the vehicle gets the next random look; otherwise a plain car.
     pub fn set_vehicle(&self, plate: Option<String>) {
-        lock(&self.scene).plate = plate;
+        let mut scene = lock(&self.scene);
+        scene.subject = match plate {
+            None => Subject::Empty,
+            Some(plate) => {
+                let look = match scene.variety.as_mut() {
+                    Some(rng) => {
+                        // One vehicle in four comes in the dark, in a blur, tilted or far away.
+                        let degraded = rand::Rng::random_bool(rng, 0.25);
+                        Look::random(rng, degraded)
+                    }
+                    None => Look::plain(),
+                };
+                Subject::Vehicle { plate: Some(plate), look }
+            }
+        };
+    }
+
+    /// Puts exactly this in front of the camera: a vehicle with a chosen look, one without a
+    /// plate, or nobody.
+    pub fn set_subject(&self, subject: Subject) {
+        lock(&self.scene).subject = subject;
+    }
+
+    /// Turns random looks on with `seed` (the same seed gives the same looks in the same order)
+    /// or off (`None`: plain cars).
+    pub fn set_variety(&self, seed: Option<u64>) {
+        lock(&self.scene).variety = seed.map(StdRng::seed_from_u64);
     }
 
     /// Breaks the camera (captures fail as if unplugged) or mends it.
@@ -116,15 +151,24 @@ impl FrameSource for SceneSource {
         }
         let stamp =
             self.clock.now().with_timezone(&self.time_zone).format("%Y-%m-%d %H:%M:%S %Z").to_string();
-        Ok(Frame::Rgb(draw_scene(&self.booth, &stamp, scene.plate.as_deref())))
+        Ok(Frame::Rgb(draw_subject_scene(&self.booth, &stamp, &scene.subject)))
     }
 }
 
 /// Where the plate sits in a [`draw_scene`] picture: left, top, width, height.
 pub const PLATE_BOX: (u32, u32, u32, u32) = (510, 520, 260, 70);
 
-/// Draws the booth's view: sky, road, and a car seen from the front with `plate` on it.
+/// Draws the booth's view: sky, road, and a plain car seen from the front with `plate` on it.
 pub fn draw_scene(booth: &str, stamp: &str, plate: Option<&str>) -> RgbImage {
+    let subject = match plate {
+        Some(plate) => Subject::Vehicle { plate: Some(plate.to_string()), look: Look::plain() },
+        None => Subject::Empty,
+    };
+    draw_subject_scene(booth, stamp, &subject)
+}
+
+/// Draws the booth's view with `subject` in the lane.
+pub fn draw_subject_scene(booth: &str, stamp: &str, subject: &Subject) -> RgbImage {
     let mut img = RgbImage::from_fn(SCENE_WIDTH, SCENE_HEIGHT, |_, y| {
         if y < 300 {
             // Sky fading towards the horizon.
@@ -142,9 +186,7 @@ pub fn draw_scene(booth: &str, stamp: &str, plate: Option<&str>) -> RgbImage {
     // The booth's barrier arm on the right.
     draw::fill_rect(&mut img, 1120, 200, 60, 200, Rgb([200, 200, 40]));
     draw::fill_rect(&mut img, 980, 230, 140, 14, Rgb([220, 40, 40]));
-    if let Some(plate) = plate {
-        draw_car(&mut img, plate);
-    }
+    scene::draw_subject(&mut img, subject);
     // Overlay band with booth and time, as IP cameras stamp their pictures.
     draw::fill_rect(&mut img, 0, 0, 1280, 48, BLACK);
     let overlay = TextStyle::new(Face::Sans, 32.0).colored(WHITE);
@@ -153,50 +195,6 @@ pub fn draw_scene(booth: &str, stamp: &str, plate: Option<&str>) -> RgbImage {
     let width = draw::text_width_px(&overlay, label);
     draw::draw_text(&mut img, &overlay, 1264.0 - width, 6.0, label);
     img
-}
-
-fn draw_car(img: &mut RgbImage, plate: &str) {
-    // Body colour from the plate, so different cars look different but the same car does not.
-    let hash = plate.bytes().fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
-    let palette = [
-        Rgb([180, 30, 30]),
-        Rgb([30, 60, 150]),
-        Rgb([220, 220, 220]),
-        Rgb([40, 40, 40]),
-        Rgb([150, 150, 155]),
-        Rgb([30, 110, 60]),
-    ];
-    let body = palette[(hash % palette.len() as u32) as usize];
-    // Wheels, then body, cabin, windscreen, lights, grille.
-    for x in [370, 830] {
-        draw::fill_rect(img, x, 560, 80, 90, Rgb([20, 20, 20]));
-    }
-    draw::fill_rect(img, 340, 400, 600, 220, body);
-    draw::fill_rect(img, 420, 250, 440, 160, body);
-    draw::fill_rect(img, 450, 275, 380, 120, Rgb([60, 80, 100]));
-    for x in [400, 880] {
-        draw::fill_ellipse(img, x, 450, 45, 25, Rgb([250, 245, 200]));
-    }
-    draw::fill_rect(img, 500, 440, 280, 50, Rgb([25, 25, 25]));
-    // The plate: white with a black border and black characters, as current Indonesian plates.
-    let (left, top, width, height) = PLATE_BOX;
-    let (left, top, width, height) = (i64::from(left), i64::from(top), i64::from(width), i64::from(height));
-    draw::fill_rect(img, left, top, width, height, BLACK);
-    draw::fill_rect(img, left + 4, top + 4, width - 8, height - 8, WHITE);
-    let mut style = TextStyle::mono(44.0).bolded(true);
-    let text_width = draw::text_width_px(&style, plate);
-    if text_width > (width - 20) as f32 {
-        style.size_px *= (width - 20) as f32 / text_width;
-    }
-    let text_width = draw::text_width_px(&style, plate);
-    let text_height = draw::line_height_px(&style);
-    draw::draw_text(
-        img,
-        &style,
-        left as f32 + (width as f32 - text_width) / 2.0,
-        top as f32 + (height as f32 - text_height) / 2.0,
-        plate,
-    );
 }
 
 #[cfg(test)]

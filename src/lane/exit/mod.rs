@@ -6,11 +6,13 @@
 
 mod pay;
 mod plates;
+mod quote;
+mod reads;
 
 pub use pay::{EMERGENCY_PREFIX, emergency_reason};
 
 pub use plates::{PlateMismatch, mismatch_of};
-mod quote;
+pub use reads::{ExitPlateRead, ExitReadNo};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -205,6 +207,8 @@ pub struct ExitLane {
     cashier_name: String,
     shift: Option<Shift>,
     phase: ExitPhase,
+    /// The exit photos' plate reader, when the booth reads plates.
+    reads: Option<reads::ExitReads>,
 }
 
 impl ExitLane {
@@ -220,6 +224,7 @@ impl ExitLane {
             cashier_name: String::new(),
             shift: None,
             phase: ExitPhase::Ready,
+            reads: None,
         }
     }
 

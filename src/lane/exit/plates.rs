@@ -26,6 +26,19 @@ impl ExitLane {
     /// compare (no quote, no entry plate, an empty plate) is no mismatch.
     pub fn check_exit_plate(&mut self, seen: &str, source: PlateSource) -> Option<PlateMismatch> {
         let ExitPhase::Quoted(quote) = &self.phase else { return None };
+        let quote = quote.as_ref().clone();
+        self.check_plate_of(&quote, seen, source)
+    }
+
+    /// Compares the plate seen with the entry of `quote`, which may be paid and gone from the
+    /// screen by now (a read from the exit photo arrives when the reader is done). A mismatch is
+    /// audited as in [`ExitLane::check_exit_plate`].
+    pub fn check_plate_of(
+        &mut self,
+        quote: &Quote,
+        seen: &str,
+        source: PlateSource,
+    ) -> Option<PlateMismatch> {
         let mismatch = mismatch_of(quote, seen, source)?;
         let detail = json!({
             "entry_id": quote.entry_id,

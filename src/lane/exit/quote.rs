@@ -117,6 +117,7 @@ impl ExitLane {
         {
             quote.exit_photo =
                 crate::lane::capture_photo(&self.ctx, self.devices.camera.as_ref(), PhotoKind::Exit, now);
+            self.read_exit_photo();
         }
     }
 

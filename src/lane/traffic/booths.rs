@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Latencies, Left, Percentiles, TrafficReport, Vehicle};
 use crate::clock::{Clock, ManualClock};
-use crate::config::Language;
+use crate::config::{Language, PlateConfig};
 use crate::devices::camera::{PhotoSettings, SimulatedCamera};
 use crate::devices::input::InputEvent;
 use crate::devices::printer::{Paper, SimulatedPrinter};
@@ -21,11 +21,15 @@ use crate::lane::entry::{EntryDevices, EntryLane, EntryTrigger};
 use crate::lane::exit::{ExitDevices, ExitError, ExitLane, Payment, Quote};
 use crate::lane::ledger::BoothLedger;
 use crate::lane::{Connectivity, IdSource, LaneContext, SiteInfo, shift};
+use crate::plate::PlateReader;
 use crate::secret::SiteSecret;
 use crate::store::{PaymentMethod, Store};
 
 /// Cash in each drawer when a shift opens.
 const FLOAT: Rupiah = Rupiah(500_000);
+/// How long a vehicle waits at most for its photo and plate read (an unoptimised build reads
+/// a photo in seconds).
+const PLATE_WAIT: Duration = Duration::from_secs(60);
 
 /// What every booth of the run shares.
 pub(in crate::lane::traffic) struct Setup {
@@ -37,6 +41,9 @@ pub(in crate::lane::traffic) struct Setup {
     pub root: PathBuf,
     pub connectivity: Connectivity,
     pub photos: bool,
+    /// Reads the photos; the cameras then draw varied looks from `variety_seed`.
+    pub plate_reader: Option<Arc<dyn PlateReader>>,
+    pub variety_seed: u64,
 }
 
 /// How a vehicle leaves.
@@ -145,6 +152,11 @@ impl Booths {
             clock,
         );
         camera.set_broken(!self.setup.photos);
+        if self.setup.plate_reader.is_some() {
+            // Each booth its own looks, the same for the same seed.
+            let booth_no = booth.bytes().fold(0u64, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(b)));
+            camera.set_variety(Some(self.setup.variety_seed ^ booth_no));
+        }
         Arc::new(camera)
     }
 
@@ -159,6 +171,9 @@ impl Booths {
         let devices =
             EntryDevices { camera: camera.clone(), printer: self.printer(), barrier: Arc::new(barrier) };
         let mut lane = EntryLane::new(self.ctx(code)?, devices, class);
+        if let Some(reader) = &self.setup.plate_reader {
+            lane = lane.with_plate_reader(reader.clone(), PlateConfig::default());
+        }
         lane.set_operator(Some(format!("sim-guard-{}", code.to_lowercase())));
         Ok(EntryBooth { lane, camera })
     }
@@ -173,6 +188,9 @@ impl Booths {
         let cashier = format!("sim-kasir-{}", code.to_lowercase());
         let continuing = shift::continuing_shift(&ctx, &cashier);
         let mut lane = ExitLane::new(ctx, devices);
+        if let Some(reader) = &self.setup.plate_reader {
+            lane = lane.with_plate_reader(reader.clone(), PlateConfig::default());
+        }
         lane.set_operator(Some(cashier.clone()), format!("Kasir Simulasi {code}"), continuing);
         Ok(ExitBooth { code: code.to_string(), lane, camera, cashier })
     }
@@ -265,6 +283,10 @@ impl Booths {
         let booth = &mut self.entries[which];
         booth.camera.set_vehicle(Some(vehicle.plate.to_string()));
         booth.lane.handle(&InputEvent::LoopOccupied { loop_id: 1 });
+        let reading = self.setup.plate_reader.is_some();
+        if reading && !booth.lane.settle_media(PLATE_WAIT) {
+            report.problems.push(format!("the photo or plate read of {} took too long", vehicle.plate));
+        }
         let trigger =
             EntryTrigger::Guard { class: vehicle.class.clone(), plate: Some(vehicle.plate.clone()) };
         match booth.lane.trigger(trigger) {
@@ -277,6 +299,10 @@ impl Booths {
                 }
                 vehicle.code = Some(issued.entry.ticket_code.clone());
                 vehicle.entry_id = Some(issued.entry.id);
+                if let Some(read) = issued.entry.plate_read.as_deref().filter(|_| reading) {
+                    report.plates.entries_read += 1;
+                    report.plates.entries_exact += u64::from(read == vehicle.plate.to_string());
+                }
             }
             Err(err) => {
                 report.errors += 1;
@@ -374,6 +400,10 @@ impl Booths {
             }
         };
         booth.camera.set_vehicle(None);
+        for read in booth.lane.settle_plates(PLATE_WAIT) {
+            report.plates.exits_read += 1;
+            report.plates.exit_mismatches += u64::from(read.mismatch.is_some());
+        }
         report.exits += 1;
         report.revenue += paid.exit.total;
         report.journaled += u64::from(paid.persisted.journaled());

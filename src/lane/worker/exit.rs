@@ -8,16 +8,18 @@ use crossbeam_channel::{Receiver, never, select, tick};
 
 use super::observed::ObservedCamera;
 use super::{LaneThread, Picture, Published, SendError};
+use crate::config::PlateConfig;
 use crate::devices::Notify;
 use crate::devices::camera::Camera;
 use crate::devices::input::InputEvent;
 use crate::devices::printer::{Paper, PrintJob};
 use crate::domain::{ClassCode, Rupiah, VehicleClass};
 use crate::lane::LaneContext;
-use crate::lane::exit::{ExitDevices, ExitError, ExitLane, ExitPhase, Paid, Payment, Quote};
+use crate::lane::exit::{ExitDevices, ExitError, ExitLane, ExitPhase, ExitPlateRead, Paid, Payment, Quote};
 use crate::lane::recorder::RecordError;
 use crate::lane::shift::{self, ShiftError, ShiftReport};
 use crate::lane::slips;
+use crate::plate::PlateReader;
 use crate::store::{Role, Shift};
 use uuid::Uuid;
 
@@ -195,6 +197,8 @@ pub struct ExitSnapshot {
     pub closed_shift: Option<ShiftReport>,
     /// The cashier on duty.
     pub operator: Option<String>,
+    /// The plate read from the exit photo on screen, compared with the entry's.
+    pub exit_plate: Option<ExitPlateRead>,
 }
 
 /// Everything the exit worker needs.
@@ -211,6 +215,8 @@ pub struct ExitWorkerSetup {
     pub preview_interval: Option<Duration>,
     /// Called after each snapshot change (the console's repaint).
     pub notify: Notify,
+    /// The plate reader and its settings; `None` when the booth reads no plates.
+    pub plate_reader: Option<(Arc<dyn PlateReader>, PlateConfig)>,
 }
 
 /// The running exit worker. Dropping it stops the thread after the command under way.
@@ -263,7 +269,10 @@ impl Runner {
             printer: setup.devices.printer,
             barrier: setup.devices.barrier,
         };
-        let lane = ExitLane::new(setup.ctx.clone(), devices);
+        let mut lane = ExitLane::new(setup.ctx.clone(), devices);
+        if let Some((reader, config)) = setup.plate_reader {
+            lane = lane.with_plate_reader(reader, config);
+        }
         Self {
             lane,
             ctx: setup.ctx,
@@ -292,8 +301,13 @@ impl Runner {
             None => never(),
         };
         let mut events = self.events.clone();
+        let reads = self.lane.plate_arrivals().unwrap_or_else(never);
         loop {
             select! {
+                recv(reads) -> read => if let Ok(read) = read {
+                    let read = self.lane.plate_arrived(read);
+                    self.plate_read(read);
+                },
                 recv(commands) -> command => match command {
                     Ok(command) => self.command(command),
                     Err(_) => break,
@@ -443,6 +457,7 @@ impl Runner {
                 self.publish_with(None, |s| {
                     s.entry_photo = entry_photo;
                     s.exit_photo = None;
+                    s.exit_plate = None;
                 });
                 self.lane.take_exit_photo();
                 let exit_photo = match self.lane.phase() {
@@ -467,6 +482,21 @@ impl Runner {
                 }
             }
             Err(err) => self.publish(Some(exit_notice(err)), true),
+        }
+    }
+
+    /// A read of an exit photo came back: shown while its visit is on screen.
+    fn plate_read(&self, read: Option<ExitPlateRead>) {
+        let Some(read) = read else { return };
+        let on_screen = match self.lane.phase() {
+            ExitPhase::Quoted(quote) => quote.entry_id == read.entry_id,
+            ExitPhase::Done(paid) | ExitPhase::PaidBarrierFailed(paid, _) => {
+                paid.exit.entry_id == read.entry_id
+            }
+            ExitPhase::Ready | ExitPhase::Refused(_) => false,
+        };
+        if on_screen {
+            self.published.update(|s| s.exit_plate = Some(read));
         }
     }
 
@@ -515,6 +545,7 @@ impl Runner {
             if clear_photos {
                 s.entry_photo = None;
                 s.exit_photo = None;
+                s.exit_plate = None;
             }
         });
     }

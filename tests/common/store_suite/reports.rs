@@ -1,7 +1,10 @@
 //! The transaction list with its filters and paging, and the daily statistics.
 
 use gardu::domain::Rupiah;
-use gardu::store::{ClassDay, MethodDay, Origin, PageRequest, PaymentMethod, Store, VisitFilter, VisitState};
+use gardu::plate::PlateSource;
+use gardu::store::{
+    ClassDay, EntryLate, MethodDay, Origin, PageRequest, PaymentMethod, Store, VisitFilter, VisitState,
+};
 use uuid::Uuid;
 
 use crate::common::fixtures::{
@@ -130,6 +133,56 @@ pub fn list_visits_applies_every_filter(store: &dyn Store) {
     let page = store.list_visits(&here(), PageRequest { offset: 0, limit: 2 }).unwrap();
     assert_eq!(page.rows[0].exit.as_ref().map(|x| x.method), Some(PaymentMethod::Free));
     assert_eq!(page.rows[1].exit, None);
+}
+
+/// The plate search covers the plate read from the entry photo as well as the confirmed one:
+/// read at the ticket, read after it (a late read), and read differently from what the guard
+/// typed; short and long search terms (the trigram index and the scan).
+pub fn plate_search_finds_read_plates(store: &dyn Store) {
+    record_fixture_visits(store);
+    // 8: no plate typed, read at the ticket. 9: typed "B 777 QQ", read as "B 7771 QQ".
+    // 10: no plate typed, its read arrives after the ticket.
+    let mut v8 = entry(8, at(2024, 3, 1, 7, 0), None, "MBL");
+    v8.plate_read = Some("F 4321 KL".to_string());
+    v8.plate_confidence = Some(0.91);
+    v8.plate_source = PlateSource::None;
+    let mut v9 = entry(9, at(2024, 3, 1, 8, 0), Some("B 777 QQ"), "MBL");
+    v9.plate_read = Some("B 7771 QQ".to_string());
+    v9.plate_confidence = Some(0.62);
+    v9.plate_source = PlateSource::Typed;
+    let v10 = entry(10, at(2024, 3, 1, 9, 0), None, "MTR");
+    for e in [&v8, &v9, &v10] {
+        store.record_entry(e).unwrap();
+    }
+    let late = EntryLate {
+        entry_id: v10.id,
+        photo_id: None,
+        plate_read: Some("AB 5 CD".to_string()),
+        plate_confidence: Some(0.88),
+    };
+    assert!(store.complete_entry(&late).unwrap());
+    let here = || VisitFilter { site: Some(SITE.to_string()), ..VisitFilter::default() };
+    let text = |s: &str| Some(s.to_string());
+    let cases: Vec<(&str, VisitFilter, Vec<u128>)> = vec![
+        ("read plate, whole", VisitFilter { plate: text("f 4321 kl"), ..here() }, vec![8]),
+        ("read plate, part", VisitFilter { plate: text("4321"), ..here() }, vec![8]),
+        ("read plate, two characters", VisitFilter { plate: text("KL"), ..here() }, vec![8]),
+        ("typed plate of a misread", VisitFilter { plate: text("B 777 QQ"), ..here() }, vec![9]),
+        ("misread of a typed plate", VisitFilter { plate: text("B7771"), ..here() }, vec![9]),
+        ("both plates match once", VisitFilter { plate: text("777"), ..here() }, vec![9]),
+        ("late read", VisitFilter { plate: text("AB5CD"), ..here() }, vec![10]),
+        ("late read, part", VisitFilter { plate: text("5 CD"), ..here() }, vec![10]),
+        (
+            "read plate and inside",
+            VisitFilter { plate: text("4321"), state: Some(VisitState::Inside), ..here() },
+            vec![8],
+        ),
+        ("confirmed plates as before", VisitFilter { plate: text("b 1234 xyz"), ..here() }, vec![5, 1]),
+    ];
+    for (name, filter, expected) in cases {
+        let total = expected.len() as u64;
+        assert_eq!(listed(store, filter), (expected, total), "{name}");
+    }
 }
 
 pub fn list_visits_pages_with_exact_totals(store: &dyn Store) {

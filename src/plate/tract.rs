@@ -1,0 +1,220 @@
+//! The plate reader on PaddleOCR's PP-OCRv4 models run by tract (pure Rust, one core): detection,
+//! lines merged and widened to the plate border, recognition, the plate grammar.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use image::imageops::{self, FilterType};
+use image::{GrayImage, RgbImage};
+use tract_onnx::prelude::*;
+
+use crate::devices::camera::Jpeg;
+use crate::devices::camera::jpeg::decode_jpeg;
+use crate::plate::detect::{self, ProbMap, TextBox};
+use crate::plate::grammar;
+use crate::plate::recognize::Charset;
+use crate::plate::{PlateCandidate, PlateError, PlateRead, PlateReader};
+
+/// The text detection model, embedded at build time (see build.rs).
+static DET_MODEL: &[u8] = include_bytes!(env!("GARDU_PLATE_DET_MODEL"));
+/// The text recognition model, embedded at build time.
+static REC_MODEL: &[u8] = include_bytes!(env!("GARDU_PLATE_REC_MODEL"));
+
+/// The detector sees photos scaled into this frame (a 1280×720 photo fills it exactly).
+const DET_WIDTH: usize = 960;
+/// Height of the detector's frame (a multiple of 32, as the model needs).
+const DET_HEIGHT: usize = 544;
+/// The recogniser's input height.
+const REC_HEIGHT: usize = 48;
+/// The recogniser's input width; narrower lines are padded, wider ones squeezed.
+const REC_WIDTH: usize = 320;
+/// Lines recognised at most per photo, tallest first.
+const MAX_LINES: usize = 6;
+/// Below this the recogniser's text is not taken for anything.
+const MIN_LINE_CONFIDENCE: f32 = 0.5;
+/// A read below this after the grammar's penalties is reported as no plate.
+const MIN_PLATE_CONFIDENCE: f32 = 0.55;
+
+type Plan = TypedRunnableModel<TypedModel>;
+
+struct Models {
+    det: Plan,
+    rec: Plan,
+    charset: Charset,
+}
+
+/// Reads plates with the embedded models; they are loaded on the first read (or by
+/// [`TractReader::load`]) on the caller's thread, once, and shared after.
+#[derive(Default)]
+pub struct TractReader {
+    models: OnceLock<Result<Models, String>>,
+}
+
+impl TractReader {
+    /// A reader whose models are not loaded yet.
+    pub fn new() -> TractReader {
+        TractReader::default()
+    }
+
+    /// Loads the models now (about a second) so the first read is not slow.
+    pub fn load(&self) -> Result<(), PlateError> {
+        self.models().map(|_| ())
+    }
+
+    fn models(&self) -> Result<&Models, PlateError> {
+        self.models
+            .get_or_init(|| load_models().map_err(|err| format!("{err:#}")))
+            .as_ref()
+            .map_err(|err| PlateError::Model(format!("the plate models did not load ({err}); rebuild Gardu")))
+    }
+
+    /// Reads a decoded photo.
+    pub fn read_image(&self, photo: &RgbImage) -> Result<PlateRead, PlateError> {
+        let models = self.models()?;
+        // Timed after loading: `ms` is what reading a photo costs, the one-off load aside.
+        let started = Instant::now();
+        let mut read = read_with(models, photo).map_err(|err| PlateError::Model(format!("{err:#}")))?;
+        read.ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        Ok(read)
+    }
+}
+
+impl PlateReader for TractReader {
+    fn read(&self, photo: &Jpeg) -> Result<PlateRead, PlateError> {
+        let image = decode_jpeg(&photo.bytes).map_err(|err| PlateError::Decode(err.to_string()))?;
+        self.read_image(&image)
+    }
+
+    fn prepare(&self) -> Result<(), PlateError> {
+        self.load()
+    }
+}
+
+fn load_models() -> TractResult<Models> {
+    let det = tract_onnx::onnx()
+        .model_for_read(&mut &DET_MODEL[..])?
+        .with_input_fact(0, f32::fact([1, 3, DET_HEIGHT, DET_WIDTH]).into())?
+        .into_optimized()?
+        .into_runnable()?;
+    let proto = tract_onnx::onnx().proto_model_for_read(&mut &REC_MODEL[..])?;
+    let character = proto
+        .metadata_props
+        .iter()
+        .find(|prop| prop.key == "character")
+        .map(|prop| prop.value.clone())
+        .ok_or_else(|| anyhow::anyhow!("the recognition model has no character list"))?;
+    let charset = Charset::from_metadata(&character);
+    if charset.is_empty() {
+        anyhow::bail!("the recognition model's character list has no letters or digits");
+    }
+    let rec = tract_onnx::onnx()
+        .model_for_proto_model(&proto)?
+        .with_input_fact(0, f32::fact([1, 3, REC_HEIGHT, REC_WIDTH]).into())?
+        .into_optimized()?
+        .into_runnable()?;
+    Ok(Models { det, rec, charset })
+}
+
+/// A line read and fitted to the grammar.
+struct Found {
+    plate: String,
+    raw: String,
+    confidence: f32,
+    height: f32,
+}
+
+fn read_with(models: &Models, photo: &RgbImage) -> TractResult<PlateRead> {
+    let (width, height) = (photo.width() as f32, photo.height() as f32);
+    if width < 32.0 || height < 32.0 {
+        return Ok(PlateRead::nothing(0));
+    }
+    let scale = (DET_WIDTH as f32 / width).min(DET_HEIGHT as f32 / height);
+    let (sw, sh) = (((width * scale).round() as u32).max(1), ((height * scale).round() as u32).max(1));
+    let small = imageops::resize(photo, sw, sh, FilterType::Triangle);
+    let input = tract_ndarray::Array4::from_shape_fn((1, 3, DET_HEIGHT, DET_WIDTH), |(_, c, y, x)| {
+        if x < sw as usize && y < sh as usize {
+            // BGR, scaled to -1..1, as the models were trained.
+            let v = small.get_pixel(x as u32, y as u32).0[2 - c];
+            f32::from(v) / 127.5 - 1.0
+        } else {
+            0.0
+        }
+    });
+    let output = models.det.run(tvec!(Tensor::from(input).into()))?;
+    let map = output[0].to_array_view::<f32>()?;
+    let map = ProbMap { width: DET_WIDTH, height: DET_HEIGHT, data: map.iter().copied().collect() };
+    let mut lines: Vec<TextBox> = detect::merge_lines(detect::boxes_from_map(&map))
+        .into_iter()
+        .map(|line| line.scaled(1.0 / scale, 1.0 / scale))
+        .filter(|line| line.height() >= 10.0 && (1.2..=15.0).contains(&(line.width() / line.height())))
+        .collect();
+    lines.sort_by(|a, b| b.height().total_cmp(&a.height()));
+    lines.truncate(MAX_LINES);
+    let gray: GrayImage = imageops::grayscale(photo);
+    let mut found = Vec::new();
+    for line in &lines {
+        let wide = detect::widen_to_border(&gray, line);
+        // A widened line ends just inside the border: padding it would bring the border in,
+        // and a border stroke reads as `I` or `1`.
+        let side_pad = if wide == *line { line.height() * 0.12 } else { 0.0 };
+        let (text, confidence) = recognise(models, photo, &wide, side_pad)?;
+        if confidence < MIN_LINE_CONFIDENCE {
+            continue;
+        }
+        if let Some(fit) = grammar::fit(&text) {
+            found.push(Found {
+                plate: fit.plate.to_string(),
+                raw: text,
+                confidence: confidence * fit.factor,
+                height: line.height(),
+            });
+        }
+    }
+    // A taller line is more likely the plate than a sticker or a month/year line beside it.
+    let tallest = found.iter().map(|f| f.height).fold(0.0f32, f32::max);
+    let rank = |f: &Found| f.confidence * (f.height / tallest.max(1.0)).sqrt();
+    found.sort_by(|a, b| rank(b).total_cmp(&rank(a)));
+    // Two boxes over one plate give the same text twice; the better one stays.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|f| seen.insert(f.plate.clone()));
+    let candidates =
+        found.iter().map(|f| PlateCandidate { text: f.plate.clone(), confidence: f.confidence }).collect();
+    Ok(match found.first() {
+        Some(best) if best.confidence >= MIN_PLATE_CONFIDENCE => PlateRead {
+            plate: Some(best.plate.clone()),
+            raw: Some(best.raw.clone()),
+            confidence: best.confidence,
+            candidates,
+            ms: 0,
+        },
+        _ => PlateRead { candidates, ..PlateRead::nothing(0) },
+    })
+}
+
+/// Recognises the text in `line` of `photo`, padded by `side_pad` left and right.
+fn recognise(models: &Models, photo: &RgbImage, line: &TextBox, side_pad: f32) -> TractResult<(String, f32)> {
+    let pad = line.height() * 0.12;
+    let left = (line.left - side_pad).max(0.0) as u32;
+    let top = (line.top - pad).max(0.0) as u32;
+    let right = ((line.right + side_pad) as u32).min(photo.width());
+    let bottom = ((line.bottom + pad) as u32).min(photo.height());
+    if right <= left + 2 || bottom <= top + 2 {
+        return Ok((String::new(), 0.0));
+    }
+    let crop = imageops::crop_imm(photo, left, top, right - left, bottom - top).to_image();
+    let ratio = crop.width() as f32 / crop.height() as f32;
+    let target_width = ((REC_HEIGHT as f32 * ratio).ceil() as usize).clamp(1, REC_WIDTH);
+    let scaled = imageops::resize(&crop, target_width as u32, REC_HEIGHT as u32, FilterType::Triangle);
+    let input = tract_ndarray::Array4::from_shape_fn((1, 3, REC_HEIGHT, REC_WIDTH), |(_, c, y, x)| {
+        if x < target_width {
+            f32::from(scaled.get_pixel(x as u32, y as u32).0[2 - c]) / 127.5 - 1.0
+        } else {
+            0.0
+        }
+    });
+    let output = models.rec.run(tvec!(Tensor::from(input).into()))?;
+    let probs = output[0].to_array_view::<f32>()?;
+    let classes = probs.shape().last().copied().unwrap_or(0);
+    let flat: Vec<f32> = probs.iter().copied().collect();
+    Ok(models.charset.decode(&flat, classes))
+}
