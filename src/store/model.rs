@@ -503,7 +503,8 @@ pub enum EntryLookup {
     TicketCode(String),
     /// By the human ticket number typed by the cashier.
     TicketNo(String),
-    /// By plate search key (`B1234XYZ`): the latest entry of that plate.
+    /// By plate search key (`B1234XYZ`): the latest entry whose confirmed plate or read plate
+    /// (from its entry photo) has that key.
     PlateKey(String),
     /// By member card uid: the latest entry of that card.
     Card(String),

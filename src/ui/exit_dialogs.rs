@@ -13,6 +13,7 @@ use super::theme;
 use super::vehicle_pick::{VehiclePick, vehicle_pick_ui};
 use super::widgets::KeyButton;
 use crate::domain::{ClassCode, Rupiah};
+use crate::lane::exit::SeenPlate;
 use crate::lane::shift::{self, ShiftReport};
 use crate::lane::worker::{ExitCommand, ExitSnapshot};
 
@@ -26,6 +27,8 @@ pub enum ExitDialog {
         class: Option<ClassCode>,
         /// The vehicle inside picked by its plate.
         pick: VehiclePick,
+        /// The plate read at the barrier was put in the field (once: the cashier may clear it).
+        offered: bool,
     },
     /// Manual opening: the reason, and the vehicle it lets out when the cashier picks one.
     ManualOpen {
@@ -55,6 +58,7 @@ impl ExitDialog {
             plate: String::new(),
             class: class.map(|c| c.code.clone()),
             pick: VehiclePick::default(),
+            offered: false,
         }
     }
 
@@ -66,6 +70,27 @@ impl ExitDialog {
     /// The shift dialog.
     pub fn shift() -> Self {
         ExitDialog::Shift { amount: String::new(), report: None, closing: false }
+    }
+}
+
+/// The plate read at the barrier: a confident read fills the empty field once; a weak one is
+/// offered with a button.
+fn seen_plate_ui(ui: &mut egui::Ui, seen: &SeenPlate, plate: &mut String, offered: &mut bool, tr: &I18n) {
+    let percent = format!("{:.0}", seen.confidence * 100.0);
+    let args: [(&str, &dyn std::fmt::Display); 2] = [("plate", &seen.plate), ("percent", &percent)];
+    if seen.confident {
+        if !*offered && plate.trim().is_empty() {
+            *plate = seen.plate.clone();
+        }
+        *offered = true;
+        ui.label(RichText::new(tr.f("lost.read", &args)).color(theme::GOOD).strong());
+    } else {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(tr.f("lost.read_weak", &args)).color(theme::MUTED).strong());
+            if ui.button(tr.t("lost.use_read")).clicked() {
+                *plate = seen.plate.clone();
+            }
+        });
     }
 }
 
@@ -90,8 +115,11 @@ pub fn exit_dialog_ui(
         ui.heading(title);
         ui.add_space(8.0);
         match dialog {
-            ExitDialog::LostTicket { plate, class, pick } => {
+            ExitDialog::LostTicket { plate, class, pick, offered } => {
                 ui.label(tr.t("lost.explain"));
+                if let Some(seen) = &snapshot.seen_plate {
+                    seen_plate_ui(ui, seen, plate, offered, tr);
+                }
                 let label = ui.label(RichText::new(tr.t("lost.plate")).strong());
                 let field = ui.add(
                     egui::TextEdit::singleline(plate)

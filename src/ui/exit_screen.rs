@@ -201,6 +201,8 @@ fn scan_row_ui(
                 .show(ui)
             {
                 state.dialog = Some(ExitDialog::lost_ticket(snapshot));
+                // The car at the barrier is photographed and read: its plate is offered.
+                commands.push(ExitCommand::ReadPlateAtTheBarrier);
             }
         });
     });

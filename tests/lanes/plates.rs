@@ -306,3 +306,62 @@ fn without_a_reader_or_switched_off_the_exit_reads_nothing() {
     }
     assert!(mismatches(booth.sqlite.as_ref()).is_empty());
 }
+
+#[test]
+fn a_lost_ticket_finds_the_car_by_the_plate_read_at_the_barrier() {
+    let booth = Booth::new();
+    // Entered with no plate typed: only its entry photo's read (late) knows the plate.
+    let car = photo(31);
+    let (known, gate) = KnownPhotos::new(&[(&car, "B 4321 KL", 0.96)]).gated();
+    let mut entry = booth.entry_lane_with(ShownCamera::new(car.clone()) as Arc<dyn Camera>, reader(known));
+    entry.handle(&InputEvent::LoopOccupied { loop_id: 1 });
+    let unread = entry.handle(&InputEvent::Button).unwrap().unwrap().entry;
+    gate.open();
+    assert!(entry.settle_media(SETTLE));
+    entry.handle(&InputEvent::LoopCleared { loop_id: 1 });
+    assert_eq!(stored(booth.sqlite.as_ref(), unread.id).plate, None);
+    let mut typed_lane = booth.entry_lane();
+    let typed = EntryTrigger::Guard { class: mbl(), plate: Plate::normalise("F 9 A") };
+    let typed = typed_lane.lane.trigger(typed).unwrap().entry;
+    booth.clock.advance(chrono::Duration::hours(3));
+
+    let (faint_car, unknown_car) = (photo(32), photo(33));
+    let known = KnownPhotos::new(&[
+        (&car, "B 4321 KL", 0.94),
+        (&faint_car, "B 4321 KL", 0.40),
+        (&unknown_car, "Z 1 Z", 0.99),
+    ]);
+    let camera = ShownCamera::new(car.clone());
+    let mut lane = booth.exit_lane_with(camera.clone() as Arc<dyn Camera>, reader(known));
+    let lost = |lane: &mut gardu::lane::exit::ExitLane, typed_plate: &str| {
+        lane.read_plate_at_the_barrier();
+        assert!(lane.settle_plates(SETTLE).is_empty(), "no visit on screen to compare with");
+        let seen = lane.seen_plate().cloned();
+        let quote = lane.lost_ticket_read(typed_plate, &mbl()).unwrap();
+        assert!(quote.lost_ticket);
+        assert_eq!(lane.seen_plate(), None, "the read belongs to this car only");
+        lane.cancel();
+        (seen, quote.entry.map(|e| e.id))
+    };
+
+    // Nothing typed: the read finds the entry whose photo was read the same.
+    let (seen, found) = lost(&mut lane, "");
+    let seen = seen.expect("the car at the barrier was read");
+    assert_eq!((seen.plate.as_str(), seen.confident), ("B 4321 KL", true));
+    assert_eq!(found, Some(unread.id));
+    // The dialog put the read in the field (the usual case): found by it.
+    assert_eq!(lost(&mut lane, "B 4321 KL").1, Some(unread.id));
+    // A wrong correction still finds the car by the read.
+    assert_eq!(lost(&mut lane, "B 4321 XX").1, Some(unread.id));
+    // A correction to a car inside wins over the read.
+    assert_eq!(lost(&mut lane, "F 9 A").1, Some(typed.id));
+
+    // A weak read is only offered: nothing typed, nothing found, the fine alone.
+    camera.show(faint_car);
+    let (seen, found) = lost(&mut lane, "");
+    assert_eq!(seen.map(|s| s.confident), Some(false));
+    assert_eq!(found, None);
+    // A read of a car that is not inside: the fine alone, with the read plate typed.
+    camera.show(unknown_car);
+    assert_eq!(lost(&mut lane, "Z 1 Z").1, None);
+}

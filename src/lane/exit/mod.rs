@@ -12,7 +12,7 @@ mod reads;
 pub use pay::{EMERGENCY_PREFIX, emergency_reason};
 
 pub use plates::{PlateMismatch, mismatch_of};
-pub use reads::{ExitPlateRead, ExitReadNo};
+pub use reads::{ExitPlateRead, ExitReadNo, SeenPlate};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -303,6 +303,7 @@ impl ExitLane {
 
     /// The vehicle has left the barrier: close it and get ready for the next one.
     pub fn vehicle_passed(&mut self) {
+        self.forget_seen_plate();
         if matches!(self.phase, ExitPhase::Done(_)) {
             if let Err(err) = self.devices.barrier.close() {
                 tracing::warn!("exit barrier did not close: {err}");

@@ -279,6 +279,7 @@ impl ExitLane {
                 tracing::warn!("{err}");
             }
         }
+        self.forget_seen_plate();
         self.phase = ExitPhase::Ready;
     }
 }

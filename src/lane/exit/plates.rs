@@ -55,16 +55,18 @@ impl ExitLane {
         Some(mismatch)
     }
 
-    /// A lost ticket where the exit photo was read: the open entry of the read plate first,
-    /// then of the plate the cashier typed, then the fine alone.
-    pub fn lost_ticket_read(
-        &mut self,
-        read_plate: Option<&str>,
-        typed_plate: &str,
-        class: &ClassCode,
-    ) -> Result<Quote, ExitError> {
-        if let Some(read) = read_plate.filter(|read| !search_key(read).is_empty())
-            && let Some(entry) = self.find_open(&EntryLookup::PlateKey(search_key(read)))?
+    /// A lost ticket at a booth that reads plates: the dialog offers the plate read at the
+    /// barrier ([`Self::read_plate_at_the_barrier`]), so `typed_plate` is that read unless the
+    /// cashier corrected it. The open entry of `typed_plate` first, then of the confident read
+    /// (a wrong correction still finds the car), then the fine alone. The entries' read plates
+    /// count as much as their typed ones.
+    pub fn lost_ticket_read(&mut self, typed_plate: &str, class: &ClassCode) -> Result<Quote, ExitError> {
+        let read = self.seen_plate().filter(|seen| seen.confident).map(|seen| seen.plate.clone());
+        self.forget_seen_plate();
+        let typed_key = search_key(typed_plate);
+        if let Some(read) = read.filter(|read| search_key(read) != typed_key && !search_key(read).is_empty())
+            && (typed_key.is_empty() || self.find_open(&EntryLookup::PlateKey(typed_key))?.is_none())
+            && let Some(entry) = self.find_open(&EntryLookup::PlateKey(search_key(&read)))?
         {
             return self.lost_ticket_of(entry);
         }

@@ -1,6 +1,9 @@
 //! The exit photo's plate read: the photo goes to the reader's thread when it is taken, and the
 //! read is compared with the entry's plate when it comes back, whether the fee is still on
 //! screen or already paid. Never in the scan → fee or the payment → barrier path.
+//!
+//! For a lost ticket there is no visit yet: the car at the barrier is photographed when the
+//! cashier opens the dialog and its read plate is the first the visit is looked up by.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,14 +37,34 @@ pub struct ExitPlateRead {
     pub mismatch: Option<PlateMismatch>,
 }
 
-/// The reader thread of an exit lane and the quotes whose photos it is reading.
+/// The plate read from a photo of the car at the barrier, taken for a lost ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenPlate {
+    /// The plate read, normalised.
+    pub plate: String,
+    /// Its confidence, 0–1.
+    pub confidence: f32,
+    /// At or above `plate.min_confidence`: the lost ticket is looked up by it first.
+    pub confident: bool,
+}
+
+/// What a photo under way was taken for.
+enum Pending {
+    /// The exit photo of this quote (photos stripped): compared with its entry.
+    Quote(Box<Quote>),
+    /// The car at the barrier, for a lost ticket.
+    AtTheBarrier,
+}
+
+/// The reader thread of an exit lane and the photos it is reading.
 pub(super) struct ExitReads {
     worker: PlateWorker<ExitReadNo>,
     reads: Receiver<PlateOutcome<ExitReadNo>>,
     config: PlateConfig,
-    /// The quote (photos stripped) of each photo under way.
-    pending: HashMap<ExitReadNo, Quote>,
+    pending: HashMap<ExitReadNo, Pending>,
     next: ExitReadNo,
+    /// The last read of the car at the barrier, until the visit is done.
+    seen: Option<SeenPlate>,
 }
 
 impl ExitReads {
@@ -52,7 +75,7 @@ impl ExitReads {
         }
         match PlateWorker::start(reader) {
             Ok((worker, reads)) => {
-                Some(ExitReads { worker, reads, config, pending: HashMap::new(), next: 0 })
+                Some(ExitReads { worker, reads, config, pending: HashMap::new(), next: 0, seen: None })
             }
             Err(err) => {
                 tracing::error!("no plate reader thread at the exit, plates are not compared: {err}");
@@ -64,13 +87,16 @@ impl ExitReads {
     /// Queues the exit photo of `quote` (never waits; a busy reader skips it).
     pub(super) fn submit(&mut self, quote: &Quote) {
         let Some(photo) = &quote.exit_photo else { return };
+        let mut kept = quote.clone();
+        kept.entry_photo = None;
+        kept.exit_photo = None;
+        self.queue(photo.jpeg.clone(), Pending::Quote(Box::new(kept)));
+    }
+
+    fn queue(&mut self, jpeg: Vec<u8>, pending: Pending) {
         self.next += 1;
-        let jpeg = Jpeg { bytes: photo.jpeg.clone(), width: 0, height: 0 };
-        if self.worker.submit(self.next, jpeg) {
-            let mut kept = quote.clone();
-            kept.entry_photo = None;
-            kept.exit_photo = None;
-            self.pending.insert(self.next, kept);
+        if self.worker.submit(self.next, Jpeg { bytes: jpeg, width: 0, height: 0 }) {
+            self.pending.insert(self.next, pending);
         }
     }
 }
@@ -96,12 +122,20 @@ impl ExitLane {
 
     /// A read arrived: compared with its entry's plate (a mismatch is audited). `None` when
     /// the reader failed or found no plate.
+    /// A read of the car at the barrier is kept for the lost ticket ([`Self::seen_plate`]).
     pub fn plate_arrived(&mut self, outcome: PlateOutcome<ExitReadNo>) -> Option<ExitPlateRead> {
         let reads = self.reads.as_mut()?;
-        let quote = reads.pending.remove(&outcome.tag)?;
+        let pending = reads.pending.remove(&outcome.tag)?;
         let read = outcome.read.ok()?;
         let plate = read.plate?;
         let compared = read.confidence >= reads.config.min_confidence;
+        let quote = match pending {
+            Pending::Quote(quote) => quote,
+            Pending::AtTheBarrier => {
+                reads.seen = Some(SeenPlate { plate, confidence: read.confidence, confident: compared });
+                return None;
+            }
+        };
         let mismatch = if compared { self.check_plate_of(&quote, &plate, PlateSource::Anpr) } else { None };
         Some(ExitPlateRead {
             entry_id: quote.entry_id,
@@ -126,6 +160,32 @@ impl ExitLane {
             }
         }
         done
+    }
+
+    /// Photographs the car at the barrier and sends the photo to the reader, for a lost ticket
+    /// (the dialog is open: the lane waits for nothing else). The read arrives through
+    /// [`Self::plate_arrivals`] and is then [`Self::seen_plate`]. Nothing without a reader.
+    pub fn read_plate_at_the_barrier(&mut self) {
+        let Some(reads) = self.reads.as_mut() else { return };
+        reads.seen = None;
+        match self.devices.camera.capture(self.ctx.camera_timeout) {
+            Ok(photo) => reads.queue(photo.bytes, Pending::AtTheBarrier),
+            Err(err) => tracing::warn!(
+                "no photo of the car at the barrier, the lost ticket is looked up as typed: {err}"
+            ),
+        }
+    }
+
+    /// The plate read of the car at the barrier, while it has no visit on screen.
+    pub fn seen_plate(&self) -> Option<&SeenPlate> {
+        self.reads.as_ref()?.seen.as_ref()
+    }
+
+    /// Forgets the car at the barrier (its visit is done or abandoned).
+    pub(super) fn forget_seen_plate(&mut self) {
+        if let Some(reads) = self.reads.as_mut() {
+            reads.seen = None;
+        }
     }
 
     /// Sends the exit photo of the quote on screen to the reader, if there is one.

@@ -15,7 +15,9 @@ use crate::devices::input::InputEvent;
 use crate::devices::printer::{Paper, PrintJob};
 use crate::domain::{ClassCode, Rupiah, VehicleClass};
 use crate::lane::LaneContext;
-use crate::lane::exit::{ExitDevices, ExitError, ExitLane, ExitPhase, ExitPlateRead, Paid, Payment, Quote};
+use crate::lane::exit::{
+    ExitDevices, ExitError, ExitLane, ExitPhase, ExitPlateRead, Paid, Payment, Quote, SeenPlate,
+};
 use crate::lane::recorder::RecordError;
 use crate::lane::shift::{self, ShiftError, ShiftReport};
 use crate::lane::slips;
@@ -40,7 +42,11 @@ pub enum ExitCommand {
     },
     /// A scanned or typed ticket code, ticket number or card number.
     Scan(String),
-    /// A lost ticket: the latest open entry of the plate, or the fine alone.
+    /// The lost-ticket dialog opened: photograph the car at the barrier and read its plate
+    /// (published as `seen_plate`; nothing without a plate reader).
+    ReadPlateAtTheBarrier,
+    /// A lost ticket: the latest open entry of the plate (or of the plate read at the barrier),
+    /// or the fine alone.
     LostTicket {
         /// Plate as typed.
         plate: String,
@@ -199,6 +205,8 @@ pub struct ExitSnapshot {
     pub operator: Option<String>,
     /// The plate read from the exit photo on screen, compared with the entry's.
     pub exit_plate: Option<ExitPlateRead>,
+    /// The plate read of the car at the barrier, for the lost-ticket dialog.
+    pub seen_plate: Option<SeenPlate>,
 }
 
 /// Everything the exit worker needs.
@@ -307,6 +315,8 @@ impl Runner {
                 recv(reads) -> read => if let Ok(read) = read {
                     let read = self.lane.plate_arrived(read);
                     self.plate_read(read);
+                    let seen_plate = self.lane.seen_plate().cloned();
+                    self.published.update(|s| s.seen_plate = seen_plate);
                 },
                 recv(commands) -> command => match command {
                     Ok(command) => self.command(command),
@@ -332,9 +342,13 @@ impl Runner {
                 let result = self.lane.scan(&text);
                 self.quoted(result);
             }
+            ExitCommand::ReadPlateAtTheBarrier => {
+                self.published.update(|s| s.seen_plate = None);
+                self.lane.read_plate_at_the_barrier();
+            }
             ExitCommand::LostTicket { plate, class } => {
                 self.stage(ExitStage::Quoting);
-                let result = self.lane.lost_ticket(&plate, &class);
+                let result = self.lane.lost_ticket_read(&plate, &class);
                 self.quoted(result);
             }
             ExitCommand::Pay(payment) => {
@@ -564,10 +578,12 @@ impl Runner {
             ExitPhase::Refused(_) => ExitView::Refused,
         };
         let shift = self.lane.shift().cloned();
+        let seen_plate = self.lane.seen_plate().cloned();
         self.published.update(|s| {
             s.stage = None;
             s.view = view;
             s.shift = shift;
+            s.seen_plate = seen_plate;
             if notice.is_some() {
                 s.notice = notice;
             } else if matches!(s.view, ExitView::Ready) {

@@ -180,7 +180,9 @@ fn lookup_condition(lookup: &EntryLookup) -> (&'static str, Box<dyn ToSql + Sync
         EntryLookup::Id(id) => ("e.id = $2", Box::new(*id)),
         EntryLookup::TicketCode(code) => ("e.ticket_code = $2", Box::new(code.trim().to_string())),
         EntryLookup::TicketNo(number) => ("e.ticket_no = $2", Box::new(number.trim().to_string())),
-        EntryLookup::PlateKey(plate) => ("e.plate_key = $2", Box::new(search_key(plate))),
+        EntryLookup::PlateKey(plate) => {
+            ("(e.plate_key = $2 OR e.plate_read_key = $2)", Box::new(search_key(plate)))
+        }
         EntryLookup::Card(uid) => ("e.card_uid = $2", Box::new(uid.trim().to_ascii_uppercase())),
     }
 }

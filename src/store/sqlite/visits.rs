@@ -209,7 +209,7 @@ fn lookup_condition(lookup: &EntryLookup) -> (&'static str, String) {
         EntryLookup::Id(id) => ("e.id = ?2", uuid_text(*id)),
         EntryLookup::TicketCode(code) => ("e.ticket_code = ?2", code.trim().to_string()),
         EntryLookup::TicketNo(number) => ("e.ticket_no = ?2", number.trim().to_string()),
-        EntryLookup::PlateKey(plate) => ("e.plate_key = ?2", search_key(plate)),
+        EntryLookup::PlateKey(plate) => ("(e.plate_key = ?2 OR e.plate_read_key = ?2)", search_key(plate)),
         EntryLookup::Card(uid) => ("e.card_uid = ?2", uid.trim().to_ascii_uppercase()),
     }
 }

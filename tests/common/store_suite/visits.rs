@@ -75,6 +75,15 @@ pub fn find_returns_the_newest_match(store: &dyn Store) {
     assert_eq!(visit.exit.map(|x| x.id), Some(exit_id(3)));
     assert_eq!(store.find_open_entry(SITE, &key).unwrap(), Some(open), "the newest entry that has not left");
     assert_eq!(store.inside_count(SITE, false).unwrap(), 1);
+
+    // A plate only read from the entry photo (nothing typed) is found by that read too.
+    let mut read_only = entry(4, at(2024, 3, 4, 1, 0), None, "MBL");
+    read_only.plate_read = Some("D 55 AB".to_string());
+    read_only.plate_confidence = Some(0.9);
+    store.record_entry(&read_only).unwrap();
+    let read_key = EntryLookup::PlateKey("D55AB".to_string());
+    assert_eq!(store.find_open_entry(SITE, &read_key).unwrap().map(|e| e.id), Some(entry_id(4)));
+    assert_eq!(store.find_open_entry(SITE, &key).unwrap().map(|e| e.id), Some(entry_id(2)));
 }
 
 pub fn open_and_exited_entries_differ(store: &dyn Store) {
