@@ -3,7 +3,7 @@
 //! random outages, restarts, photocopied tickets, lost tickets, manual openings and shift
 //! changes; everything replayed; the books checked to the rupiah and every duplicate found.
 //!
-//! 200 cases in the test command; `GARDU_BOOKS_SOAK=N` runs N cases (a longer soak) and prints
+//! 100 cases in the test command; `GARDU_BOOKS_SOAK=N` runs N cases (a longer soak) and prints
 //! the seams it went through.
 
 use std::sync::Arc;
@@ -57,7 +57,7 @@ fn options(seed: u64) -> TrafficOptions {
 
 #[test]
 fn randomized_traffic_across_every_seam_balances_the_books_to_the_rupiah() {
-    let cases: u64 = std::env::var("GARDU_BOOKS_SOAK").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
+    let cases: u64 = std::env::var("GARDU_BOOKS_SOAK").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
     let store: Arc<dyn Store> = Arc::new(pg::fresh_store());
     let mut totals = gardu::lane::traffic::Seams::default();
     let (mut duplicates, mut journaled, mut visits) = (0u64, 0u64, 0u64);
