@@ -5,6 +5,8 @@
 
 pub mod detect;
 pub mod grammar;
+#[cfg(feature = "anpr")]
+pub mod ops;
 pub mod recognize;
 #[cfg(feature = "anpr")]
 pub mod tract;

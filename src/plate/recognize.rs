@@ -39,10 +39,11 @@ impl Charset {
         self.classes.iter().filter(|c| c.is_some()).count() <= 1
     }
 
-    /// Greedy CTC decoding of `probs` (`steps × classes`, row by row) over the allowed classes:
-    /// the best class per step, repeats collapsed, blanks dropped. The confidence is the mean
-    /// probability of the characters kept.
-    pub fn decode(&self, probs: &[f32], classes: usize) -> (String, f32) {
+    /// Greedy CTC decoding of `scores` (`steps × classes`, row by row; the model's raw scores,
+    /// before its softmax) over the allowed classes: the best class per step, repeats collapsed,
+    /// blanks dropped. The confidence is the mean softmax probability of the characters kept,
+    /// computed for those steps only.
+    pub fn decode(&self, scores: &[f32], classes: usize) -> (String, f32) {
         if classes != self.classes.len() || classes == 0 {
             return (String::new(), 0.0);
         }
@@ -50,20 +51,20 @@ impl Charset {
         let mut total = 0.0f32;
         let mut kept = 0usize;
         let mut previous = 0usize;
-        for step in probs.chunks_exact(classes) {
+        for step in scores.chunks_exact(classes) {
             let mut best = (0usize, step[0]);
-            for (class, &p) in step.iter().enumerate().skip(1) {
-                if self.classes[class].is_some() && p > best.1 {
-                    best = (class, p);
+            for (class, &score) in step.iter().enumerate().skip(1) {
+                if self.classes[class].is_some() && score > best.1 {
+                    best = (class, score);
                 }
             }
-            let (class, p) = best;
+            let (class, score) = best;
             if class != 0
                 && class != previous
                 && let Some(c) = self.classes[class]
             {
                 text.push(c);
-                total += p;
+                total += softmax_of(step, score);
                 kept += 1;
             }
             previous = class;
@@ -74,16 +75,26 @@ impl Charset {
     }
 }
 
+/// The softmax probability of `score` among a step's `scores`.
+fn softmax_of(scores: &[f32], score: f32) -> f32 {
+    let top = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f32 = scores.iter().map(|&s| (s - top).exp()).sum();
+    (score - top).exp() / sum
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn one_hot(classes: usize, picks: &[(usize, f32)]) -> Vec<f32> {
-        let mut out = vec![0.0; classes * picks.len()];
+    /// Raw scores whose softmax gives each step's class probability `p` and the rest of the mass
+    /// to '中' (class 4, never on a plate).
+    fn scores(classes: usize, picks: &[(usize, f32)]) -> Vec<f32> {
+        let mut probs = vec![0.0f32; classes * picks.len()];
         for (step, &(class, p)) in picks.iter().enumerate() {
-            out[step * classes + class] = p;
+            probs[step * classes + class] = p;
+            probs[step * classes + 4] += 1.0 - p;
         }
-        out
+        probs.iter().map(|p| p.ln()).collect()
     }
 
     #[test]
@@ -91,9 +102,9 @@ mod tests {
         // Classes: blank, 'a', 'B', '1', '中', space.
         let charset = Charset::from_metadata("a\nB\n1\n中");
         assert_eq!(charset.len(), 6);
-        let probs =
-            one_hot(6, &[(2, 0.9), (2, 0.9), (0, 0.9), (5, 0.8), (3, 0.7), (0, 0.9), (3, 0.7), (1, 0.9)]);
-        let (text, confidence) = charset.decode(&probs, 6);
+        let scores =
+            scores(6, &[(2, 0.9), (2, 0.9), (0, 0.9), (5, 0.8), (3, 0.7), (0, 0.9), (3, 0.7), (1, 0.9)]);
+        let (text, confidence) = charset.decode(&scores, 6);
         assert_eq!(text, "B 11");
         assert!((confidence - (0.9 + 0.8 + 0.7 + 0.7) / 4.0).abs() < 1e-5, "{confidence}");
     }
@@ -101,11 +112,14 @@ mod tests {
     #[test]
     fn a_disallowed_best_class_gives_way_to_the_best_allowed_one() {
         let charset = Charset::from_metadata("a\nB\n1\n中");
-        let mut probs = vec![0.0; 6];
+        let mut probs = [0.0f32; 6];
         probs[4] = 0.6; // '中'
         probs[3] = 0.3; // '1'
         probs[0] = 0.1;
-        assert_eq!(charset.decode(&probs, 6).0, "1");
-        assert_eq!(charset.decode(&probs, 5), (String::new(), 0.0));
+        let scores: Vec<f32> = probs.iter().map(|p| p.ln()).collect();
+        let (text, confidence) = charset.decode(&scores, 6);
+        assert_eq!(text, "1");
+        assert!((confidence - 0.3).abs() < 1e-5, "{confidence}");
+        assert_eq!(charset.decode(&scores, 5), (String::new(), 0.0));
     }
 }
