@@ -196,7 +196,7 @@ fn counts(value: &serde_json::Value) -> serde_json::Value {
 fn a_backup_taken_during_traffic_restores_to_equal_counts() {
     let site = tempfile::tempdir().unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
-    let traffic = Command::new(env!("CARGO_BIN_EXE_gardu"))
+    let mut traffic = Command::new(env!("CARGO_BIN_EXE_gardu"))
         .arg("--data-dir")
         .arg(site.path())
         .args(["sim", "traffic", "--vehicles", "30", "--json"])
@@ -214,6 +214,14 @@ fn a_backup_taken_during_traffic_restores_to_equal_counts() {
             .and_then(|value| value["counts"].as_array()?.iter().find(|c| c[0] == "entries")?[1].as_i64());
         if entries.is_some_and(|n| n > 0) {
             break;
+        }
+        // A traffic that stopped before its first entry would leave this loop waiting forever.
+        if traffic.try_wait().unwrap().is_some() {
+            let stopped = traffic.wait_with_output().unwrap();
+            panic!(
+                "the traffic stopped before its first entry: {}",
+                String::from_utf8_lossy(&stopped.stderr)
+            );
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

@@ -99,7 +99,8 @@ impl BoothLedger {
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|err| fail(err.to_string()))?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(|err| fail(err.to_string()))?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(|err| fail(err.to_string()))?;
-        migrations().to_latest(&mut conn).map_err(|err| fail(err.to_string()))?;
+        crate::store::sqlite::migrate_to_latest(&migrations(), &mut conn)
+            .map_err(|err| fail(err.to_string()))?;
         #[cfg(unix)]
         if path.exists() {
             use std::os::unix::fs::PermissionsExt;

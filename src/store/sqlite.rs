@@ -107,7 +107,16 @@ impl SqliteStore {
         }
         create_private(path)?;
         let mut writer = Connection::open(path).map_err(|err| open_error(path, err))?;
-        configure(&writer).map_err(|err| open_error(path, err))?;
+        // Another program creating the file at the same moment can hold the lock that turning
+        // on WAL needs, without SQLite waiting for it.
+        let mut attempts = 0;
+        while let Err(err) = configure(&writer) {
+            attempts += 1;
+            if attempts > RACE_RETRIES || !busy(&err) {
+                return Err(open_error(path, err));
+            }
+            pause_after_race(attempts);
+        }
         apply_migrations(&mut writer, path)?;
         let reader = Connection::open_with_flags(
             path,
@@ -198,7 +207,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn apply_migrations(conn: &mut Connection, path: &Path) -> StoreResult<()> {
-    match migrations().to_latest(conn) {
+    match migrate_to_latest(&migrations(), conn) {
         Ok(()) => Ok(()),
         Err(rusqlite_migration::Error::RusqliteError { err, .. }) => Err(open_error(path, err)),
         Err(rusqlite_migration::Error::MigrationDefinition(
@@ -209,6 +218,48 @@ fn apply_migrations(conn: &mut Connection, path: &Path) -> StoreResult<()> {
         ))),
         Err(err) => Err(StoreError::Migration(format!("{}: {err}", path.display()))),
     }
+}
+
+/// Brings `conn`'s database to the last of `migrations`, when another program may be doing the
+/// same: two programs that open a new database at once (the console and a command, two lanes)
+/// both find it unmigrated. The second's first `CREATE` then fails on the tables the first has
+/// just committed, or finds its read of the schema out of date (busy, without waiting). The
+/// second then starts again from the version the first left.
+pub fn migrate_to_latest(
+    migrations: &Migrations<'_>,
+    conn: &mut Connection,
+) -> Result<(), rusqlite_migration::Error> {
+    let version =
+        |conn: &Connection| conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0));
+    let mut attempts = 0;
+    loop {
+        let before = version(conn)?;
+        match migrations.to_latest(conn) {
+            Err(err) if attempts < RACE_RETRIES && (raced(&err) || version(conn)? != before) => {
+                attempts += 1;
+                pause_after_race(attempts);
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Times a program tries again after losing a race with another opening the same new database.
+const RACE_RETRIES: u32 = 5;
+
+/// Waits a little longer after each lost race, for the other program to finish.
+fn pause_after_race(attempt: u32) {
+    std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+}
+
+/// True for a migration that lost a race for the database's write lock.
+fn raced(err: &rusqlite_migration::Error) -> bool {
+    matches!(err, rusqlite_migration::Error::RusqliteError { err, .. } if busy(err))
+}
+
+/// True when SQLite refused because another connection held the lock.
+fn busy(err: &rusqlite::Error) -> bool {
+    matches!(sqlite_code(err), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
 /// Explains an error met while opening `path`, with what the operator can do about it.
@@ -630,6 +681,29 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
+    }
+
+    /// Two programs opening a new database at the same moment both migrate it; neither fails.
+    #[test]
+    fn programs_opening_a_new_database_at_once_all_open_it() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("race-{round}.db"));
+            let start = std::sync::Barrier::new(3);
+            std::thread::scope(|scope| {
+                let opens: Vec<_> = (0..3)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            start.wait();
+                            SqliteStore::open(&path).map(|_| ())
+                        })
+                    })
+                    .collect();
+                for open in opens {
+                    open.join().unwrap().unwrap_or_else(|err| panic!("round {round}: {err}"));
+                }
+            });
+        }
     }
 
     /// A database made by the first release gets the search index filled for its old visits.
