@@ -22,7 +22,7 @@ mod visits;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -110,12 +110,14 @@ impl SqliteStore {
         // Another program creating the file at the same moment can hold the lock that turning
         // on WAL needs, without SQLite waiting for it.
         let mut attempts = 0;
-        while let Err(err) = configure(&writer) {
+        loop {
+            let started = Instant::now();
+            let Err(err) = configure(&writer) else { break };
             attempts += 1;
-            if attempts > RACE_RETRIES || !busy(&err) {
-                return Err(open_error(path, err));
+            match retry_pause(attempts, started.elapsed()) {
+                Some(pause) if busy(&err) => std::thread::sleep(pause),
+                _ => return Err(open_error(path, err)),
             }
-            pause_after_race(attempts);
         }
         apply_migrations(&mut writer, path)?;
         let reader = Connection::open_with_flags(
@@ -234,10 +236,14 @@ pub fn migrate_to_latest(
     let mut attempts = 0;
     loop {
         let before = version(conn)?;
+        let started = Instant::now();
         match migrations.to_latest(conn) {
-            Err(err) if attempts < RACE_RETRIES && (raced(&err) || version(conn)? != before) => {
+            Err(err) if raced(&err) || version(conn)? != before => {
                 attempts += 1;
-                pause_after_race(attempts);
+                match retry_pause(attempts, started.elapsed()) {
+                    Some(pause) => std::thread::sleep(pause),
+                    None => return Err(err),
+                }
             }
             done => return done,
         }
@@ -247,9 +253,14 @@ pub fn migrate_to_latest(
 /// Times a program tries again after losing a race with another opening the same new database.
 const RACE_RETRIES: u32 = 5;
 
-/// Waits a little longer after each lost race, for the other program to finish.
-fn pause_after_race(attempt: u32) {
-    std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+/// Whether a program that lost a race for a new database tries again, and after what pause
+/// (a little longer each time, for the other program to finish). Only when the attempt failed
+/// without waiting out the busy timeout: SQLite refuses at once while another program creates
+/// the file, and a lock that outlasts the timeout is held for good (another program keeping
+/// the file open exclusively), which the operator must hear about now, not after every retry.
+fn retry_pause(attempts: u32, attempt_took: Duration) -> Option<Duration> {
+    (attempts <= RACE_RETRIES && attempt_took < BUSY_TIMEOUT / 2)
+        .then(|| Duration::from_millis(20 * u64::from(attempts)))
 }
 
 /// True for a migration that lost a race for the database's write lock.
@@ -704,6 +715,19 @@ mod tests {
                 }
             });
         }
+    }
+
+    /// A refusal at once (another program creating the file) is tried again, a little later each
+    /// time; a lock that outlasted the busy timeout is reported at once, not five timeouts later.
+    #[test]
+    fn only_a_race_lost_without_waiting_is_tried_again() {
+        let at_once = Duration::from_millis(3);
+        let pauses: Vec<_> = (1..=RACE_RETRIES + 1).map(|n| retry_pause(n, at_once)).collect();
+        assert!(pauses[..RACE_RETRIES as usize].windows(2).all(|w| w[0] < w[1]), "{pauses:?}");
+        assert!(pauses.iter().take(RACE_RETRIES as usize).all(Option::is_some));
+        assert_eq!(pauses.last(), Some(&None), "gives up after {RACE_RETRIES} tries");
+        assert_eq!(retry_pause(1, BUSY_TIMEOUT), None);
+        assert_eq!(retry_pause(1, BUSY_TIMEOUT + Duration::from_millis(1)), None);
     }
 
     /// A database made by the first release gets the search index filled for its old visits.
