@@ -140,31 +140,45 @@ pub fn draw_text(img: &mut RgbImage, style: &TextStyle, left: f32, top: f32, tex
 }
 
 /// Mixes `color` into the pixel at (`x`, `y`) with the given coverage (0..=1); outside is ignored.
+///
+/// The drawing functions index the image's bytes directly: the simulated camera draws a
+/// 1280×720 picture for every vehicle, and the tests that drive lanes run unoptimised, where
+/// per-pixel iterators cost ten times the arithmetic.
 fn blend(img: &mut RgbImage, x: i64, y: i64, color: Rgb<u8>, coverage: f32) {
-    let (Ok(x), Ok(y)) = (u32::try_from(x), u32::try_from(y)) else {
-        return;
-    };
-    if x >= img.width() || y >= img.height() {
+    let (width, height) = (i64::from(img.width()), i64::from(img.height()));
+    if x < 0 || y < 0 || x >= width || y >= height || coverage <= 0.0 {
         return;
     }
-    let alpha = coverage.clamp(0.0, 1.0);
-    let pixel = img.get_pixel_mut(x, y);
-    for (dst, src) in pixel.0.iter_mut().zip(color.0) {
-        let mixed = f32::from(*dst) * (1.0 - alpha) + f32::from(src) * alpha;
-        *dst = mixed.round().clamp(0.0, 255.0) as u8;
+    let alpha = coverage.min(1.0);
+    let at = ((y * width + x) * 3) as usize;
+    let bytes: &mut [u8] = img;
+    for channel in 0..3 {
+        let mixed = f32::from(bytes[at + channel]) * (1.0 - alpha) + f32::from(color.0[channel]) * alpha;
+        bytes[at + channel] = mixed.round().clamp(0.0, 255.0) as u8;
     }
+}
+
+/// A `width`×`height` image of one colour.
+pub fn filled(width: u32, height: u32, color: Rgb<u8>) -> RgbImage {
+    let row = color.0.repeat(width as usize);
+    RgbImage::from_raw(width, height, row.repeat(height as usize)).expect("a whole number of rows")
 }
 
 /// Fills the rectangle with its top-left at (`left`, `top`), clipped to the image.
 pub fn fill_rect(img: &mut RgbImage, left: i64, top: i64, width: i64, height: i64, color: Rgb<u8>) {
-    let x0 = left.clamp(0, i64::from(img.width()));
+    let image_width = i64::from(img.width());
+    let x0 = left.clamp(0, image_width);
     let y0 = top.clamp(0, i64::from(img.height()));
-    let x1 = (left + width).clamp(0, i64::from(img.width()));
+    let x1 = (left + width).clamp(0, image_width);
     let y1 = (top + height).clamp(0, i64::from(img.height()));
+    if x1 <= x0 {
+        return;
+    }
+    let run = color.0.repeat((x1 - x0) as usize);
+    let bytes: &mut [u8] = img;
     for y in y0..y1 {
-        for x in x0..x1 {
-            img.put_pixel(x as u32, y as u32, color);
-        }
+        let start = ((y * image_width + x0) * 3) as usize;
+        bytes[start..start + run.len()].copy_from_slice(&run);
     }
 }
 
@@ -232,9 +246,25 @@ mod tests {
     }
 
     #[test]
+    fn blending_mixes_by_coverage_and_ignores_the_outside() {
+        let mut img = filled(3, 2, Rgb([100, 200, 0]));
+        blend(&mut img, 1, 1, Rgb([200, 0, 255]), 0.5);
+        blend(&mut img, 0, 0, BLACK, 0.0);
+        blend(&mut img, 2, 0, BLACK, 1.7);
+        blend(&mut img, 3, 0, BLACK, 1.0);
+        blend(&mut img, -1, 1, BLACK, 1.0);
+        assert_eq!(img.get_pixel(1, 1), &Rgb([150, 100, 128]));
+        assert_eq!(img.get_pixel(0, 0), &Rgb([100, 200, 0]));
+        assert_eq!(img.get_pixel(2, 0), &BLACK);
+        assert_eq!(img.get_pixel(0, 1), &Rgb([100, 200, 0]));
+        assert_eq!(img.get_pixel(2, 1), &Rgb([100, 200, 0]));
+    }
+
+    #[test]
     fn shapes_are_clipped_to_the_image() {
-        let mut img = RgbImage::from_pixel(10, 10, WHITE);
+        let mut img = filled(10, 10, WHITE);
         fill_rect(&mut img, -5, -5, 8, 8, BLACK);
+        fill_rect(&mut img, 12, 0, 3, 3, BLACK);
         fill_ellipse(&mut img, 9, 9, 4, 4, BLACK);
         assert_eq!(img.get_pixel(0, 0), &BLACK);
         assert_eq!(img.get_pixel(2, 2), &BLACK);

@@ -169,15 +169,13 @@ pub fn draw_scene(booth: &str, stamp: &str, plate: Option<&str>) -> RgbImage {
 
 /// Draws the booth's view with `subject` in the lane.
 pub fn draw_subject_scene(booth: &str, stamp: &str, subject: &Subject) -> RgbImage {
-    let mut img = RgbImage::from_fn(SCENE_WIDTH, SCENE_HEIGHT, |_, y| {
-        if y < 300 {
-            // Sky fading towards the horizon.
-            let t = y as f32 / 300.0;
-            Rgb([(120.0 + 70.0 * t) as u8, (160.0 + 50.0 * t) as u8, (205.0 + 25.0 * t) as u8])
-        } else {
-            Rgb([72, 72, 78])
-        }
-    });
+    let mut img = draw::filled(SCENE_WIDTH, SCENE_HEIGHT, Rgb([72, 72, 78]));
+    for y in 0..300 {
+        // Sky fading towards the horizon.
+        let t = y as f32 / 300.0;
+        let sky = Rgb([(120.0 + 70.0 * t) as u8, (160.0 + 50.0 * t) as u8, (205.0 + 25.0 * t) as u8]);
+        draw::fill_rect(&mut img, 0, y, i64::from(SCENE_WIDTH), 1, sky);
+    }
     // Kerb and the dashed lane line.
     draw::fill_rect(&mut img, 0, 300, 1280, 12, Rgb([170, 170, 160]));
     for i in 0..8 {

@@ -90,7 +90,7 @@ pub fn render_blocks(blocks: &[Block], paper: Paper) -> Result<RgbImage, RenderE
     let prepared = blocks.iter().map(|block| prepare(block, paper)).collect::<Result<Vec<_>, _>>()?;
     let height = TOP_MARGIN_DOTS + prepared.iter().map(Prepared::height).sum::<u32>() + BOTTOM_MARGIN_DOTS;
     let width = paper.width_dots();
-    let mut image = RgbImage::from_pixel(width, height, WHITE);
+    let mut image = draw::filled(width, height, WHITE);
     // One character cell is 12 dots wide, as in the printer's font A.
     let cell_dots = width as f32 / paper.columns() as f32;
     let font_px = cell_dots / draw::mono_advance_per_px();
