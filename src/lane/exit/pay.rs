@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{ExitError, ExitLane, ExitPhase, Paid, Payment};
+use super::{ExitError, ExitLane, ExitPhase, Paid, Payment, Quote};
 use crate::devices::printer::PrintJob;
 use crate::domain::Rupiah;
+use crate::domain::tariff::Fee;
 use crate::domain::tariff::forced_close_fee;
-use crate::lane::recorder::RecordError;
+use crate::lane::recorder::{Persisted, RecordError};
 use crate::lane::slips;
-use crate::store::{Exit, Origin, PaymentMethod, PhotoKind, StoreError};
+use crate::store::{Exit, Origin, PaymentMethod, Photo, PhotoKind, StoreError};
 
 impl ExitLane {
     /// Pays the quote on screen, records the exit, prints the receipt, opens the barrier.
@@ -44,38 +45,15 @@ impl ExitLane {
             )
         });
         let exit = Exit {
-            id: self.ctx.ids.new_id(),
-            entry_id: quote.entry_id,
-            site: self.ctx.site.code.clone(),
-            booth: self.ctx.booth.clone(),
-            exit_time: quote.exit_time,
-            operator: self.operator.clone(),
             shift_id: Some(shift_id),
-            fee: quote.fee.clone(),
-            total,
             method,
             tendered,
             change,
             reference,
-            lost_ticket: quote.lost_ticket,
-            photo_id: photo.as_ref().map(|p| p.id),
-            origin: if self.ctx.connectivity.online() { Origin::Online } else { Origin::Journal },
-            simulated: self.ctx.simulated,
-            forced_reason: None,
+            ..self.exit_of(&quote, quote.fee.clone(), total, photo.as_ref())
         };
         let _span = tracing::info_span!("exit", ticket = %quote.ticket_no, plate = ?quote.plate).entered();
-        let persisted = match self.ctx.recorder().exit(&exit, photo.as_ref()) {
-            Ok(persisted) => persisted,
-            Err(RecordError::Refused(StoreError::AlreadyExited { exit_time, booth, .. })) => {
-                let err = self.already_exited(exit_time, &booth);
-                self.phase = ExitPhase::Refused(err.to_string());
-                return Err(err);
-            }
-            Err(err) => return Err(err.into()),
-        };
-        let exit =
-            Exit { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..exit };
-        self.remember(&exit);
+        let (exit, persisted) = self.record_exit(exit, photo.as_ref())?;
         if quote.lost_ticket {
             let detail = json!({ "exit_id": exit.id, "plate": quote.plate, "entry_found": quote.entry.is_some(),
                 "total": total.amount(), "shift_id": shift_id });
@@ -124,37 +102,15 @@ impl ExitLane {
         let quote = quote.as_ref().clone();
         let photo = quote.exit_photo.clone();
         let exit = Exit {
-            id: self.ctx.ids.new_id(),
-            entry_id: quote.entry_id,
-            site: self.ctx.site.code.clone(),
-            booth: self.ctx.booth.clone(),
-            exit_time: quote.exit_time,
-            operator: self.operator.clone(),
-            shift_id: None,
-            fee: forced_close_fee(Rupiah::ZERO, quote.fee.stay_min),
-            total: Rupiah::ZERO,
-            method: PaymentMethod::Free,
-            tendered: None,
-            change: None,
-            reference: None,
-            lost_ticket: quote.lost_ticket,
-            photo_id: photo.as_ref().map(|p| p.id),
-            origin: if self.ctx.connectivity.online() { Origin::Online } else { Origin::Journal },
-            simulated: self.ctx.simulated,
             forced_reason: Some(emergency_reason(&emergency.reason)),
+            ..self.exit_of(
+                &quote,
+                forced_close_fee(Rupiah::ZERO, quote.fee.stay_min),
+                Rupiah::ZERO,
+                photo.as_ref(),
+            )
         };
-        let persisted = match self.ctx.recorder().exit(&exit, photo.as_ref()) {
-            Ok(persisted) => persisted,
-            Err(RecordError::Refused(StoreError::AlreadyExited { exit_time, booth, .. })) => {
-                let err = self.already_exited(exit_time, &booth);
-                self.phase = ExitPhase::Refused(err.to_string());
-                return Err(err);
-            }
-            Err(err) => return Err(err.into()),
-        };
-        let exit =
-            Exit { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..exit };
-        self.remember(&exit);
+        let (exit, persisted) = self.record_exit(exit, photo.as_ref())?;
         let detail = json!({ "exit_id": exit.id, "entry_id": exit.entry_id, "ticket_no": quote.ticket_no,
             "plate": quote.plate, "emergency_id": emergency.id, "fee_waived": quote.fee.total.amount() });
         if let Err(err) = self.audit("emergency_exit", detail, None) {
@@ -171,6 +127,50 @@ impl ExitLane {
         let paid = Paid { exit, persisted, receipt_printed: false, barrier_opened };
         self.phase = ExitPhase::Done(Box::new(paid.clone()));
         Ok(paid)
+    }
+
+    /// The exit of the vehicle quoted, for `fee` and `total`: no shift, free, no forced reason,
+    /// until the caller says otherwise.
+    fn exit_of(&self, quote: &Quote, fee: Fee, total: Rupiah, photo: Option<&Photo>) -> Exit {
+        Exit {
+            id: self.ctx.ids.new_id(),
+            entry_id: quote.entry_id,
+            site: self.ctx.site.code.clone(),
+            booth: self.ctx.booth.clone(),
+            exit_time: quote.exit_time,
+            operator: self.operator.clone(),
+            shift_id: None,
+            fee,
+            total,
+            method: PaymentMethod::Free,
+            tendered: None,
+            change: None,
+            reference: None,
+            lost_ticket: quote.lost_ticket,
+            photo_id: photo.map(|p| p.id),
+            origin: if self.ctx.connectivity.online() { Origin::Online } else { Origin::Journal },
+            simulated: self.ctx.simulated,
+            forced_reason: None,
+        }
+    }
+
+    /// Records `exit` (in the database, or the journal when it is away) and remembers it; a
+    /// ticket another booth has already let out is refused on screen. Returns the exit with the
+    /// origin it was kept with.
+    fn record_exit(&mut self, exit: Exit, photo: Option<&Photo>) -> Result<(Exit, Persisted), ExitError> {
+        let persisted = match self.ctx.recorder().exit(&exit, photo) {
+            Ok(persisted) => persisted,
+            Err(RecordError::Refused(StoreError::AlreadyExited { exit_time, booth, .. })) => {
+                let err = self.already_exited(exit_time, &booth);
+                self.phase = ExitPhase::Refused(err.to_string());
+                return Err(err);
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let exit =
+            Exit { origin: if persisted.journaled() { Origin::Journal } else { Origin::Online }, ..exit };
+        self.remember(&exit);
+        Ok((exit, persisted))
     }
 
     /// Opens the barrier again for the exit just paid; never charges again.
