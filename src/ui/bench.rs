@@ -17,9 +17,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
-use egui::{Event, Key, Modifiers};
+use egui::{Event, Key};
 
 use super::inbox::Waker;
+use super::screenshots::key;
 use super::{BoothRuntime, ConsoleApp, RuntimeOptions, native_options};
 use crate::auth::{self, AuditContext, Hasher, NewUser};
 use crate::clock::{Clock, SystemClock};
@@ -345,19 +346,6 @@ impl eframe::App for Driver {
             raw_input.events.append(&mut batch);
         }
     }
-}
-
-fn key(key: Key) -> Vec<Event> {
-    [true, false]
-        .into_iter()
-        .map(|pressed| Event::Key {
-            key,
-            physical_key: None,
-            pressed,
-            repeat: false,
-            modifiers: Modifiers::NONE,
-        })
-        .collect()
 }
 
 /// Resident memory of this process in MiB (`VmRSS`), 0 where `/proc` is missing.

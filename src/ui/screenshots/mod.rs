@@ -326,7 +326,9 @@ fn save_png(path: &Path, image: &ColorImage) -> anyhow::Result<()> {
     rgb.save(path).with_context(|| format!("writing {}", path.display()))
 }
 
-fn key(key: Key) -> Vec<Event> {
+/// A key pressed and released, as the console receives it (the screenshot tour and the
+/// console bench type with it).
+pub(super) fn key(key: Key) -> Vec<Event> {
     [true, false]
         .into_iter()
         .map(|pressed| Event::Key {
