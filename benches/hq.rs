@@ -335,7 +335,9 @@ fn reads() {
             }),
         ),
     ];
-    println!("HQ admin reads (ms, p50 / p99 of 20; budget p99 ≤ 100 ms):");
+    // The first of a case's reads finds its pages on disk (HQ was just seeded and vacuumed);
+    // it is shown on its own, and counts in the p99 like the others.
+    println!("HQ admin reads (ms, p50 / p99 of 20, and the first read; budget p99 ≤ 100 ms):");
     for (name, read) in cases {
         let mut samples: Vec<Duration> = (0..20u32)
             .map(|n| {
@@ -344,8 +346,14 @@ fn reads() {
                 t.elapsed()
             })
             .collect();
+        let first = samples[0];
         samples.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!("  {name:<62} {:>8.1} / {:>8.1}", ms(samples[9]), ms(samples[19]));
+        println!(
+            "  {name:<62} {:>8.1} / {:>8.1}   first {:>8.1}",
+            ms(samples[9]),
+            ms(samples[19]),
+            ms(first)
+        );
     }
 }
