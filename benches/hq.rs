@@ -270,6 +270,8 @@ fn reads() {
             &[&a, &b, &now, &fee],
         )
         .expect("seed exits");
+        // Ten million visits take the better part of an hour: say how far it is.
+        println!("  seeded {to} of {visits} visits ({:.0} s)", t.elapsed().as_secs_f64());
         from = to + 1;
     }
     db.batch_execute("VACUUM ANALYZE").expect("vacuum");
