@@ -57,6 +57,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/sqlite/0011_emergency.sql")),
         M::up(include_str!("../../migrations/sqlite/0013_plate_reads.sql")),
         M::up(include_str!("../../migrations/sqlite/0014_search_grams.sql")),
+        M::up(include_str!("../../migrations/sqlite/0016_visit_days.sql")),
     ])
 }
 
@@ -748,7 +749,70 @@ mod tests {
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
-        assert_eq!(store.schema_version().unwrap(), 13, "every migration applied");
+        assert_eq!(store.schema_version().unwrap(), 14, "every migration applied");
+    }
+
+    /// Visits written before migration 0016 are counted by a filtered list after it: the
+    /// per-day groups are built from them.
+    #[test]
+    fn upgrading_groups_existing_visits_by_day() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 13).unwrap();
+        let hour = 3_600_000;
+        conn.execute_batch(&format!(
+            "INSERT INTO entries (id, site_code, booth, ticket_no, ticket_code, class, entry_time, origin)
+             VALUES ('00000000-0000-0000-0000-000000000001', 'S', 'IN1', 'T1', 'C1', 'MBL', {h1}, 'online'),
+                    ('00000000-0000-0000-0000-000000000002', 'S', 'IN1', 'T2', 'C2', 'MTR', {h3}, 'online'),
+                    ('00000000-0000-0000-0000-000000000003', 'S', 'IN2', 'T3', 'C3', 'MBL', {h29}, 'journal');",
+            h1 = hour,
+            h3 = 3 * hour,
+            h29 = 29 * hour
+        ))
+        .unwrap();
+        let tariff = crate::domain::tariff::default_tariffs().remove(0);
+        let fee = crate::domain::tariff::parking_fee(
+            &tariff,
+            DateTime::<Utc>::UNIX_EPOCH,
+            DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::hours(1),
+            crate::domain::FeeFlags::default(),
+        );
+        for (n, booth, time, method) in [(1, "OUT2", 26 * hour, "cash"), (3, "OUT1", 30 * hour, "qris")] {
+            conn.execute(
+                "INSERT INTO exits (id, entry_id, site_code, booth, exit_time, fee, total, method, origin)
+                 VALUES (?1, ?2, 'S', ?3, ?4, ?5, ?6, ?7, 'online')",
+                rusqlite::params![
+                    format!("00000000-0000-0000-0000-0000000000f{n}"),
+                    format!("00000000-0000-0000-0000-00000000000{n}"),
+                    booth,
+                    time,
+                    serde_json::to_string(&fee).unwrap(),
+                    fee.total.0,
+                    method
+                ],
+            )
+            .unwrap();
+        }
+        migrations().to_latest(&mut conn).unwrap();
+        let store =
+            SqliteStore { writer: Mutex::new(conn), reader: None, location: PathBuf::from(":memory:") };
+        let total = |filter: VisitFilter| {
+            let filter = VisitFilter { site: Some("S".into()), ..filter };
+            store.list_visits(&filter, PageRequest { offset: 0, limit: 10 }).unwrap().total
+        };
+        let mbl = || Some(ClassCode::parse("MBL").unwrap());
+        assert_eq!(total(VisitFilter { class: mbl(), ..VisitFilter::default() }), 2);
+        assert_eq!(total(VisitFilter { booth: Some("OUT2".into()), ..VisitFilter::default() }), 1);
+        assert_eq!(
+            total(VisitFilter { state: Some(crate::store::VisitState::Exited), ..VisitFilter::default() }),
+            2
+        );
+        assert_eq!(
+            total(VisitFilter { state: Some(crate::store::VisitState::Inside), ..VisitFilter::default() }),
+            1
+        );
+        assert_eq!(total(VisitFilter { offline_only: true, ..VisitFilter::default() }), 1);
+        let noon = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::hours(12);
+        assert_eq!(total(VisitFilter { class: mbl(), from: Some(noon), ..VisitFilter::default() }), 1);
     }
 
     /// Simulated records written before migration 0008 are left out of the figures after it:

@@ -257,8 +257,8 @@ pub(super) fn inside_count(conn: &Connection, site: &str, include_simulated: boo
 /// up one or two characters, so those scan the `visit_facts` rows.
 const SEARCH_INDEX_MIN_CHARS: usize = 3;
 
-/// A WHERE clause over `visit_facts v` (or `plate_grams v`, see [`Conditions::source`]) built
-/// from the filter fields that are set, with its values in order.
+/// A WHERE clause over `visit_facts v` (or `plate_grams v` or `open_entries v`, see
+/// [`Conditions::source`]) built from the filter fields that are set, with its values in order.
 #[derive(Default)]
 struct Conditions {
     clauses: Vec<String>,
@@ -273,6 +273,10 @@ struct Conditions {
     /// simulated narrows the list: then `plate_grams` alone answers (its rows carry those
     /// columns), newest first from its key and counted without reading a visit.
     gram: Option<String>,
+    /// Vehicles inside is the only condition besides site, entry time and simulated: then
+    /// `open_entries` alone answers (its rows and key carry those columns), a small table
+    /// instead of a lookup into every visit row of a vehicle inside.
+    inside_only: bool,
 }
 
 impl Conditions {
@@ -335,7 +339,11 @@ impl Conditions {
 
     /// The table the conditions are over, as `v`.
     fn source(&self) -> &'static str {
-        if self.gram.is_some() { "plate_grams" } else { "visit_facts" }
+        match (&self.gram, self.inside_only) {
+            (Some(_), _) => "plate_grams",
+            (None, true) => "open_entries",
+            (None, false) => "visit_facts",
+        }
     }
 
     fn sql(&self) -> String {
@@ -357,33 +365,11 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
     {
         c.add_ticket_search(&ticket.to_uppercase());
     }
-    if let Some(class) = &filter.class {
-        c.add("v.class = ?", [text(class.as_str())]);
-    }
-    if let Some(booth) = &filter.booth {
-        c.add("(v.booth = ? OR v.exit_booth = ?)", [text(booth), text(booth)]);
-    }
-    if let Some(operator) = &filter.operator {
-        let operator = operator.trim().to_lowercase();
-        c.add("(lower(v.operator) = ? OR lower(v.exit_operator) = ?)", [text(&operator), text(&operator)]);
-    }
-    if let Some(method) = filter.method {
-        c.add("v.method = ?", [text(method.as_str())]);
-    }
-    match filter.state {
-        // The trigger-kept open_entries table is small, so "inside" never scans all visits.
-        Some(VisitState::Inside) => {
-            c.selective = true;
-            c.add("v.entry_id IN (SELECT entry_id FROM open_entries)", []);
-        }
-        Some(VisitState::Exited) => c.add("v.exit_id IS NOT NULL", []),
-        None => {}
-    }
-    if filter.lost_only {
-        c.add("v.lost_ticket = 1", []);
-    }
-    if filter.offline_only {
-        c.add("(v.origin = 'journal' OR v.exit_origin = 'journal')", []);
+    add_grouped_filters(&mut c, filter, "v.exit_id IS NOT NULL");
+    // The trigger-kept open_entries table is small, so "inside" never scans all visits.
+    if filter.state == Some(VisitState::Inside) {
+        c.selective = true;
+        c.add("v.entry_id IN (SELECT entry_id FROM open_entries)", []);
     }
     // Both sets are small: a few second payments and forced closes to review.
     if filter.duplicates_only {
@@ -405,6 +391,12 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
         }
         _ => {}
     }
+    if filter.state == Some(VisitState::Inside) && c.clauses.len() == 1 && c.gram.is_none() {
+        c.clauses.clear();
+        c.values.clear();
+        c.inside_only = true;
+        c.selective = false;
+    }
     // The per-day counts keep simulated entries apart, so leaving them out still counts fast.
     if !filter.include_simulated {
         c.add("v.simulated = 0", []);
@@ -425,6 +417,50 @@ fn visit_conditions(filter: &VisitFilter) -> Conditions {
     c
 }
 
+/// The filters `visit_days` groups visits by, as clauses over `v` (`visit_facts` or
+/// `visit_days`, whose columns have the same names); `exited` is how each says "has left".
+fn add_grouped_filters(c: &mut Conditions, filter: &VisitFilter, exited: &str) {
+    if let Some(class) = &filter.class {
+        c.add("v.class = ?", [text(class.as_str())]);
+    }
+    if let Some(booth) = &filter.booth {
+        c.add("(v.booth = ? OR v.exit_booth = ?)", [text(booth), text(booth)]);
+    }
+    if let Some(operator) = &filter.operator {
+        let operator = operator.trim().to_lowercase();
+        c.add("(lower(v.operator) = ? OR lower(v.exit_operator) = ?)", [text(&operator), text(&operator)]);
+    }
+    if let Some(method) = filter.method {
+        c.add("v.method = ?", [text(method.as_str())]);
+    }
+    if filter.state == Some(VisitState::Exited) {
+        c.add(exited, []);
+    }
+    if filter.lost_only {
+        c.add("v.lost_ticket = 1", []);
+    }
+    if filter.offline_only {
+        c.add("(v.origin = 'journal' OR v.exit_origin = 'journal')", []);
+    }
+}
+
+/// The filter's conditions over the per-day groups of `visit_days v` (site and entry time
+/// aside), when the groups can count it: not for plate or ticket searches, vehicles inside or
+/// the review sets, which have their own small sets to count.
+fn grouped_conditions(filter: &VisitFilter) -> Option<Conditions> {
+    let searched = filter.plate.as_deref().and_then(plate_key).is_some()
+        || filter.ticket.as_deref().is_some_and(|ticket| !ticket.trim().is_empty());
+    if searched || filter.state == Some(VisitState::Inside) || filter.duplicates_only || filter.forced_only {
+        return None;
+    }
+    let mut c = Conditions::default();
+    add_grouped_filters(&mut c, filter, "v.exited = 1");
+    if !filter.include_simulated {
+        c.add("v.simulated = 0", []);
+    }
+    Some(c)
+}
+
 fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
@@ -441,16 +477,73 @@ pub(super) fn entries_in_range(
     to: Option<i64>,
     include_simulated: bool,
 ) -> StoreResult<i64> {
+    let whole_days = |first: i64, end: i64| -> StoreResult<i64> {
+        let sql = "SELECT coalesce(sum(entries), 0), coalesce(sum(simulated), 0) FROM entry_days
+                   WHERE site_code = ?1 AND day >= ?2 AND day < ?3";
+        let (all, simulated): (i64, i64) = tx
+            .prepare_cached(sql)?
+            .query_row(params![site, first, end], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(if include_simulated { all } else { all - simulated })
+    };
     let rows = |start: i64, end: i64| -> StoreResult<i64> {
-        if start >= end {
-            return Ok(0);
-        }
         let sql = "SELECT count(*) FROM visit_facts
                    WHERE site_code = ?1 AND entry_time >= ?2 AND entry_time < ?3 AND simulated <= ?4";
         Ok(tx
             .prepare_cached(sql)?
             .query_row(params![site, start, end, include_simulated], |row| row.get(0))?)
     };
+    count_by_days(from, to, whole_days, rows)
+}
+
+/// Visits of a site in `[from, to)` that meet `facts` (conditions over `visit_facts v`, site
+/// and entry time among them) and `grouped` (the same filter over `visit_days v`): whole UTC
+/// days from the groups, the partial days at either end counted from the rows.
+fn visits_in_range(
+    tx: &Connection,
+    site: &str,
+    from: Option<i64>,
+    to: Option<i64>,
+    facts: &Conditions,
+    grouped: &Conditions,
+) -> StoreResult<i64> {
+    let whole_days = |first: i64, end: i64| -> StoreResult<i64> {
+        let and = if grouped.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("AND {}", grouped.clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT coalesce(sum(v.visits), 0) FROM visit_days v
+             WHERE v.site_code = ? AND v.day >= ? AND v.day < ? {and}"
+        );
+        let values = [text(site), Value::Integer(first), Value::Integer(end)];
+        Ok(tx
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(values.iter().chain(&grouped.values)), |row| row.get(0))?)
+    };
+    let rows = |start: i64, end: i64| -> StoreResult<i64> {
+        let sql = format!(
+            "SELECT count(*) FROM visit_facts v {} AND v.entry_time >= ? AND v.entry_time < ?",
+            facts.sql()
+        );
+        let range = [Value::Integer(start), Value::Integer(end)];
+        Ok(tx
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(facts.values.iter().chain(&range)), |row| row.get(0))?)
+    };
+    count_by_days(from, to, whole_days, rows)
+}
+
+/// A count over `[from, to)` (milliseconds; open ends for None): the whole UTC days in it
+/// from `whole_days(first day, end day)`, the partial days at either end from `rows(start,
+/// end)`.
+fn count_by_days(
+    from: Option<i64>,
+    to: Option<i64>,
+    whole_days: impl FnOnce(i64, i64) -> StoreResult<i64>,
+    rows: impl Fn(i64, i64) -> StoreResult<i64>,
+) -> StoreResult<i64> {
+    let rows = |start: i64, end: i64| if start >= end { Ok(0) } else { rows(start, end) };
     // The first whole day starts at or after `from`; the last one ends at or before `to`.
     let first_day = from.map(|from| from.saturating_add(DAY_MS - 1).div_euclid(DAY_MS));
     let end_day = to.map(|to| to.div_euclid(DAY_MS));
@@ -459,14 +552,7 @@ pub(super) fn entries_in_range(
     {
         return rows(from, to);
     }
-    let sql = "SELECT coalesce(sum(entries), 0), coalesce(sum(simulated), 0) FROM entry_days
-               WHERE site_code = ?1 AND day >= ?2 AND day < ?3";
-    let (all, simulated): (i64, i64) = tx
-        .prepare_cached(sql)?
-        .query_row(params![site, first_day.unwrap_or(i64::MIN), end_day.unwrap_or(i64::MAX)], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
-    let whole = if include_simulated { all } else { all - simulated };
+    let whole = whole_days(first_day.unwrap_or(i64::MIN), end_day.unwrap_or(i64::MAX))?;
     let head = match (from, first_day) {
         (Some(from), Some(first)) => rows(from, first * DAY_MS)?,
         _ => 0,
@@ -489,10 +575,11 @@ pub(super) fn list_visits(
     // One read transaction, so the total and the rows describe the same moment.
     let tx = conn.unchecked_transaction()?;
     // Per-day counts serve a site's list narrowed by entry time only (the list as it opens).
-    let total: i64 = match (&filter.site, conditions.narrowed) {
-        (Some(site), false) => {
-            entries_in_range(&tx, site, filter.from.map(ms), filter.to.map(ms), filter.include_simulated)?
-        }
+    let (from, to) = (filter.from.map(ms), filter.to.map(ms));
+    let total: i64 = match (&filter.site, conditions.narrowed, grouped_conditions(filter)) {
+        (Some(site), false, _) => entries_in_range(&tx, site, from, to, filter.include_simulated)?,
+        // Narrowed by what the per-day groups carry: their sums, not every visit's row.
+        (Some(site), true, Some(grouped)) => visits_in_range(&tx, site, from, to, &conditions, &grouped)?,
         _ => tx
             .prepare_cached(&format!("SELECT count(*) FROM {} v {where_sql}", conditions.source()))?
             .query_row(params_from_iter(conditions.values.iter()), |row| row.get(0))?,

@@ -388,3 +388,151 @@ pub fn plate_fragments_find_confirmed_and_read_plates(store: &dyn Store) {
         }
     }
 }
+
+/// The list's totals and rows under every combination of the filters a per-day rollup can
+/// count (class, booth, operator, method, exited, lost ticket, written offline, simulated) and
+/// vehicles inside over ranges of whole and partial days, against a count of every visit: a seeded random
+/// site of visits over six days, some exits replayed before their entries, simulated and
+/// offline records, and then a purge of the oldest days.
+pub fn filtered_totals_over_days_match_every_visit(store: &dyn Store) {
+    use chrono::Duration;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    struct Model {
+        entry: gardu::store::Entry,
+        exit: Option<gardu::store::Exit>,
+    }
+    seed(store);
+    let mut rng = StdRng::seed_from_u64(0x5EED_0016);
+    let classes = ["MBL", "MTR", "TRK"];
+    let methods = [PaymentMethod::Cash, PaymentMethod::Qris, PaymentMethod::Card, PaymentMethod::Free];
+    let start = at(2024, 3, 1, 0, 0);
+    let mut visits = Vec::new();
+    let mut late_entries = Vec::new();
+    for n in 1..=240_u128 {
+        let time = start + Duration::minutes(rng.random_range(0..6 * 24 * 60));
+        let mut e = entry(n, time, Some("B 1 RD"), classes[rng.random_range(0..3)]);
+        e.booth = ["IN1", "IN2"][rng.random_range(0..2)].to_string();
+        e.operator =
+            [None, Some("guard1".to_string()), Some("Guard2".to_string())][rng.random_range(0..3)].clone();
+        e.origin = if rng.random_bool(0.2) { Origin::Journal } else { Origin::Online };
+        e.simulated = rng.random_bool(0.1);
+        let exit = rng.random_bool(0.8).then(|| {
+            let mut x = exit_of(
+                &e,
+                time + Duration::minutes(rng.random_range(5..1800)),
+                methods[rng.random_range(0..4)],
+            );
+            x.booth = ["OUT1", "OUT2", "IN2"][rng.random_range(0..3)].to_string();
+            x.operator = [None, Some("cashier1".to_string()), Some("GUARD1".to_string())]
+                [rng.random_range(0..3)]
+            .clone();
+            x.lost_ticket = rng.random_bool(0.1);
+            x.origin = if rng.random_bool(0.2) { Origin::Journal } else { Origin::Online };
+            x.simulated = e.simulated;
+            x
+        });
+        match &exit {
+            // An exit replayed before its entry: the entry brings it into the groups.
+            Some(x) if rng.random_bool(0.1) => {
+                store.record_exit(x).unwrap();
+                late_entries.push(e.clone());
+            }
+            Some(x) => {
+                store.record_entry(&e).unwrap();
+                store.record_exit(x).unwrap();
+            }
+            None => {
+                store.record_entry(&e).unwrap();
+            }
+        }
+        visits.push(Model { entry: e, exit });
+    }
+    for e in &late_entries {
+        store.record_entry(e).unwrap();
+    }
+    let mut elsewhere = entry(999, start + Duration::hours(30), Some("B 1 RD"), "MBL");
+    elsewhere.site = OTHER_SITE.to_string();
+    store.record_entry(&elsewhere).unwrap();
+
+    let random_filter = |rng: &mut StdRng| {
+        let pick = |rng: &mut StdRng, p: f64| rng.random_bool(p);
+        let instant = |rng: &mut StdRng| {
+            // Whole days, partial days and the first and last instants of the data.
+            let minutes = match rng.random_range(0..3) {
+                0 => rng.random_range(0..8) * 24 * 60,
+                _ => rng.random_range(-60..7 * 24 * 60),
+            };
+            start + Duration::minutes(minutes)
+        };
+        VisitFilter {
+            site: Some(SITE.to_string()),
+            from: pick(rng, 0.7).then(|| instant(rng)),
+            to: pick(rng, 0.5).then(|| instant(rng)),
+            class: pick(rng, 0.4).then(|| class(classes[rng.random_range(0..3)])),
+            booth: pick(rng, 0.3).then(|| ["IN1", "IN2", "OUT2"][rng.random_range(0..3)].to_string()),
+            operator: pick(rng, 0.2)
+                .then(|| [" guard1", "GUARD2", "cashier1"][rng.random_range(0..3)].to_string()),
+            method: pick(rng, 0.3).then(|| methods[rng.random_range(0..4)]),
+            state: pick(rng, 0.3)
+                .then(|| if rng.random_bool(0.5) { VisitState::Exited } else { VisitState::Inside }),
+            lost_only: pick(rng, 0.15),
+            offline_only: pick(rng, 0.2),
+            include_simulated: pick(rng, 0.3),
+            ..VisitFilter::default()
+        }
+    };
+    let matches = |filter: &VisitFilter, v: &Model| {
+        let (e, x) = (&v.entry, v.exit.as_ref());
+        let operator = filter.operator.as_deref().map(|o| o.trim().to_lowercase());
+        let is =
+            |name: &Option<String>, wanted: &str| name.as_deref().is_some_and(|n| n.to_lowercase() == wanted);
+        filter.from.is_none_or(|from| e.entry_time >= from)
+            && filter.to.is_none_or(|to| e.entry_time < to)
+            && filter.class.as_ref().is_none_or(|c| &e.class == c)
+            && filter.booth.as_deref().is_none_or(|b| e.booth == b || x.is_some_and(|x| x.booth == b))
+            && operator.as_deref().is_none_or(|o| is(&e.operator, o) || x.is_some_and(|x| is(&x.operator, o)))
+            && filter.method.is_none_or(|m| x.is_some_and(|x| x.method == m))
+            && match filter.state {
+                Some(VisitState::Exited) => x.is_some(),
+                Some(VisitState::Inside) => x.is_none(),
+                None => true,
+            }
+            && (!filter.lost_only || x.is_some_and(|x| x.lost_ticket))
+            && (!filter.offline_only
+                || e.origin == Origin::Journal
+                || x.is_some_and(|x| x.origin == Origin::Journal))
+            && (filter.include_simulated || !e.simulated)
+    };
+    let check = |rng: &mut StdRng, visits: &[Model], what: &str| {
+        for round in 0..300 {
+            let filter = random_filter(rng);
+            let mut expected: Vec<_> =
+                visits.iter().filter(|v| matches(&filter, v)).map(|v| &v.entry).collect();
+            expected.sort_by_key(|e| std::cmp::Reverse((e.entry_time, e.id)));
+            let expected: Vec<Uuid> = expected.into_iter().map(|e| e.id).collect();
+            let page = store.list_visits(&filter, PageRequest { offset: 0, limit: 500 }).unwrap();
+            let listed: Vec<Uuid> = page.rows.iter().map(|v| v.entry.id).collect();
+            assert_eq!(page.total, expected.len() as u64, "{what}, round {round}: total of {filter:?}");
+            assert_eq!(listed, expected, "{what}, round {round}: rows of {filter:?}");
+        }
+    };
+    check(&mut rng, &visits, "recorded");
+
+    // A purge takes the visits that left before the cutoff (none belongs to a shift).
+    let cutoff = start + Duration::hours(60);
+    let plan = gardu::store::PurgePlan {
+        site: SITE.to_string(),
+        visits_before: Some(cutoff),
+        audit_before: None,
+        dry_run: false,
+    };
+    let purged = store.purge(&plan).unwrap();
+    let before = visits.len();
+    visits
+        .retain(|v| !(v.entry.entry_time < cutoff && v.exit.as_ref().is_some_and(|x| x.exit_time < cutoff)));
+    assert_eq!(purged.visits, (before - visits.len()) as u64);
+    assert!(purged.visits > 0);
+    check(&mut rng, &visits, "after the purge");
+}
