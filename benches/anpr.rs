@@ -25,7 +25,14 @@ enum Kind {
     NoPlate,
 }
 
+/// The booth binary's allocator and settings (`src/main.rs`): reads are timed as a booth runs
+/// them, where every large block is fresh memory.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[global_allocator]
+static ALLOCATOR: gardu::platform::memory::LargeBlocks = gardu::platform::memory::LargeBlocks;
+
 fn main() {
+    gardu::platform::memory::tune_allocator();
     let images: usize =
         std::env::var("GARDU_BENCH_ANPR_IMAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
     let verbose = std::env::var_os("GARDU_BENCH_ANPR_VERBOSE").is_some();

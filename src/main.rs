@@ -9,6 +9,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use gardu::cli::{self, Cli, Context};
 
+/// Large blocks on huge pages (see `platform::memory`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[global_allocator]
+static ALLOCATOR: gardu::platform::memory::LargeBlocks = gardu::platform::memory::LargeBlocks;
+
 fn main() -> ExitCode {
     gardu::platform::memory::tune_allocator();
     gardu::platform::console::attach_parent_console();
