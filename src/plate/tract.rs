@@ -118,6 +118,9 @@ fn load_models() -> TractResult<Models> {
         .into_typed()?
         .into_decluttered()?;
     let rec = ops::depthwise_by_rows(ops::without_final_softmax(rec)?)?.into_optimized()?.into_runnable()?;
+    // The plans hold their own weights: the 15 MB of model files are not read again.
+    crate::platform::memory::forget_pages(DET_MODEL);
+    crate::platform::memory::forget_pages(REC_MODEL);
     Ok(Models { det, rec, charset })
 }
 

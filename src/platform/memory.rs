@@ -23,6 +23,26 @@ pub fn tune_allocator() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn tune_allocator() {}
 
+/// Lets the system drop the resident pages of `bytes`, data built into the program that will
+/// not be read again (the plate models once loaded): they are pages of the program's file, so
+/// if they are read after all they come back from it, unchanged.
+#[cfg(target_os = "linux")]
+pub fn forget_pages(bytes: &'static [u8]) {
+    const PAGE: usize = 4096;
+    // Whole pages inside the slice only: its first and last pages may hold other data.
+    let start = (bytes.as_ptr() as usize).next_multiple_of(PAGE);
+    let end = (bytes.as_ptr() as usize + bytes.len()) / PAGE * PAGE;
+    if end > start {
+        // SAFETY: read-only pages of the program's own file mapping, never written: dropping
+        // them only makes the next read fault them in from the file again.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
+}
+
+/// Other platforms: the pages stay until the system needs them.
+#[cfg(not(target_os = "linux"))]
+pub fn forget_pages(_bytes: &'static [u8]) {}
+
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub use large_blocks::LargeBlocks;
 
