@@ -32,28 +32,40 @@ SELECT site_code, entry_time / 86400000, simulated, class, booth, coalesce(opera
 FROM visit_facts
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13;
 
-CREATE TRIGGER visit_days_insert AFTER INSERT ON visit_facts
+-- One visit into (change 1) or out of (change -1) its group, in visit_facts' own columns: the
+-- triggers below write here, and this view's trigger names the group once.
+CREATE VIEW visit_day_changes (site_code, entry_time, simulated, class, booth, operator, origin,
+    exit_id, exit_booth, exit_operator, method, lost_ticket, exit_origin, change) AS
+SELECT site_code, day, simulated, class, booth, operator, origin, exited, exit_booth,
+       exit_operator, method, lost_ticket, exit_origin, visits
+FROM visit_days WHERE 0;
+
+CREATE TRIGGER visit_day_changes_apply INSTEAD OF INSERT ON visit_day_changes
 BEGIN
     INSERT INTO visit_days (site_code, day, simulated, class, booth, operator, origin, exited,
         exit_booth, exit_operator, method, lost_ticket, exit_origin, visits)
     VALUES (NEW.site_code, NEW.entry_time / 86400000, NEW.simulated, NEW.class, NEW.booth,
         coalesce(NEW.operator, ''), NEW.origin, NEW.exit_id IS NOT NULL,
         coalesce(NEW.exit_booth, ''), coalesce(NEW.exit_operator, ''), coalesce(NEW.method, ''),
-        NEW.lost_ticket, coalesce(NEW.exit_origin, ''), 1)
+        NEW.lost_ticket, coalesce(NEW.exit_origin, ''), NEW.change)
     ON CONFLICT (site_code, day, simulated, class, booth, operator, origin, exited, exit_booth,
-        exit_operator, method, lost_ticket, exit_origin) DO UPDATE SET visits = visits + 1;
+        exit_operator, method, lost_ticket, exit_origin)
+    DO UPDATE SET visits = visits + excluded.visits;
+END;
+
+CREATE TRIGGER visit_days_insert AFTER INSERT ON visit_facts
+BEGIN
+    INSERT INTO visit_day_changes VALUES (NEW.site_code, NEW.entry_time, NEW.simulated, NEW.class,
+        NEW.booth, NEW.operator, NEW.origin, NEW.exit_id, NEW.exit_booth, NEW.exit_operator,
+        NEW.method, NEW.lost_ticket, NEW.exit_origin, 1);
 END;
 
 -- A purged visit leaves its group; a purged day's groups go with its last visit.
 CREATE TRIGGER visit_days_delete AFTER DELETE ON visit_facts
 BEGIN
-    UPDATE visit_days SET visits = visits - 1
-    WHERE site_code = OLD.site_code AND day = OLD.entry_time / 86400000
-      AND simulated = OLD.simulated AND class = OLD.class AND booth = OLD.booth
-      AND operator = coalesce(OLD.operator, '') AND origin = OLD.origin
-      AND exited = (OLD.exit_id IS NOT NULL) AND exit_booth = coalesce(OLD.exit_booth, '')
-      AND exit_operator = coalesce(OLD.exit_operator, '') AND method = coalesce(OLD.method, '')
-      AND lost_ticket = OLD.lost_ticket AND exit_origin = coalesce(OLD.exit_origin, '');
+    INSERT INTO visit_day_changes VALUES (OLD.site_code, OLD.entry_time, OLD.simulated, OLD.class,
+        OLD.booth, OLD.operator, OLD.origin, OLD.exit_id, OLD.exit_booth, OLD.exit_operator,
+        OLD.method, OLD.lost_ticket, OLD.exit_origin, -1);
     DELETE FROM visit_days
     WHERE site_code = OLD.site_code AND day = OLD.entry_time / 86400000 AND visits <= 0;
 END;
@@ -64,21 +76,12 @@ CREATE TRIGGER visit_days_update AFTER UPDATE OF site_code, entry_time, simulate
     operator, origin, exit_id, exit_booth, exit_operator, method, lost_ticket, exit_origin
     ON visit_facts
 BEGIN
-    UPDATE visit_days SET visits = visits - 1
-    WHERE site_code = OLD.site_code AND day = OLD.entry_time / 86400000
-      AND simulated = OLD.simulated AND class = OLD.class AND booth = OLD.booth
-      AND operator = coalesce(OLD.operator, '') AND origin = OLD.origin
-      AND exited = (OLD.exit_id IS NOT NULL) AND exit_booth = coalesce(OLD.exit_booth, '')
-      AND exit_operator = coalesce(OLD.exit_operator, '') AND method = coalesce(OLD.method, '')
-      AND lost_ticket = OLD.lost_ticket AND exit_origin = coalesce(OLD.exit_origin, '');
-    INSERT INTO visit_days (site_code, day, simulated, class, booth, operator, origin, exited,
-        exit_booth, exit_operator, method, lost_ticket, exit_origin, visits)
-    VALUES (NEW.site_code, NEW.entry_time / 86400000, NEW.simulated, NEW.class, NEW.booth,
-        coalesce(NEW.operator, ''), NEW.origin, NEW.exit_id IS NOT NULL,
-        coalesce(NEW.exit_booth, ''), coalesce(NEW.exit_operator, ''), coalesce(NEW.method, ''),
-        NEW.lost_ticket, coalesce(NEW.exit_origin, ''), 1)
-    ON CONFLICT (site_code, day, simulated, class, booth, operator, origin, exited, exit_booth,
-        exit_operator, method, lost_ticket, exit_origin) DO UPDATE SET visits = visits + 1;
+    INSERT INTO visit_day_changes VALUES (OLD.site_code, OLD.entry_time, OLD.simulated, OLD.class,
+        OLD.booth, OLD.operator, OLD.origin, OLD.exit_id, OLD.exit_booth, OLD.exit_operator,
+        OLD.method, OLD.lost_ticket, OLD.exit_origin, -1);
+    INSERT INTO visit_day_changes VALUES (NEW.site_code, NEW.entry_time, NEW.simulated, NEW.class,
+        NEW.booth, NEW.operator, NEW.origin, NEW.exit_id, NEW.exit_booth, NEW.exit_operator,
+        NEW.method, NEW.lost_ticket, NEW.exit_origin, 1);
 END;
 
 -- Two filters of the finance office that match few visits of a range: lost tickets (a few per
