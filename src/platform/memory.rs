@@ -23,12 +23,16 @@ pub fn tune_allocator() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn tune_allocator() {}
 
+/// The memory page size of the Linux machines Gardu runs on (x86-64). A mapping starts on a
+/// page: blocks that need more alignment go to the C allocator.
+#[cfg(target_os = "linux")]
+const PAGE: usize = 4096;
+
 /// Lets the system drop the resident pages of `bytes`, data built into the program that will
 /// not be read again (the plate models once loaded): they are pages of the program's file, so
 /// if they are read after all they come back from it, unchanged.
 #[cfg(target_os = "linux")]
 pub fn forget_pages(bytes: &'static [u8]) {
-    const PAGE: usize = 4096;
     // Whole pages inside the slice only: its first and last pages may hold other data.
     let start = (bytes.as_ptr() as usize).next_multiple_of(PAGE);
     let end = (bytes.as_ptr() as usize + bytes.len()) / PAGE * PAGE;
@@ -62,8 +66,7 @@ mod large_blocks {
 
     /// Blocks this large or larger are mapped on their own with huge pages.
     pub const HUGE: usize = 2 * 1024 * 1024;
-    /// A mapping starts on a page: blocks that need more alignment go to the C allocator.
-    const PAGE: usize = 4096;
+    use super::PAGE;
 
     /// The booth binary's global allocator (`#[global_allocator]` in `main.rs`).
     pub struct LargeBlocks;
