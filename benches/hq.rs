@@ -229,7 +229,7 @@ fn reads() {
     // An HQ holding ten sites' history runs on a server sized for it: with the default 128 MB
     // of shared buffers, seeding 10,000,000 visits through the triggers (random UUID keys in
     // a dozen indexes) took hours here. The reads are measured on the same server.
-    let server = PgServer::start_with(Durability::Real, "shared_buffers = 2GB\nmax_wal_size = 8GB");
+    let server = PgServer::start_with(Durability::Real, "shared_buffers = 2GB\nmax_wal_size = 4GB");
     let url = server.create_database();
     let hq_store = store(&url);
     let mut db = client(&url);

@@ -79,6 +79,16 @@ pub fn search_key(text: &str) -> String {
     text.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
+/// The distinct trigrams of a search key, sorted: the rows of `plate_grams` a key is found by
+/// (both backends); none for a key shorter than three.
+pub fn search_trigrams(key: &str) -> Vec<&str> {
+    let mut grams: Vec<&str> =
+        (0..key.len().saturating_sub(2)).filter_map(|at| key.get(at..at + 3)).collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
 /// Splits `B1234XYZ` into (`B`, `1234`, `XYZ`) when it has the civilian shape.
 fn split_standard(compact: &str) -> Option<(&str, &str, &str)> {
     let region_len = compact.chars().take_while(|c| c.is_ascii_uppercase()).count();

@@ -94,3 +94,38 @@ fn upgrading_keeps_earlier_simulated_records_out_of_the_figures() {
     assert_eq!((list(false), list(true)), ((1, 1), (4, 4)));
     assert_eq!(store.entry_count(SITE, from, to, true).unwrap(), 4);
 }
+
+#[test]
+fn upgrading_keeps_every_plate_findable_by_a_long_fragment() {
+    let url = shared().create_database();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    migrate_to(&mut client, 15);
+    // (plate key, read plate key): written before migration 0016 carried the keys.
+    let plates = [(Some("B1234XYZ"), None), (None, Some("D1234AB")), (Some("B1284XYZ"), Some("B1234XYZ"))];
+    for (n, (plate, read)) in plates.into_iter().enumerate() {
+        let e = entry(n as u128 + 1, at(2024, 3, 1, 1, n as u32), None, "MBL");
+        insert_entry(&mut client, &e);
+        client
+            .execute(
+                "UPDATE entries SET plate_key = $2, plate_read_key = $3 WHERE id = $1",
+                &[&e.id, &plate, &read],
+            )
+            .unwrap();
+    }
+    let store = PostgresStore::connect(&PostgresOptions::new(url, Duration::from_secs(10))).unwrap();
+    let found = |plate: &str| {
+        let filter = VisitFilter { plate: Some(plate.into()), ..VisitFilter::default() };
+        let page = store.list_visits(&filter, PageRequest { offset: 0, limit: 10 }).unwrap();
+        assert_eq!(page.rows.len() as u64, page.total, "{plate}");
+        page.total
+    };
+    assert_eq!(
+        [found("1234"), found("B 1234"), found("1284 X"), found("34 AB"), found("4XYZ B")],
+        [3, 2, 1, 1, 0]
+    );
+    // An entry written after the upgrade, found by its keys alone.
+    let mut later = entry(9, at(2024, 3, 1, 2, 0), Some("B 1234 QQ"), "MBL");
+    later.plate_read = Some("B 1284 QQ".into());
+    store.record_entry(&later).unwrap();
+    assert_eq!([found("1234"), found("84QQ"), found("1234QQ")], [4, 1, 1]);
+}

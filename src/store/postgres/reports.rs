@@ -15,6 +15,7 @@ use super::codec::{self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_
 use super::error::{Fail, PgResult};
 use super::pool::{Conn, Sql};
 use super::visits::plate_key;
+use crate::domain::plate::search_trigrams;
 use crate::domain::{ClassCode, Rupiah, calendar};
 use crate::store::{
     AuditFilter, AuditRecord, ClassDay, DailyStats, InsertOutcome, MethodDay, PageRequest, PaymentMethod,
@@ -63,21 +64,21 @@ fn text(value: &str) -> Param {
     Box::new(value.to_string())
 }
 
-/// A LIKE pattern matching text that contains `term` literally: the trigram indexes of
-/// migration 0002 serve LIKE, and `%`, `_` and `\` in a search are plain characters.
+/// A LIKE pattern matching text that contains `term` literally: `%`, `_` and `\` in a search
+/// are plain characters.
 fn contains(term: &str) -> String {
     let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
 /// The conditions, whether any narrows the list beyond site and entry time, and the table
-/// they are over as `v`: `visit_links`, or `plate_grams` when a three-character plate fragment
-/// is all that narrows the list (its rows carry site, entry time and simulated, so its key
-/// gives the visits newest first and an index-only count).
+/// they are over as `v`: `visit_links`, or `plate_grams` when a plate fragment of three
+/// characters or more is all that narrows the list (its rows carry site, entry time, simulated
+/// and the plate keys, so its key gives the visits newest first and an index-only count).
 fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool, &'static str) {
     let key = filter.plate.as_deref().and_then(plate_key);
     let ticket = filter.ticket.as_deref().map(str::trim).filter(|ticket| !ticket.is_empty());
-    if let Some(gram) = key.as_deref().filter(|key| key.len() == PLATE_GRAM_CHARS)
+    if let Some(key) = key.as_deref().filter(|key| key.len() >= PLATE_GRAM_CHARS)
         && ticket.is_none()
         && filter.class.is_none()
         && filter.booth.is_none()
@@ -90,7 +91,8 @@ fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool, &'static str) {
         && !filter.forced_only
     {
         let mut c = Conditions::default();
-        c.add("v.gram = ?", vec![text(gram)]);
+        let (clause, values) = plate_grams_clause("v", key);
+        c.add(&clause, values);
         if let Some(site) = &filter.site {
             c.add("v.site_code = ?", vec![text(site)]);
         }
@@ -118,11 +120,11 @@ fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool, &'static str) {
     }
     let plain = c.clauses.len();
     if let Some(key) = key {
-        if key.len() == PLATE_GRAM_CHARS {
-            // The fragment is one trigram: its entries are that trigram's rows.
-            c.add("v.entry_id IN (SELECT entry_id FROM plate_grams WHERE gram = ?)", vec![text(&key)]);
+        if key.len() >= PLATE_GRAM_CHARS {
+            let (clause, values) = plate_grams_clause("g", &key);
+            c.add(&format!("v.entry_id IN (SELECT g.entry_id FROM plate_grams g WHERE {clause})"), values);
         } else {
-            // The trigram indexes are on entries: search hits are found there, by id.
+            // Shorter than a trigram: the scan.
             c.add(
                 "v.entry_id IN (SELECT id FROM entries WHERE plate_key LIKE ? OR plate_read_key LIKE ?)",
                 vec![Box::new(contains(&key)), Box::new(contains(&key))],
@@ -180,6 +182,34 @@ fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool, &'static str) {
 
 /// The length of a `plate_grams` trigram (migration 0014).
 const PLATE_GRAM_CHARS: usize = 3;
+
+/// How many of a trigram's rows are counted when picking the rarest trigram of a fragment:
+/// enough to tell a rare trigram from a common one, few enough to stay a handful of index
+/// pages each.
+const RARE_GRAM_ROWS: u32 = 5_000;
+
+/// The `plate_grams` rows (as `alias`) of the entries whose confirmed or read plate key
+/// contains `key`, a search key of three characters or more, with its `?` values. A
+/// three-character key is one trigram: its rows. A longer key is found among the rows of its
+/// rarest trigram, by the keys the rows carry (migration 0016), so its total never reads
+/// entries.
+fn plate_grams_clause(alias: &str, key: &str) -> (String, Vec<Param>) {
+    if key.len() == PLATE_GRAM_CHARS {
+        return (format!("{alias}.gram = ?"), vec![text(key)]);
+    }
+    let grams: Vec<String> = search_trigrams(key).into_iter().map(str::to_string).collect();
+    (
+        format!(
+            "{alias}.gram = (SELECT t FROM unnest(?::text[]) t
+                             ORDER BY (SELECT count(*) FROM (SELECT 1 FROM plate_grams r WHERE r.gram = t
+                                                             LIMIT {RARE_GRAM_ROWS}) n), t
+                             LIMIT 1)
+             AND {alias}.plate_keys LIKE ?"
+        ),
+        vec![Box::new(grams), Box::new(contains(key))],
+    )
+}
+
 
 fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::codec::{
     self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_at, exit_at, ms, opt_exit_at, uuid_text,
 };
-use crate::domain::plate::search_key;
+use crate::domain::plate::{search_key, search_trigrams};
 use crate::store::{
     Entry, EntryLate, EntryLookup, Exit, InsertOutcome, PageRequest, Photo, PhotoKind, StoreError,
     StoreResult, Visit, VisitFilter, VisitPage, VisitState,
@@ -21,16 +21,6 @@ fn outcome(inserted: usize) -> InsertOutcome {
 /// The plate search key of a plate, `None` when nothing searchable is left.
 fn plate_key(plate: &str) -> Option<String> {
     Some(search_key(plate)).filter(|key| !key.is_empty())
-}
-
-/// The distinct trigrams of a search key (ASCII letters and digits), as `plate_grams` holds
-/// them; none for a key shorter than three.
-fn plate_grams(key: &str) -> Vec<&str> {
-    let mut grams: Vec<&str> =
-        (0..key.len().saturating_sub(2)).filter_map(|at| key.get(at..at + 3)).collect();
-    grams.sort_unstable();
-    grams.dedup();
-    grams
 }
 
 pub(super) fn record_entry(conn: &Connection, entry: &Entry) -> StoreResult<InsertOutcome> {
@@ -302,7 +292,7 @@ impl Conditions {
 
     /// Entries whose confirmed or read plate key contains `key` (a search key).
     fn add_plate_search(&mut self, key: &str) {
-        let grams = plate_grams(key);
+        let grams = search_trigrams(key);
         match grams.len() {
             // Shorter than a trigram: the scan, with the few read plates that match.
             0 => self.add(
