@@ -285,30 +285,13 @@ pub fn migrate(hq: &mut Client, password: Option<&str>) -> Result<MigrateReport,
     Ok(MigrateReport { publish, resumed })
 }
 
-/// Keeps HQ's `exit_days` rollups (the month statistics) for the rows the sites replicate.
-/// The apply workers fire no ordinary and no statement trigger, so migration 0014's row
-/// trigger does that work at HQ once switched on for replicated rows (`ENABLE REPLICA`). The
-/// first time, HQ's rollups are rebuilt from `visit_links` in the same transaction, with the
-/// apply workers held off, so no replicated row is counted twice or missed. Does nothing once
-/// done.
-pub(super) fn prepare_rollups(hq: &mut Client) -> Result<(), HqError> {
-    let what = "prepare HQ's statistics rollups";
-    let mut tx = hq.transaction().map_err(|err| HqError::db(what, &err))?;
-    let state: Option<String> = tx
-        .query_opt(
-            "SELECT tgenabled::text FROM pg_trigger
-             WHERE tgname = 'exit_days_replica' AND tgrelid = 'visit_links'::regclass",
-            &[],
-        )
-        .map_err(|err| HqError::db(what, &err))?
-        .and_then(|row| row.try_get(0).ok());
-    // 'D' (disabled) is the state migration 0014 leaves; 'R' means done already.
-    if state.as_deref() != Some("D") {
-        return tx.commit().map_err(|err| HqError::db(what, &err));
-    }
-    tx.batch_execute(
-        "LOCK TABLE visit_links IN SHARE ROW EXCLUSIVE MODE;
-         DELETE FROM exit_days;
+/// HQ's rollups kept by replica triggers on `visit_links`: each trigger's name and how its
+/// rollups are rebuilt from `visit_links`. The month statistics' `exit_days` (migration 0014)
+/// and the transaction list's `visit_days` (migration 0017).
+const ROLLUPS: &[(&str, &str)] = &[
+    (
+        "exit_days_replica",
+        "DELETE FROM exit_days;
          INSERT INTO exit_days
          SELECT d.site_code, d.day, d.exit_simulated, d.class, d.method, d.operator, d.shift_id,
                 sum(d.exits), sum(d.revenue), sum(d.lost_tickets), sum(d.stays), sum(d.stay_us)
@@ -317,9 +300,42 @@ pub(super) fn prepare_rollups(hq: &mut Client) -> Result<(), HqError> {
                   v.exit_simulated, v.class, v.method, v.exit_operator, v.shift_id, v.total,
                   v.lost_ticket) d
          WHERE v.exit_id IS NOT NULL
-         GROUP BY 1, 2, 3, 4, 5, 6, 7;
-         ALTER TABLE visit_links ENABLE REPLICA TRIGGER exit_days_replica;",
-    )
-    .map_err(|err| HqError::db(what, &err))?;
+         GROUP BY 1, 2, 3, 4, 5, 6, 7;",
+    ),
+    (
+        "visit_days_replica",
+        "DELETE FROM visit_days;
+         SELECT visit_days_apply(ARRAY(SELECT visit_days_of(1, v) FROM visit_links v WHERE v.has_entry));",
+    ),
+];
+
+/// Keeps HQ's rollups (the month statistics, the transaction list's totals) for the rows the
+/// sites replicate. The apply workers fire no ordinary and no statement trigger, so a row
+/// trigger does that work at HQ once switched on for replicated rows (`ENABLE REPLICA`). The
+/// first time, HQ's rollups are rebuilt from `visit_links` in the same transaction, with the
+/// apply workers held off, so no replicated row is counted twice or missed. Does nothing once
+/// done.
+pub(super) fn prepare_rollups(hq: &mut Client) -> Result<(), HqError> {
+    let what = "prepare HQ's statistics rollups";
+    let mut tx = hq.transaction().map_err(|err| HqError::db(what, &err))?;
+    for (trigger, rebuild) in ROLLUPS {
+        let state: Option<String> = tx
+            .query_opt(
+                "SELECT tgenabled::text FROM pg_trigger WHERE tgname = $1 AND tgrelid = 'visit_links'::regclass",
+                &[trigger],
+            )
+            .map_err(|err| HqError::db(what, &err))?
+            .and_then(|row| row.try_get(0).ok());
+        // 'D' (disabled) is the state its migration leaves; 'R' means done already.
+        if state.as_deref() != Some("D") {
+            continue;
+        }
+        tx.batch_execute(&format!(
+            "LOCK TABLE visit_links IN SHARE ROW EXCLUSIVE MODE;
+             {rebuild}
+             ALTER TABLE visit_links ENABLE REPLICA TRIGGER {trigger};"
+        ))
+        .map_err(|err| HqError::db(what, &err))?;
+    }
     tx.commit().map_err(|err| HqError::db(what, &err))
 }

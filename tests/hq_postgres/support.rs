@@ -143,6 +143,26 @@ pub fn rollups(client: &mut postgres::Client, code: &str) -> Vec<String> {
         .collect()
 }
 
+/// Site `code`'s non-empty `visit_days` groups (the transaction list's totals) as text in key
+/// order: as held, or as made again from the visit rows when `from_visits`.
+pub fn visit_groups(client: &mut postgres::Client, code: &str, from_visits: bool) -> Vec<String> {
+    let columns = "day, simulated, class, booth, operator, origin, exited, exit_booth, exit_operator, method,
+                   lost_ticket, exit_origin";
+    let sql = if from_visits {
+        format!(
+            "SELECT concat_ws(' ', {columns}, sum(visits))
+             FROM (SELECT d.* FROM visit_links v, LATERAL visit_days_of(1, v) d
+                   WHERE v.site_code = $1 AND v.has_entry) g
+             GROUP BY {columns} ORDER BY 1"
+        )
+    } else {
+        format!(
+            "SELECT concat_ws(' ', {columns}, visits) FROM visit_days WHERE site_code = $1 AND visits <> 0 ORDER BY 1"
+        )
+    };
+    client.query(&sql, &[&code]).expect("read visit_days").iter().map(|row| row.get(0)).collect()
+}
+
 /// What HQ should hold of a site beyond the site's own rows (the rows the site purged).
 #[derive(Default)]
 pub struct Purged {
@@ -174,6 +194,11 @@ pub fn difference(site: &Node, hq: &mut postgres::Client, purged: &Purged) -> Op
     let (here, there) = (rollups(&mut local, site.code), rollups(hq, site.code));
     if here != there {
         return Some(format!("exit_days: site {} rows, HQ {} rows, not the same", here.len(), there.len()));
+    }
+    // The transaction list's totals at HQ count its own groups of the replicated visits: they
+    // must be the groups of the visits HQ holds (the site's, and those the site purged).
+    if visit_groups(hq, site.code, false) != visit_groups(hq, site.code, true) {
+        return Some("visit_days: HQ's groups are not those of the visits it holds".into());
     }
     // The audit log has no key at HQ: equal counts mean every line arrived exactly once.
     for table in ["audit_log", "tariffs", "booth_status"] {

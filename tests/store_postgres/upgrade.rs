@@ -6,7 +6,7 @@ use std::time::Duration;
 use gardu::store::postgres::{PostgresOptions, PostgresStore};
 use gardu::store::{Entry, PageRequest, PaymentMethod, Store, VisitFilter};
 
-use crate::common::fixtures::{SITE, at, entry, exit_of};
+use crate::common::fixtures::{SITE, at, class, entry, exit_of};
 use crate::common::pg::shared;
 
 /// Applies the migration files up to `version` by hand, as the older program did.
@@ -128,4 +128,52 @@ fn upgrading_keeps_every_plate_findable_by_a_long_fragment() {
     later.plate_read = Some("B 1284 QQ".into());
     store.record_entry(&later).unwrap();
     assert_eq!([found("1234"), found("84QQ"), found("1234QQ")], [4, 1, 1]);
+}
+
+#[test]
+fn upgrading_counts_earlier_visits_in_the_day_groups() {
+    let url = shared().create_database();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    migrate_to(&mut client, 16);
+    let visits = [entry(1, at(2024, 3, 1, 1, 0), None, "MBL"), entry(2, at(2024, 3, 1, 2, 0), None, "MBL")];
+    for e in &visits {
+        insert_entry(&mut client, e);
+    }
+    insert_entry(&mut client, &entry(3, at(2024, 3, 2, 2, 0), None, "MTR"));
+    let x = exit_of(&visits[1], at(2024, 3, 1, 3, 0), PaymentMethod::Cash);
+    client
+        .execute(
+            "INSERT INTO exits (id, entry_id, site_code, booth, exit_time, fee, total, method, origin)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'cash', 'online')",
+            &[
+                &x.id,
+                &x.entry_id,
+                &x.site,
+                &x.booth,
+                &x.exit_time,
+                &serde_json::to_value(&x.fee).unwrap(),
+                &x.total.0,
+            ],
+        )
+        .unwrap();
+
+    let store = PostgresStore::connect(&PostgresOptions::new(url, Duration::from_secs(10))).unwrap();
+    // Whole days: the totals come from the groups the upgrade filled.
+    let total = |filter: VisitFilter| {
+        let filter = VisitFilter {
+            site: Some(SITE.into()),
+            from: Some(at(2024, 2, 1, 0, 0)),
+            to: Some(at(2024, 4, 1, 0, 0)),
+            ..filter
+        };
+        store.list_visits(&filter, PageRequest { offset: 0, limit: 10 }).unwrap().total
+    };
+    let mbl = VisitFilter { class: Some(class("MBL")), ..VisitFilter::default() };
+    let cash = VisitFilter { method: Some(PaymentMethod::Cash), ..VisitFilter::default() };
+    assert_eq!([total(mbl.clone()), total(cash.clone())], [2, 1]);
+    // Written after the upgrade, a visit joins its group through the new triggers.
+    let later = entry(4, at(2024, 3, 3, 2, 0), None, "MBL");
+    store.record_entry(&later).unwrap();
+    store.record_exit(&exit_of(&later, at(2024, 3, 3, 4, 0), PaymentMethod::Cash)).unwrap();
+    assert_eq!([total(mbl), total(cash)], [3, 2]);
 }

@@ -137,6 +137,29 @@ fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool, &'static str) {
             vec![Box::new(contains(&ticket.to_uppercase()))],
         );
     }
+    add_grouped_filters(&mut c, filter, "v.exit_id IS NOT NULL");
+    // The open part of the link table has its own small index.
+    if filter.state == Some(VisitState::Inside) {
+        c.add("v.exit_id IS NULL", vec![]);
+    }
+    // Both sets are small: a few second payments and forced closes to review.
+    if filter.duplicates_only {
+        c.add("v.entry_id IN (SELECT entry_id FROM duplicate_exits)", vec![]);
+    }
+    if filter.forced_only {
+        c.add("v.exit_id IN (SELECT id FROM exits WHERE forced_reason IS NOT NULL)", vec![]);
+    }
+    let narrowed = c.clauses.len() > plain;
+    // The per-day counts keep simulated entries apart, so leaving them out still counts fast.
+    if !filter.include_simulated {
+        c.add("NOT v.simulated", vec![]);
+    }
+    (c, narrowed, "visit_links")
+}
+
+/// The filters `visit_days` groups visits by, as clauses over `v` (`visit_links` or
+/// `visit_days`, whose columns have the same names); `exited` is how each says "has left".
+fn add_grouped_filters(c: &mut Conditions, filter: &VisitFilter, exited: &str) {
     if let Some(class) = &filter.class {
         c.add("v.class = ?", vec![text(class.as_str())]);
     }
@@ -153,11 +176,8 @@ fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool, &'static str) {
     if let Some(method) = filter.method {
         c.add("v.method = ?", vec![text(method.as_str())]);
     }
-    match filter.state {
-        // The open part of the link table has its own small index.
-        Some(VisitState::Inside) => c.add("v.exit_id IS NULL", vec![]),
-        Some(VisitState::Exited) => c.add("v.exit_id IS NOT NULL", vec![]),
-        None => {}
+    if filter.state == Some(VisitState::Exited) {
+        c.add(exited, vec![]);
     }
     if filter.lost_only {
         c.add("v.lost_ticket", vec![]);
@@ -165,19 +185,14 @@ fn visit_conditions(filter: &VisitFilter) -> (Conditions, bool, &'static str) {
     if filter.offline_only {
         c.add("(v.origin = 'journal' OR v.exit_origin = 'journal')", vec![]);
     }
-    // Both sets are small: a few second payments and forced closes to review.
-    if filter.duplicates_only {
-        c.add("v.entry_id IN (SELECT entry_id FROM duplicate_exits)", vec![]);
-    }
-    if filter.forced_only {
-        c.add("v.exit_id IN (SELECT id FROM exits WHERE forced_reason IS NOT NULL)", vec![]);
-    }
-    let narrowed = c.clauses.len() > plain;
-    // The per-day counts keep simulated entries apart, so leaving them out still counts fast.
-    if !filter.include_simulated {
-        c.add("NOT v.simulated", vec![]);
-    }
-    (c, narrowed, "visit_links")
+}
+
+/// Whether the per-day groups of `visit_days` can count the filter: not plate or ticket
+/// searches, vehicles inside or the review sets, which have their own small sets to count.
+fn groups_count(filter: &VisitFilter) -> bool {
+    let searched = filter.plate.as_deref().and_then(plate_key).is_some()
+        || filter.ticket.as_deref().is_some_and(|ticket| !ticket.trim().is_empty());
+    !(searched || filter.state == Some(VisitState::Inside) || filter.duplicates_only || filter.forced_only)
 }
 
 /// The length of a `plate_grams` trigram (migration 0014).
@@ -210,7 +225,6 @@ fn plate_grams_clause(alias: &str, key: &str) -> (String, Vec<Param>) {
     )
 }
 
-
 fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
@@ -232,17 +246,69 @@ pub(super) fn entries_in_range(
     to: Option<DateTime<Utc>>,
     include_simulated: bool,
 ) -> PgResult<u64> {
-    let mut rows = |start: DateTime<Utc>, end: DateTime<Utc>| -> PgResult<u64> {
-        if start >= end {
-            return Ok(0);
-        }
-        let row = tx.query_one(
+    let whole_days = |tx: &mut _, first: i64, end: i64| -> PgResult<u64> {
+        let row = Sql::query_one(
+            tx,
+            "SELECT coalesce(sum(entries), 0)::bigint, coalesce(sum(simulated), 0)::bigint FROM entry_days
+             WHERE site_code = $1 AND day >= $2 AND day < $3",
+            &[&site, &first, &end],
+        )?;
+        Ok(if include_simulated {
+            codec::count_at(&row, 0)?
+        } else {
+            codec::count_at(&row, 0)?.saturating_sub(codec::count_at(&row, 1)?)
+        })
+    };
+    let rows = |tx: &mut _, start: DateTime<Utc>, end: DateTime<Utc>| -> PgResult<u64> {
+        let row = Sql::query_one(
+            tx,
             "SELECT count(*) FROM visit_links
              WHERE has_entry AND site_code = $1 AND entry_time >= $2 AND entry_time < $3
                AND (NOT simulated OR $4)",
             &[&site, &start, &end, &include_simulated],
         )?;
         codec::count_at(&row, 0)
+    };
+    count_by_days(tx, from, to, whole_days, rows)
+}
+
+/// Visits in the filter's range that meet it, for a filter the groups can count (see
+/// `groups_count`): whole UTC days from `visit_days`, the partial days at either end counted
+/// from the visit rows.
+fn visits_in_range<T: Sql>(tx: &mut T, filter: &VisitFilter) -> PgResult<u64> {
+    let whole_days = |tx: &mut T, first: i64, end: i64| -> PgResult<u64> {
+        let mut c = Conditions::default();
+        if let Some(site) = &filter.site {
+            c.add("v.site_code = ?", vec![text(site)]);
+        }
+        c.add("v.day >= ? AND v.day < ?", vec![Box::new(first), Box::new(end)]);
+        add_grouped_filters(&mut c, filter, "v.exited");
+        if !filter.include_simulated {
+            c.add("NOT v.simulated", vec![]);
+        }
+        let sql = format!("SELECT coalesce(sum(v.visits), 0)::bigint FROM visit_days v {}", c.sql());
+        codec::count_at(&tx.query_one(&sql, &c.params())?, 0)
+    };
+    let rows = |tx: &mut T, start: DateTime<Utc>, end: DateTime<Utc>| -> PgResult<u64> {
+        let (mut c, _, source) = visit_conditions(filter);
+        c.add("v.entry_time >= ? AND v.entry_time < ?", vec![Box::new(start), Box::new(end)]);
+        let sql = format!("SELECT count(*) FROM {source} v {}", c.sql());
+        codec::count_at(&tx.query_one(&sql, &c.params())?, 0)
+    };
+    count_by_days(tx, filter.from, filter.to, whole_days, rows)
+}
+
+/// A count over `[from, to)` (open ends for None): the whole UTC days in it from
+/// `whole_days(first day, end day)`, the partial days at either end from `rows(start, end)`.
+fn count_by_days<T>(
+    tx: &mut T,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    whole_days: impl FnOnce(&mut T, i64, i64) -> PgResult<u64>,
+    rows: impl Fn(&mut T, DateTime<Utc>, DateTime<Utc>) -> PgResult<u64>,
+) -> PgResult<u64> {
+    let rows = |tx: &mut T, start: DateTime<Utc>, end: DateTime<Utc>| {
+        if start >= end { Ok(0) } else { rows(tx, start, end) }
     };
     // The first whole day starts at or after `from`; the last one ends at or before `to`.
     let first_day = from.map(|from| {
@@ -254,26 +320,17 @@ pub(super) fn entries_in_range(
     if let (Some(from), Some(to), Some(first), Some(end)) = (from, to, first_day, end_day)
         && first >= end
     {
-        return rows(from, to);
+        return rows(tx, from, to);
     }
     let head = match (from, first_day) {
-        (Some(from), Some(first)) => rows(from, day_start_utc(first))?,
+        (Some(from), Some(first)) => rows(tx, from, day_start_utc(first))?,
         _ => 0,
     };
     let tail = match (to, end_day) {
-        (Some(to), Some(end)) => rows(day_start_utc(end), to)?,
+        (Some(to), Some(end)) => rows(tx, day_start_utc(end), to)?,
         _ => 0,
     };
-    let row = tx.query_one(
-        "SELECT coalesce(sum(entries), 0)::bigint, coalesce(sum(simulated), 0)::bigint FROM entry_days
-         WHERE site_code = $1 AND day >= $2 AND day < $3",
-        &[&site, &first_day.unwrap_or(i64::MIN), &end_day.unwrap_or(i64::MAX)],
-    )?;
-    let whole = if include_simulated {
-        codec::count_at(&row, 0)?
-    } else {
-        codec::count_at(&row, 0)?.saturating_sub(codec::count_at(&row, 1)?)
-    };
+    let whole = whole_days(tx, first_day.unwrap_or(i64::MIN), end_day.unwrap_or(i64::MAX))?;
     Ok(whole + head + tail)
 }
 
@@ -297,6 +354,8 @@ pub(super) fn list_visits(conn: &mut Conn, filter: &VisitFilter, page: PageReque
             }
             total
         }
+        // Narrowed by what the per-day groups carry: their sums, not every visit's row.
+        (_, true) if groups_count(filter) => visits_in_range(&mut tx, filter)?,
         _ => {
             let total_sql = format!("SELECT count(*) FROM {source} v {where_sql}");
             codec::count_at(&tx.query_one(&total_sql, &conditions.params())?, 0)?
