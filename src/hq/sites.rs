@@ -246,7 +246,7 @@ pub fn resync_site(hq: &mut Client, site: &str) -> Result<(), HqError> {
     let mut tables = table_names(SITE_LOG_TABLES);
     tables.extend(table_names(SITE_TABLES));
     // HQ's own rollups of the site's visit_links, made again as the copy arrives.
-    tables.push("exit_days");
+    tables.extend(["exit_days", "visit_days"]);
     for table in tables {
         let column = match table {
             "photos" | "shift_late_records" => continue,
