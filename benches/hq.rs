@@ -4,7 +4,8 @@
 //! `cargo bench --bench hq`. Three throwaway clusters with PostgreSQL's default durability,
 //! started from the system's binaries. `GARDU_BENCH_HQ_SECONDS` (default 20) is how long the
 //! two sites write, `GARDU_BENCH_HQ_RATE` (default 40) visits per second per site;
-//! `GARDU_BENCH_HQ_VISITS` (default 10,000,000) the visits HQ is seeded with for the reads.
+//! `GARDU_BENCH_HQ_VISITS` (default 10,000,000) the visits HQ is seeded with for the reads;
+//! `GARDU_BENCH_DROP_CACHES=1` restarts HQ's server and drops the page cache (root) before them.
 //!
 //! Lag: each site upserts a probe row (`booth_status`, booth `PROBE`) every 100 ms stamped with
 //! the site server's clock; HQ is polled every 5 ms and the lag of each probe is HQ's clock when
@@ -276,6 +277,22 @@ fn reads() {
     }
     db.batch_execute("VACUUM ANALYZE").expect("vacuum");
     println!("HQ seeded with {visits} visits across 10 sites in {:.0} s", t.elapsed().as_secs_f64());
+    // From disk: HQ's server restarted (its shared buffers empty) and, where the bench may, the
+    // operating system's page cache dropped.
+    if std::env::var("GARDU_BENCH_DROP_CACHES").is_ok_and(|v| v == "1") {
+        db.batch_execute("CHECKPOINT").expect("checkpoint");
+        drop(db);
+        drop(hq_store);
+        server.stop_hard();
+        let synced = std::process::Command::new("sync").status().is_ok_and(|status| status.success());
+        let dropped = synced && std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok();
+        server.start_again();
+        println!(
+            "HQ restarted; page cache dropped: {}",
+            if dropped { "yes" } else { "no (not allowed here)" }
+        );
+    }
+    let hq_store = store(&url);
 
     let one = || Some(codes[3].clone());
     let day = now.with_timezone(&chrono_tz::Asia::Jakarta).date_naive();
