@@ -52,12 +52,19 @@ $$;
 -- Booths wait until the groups are filled and the triggers in place, so no visit is missed.
 LOCK TABLE visit_links IN SHARE ROW EXCLUSIVE MODE;
 
-INSERT INTO visit_days
-SELECT d.site_code, d.day, d.simulated, d.class, d.booth, d.operator, d.origin, d.exited,
-       d.exit_booth, d.exit_operator, d.method, d.lost_ticket, d.exit_origin, sum(d.visits)
-FROM visit_links v, LATERAL visit_days_of(1, v) d
-WHERE v.has_entry
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13;
+-- Every group made again from the visit rows, one streaming GROUP BY: the backfill here, and
+-- HQ's rebuild when `hq migrate` switches on the replica trigger below.
+CREATE FUNCTION visit_days_rebuild() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM visit_days;
+    INSERT INTO visit_days
+    SELECT d.site_code, d.day, d.simulated, d.class, d.booth, d.operator, d.origin, d.exited,
+           d.exit_booth, d.exit_operator, d.method, d.lost_ticket, d.exit_origin, sum(d.visits)
+    FROM visit_links v, LATERAL visit_days_of(1, v) d
+    WHERE v.has_entry
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13;
+$$;
+
+SELECT visit_days_rebuild();
 
 -- Statement triggers: a replayed batch of a thousand rows is one statement each.
 CREATE FUNCTION visit_days_insert() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$

@@ -302,11 +302,7 @@ const ROLLUPS: &[(&str, &str)] = &[
          WHERE v.exit_id IS NOT NULL
          GROUP BY 1, 2, 3, 4, 5, 6, 7;",
     ),
-    (
-        "visit_days_replica",
-        "DELETE FROM visit_days;
-         SELECT visit_days_apply(ARRAY(SELECT visit_days_of(1, v) FROM visit_links v WHERE v.has_entry));",
-    ),
+    ("visit_days_replica", "SELECT visit_days_rebuild();"),
 ];
 
 /// Keeps HQ's rollups (the month statistics, the transaction list's totals) for the rows the
