@@ -3,13 +3,15 @@
 //! read takes on one core. Prints one line of figures; asserts nothing.
 //!
 //! `cargo bench --bench anpr` (set `GARDU_BENCH_ANPR_IMAGES` to change the number of photos,
-//! default 200, and `GARDU_BENCH_ANPR_VERBOSE=1` to list every miss).
+//! default 200, `GARDU_BENCH_ANPR_VERBOSE=1` to list every miss, and `GARDU_BENCH_ANPR_ZONE=whole`
+//! to read whole photos instead of the simulated camera's plate zone).
 
 use std::time::Instant;
 
 use gardu::devices::camera::jpeg::encode_jpeg;
 use gardu::devices::camera::scene::{Look, Subject, random_plate};
-use gardu::devices::camera::sim::draw_subject_scene;
+use gardu::devices::camera::sim::{PLATE_ZONE, draw_subject_scene};
+use gardu::domain::plate::PlateZone;
 use gardu::lane::traffic::Percentiles;
 use gardu::plate::PlateReader;
 use gardu::plate::tract::TractReader;
@@ -36,7 +38,12 @@ fn main() {
     let images: usize =
         std::env::var("GARDU_BENCH_ANPR_IMAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
     let verbose = std::env::var_os("GARDU_BENCH_ANPR_VERBOSE").is_some();
-    let reader = TractReader::new();
+    // The booth's reader looks in its camera's plate zone: for the simulated camera that draws
+    // these photos, the lane in front of the stop line. `GARDU_BENCH_ANPR_ZONE=whole` times the
+    // whole photo, as a camera without a zone set is read.
+    let whole = std::env::var("GARDU_BENCH_ANPR_ZONE").is_ok_and(|zone| zone == "whole");
+    let zone = if whole { PlateZone::WHOLE } else { PLATE_ZONE };
+    let reader = TractReader::with_zone(zone);
     reader.load().expect("the plate models load");
     let mut rng = StdRng::seed_from_u64(17);
     let (mut normal, mut normal_exact, mut hard, mut hard_exact, mut empty, mut empty_false) =
@@ -104,11 +111,12 @@ fn main() {
     let pct = |hit: usize, of: usize| if of == 0 { 100.0 } else { 100.0 * hit as f64 / of as f64 };
     let times = Percentiles::of(&mut times);
     println!(
-        "anpr images={images} exact_pct={:.1} hard_exact_pct={:.1} empty_false={empty_false} p50_ms={:.0} p99_ms={:.0}",
+        "anpr images={images} exact_pct={:.1} hard_exact_pct={:.1} empty_false={empty_false} p50_ms={:.0} p99_ms={:.0} zone={}",
         pct(normal_exact, normal),
         pct(hard_exact, hard),
         times.p50,
-        times.p99
+        times.p99,
+        if whole { "whole" } else { "lane" }
     );
     if verbose {
         eprintln!("{empty} photos without a plate");

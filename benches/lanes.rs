@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use gardu::clock::{Clock, ManualClock};
 use gardu::config::{Language, PlateConfig};
+use gardu::devices::camera::config::CameraConfig;
 use gardu::devices::camera::{Camera, PhotoSettings, SimulatedCamera};
 use gardu::devices::printer::{Paper, Printer, SimulatedPrinter};
 use gardu::devices::sim::SimBarrier;
@@ -179,7 +180,7 @@ fn main() {
         std::env::var("GARDU_BENCH_READER_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
     let mut with_reader = Vec::new();
     let mut reads_pct = 0.0;
-    match gardu::plate::reader_from_config(&PlateConfig::default()) {
+    match gardu::plate::reader_from_config(&PlateConfig::default(), &CameraConfig::default()) {
         Some(reader) => {
             let reader_camera = Arc::new(SimulatedCamera::new(
                 "IN5",

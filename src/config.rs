@@ -264,11 +264,20 @@ pub struct PlateConfig {
     pub members_by_plate: bool,
     /// The confidence a read needs to let a member in by plate (default 0.95).
     pub member_min_confidence: f32,
+    /// Where plates appear in the camera's photos; the reader looks only there. Unset: the
+    /// camera's own (the whole photo for a real camera, the lane for the simulated one).
+    pub zone: Option<crate::domain::plate::PlateZone>,
 }
 
 impl Default for PlateConfig {
     fn default() -> Self {
-        Self { enabled: true, min_confidence: 0.80, members_by_plate: false, member_min_confidence: 0.95 }
+        Self {
+            enabled: true,
+            min_confidence: 0.80,
+            members_by_plate: false,
+            member_min_confidence: 0.95,
+            zone: None,
+        }
     }
 }
 
@@ -413,6 +422,9 @@ impl Config {
             if !(0.0..=1.0).contains(&value) {
                 return fail(key, format!("{value} must be between 0 and 1, e.g. 0.8"));
             }
+        }
+        if let Some(Err(message)) = self.plate.zone.map(|zone| zone.check()) {
+            return fail("plate.zone", message);
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.logging.level.as_str()) {
             return fail(
@@ -591,7 +603,8 @@ mod tests {
                 enabled: true,
                 min_confidence: 0.8,
                 members_by_plate: false,
-                member_min_confidence: 0.95
+                member_min_confidence: 0.95,
+                zone: None
             }
         );
         assert_eq!(
@@ -615,6 +628,12 @@ mod tests {
             ("[database]\nurl = \"mysql://x\"\n", "database.url", "sqlite: or postgres://"),
             ("[monitor]\ninterval_s = 0\n", "monitor.interval_s", "at least 1"),
             ("[plate]\nmin_confidence = 1.5\n", "plate.min_confidence", "between 0 and 1"),
+            (
+                "[plate]\nzone = { left = 0.5, top = 0, width = 0.8, height = 1 }\n",
+                "plate.zone",
+                "past the photo's edge",
+            ),
+            ("[plate]\nzone = { left = 0.5 }\n", "plate.zone (line 2)", "missing field"),
             ("[booth]\nmode = \"parking\"\n", "booth.mode (line 2)", "unknown variant"),
             ("[site]\ncolour = 1\n", "site.colour (line 2)", "unknown field"),
             ("[monitor]\ninterval_s = \"ten\"\n", "monitor.interval_s (line 2)", "invalid type"),

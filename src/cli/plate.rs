@@ -20,6 +20,10 @@ pub struct ReadArgs {
     /// One JSON object on stdout: plate (string or null), raw, confidence, candidates, ms.
     #[arg(long)]
     json: bool,
+    /// Look only in this part of the photo, as `[plate] zone` does at the booth: left,top,width,height
+    /// as fractions, e.g. 0.25,0.45,0.5,0.5 (default: the whole photo).
+    #[arg(long, value_name = "LEFT,TOP,WIDTH,HEIGHT")]
+    zone: Option<crate::domain::plate::PlateZone>,
 }
 
 /// Runs a plate subcommand.
@@ -38,7 +42,7 @@ fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
     let photo = image::open(&args.image)
         .with_context(|| format!("cannot open {} as a JPEG or PNG photo", args.image.display()))?
         .to_rgb8();
-    let reader = TractReader::new();
+    let reader = TractReader::with_zone(args.zone.unwrap_or(crate::domain::plate::PlateZone::WHOLE));
     reader.load()?;
     let read = reader.read_image(&photo)?;
     if args.json {

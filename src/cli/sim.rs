@@ -91,7 +91,7 @@ pub fn run(command: SimCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let paths = TrafficPaths { root: ctx.path(std::path::Path::new("data/sim")) };
     let plate_reader = if args.read_plates {
-        let reader = crate::plate::reader_from_config(&ctx.config.plate);
+        let reader = crate::plate::reader_from_config(&ctx.config.plate, &ctx.config.devices.camera);
         if reader.is_none() {
             anyhow::bail!(
                 "--read-plates needs the plate reader: [plate] enabled = true and a build with it (feature anpr)"

@@ -89,6 +89,86 @@ pub fn search_trigrams(key: &str) -> Vec<&str> {
     grams
 }
 
+/// Where plates appear in a booth camera's photos, as fractions of the photo's width and height
+/// (`left`, `top`, `width`, `height`). The camera is fixed and cars stop at the same line, so
+/// the reader looks only there: less to search, and the camera's own stamped text stays out.
+///
+/// ```toml
+/// [plate]
+/// zone = { left = 0.25, top = 0.45, width = 0.5, height = 0.5 }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlateZone {
+    /// Left edge, 0 at the photo's left.
+    pub left: f32,
+    /// Top edge, 0 at the photo's top.
+    pub top: f32,
+    /// Width, 1 for the photo's whole width.
+    pub width: f32,
+    /// Height, 1 for the photo's whole height.
+    pub height: f32,
+}
+
+impl PlateZone {
+    /// The whole photo.
+    pub const WHOLE: PlateZone = PlateZone { left: 0.0, top: 0.0, width: 1.0, height: 1.0 };
+
+    /// The smallest side a zone may have: a tenth of the photo.
+    pub const MIN_SIDE: f32 = 0.1;
+
+    /// Checks the zone lies inside the photo and is not a sliver; the message names the problem.
+    pub fn check(&self) -> Result<(), String> {
+        let PlateZone { left, top, width, height } = *self;
+        if ![left, top, width, height].iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)) {
+            return Err("left, top, width and height are fractions of the photo, between 0 and 1".into());
+        }
+        if width < Self::MIN_SIDE || height < Self::MIN_SIDE {
+            return Err(format!(
+                "width and height must be at least {} of the photo, e.g. 0.5",
+                Self::MIN_SIDE
+            ));
+        }
+        // A little slack for fractions written with a few decimals (0.35 + 0.65).
+        if left + width > 1.0 + 1e-4 || top + height > 1.0 + 1e-4 {
+            return Err("the zone runs past the photo's edge: left + width and top + height must \
+                 be at most 1"
+                .into());
+        }
+        Ok(())
+    }
+
+    /// The zone in pixels of a `width × height` photo: left, top, width, height, inside the photo
+    /// and at least one pixel each way.
+    pub fn pixels(&self, width: u32, height: u32) -> (u32, u32, u32, u32) {
+        let at = |fraction: f32, size: u32| ((fraction * size as f32).round().max(0.0) as u32).min(size);
+        let (left, top) = (
+            at(self.left, width).min(width.saturating_sub(1)),
+            at(self.top, height).min(height.saturating_sub(1)),
+        );
+        let right = at(self.left + self.width, width).clamp(left + 1, width);
+        let bottom = at(self.top + self.height, height).clamp(top + 1, height);
+        (left, top, right - left, bottom - top)
+    }
+}
+
+impl std::str::FromStr for PlateZone {
+    type Err = String;
+
+    /// `left,top,width,height` as fractions, e.g. `0.25,0.45,0.5,0.5`.
+    fn from_str(text: &str) -> Result<PlateZone, String> {
+        let parts: Vec<f32> =
+            text.split(',').map(|part| part.trim().parse::<f32>()).collect::<Result<_, _>>().map_err(
+                |_| format!("{text:?}: write left,top,width,height as fractions, e.g. 0.25,0.45,0.5,0.5"),
+            )?;
+        let [left, top, width, height] = parts[..] else {
+            return Err(format!("{text:?}: four numbers are needed, left,top,width,height"));
+        };
+        let zone = PlateZone { left, top, width, height };
+        zone.check().map(|()| zone).map_err(|message| format!("{text:?}: {message}"))
+    }
+}
+
 /// Splits `B1234XYZ` into (`B`, `1234`, `XYZ`) when it has the civilian shape.
 fn split_standard(compact: &str) -> Option<(&str, &str, &str)> {
     let region_len = compact.chars().take_while(|c| c.is_ascii_uppercase()).count();
@@ -143,6 +223,26 @@ mod tests {
     fn search_key_ignores_spaces_case_and_dashes() {
         assert_eq!(search_key("b 1234-xyz"), "B1234XYZ");
         assert_eq!(search_key("B1234XYZ"), search_key("B 1234 XYZ"));
+    }
+
+    #[test]
+    fn a_zone_is_checked_and_mapped_to_pixels() {
+        let zone: PlateZone = "0.25, 0.45, 0.5, 0.5".parse().unwrap();
+        assert_eq!(zone, PlateZone { left: 0.25, top: 0.45, width: 0.5, height: 0.5 });
+        assert_eq!(zone.pixels(1280, 720), (320, 324, 640, 360));
+        assert_eq!(PlateZone::WHOLE.pixels(640, 480), (0, 0, 640, 480));
+        assert_eq!("0.35,0,0.65,1".parse::<PlateZone>().unwrap().pixels(100, 10), (35, 0, 65, 10));
+        for (text, problem) in [
+            ("0.25,0.45,0.5", "four numbers"),
+            ("a,b,c,d", "fractions"),
+            ("0.5,0,0.6,1", "past the photo's edge"),
+            ("0,0,0.05,1", "at least"),
+            ("-0.1,0,0.5,0.5", "between 0 and 1"),
+            ("0,0,NaN,1", "between 0 and 1"),
+        ] {
+            let err = text.parse::<PlateZone>().unwrap_err();
+            assert!(err.contains(problem), "{text}: {err}");
+        }
     }
 
     proptest::proptest! {

@@ -47,6 +47,17 @@ impl TextBox {
         self.bottom - self.top
     }
 
+    /// The same box shifted right by `dx` and down by `dy`.
+    pub fn moved(&self, dx: f32, dy: f32) -> TextBox {
+        TextBox {
+            left: self.left + dx,
+            right: self.right + dx,
+            top: self.top + dy,
+            bottom: self.bottom + dy,
+            ..*self
+        }
+    }
+
     /// The same box with every coordinate multiplied by `sx` (x) and `sy` (y).
     pub fn scaled(&self, sx: f32, sy: f32) -> TextBox {
         TextBox {

@@ -117,17 +117,23 @@ impl std::fmt::Debug for dyn PlateReader {
 pub const READER_BUILT_IN: bool = cfg!(feature = "anpr");
 
 /// The built-in reader when `[plate] enabled` is on and this build carries it; `None` otherwise
-/// (plates are then typed). Its models load on the first read, on the caller's thread.
-pub fn reader_from_config(config: &crate::config::PlateConfig) -> Option<Arc<dyn PlateReader>> {
+/// (plates are then typed). It looks in `[plate] zone`, else in `camera`'s own zone. Its models
+/// load on the first read, on the caller's thread.
+pub fn reader_from_config(
+    config: &crate::config::PlateConfig,
+    camera: &crate::devices::camera::config::CameraConfig,
+) -> Option<Arc<dyn PlateReader>> {
     if !config.enabled {
         return None;
     }
     #[cfg(feature = "anpr")]
     {
-        Some(Arc::new(tract::TractReader::new()))
+        let zone = config.zone.unwrap_or_else(|| camera.plate_zone());
+        Some(Arc::new(tract::TractReader::with_zone(zone)))
     }
     #[cfg(not(feature = "anpr"))]
     {
+        let _ = camera;
         tracing::warn!("plate reading is enabled but this build has no plate reader (feature anpr)");
         None
     }
@@ -140,9 +146,10 @@ mod tests {
     #[test]
     fn no_reader_when_plate_reading_is_off() {
         let off = crate::config::PlateConfig { enabled: false, ..Default::default() };
-        assert!(reader_from_config(&off).is_none());
+        let camera = crate::devices::camera::config::CameraConfig::default();
+        assert!(reader_from_config(&off, &camera).is_none());
         let on = crate::config::PlateConfig::default();
-        assert_eq!(reader_from_config(&on).is_some(), READER_BUILT_IN);
+        assert_eq!(reader_from_config(&on, &camera).is_some(), READER_BUILT_IN);
     }
 
     #[test]

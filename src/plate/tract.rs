@@ -10,6 +10,7 @@ use tract_onnx::prelude::*;
 
 use crate::devices::camera::Jpeg;
 use crate::devices::camera::jpeg::decode_jpeg;
+use crate::domain::plate::PlateZone;
 use crate::plate::detect::{self, ProbMap, TextBox};
 use crate::plate::recognize::Charset;
 use crate::plate::{PlateCandidate, PlateError, PlateRead, PlateReader};
@@ -20,7 +21,8 @@ static DET_MODEL: &[u8] = include_bytes!(env!("GARDU_PLATE_DET_MODEL"));
 /// The text recognition model, embedded at build time.
 static REC_MODEL: &[u8] = include_bytes!(env!("GARDU_PLATE_REC_MODEL"));
 
-/// The detector sees photos scaled into this frame (a 1280×720 photo fills it exactly).
+/// The detector sees the whole of a photo scaled into this frame (a 1280×720 photo fills it
+/// exactly); a plate zone is seen at the same detail in a frame that much smaller.
 const DET_WIDTH: usize = 960;
 /// Height of the detector's frame (a multiple of 32, as the model needs). A 736×416 frame reads
 /// in a little over half the time but loses short plates ("B 1", "D 7 FF"): 93 % exact, not 96.
@@ -48,21 +50,34 @@ type Plan = TypedRunnableModel<TypedModel>;
 
 struct Models {
     det: Plan,
+    /// The detector's frame, width and height: the zone's share of the whole photo's frame.
+    det_frame: (usize, usize),
     rec: Plan,
     charset: Charset,
 }
 
 /// Reads plates with the embedded models; they are loaded on the first read (or by
 /// [`TractReader::load`]) on the caller's thread, once, and shared after.
-#[derive(Default)]
 pub struct TractReader {
+    zone: PlateZone,
     models: OnceLock<Result<Models, String>>,
 }
 
+impl Default for TractReader {
+    fn default() -> TractReader {
+        TractReader::new()
+    }
+}
+
 impl TractReader {
-    /// A reader whose models are not loaded yet.
+    /// A reader of whole photos whose models are not loaded yet.
     pub fn new() -> TractReader {
-        TractReader::default()
+        TractReader::with_zone(PlateZone::WHOLE)
+    }
+
+    /// A reader that looks for plates only inside `zone` of each photo (checked by the config).
+    pub fn with_zone(zone: PlateZone) -> TractReader {
+        TractReader { zone, models: OnceLock::new() }
     }
 
     /// Loads the models now (about a second) so the first read is not slow.
@@ -72,7 +87,7 @@ impl TractReader {
 
     fn models(&self) -> Result<&Models, PlateError> {
         self.models
-            .get_or_init(|| load_models().map_err(|err| format!("{err:#}")))
+            .get_or_init(|| load_models(self.zone).map_err(|err| format!("{err:#}")))
             .as_ref()
             .map_err(|err| PlateError::Model(format!("the plate models did not load ({err}); rebuild Gardu")))
     }
@@ -82,7 +97,8 @@ impl TractReader {
         let models = self.models()?;
         // Timed after loading: `ms` is what reading a photo costs, the one-off load aside.
         let started = Instant::now();
-        let mut read = read_with(models, photo).map_err(|err| PlateError::Model(format!("{err:#}")))?;
+        let mut read =
+            read_with(models, self.zone, photo).map_err(|err| PlateError::Model(format!("{err:#}")))?;
         read.ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         Ok(read)
     }
@@ -99,8 +115,17 @@ impl PlateReader for TractReader {
     }
 }
 
-fn load_models() -> TractResult<Models> {
-    let det = detector(DET_WIDTH, DET_HEIGHT, true)?;
+/// The detector's frame for `zone`: the whole photo's frame cut to the zone, rounded up to the
+/// model's multiple of 32, so text is seen at the same detail.
+fn detector_frame(zone: PlateZone) -> (usize, usize) {
+    let up =
+        |size: usize, share: f32| ((size as f32 * share / 32.0).ceil() as usize).clamp(1, size / 32) * 32;
+    (up(DET_WIDTH, zone.width), up(DET_HEIGHT, zone.height))
+}
+
+fn load_models(zone: PlateZone) -> TractResult<Models> {
+    let det_frame = detector_frame(zone);
+    let det = detector(det_frame.0, det_frame.1, true)?;
     let proto = tract_onnx::onnx().proto_model_for_read(&mut &REC_MODEL[..])?;
     let character = proto
         .metadata_props
@@ -121,7 +146,7 @@ fn load_models() -> TractResult<Models> {
     // The plans hold their own weights: the 15 MB of model files are not read again.
     crate::platform::memory::forget_pages(DET_MODEL);
     crate::platform::memory::forget_pages(REC_MODEL);
-    Ok(Models { det, rec, charset })
+    Ok(Models { det, det_frame, rec, charset })
 }
 
 /// The detector for a `width × height` frame, with the graph rewrites of [`ops`] or as tract
@@ -144,21 +169,30 @@ struct Found {
     height: f32,
 }
 
-fn read_with(models: &Models, photo: &RgbImage) -> TractResult<PlateRead> {
-    let (width, height) = (photo.width() as f32, photo.height() as f32);
-    if width < 32.0 || height < 32.0 {
+fn read_with(models: &Models, zone: PlateZone, photo: &RgbImage) -> TractResult<PlateRead> {
+    if photo.width() < 32 || photo.height() < 32 {
         return Ok(PlateRead::nothing(0));
     }
-    let scale = (DET_WIDTH as f32 / width).min(DET_HEIGHT as f32 / height);
+    // Only the zone is searched; lines found there are placed back on the whole photo, which
+    // the border search and the recogniser work on.
+    let (left, top, zone_width, zone_height) = zone.pixels(photo.width(), photo.height());
+    let (det_width, det_height) = models.det_frame;
+    let (width, height) = (zone_width as f32, zone_height as f32);
+    let scale = (det_width as f32 / width).min(det_height as f32 / height);
     let (sw, sh) = (((width * scale).round() as u32).max(1), ((height * scale).round() as u32).max(1));
-    let small = imageops::resize(photo, sw, sh, FilterType::Triangle);
-    let input = model_input(&small, DET_HEIGHT, DET_WIDTH)?;
+    let small = if zone == PlateZone::WHOLE {
+        imageops::resize(photo, sw, sh, FilterType::Triangle)
+    } else {
+        let view = imageops::crop_imm(photo, left, top, zone_width, zone_height).to_image();
+        imageops::resize(&view, sw, sh, FilterType::Triangle)
+    };
+    let input = model_input(&small, det_height, det_width)?;
     let output = models.det.run(tvec!(input.into()))?;
     let map = output[0].to_array_view::<f32>()?;
-    let map = ProbMap { width: DET_WIDTH, height: DET_HEIGHT, data: map.iter().copied().collect() };
+    let map = ProbMap { width: det_width, height: det_height, data: map.iter().copied().collect() };
     let mut lines: Vec<TextBox> = detect::merge_lines(detect::boxes_from_map(&map))
         .into_iter()
-        .map(|line| line.scaled(1.0 / scale, 1.0 / scale))
+        .map(|line| line.scaled(1.0 / scale, 1.0 / scale).moved(left as f32, top as f32))
         .filter(|line| {
             line.height() >= 10.0
                 && (MIN_LINE_ASPECT..=MAX_LINE_ASPECT).contains(&(line.width() / line.height()))

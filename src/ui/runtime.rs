@@ -234,7 +234,9 @@ impl BoothRuntime {
             DiskWatch::start(ctx.data_dir.clone(), config.storage.clone(), DISK_CHECK, notify.clone())?;
         let plate_reader = match options.mode {
             Mode::Admin | Mode::Hq => None,
-            Mode::Entry | Mode::Exit => crate::plate::reader_from_config(&config.plate),
+            Mode::Entry | Mode::Exit => {
+                crate::plate::reader_from_config(&config.plate, &config.devices.camera)
+            }
         };
         let lane = match options.mode {
             Mode::Admin | Mode::Hq => None,

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use gardu::devices::camera::jpeg::encode_jpeg;
 use gardu::devices::camera::scene::{Look, PlateStyle, Subject, VehicleKind};
-use gardu::devices::camera::sim::draw_subject_scene;
+use gardu::devices::camera::sim::{PLATE_ZONE, draw_subject_scene};
 use gardu::devices::camera::{Camera, PhotoSettings, SimulatedCamera};
+use gardu::domain::plate::PlateZone;
 use gardu::plate::PlateReader;
 use gardu::plate::tract::TractReader;
 
@@ -16,6 +17,12 @@ use super::clock;
 fn reader() -> &'static TractReader {
     static READER: OnceLock<TractReader> = OnceLock::new();
     READER.get_or_init(TractReader::new)
+}
+
+/// The reader as a booth with the simulated camera runs it: only the lane's plate zone.
+fn zone_reader() -> &'static TractReader {
+    static READER: OnceLock<TractReader> = OnceLock::new();
+    READER.get_or_init(|| TractReader::with_zone(PLATE_ZONE))
 }
 
 fn read(subject: &Subject) -> gardu::plate::PlateRead {
@@ -132,6 +139,41 @@ fn a_simulated_camera_with_variety_photographs_plates_the_reader_reads() {
 }
 
 #[test]
+fn the_lane_zone_reads_every_variety_the_whole_photo_does() {
+    let looks = [
+        ("B 1234 XYZ", Look::plain()),
+        ("L 1 A", Look::plain()),
+        ("F 3310 QA", Look { month_year: Some((8, 27)), style: PlateStyle::WhiteOnBlack, ..Look::plain() }),
+        ("BK 5512 MN", Look { kind: VehicleKind::Motorbike, month_year: Some((3, 28)), ..Look::plain() }),
+        ("N 40 Z", Look { kind: VehicleKind::Motorbike, scale: 0.6, angle_deg: -6.0, ..Look::plain() }),
+        ("DD 7301 WX", Look { scale: 0.6, angle_deg: 7.0, ..Look::plain() }),
+        ("H 2871 SE", Look { night: true, grain_seed: 5, ..Look::plain() }),
+    ];
+    for (plate, look) in looks {
+        let photo =
+            encode_jpeg(&draw_subject_scene("IN1", "2026-11-30 08:30:05 WIB", &car(plate, look.clone())), 80)
+                .unwrap();
+        let read = zone_reader().read(&photo).unwrap();
+        assert_eq!(read.plate.as_deref(), Some(plate), "{look:?}: {read:?}");
+    }
+    let photo =
+        encode_jpeg(&draw_subject_scene("IN1", "2026-11-30 23:59:59 WIB", &Subject::Empty), 80).unwrap();
+    assert_eq!(zone_reader().read(&photo).unwrap().plate, None);
+}
+
+#[test]
+fn a_plate_outside_the_zone_is_not_looked_for() {
+    // The sky and the camera's stamp, top left: the lane's plate is not in it.
+    let sky = TractReader::with_zone(PlateZone { left: 0.0, top: 0.0, width: 0.5, height: 0.4 });
+    let photo = encode_jpeg(
+        &draw_subject_scene("IN1", "2026-11-30 08:30:05 WIB", &car("B 1234 XYZ", Look::plain())),
+        80,
+    )
+    .unwrap();
+    assert_eq!(sky.read(&photo).unwrap().plate, None);
+}
+
+#[test]
 fn a_photo_that_is_not_a_jpeg_is_refused() {
     let photo = gardu::devices::camera::Jpeg { bytes: b"GIF89a....".to_vec(), width: 1, height: 1 };
     assert!(matches!(reader().read(&photo), Err(gardu::plate::PlateError::Decode(_))));
@@ -171,6 +213,20 @@ fn the_command_line_reads_a_photo_as_json() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.jpg"));
+    let zoned = |zone: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gardu"))
+            .args(["--data-dir", dir.path().to_str().unwrap(), "plate", "read", "--json", "--zone", zone])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let out = zoned("0.25,0.45,0.5,0.5");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["plate"], "B 1234 XYZ", "{json}");
+    let out = zoned("0.5,0,0.8,1");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("past the photo's edge"), "{out:?}");
 }
 
 /// The photo `.ci/wine-smoke` reads with `gardu.exe plate read` (a plain car, plate

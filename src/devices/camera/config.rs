@@ -12,6 +12,7 @@ use crate::devices::camera::Camera;
 use crate::devices::camera::http::{AuthScheme, HttpCamera, SnapshotTarget};
 use crate::devices::camera::jpeg::PhotoSettings;
 use crate::devices::camera::sim::SimulatedCamera;
+use crate::domain::plate::PlateZone;
 
 /// What kind of camera it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -94,6 +95,17 @@ impl Default for CameraConfig {
             jpeg_quality: 80,
             preview_interval_ms: 0,
             simulated_delay_ms: 0,
+        }
+    }
+}
+
+impl CameraConfig {
+    /// Where plates appear in this camera's photos unless `[plate] zone` says: the simulated
+    /// camera's lane, or the whole photo of a real camera (which only the site can know).
+    pub fn plate_zone(&self) -> PlateZone {
+        match self.kind {
+            CameraKind::Simulated => crate::devices::camera::sim::PLATE_ZONE,
+            CameraKind::Usb | CameraKind::Http => PlateZone::WHOLE,
         }
     }
 }

@@ -149,14 +149,14 @@ pub fn draw_subject(img: &mut RgbImage, subject: &Subject) {
     let body = palette[(hash % palette.len() as u32) as usize];
     let s = look.scale.clamp(0.3, 1.5);
     // The vehicle shrinks towards a point on the road ahead as it is further away.
-    let (cx, cy) = (640.0, 330.0);
+    let (cx, cy) = VANISHING_POINT;
     let at = |x: f32, y: f32| ((cx + (x - cx) * s).round() as i64, (cy + (y - cy) * s).round() as i64);
     let len = |v: f32| (v * s).round() as i64;
     let rect = |img: &mut RgbImage, x: f32, y: f32, w: f32, h: f32, color: Rgb<u8>| {
         let (l, t) = at(x, y);
         draw::fill_rect(img, l, t, len(w), len(h), color);
     };
-    let plate_centre = match look.kind {
+    let plate_at = match look.kind {
         VehicleKind::Car => {
             for x in [370.0, 830.0] {
                 rect(img, x, 560.0, 80.0, 90.0, Rgb([20, 20, 20]));
@@ -169,7 +169,7 @@ pub fn draw_subject(img: &mut RgbImage, subject: &Subject) {
                 draw::fill_ellipse(img, ex, ey, len(45.0), len(25.0), Rgb([250, 245, 200]));
             }
             rect(img, 500.0, 440.0, 280.0, 50.0, Rgb([25, 25, 25]));
-            at(640.0, 555.0)
+            plate_centre(look.kind, s)
         }
         VehicleKind::Motorbike => {
             // Front wheel, fork, handlebar, rider, headlight: a narrow shape in the lane.
@@ -179,15 +179,15 @@ pub fn draw_subject(img: &mut RgbImage, subject: &Subject) {
             rect(img, 585.0, 150.0, 110.0, 150.0, Rgb([50, 50, 70]));
             let (ex, ey) = at(640.0, 350.0);
             draw::fill_ellipse(img, ex, ey, len(35.0), len(25.0), Rgb([250, 245, 200]));
-            at(640.0, 470.0)
+            plate_centre(look.kind, s)
         }
     };
     if let Some(text) = plate {
         let plate_img = draw_plate(text, look, s);
-        paste_rotated(img, &plate_img, plate_centre, look.angle_deg);
+        paste_rotated(img, &plate_img, plate_at, look.angle_deg);
     }
     if look.night {
-        darken(img, look, plate_centre);
+        darken(img, look, plate_at);
     }
     if look.blur_px > 0.0 {
         // Blur only around the vehicle: the rest of the scene carries no plate and blurring
@@ -204,17 +204,48 @@ pub fn draw_subject(img: &mut RgbImage, subject: &Subject) {
     }
 }
 
+/// The point the vehicle shrinks towards as it is further away (`scale` below 1).
+const VANISHING_POINT: (f32, f32) = (640.0, 330.0);
+
+/// Where a vehicle of `kind` at `scale` carries its plate's centre.
+fn plate_centre(kind: VehicleKind, scale: f32) -> (i64, i64) {
+    let (x, y) = match kind {
+        VehicleKind::Car => (640.0, 555.0),
+        VehicleKind::Motorbike => (640.0, 470.0),
+    };
+    let (cx, cy) = VANISHING_POINT;
+    ((cx + (x - cx) * scale).round() as i64, (cy + (y - cy) * scale).round() as i64)
+}
+
+/// The plate's size before scaling, and its number's type size: width, height, pixels.
+fn plate_size(look: &Look) -> (f32, f32, f32) {
+    match (look.kind, look.month_year.is_some()) {
+        (VehicleKind::Car, false) => (260.0, 70.0, 44.0),
+        (VehicleKind::Car, true) => (260.0, 88.0, 44.0),
+        (VehicleKind::Motorbike, _) => (190.0, 80.0, 34.0),
+    }
+}
+
+/// The box a vehicle's plate covers in the picture, tilt included: left, top, right, bottom.
+pub fn plate_bounds(look: &Look) -> (f32, f32, f32, f32) {
+    let s = look.scale.clamp(0.3, 1.5);
+    let (x, y) = plate_centre(look.kind, s);
+    let (width, height, _) = plate_size(look);
+    let (sin, cos) = look.angle_deg.to_radians().sin_cos();
+    let (half_w, half_h) = (width * s / 2.0, height * s / 2.0);
+    let (reach_x, reach_y) =
+        (half_w * cos.abs() + half_h * sin.abs(), half_w * sin.abs() + half_h * cos.abs());
+    let (x, y) = (x as f32, y as f32);
+    (x - reach_x, y - reach_y, x + reach_x, y + reach_y)
+}
+
 /// The plate alone, at `scale`: colours, border, number, and the month/year line if any.
 fn draw_plate(text: &str, look: &Look, scale: f32) -> RgbImage {
     let (ink, paper) = match look.style {
         PlateStyle::BlackOnWhite => (BLACK, WHITE),
         PlateStyle::WhiteOnBlack => (Rgb([240, 240, 240]), Rgb([15, 15, 15])),
     };
-    let (width, height, main_px) = match (look.kind, look.month_year.is_some()) {
-        (VehicleKind::Car, false) => (260.0, 70.0, 44.0),
-        (VehicleKind::Car, true) => (260.0, 88.0, 44.0),
-        (VehicleKind::Motorbike, _) => (190.0, 80.0, 34.0),
-    };
+    let (width, height, main_px) = plate_size(look);
     let (w, h) = (((width * scale).round() as u32).max(8), ((height * scale).round() as u32).max(8));
     let mut plate = draw::filled(w, h, ink);
     let border = ((4.0 * scale).round() as i64).max(1);
@@ -280,11 +311,11 @@ fn paste_rotated(img: &mut RgbImage, plate: &RgbImage, centre: (i64, i64), angle
 }
 
 /// Night: the scene at a fraction of its light with sensor grain, the plate lit by its lamp.
-fn darken(img: &mut RgbImage, look: &Look, plate_centre: (i64, i64)) {
+fn darken(img: &mut RgbImage, look: &Look, plate_at: (i64, i64)) {
     let mut grain = look.grain_seed | 1;
     let lit = 170.0 * look.scale;
     for (x, y, pixel) in img.enumerate_pixels_mut() {
-        let (dx, dy) = ((i64::from(x) - plate_centre.0) as f32, (i64::from(y) - plate_centre.1) as f32 * 2.0);
+        let (dx, dy) = ((i64::from(x) - plate_at.0) as f32, (i64::from(y) - plate_at.1) as f32 * 2.0);
         let light = if (dx * dx + dy * dy).sqrt() < lit { 0.55 } else { 0.22 };
         // xorshift: cheap grain, the same for the same seed.
         grain ^= grain << 13;

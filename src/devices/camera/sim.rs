@@ -19,6 +19,7 @@ use crate::devices::camera::worker::{CaptureWorker, FrameSource, SourceFactory};
 use crate::devices::camera::{CAMERA_NAME, Camera, Jpeg};
 use crate::devices::draw::{self, BLACK, Face, TextStyle, WHITE};
 use crate::devices::{DeviceError, DeviceStatus};
+use crate::domain::plate::PlateZone;
 
 /// Size of the simulated sensor.
 pub const SCENE_WIDTH: u32 = 1280;
@@ -155,6 +156,11 @@ impl FrameSource for SceneSource {
     }
 }
 
+/// Where plates appear in the simulated camera's pictures, with room to spare: the lane in front
+/// of the stop line, where a car's or motorbike's plate lands at any distance, tilt and size the
+/// scenes draw (x 510–770, y 380–615 of 1280×720). The camera's stamped band is outside it.
+pub const PLATE_ZONE: PlateZone = PlateZone { left: 0.25, top: 0.45, width: 0.5, height: 0.5 };
+
 /// Where the plate sits in a [`draw_scene`] picture: left, top, width, height.
 pub const PLATE_BOX: (u32, u32, u32, u32) = (510, 520, 260, 70);
 
@@ -240,6 +246,30 @@ mod tests {
         let share = dark_share(&img, inner);
         assert!(share > 0.05 && share < 0.6, "dark share {share}");
         assert_eq!(camera.status().state, LinkState::Connected);
+    }
+
+    #[test]
+    fn every_plate_the_scenes_draw_lies_in_the_plate_zone() {
+        // The reader looks only inside the zone: a plate drawn outside it would never be read.
+        let (zl, zt, zw, zh) = PLATE_ZONE.pixels(SCENE_WIDTH, SCENE_HEIGHT);
+        let (zr, zb) = (zl + zw, zt + zh);
+        let mut rng = StdRng::seed_from_u64(5);
+        let mut looks: Vec<Look> = (0..2000).map(|i| Look::random(&mut rng, i % 2 == 0)).collect();
+        looks.push(Look::plain());
+        for look in looks {
+            let (l, t, r, b) = scene::plate_bounds(&look);
+            let margin = 16.0;
+            assert!(
+                l >= zl as f32 + margin && t >= zt as f32 + margin,
+                "plate at {l},{t} outside the zone's top left {zl},{zt}: {look:?}"
+            );
+            assert!(
+                r <= zr as f32 - margin && b <= zb as f32 - margin,
+                "plate to {r},{b} outside the zone's bottom right {zr},{zb}: {look:?}"
+            );
+        }
+        // The camera's stamped band (the top 48 rows) is outside it.
+        assert!(zt > 48);
     }
 
     #[test]
