@@ -27,8 +27,8 @@ enum Kind {
     NoPlate,
 }
 
-/// The booth binary's allocator and settings (`src/main.rs`): reads are timed as a booth runs
-/// them, where every large block is fresh memory.
+/// The booth binary's allocator and settings (`src/main.rs`): reads are timed as a booth's
+/// reader thread runs them.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[global_allocator]
 static ALLOCATOR: gardu::platform::memory::LargeBlocks = gardu::platform::memory::LargeBlocks;

@@ -95,6 +95,9 @@ impl TractReader {
     /// Reads a decoded photo.
     pub fn read_image(&self, photo: &RgbImage) -> Result<PlateRead, PlateError> {
         let models = self.models()?;
+        // A read's layers allocate blocks of the same few sizes again and again: the ones freed
+        // are handed out again rather than fresh pages faulted in, and returned when it ends.
+        let _keep = crate::platform::memory::KeepBlocks::on_this_thread();
         // Timed after loading: `ms` is what reading a photo costs, the one-off load aside.
         let started = Instant::now();
         let mut read =
