@@ -88,6 +88,8 @@ pub fn replay(
     let rejected_up_front = summary.rejected;
     let total = batches.iter().map(Vec::len).sum::<usize>();
     let mut done = 0;
+    let thread_error =
+        |action, source| JournalError::Io { action, path: journal.dir().display().to_string(), source };
     std::thread::scope(|scope| -> Result<(), JournalError> {
         // One batch read ahead: the reader parses the next while the database commits this one.
         let (sender, receiver) = crossbeam_channel::bounded::<(Vec<JournalItem>, Vec<JournalProblem>)>(1);
@@ -101,11 +103,23 @@ pub fn replay(
                     }
                 }
             })
-            .map_err(|source| JournalError::Io {
-                action: "start reading",
-                path: journal.dir().display().to_string(),
-                source,
-            })?;
+            .map_err(|source| thread_error("start reading", source))?;
+        // And one behind: the files of a committed batch move to `synced/` while the database
+        // commits the next. The scope waits for the last move before the replay returns.
+        let (moves, to_move) = crossbeam_channel::bounded::<Vec<PathBuf>>(2);
+        std::thread::Builder::new()
+            .name("journal-mover".into())
+            .spawn_scoped(scope, move || {
+                for files in to_move {
+                    move_synced(journal, &files);
+                }
+            })
+            .map_err(|source| thread_error("start moving", source))?;
+        let mut move_files = |files: Vec<PathBuf>| {
+            if let Err(crossbeam_channel::SendError(files)) = moves.send(files) {
+                move_synced(journal, &files);
+            }
+        };
         for (mut items, problems) in receiver.iter() {
             reject_all(journal, problems, &mut summary)?;
             items.sort_by(|a, b| {
@@ -115,8 +129,17 @@ pub fn replay(
                     &b.file,
                 ))
             });
-            let outcome =
-                replay_chunk(journal, store, clock, &items, &mut summary, &mut done, total, progress);
+            let outcome = replay_chunk(
+                journal,
+                store,
+                clock,
+                &items,
+                &mut summary,
+                &mut done,
+                total,
+                progress,
+                &mut move_files,
+            );
             if let Err(err) = outcome {
                 summary.interrupted = Some(err.to_string());
                 break;
@@ -267,7 +290,18 @@ fn complete_entry(store: &dyn Store, late: &EntryLate) -> Result<InsertOutcome, 
     }
 }
 
-/// Handles one batch. Returns `Err` only when the database is gone (stop, retry later).
+/// Moves the files of stored records to `synced/`. A file committed but not moved is logged:
+/// the next replay finds its record already present.
+fn move_synced(journal: &Journal, files: &[PathBuf]) {
+    for result in journal.mark_synced_all(files) {
+        if let Err(err) = result {
+            tracing::warn!("{err}");
+        }
+    }
+}
+
+/// Handles one batch and hands the files of its stored records to `move_files`. Returns `Err`
+/// only when the database is gone (stop, retry later).
 #[allow(clippy::too_many_arguments)]
 fn replay_chunk(
     journal: &Journal,
@@ -278,6 +312,7 @@ fn replay_chunk(
     done: &mut usize,
     total: usize,
     progress: &mut dyn FnMut(ReplayProgress),
+    move_files: &mut dyn FnMut(Vec<PathBuf>),
 ) -> Result<(), StoreError> {
     // Photos first: a record never points at a photo the database lacks because of us.
     for item in chunk {
@@ -401,12 +436,7 @@ fn replay_chunk(
         summary.late += note_late_records(store, clock, &stored_exits)?;
     }
     // Also when the database went away mid-batch: what was stored is not replayed again.
-    for result in journal.mark_synced_all(&stored) {
-        if let Err(err) = result {
-            // Committed but not moved: the next replay finds it already present.
-            tracing::warn!("{err}");
-        }
-    }
+    move_files(stored);
     outcome_of_chunk?;
     progress(ReplayProgress { done: *done, total, current: String::new() });
     Ok(())
