@@ -82,7 +82,7 @@ mod kept_elsewhere {
 /// a thread inside [`KeepBlocks`]: there a freed block is kept (up to [`KEPT_MAX_BYTES`], the
 /// oldest returned first) and handed out again for the next block of the same size, and what
 /// is kept is returned when the scope ends. The plate reader reads inside one: 200 photos in
-/// the simulated lane's zone took p50 151–157 / p99 245 ms, against 173 / 263–331 ms without
+/// the simulated lane's zone took p50 149–157 / p99 231–246 ms, against 173 / 263–331 ms without
 /// (`cargo bench --bench anpr`, release); keeping the blocks from one read to the next as well
 /// gave p50 122–126 / p99 223–265 ms but held the reader's 60–75 MB between reads.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -220,13 +220,15 @@ mod large_blocks {
     /// of the same size instead of being returned; the outermost scope returns them as it ends.
     pub struct KeepBlocks {
         was: bool,
+        /// The scope belongs to the thread whose blocks it keeps (not `Send`).
+        thread: std::marker::PhantomData<*const ()>,
     }
 
     impl KeepBlocks {
         /// Starts keeping this thread's freed large blocks.
         pub fn on_this_thread() -> KeepBlocks {
             let was = KEPT.with_borrow_mut(|kept| std::mem::replace(&mut kept.on, true));
-            KeepBlocks { was }
+            KeepBlocks { was, thread: std::marker::PhantomData }
         }
     }
 
