@@ -246,7 +246,7 @@ pub fn resync_site(hq: &mut Client, site: &str) -> Result<(), HqError> {
     let mut tables = table_names(SITE_LOG_TABLES);
     tables.extend(table_names(SITE_TABLES));
     // HQ's own rollups of the site's visit_links, made again as the copy arrives.
-    tables.extend(["exit_days", "visit_days"]);
+    tables.extend(["exit_days", "visit_days", "quarter_figures"]);
     for table in tables {
         let column = match table {
             "photos" | "shift_late_records" => continue,
@@ -286,8 +286,9 @@ pub fn migrate(hq: &mut Client, password: Option<&str>) -> Result<MigrateReport,
 }
 
 /// HQ's rollups kept by replica triggers on `visit_links`: each trigger's name and how its
-/// rollups are rebuilt from `visit_links`. The month statistics' `exit_days` (migration 0014)
-/// and the transaction list's `visit_days` (migration 0017).
+/// rollups are rebuilt from `visit_links`. The month statistics' `exit_days` (migration 0014),
+/// the transaction list's `visit_days` (migration 0017) and the day statistics'
+/// `quarter_figures` (migration 0019).
 const ROLLUPS: &[(&str, &str)] = &[
     (
         "exit_days_replica",
@@ -303,6 +304,7 @@ const ROLLUPS: &[(&str, &str)] = &[
          GROUP BY 1, 2, 3, 4, 5, 6, 7;",
     ),
     ("visit_days_replica", "SELECT visit_days_rebuild();"),
+    ("quarter_figures_replica", "SELECT quarter_figures_rebuild();"),
 ];
 
 /// Keeps HQ's rollups (the month statistics, the transaction list's totals) for the rows the

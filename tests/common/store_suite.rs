@@ -43,6 +43,7 @@ macro_rules! store_suite {
             reports::plate_fragments_find_confirmed_and_read_plates,
             reports::plate_search_finds_read_plates,
             reports::daily_stats_follow_the_local_day,
+            reports::daily_stats_count_a_day_that_is_not_whole_quarters,
             reports::filtered_totals_over_days_match_every_visit,
             figures::inside_by_class_lists_every_class,
             figures::inside_at_counts_who_was_parked_then,

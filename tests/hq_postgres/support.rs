@@ -143,24 +143,60 @@ pub fn rollups(client: &mut postgres::Client, code: &str) -> Vec<String> {
         .collect()
 }
 
-/// Site `code`'s non-empty `visit_days` groups (the transaction list's totals) as text in key
-/// order: as held, or as made again from the visit rows when `from_visits`.
-pub fn visit_groups(client: &mut postgres::Client, code: &str, from_visits: bool) -> Vec<String> {
-    let columns = "day, simulated, class, booth, operator, origin, exited, exit_booth, exit_operator, method,
-                   lost_ticket, exit_origin";
+/// A rollup HQ keeps of the visits it holds, by a replica trigger: its table, the function
+/// that names a visit row's groups, the rows that have any, its key and its measures.
+pub struct Rollup {
+    pub table: &'static str,
+    pub of: &'static str,
+    pub rows: &'static str,
+    pub key: &'static str,
+    pub measures: &'static [&'static str],
+}
+
+/// The transaction list's totals (migration 0017).
+pub const VISIT_DAYS: Rollup = Rollup {
+    table: "visit_days",
+    of: "visit_days_of",
+    rows: "v.has_entry",
+    key: "day, simulated, class, booth, operator, origin, exited, exit_booth, exit_operator, method,
+          lost_ticket, exit_origin",
+    measures: &["visits"],
+};
+
+/// One day's statistics (migration 0019).
+pub const QUARTER_FIGURES: Rollup = Rollup {
+    table: "quarter_figures",
+    of: "quarter_figures_of",
+    rows: "true",
+    key: "quarter, simulated, class, method, operator, shift_id",
+    measures: &["entries", "exits", "revenue", "lost_tickets", "stays", "stay_us"],
+};
+
+/// Site `code`'s non-empty groups of `rollup` as text in key order: as held, or as made again
+/// from the visit rows when `from_visits`.
+pub fn groups(client: &mut postgres::Client, code: &str, rollup: &Rollup, from_visits: bool) -> Vec<String> {
+    let Rollup { table, of, rows, key, measures } = rollup;
     let sql = if from_visits {
+        let sums = measures.iter().map(|m| format!("sum({m})")).collect::<Vec<_>>().join(", ");
         format!(
-            "SELECT concat_ws(' ', {columns}, sum(visits))
-             FROM (SELECT d.* FROM visit_links v, LATERAL visit_days_of(1, v) d
-                   WHERE v.site_code = $1 AND v.has_entry) g
-             GROUP BY {columns} ORDER BY 1"
+            "SELECT concat_ws(' ', {key}, {sums})
+             FROM (SELECT d.* FROM visit_links v, LATERAL {of}(1, v) d
+                   WHERE v.site_code = $1 AND {rows}) g
+             GROUP BY {key} ORDER BY 1"
         )
     } else {
+        let any = measures.iter().map(|m| format!("{m} <> 0")).collect::<Vec<_>>().join(" OR ");
         format!(
-            "SELECT concat_ws(' ', {columns}, visits) FROM visit_days WHERE site_code = $1 AND visits <> 0 ORDER BY 1"
+            "SELECT concat_ws(' ', {key}, {}) FROM {table} WHERE site_code = $1 AND ({any}) ORDER BY 1",
+            measures.join(", ")
         )
     };
-    client.query(&sql, &[&code]).expect("read visit_days").iter().map(|row| row.get(0)).collect()
+    client
+        .query(&sql, &[&code])
+        .unwrap_or_else(|err| panic!("read {table}: {err}"))
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
 }
 
 /// What HQ should hold of a site beyond the site's own rows (the rows the site purged).
@@ -195,10 +231,17 @@ pub fn difference(site: &Node, hq: &mut postgres::Client, purged: &Purged) -> Op
     if here != there {
         return Some(format!("exit_days: site {} rows, HQ {} rows, not the same", here.len(), there.len()));
     }
-    // The transaction list's totals at HQ count its own groups of the replicated visits: they
-    // must be the groups of the visits HQ holds (the site's, and those the site purged).
-    if visit_groups(hq, site.code, false) != visit_groups(hq, site.code, true) {
-        return Some("visit_days: HQ's groups are not those of the visits it holds".into());
+    // The transaction list's totals and the day statistics at HQ count its own groups of the
+    // replicated visits: they must be the groups of the visits HQ holds (the site's, and those
+    // the site purged).
+    // The site's own, kept by statement triggers through its replays and purges, likewise.
+    for rollup in [VISIT_DAYS, QUARTER_FIGURES] {
+        if groups(hq, site.code, &rollup, false) != groups(hq, site.code, &rollup, true) {
+            return Some(format!("{}: HQ's groups are not those of the visits it holds", rollup.table));
+        }
+        if groups(&mut local, site.code, &rollup, false) != groups(&mut local, site.code, &rollup, true) {
+            return Some(format!("{}: the site's groups are not those of its visits", rollup.table));
+        }
     }
     // The audit log has no key at HQ: equal counts mean every line arrived exactly once.
     for table in ["audit_log", "tariffs", "booth_status"] {

@@ -16,17 +16,22 @@ use crate::store::{ExitGroup, in_class_order, sort_exit_groups};
 /// Seconds in a UTC day: `exit_days.day` is the exit's epoch seconds over this, rounded down.
 const DAY_SECONDS: i64 = 86_400;
 
-/// The whole UTC days inside `[from, to)`, as `[first, end)` day numbers, if any.
-fn whole_days(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<(i64, i64)> {
-    let at_midnight = from.timestamp().rem_euclid(DAY_SECONDS) == 0 && from.timestamp_subsec_nanos() == 0;
-    let first = from.timestamp().div_euclid(DAY_SECONDS) + i64::from(!at_midnight);
-    let end = to.timestamp().div_euclid(DAY_SECONDS);
+/// Seconds in a quarter hour: `quarter_figures.quarter` is the epoch seconds over this,
+/// rounded down.
+pub(super) const QUARTER_SECONDS: i64 = 900;
+
+/// The whole units of `seconds` (UTC days, quarter hours) inside `[from, to)`, as `[first,
+/// end)` unit numbers, if any.
+pub(super) fn whole_units(from: DateTime<Utc>, to: DateTime<Utc>, seconds: i64) -> Option<(i64, i64)> {
+    let on_edge = from.timestamp().rem_euclid(seconds) == 0 && from.timestamp_subsec_nanos() == 0;
+    let first = from.timestamp().div_euclid(seconds) + i64::from(!on_edge);
+    let end = to.timestamp().div_euclid(seconds);
     (first < end).then_some((first, end))
 }
 
-/// Midnight UTC starting day number `day`.
-fn day_start(day: i64) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(day.checked_mul(DAY_SECONDS)?, 0)
+/// The instant unit number `n` of `seconds` starts.
+pub(super) fn unit_start(n: i64, seconds: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(n.checked_mul(seconds)?, 0)
 }
 
 pub(super) fn inside_by_class(
@@ -89,12 +94,13 @@ pub(super) fn entry_count(
     Ok(count)
 }
 
-/// The range's exits grouped: whole UTC days from the trigger-kept `exit_days` rollups, the
-/// partial days at either end from the exits index of `visit_links` (which carries each
-/// exit's entry class and time). An orphan (entry not stored yet) has no class and no stay,
-/// and a stay a skewed clock made negative counts as zero, as in `daily_stats`. Stays are
-/// added up in microseconds and turned into milliseconds once per group, as the sum of
-/// intervals they are.
+/// The range's exits grouped: whole UTC days from the trigger-kept `exit_days` rollups, whole
+/// quarter hours of the partial days at either end from `quarter_figures`, and what is left
+/// of a quarter at either end (a range that does not start or end on one) from the exits
+/// index of `visit_links` (which carries each exit's entry class and time). An orphan (entry
+/// not stored yet) has no class and no stay, and a stay a skewed clock made negative counts
+/// as zero, as in `daily_stats`. Stays are added up in microseconds and turned into
+/// milliseconds once per group, as the sum of intervals they are.
 pub(super) fn exit_groups(
     db: &mut impl Sql,
     site: &str,
@@ -102,12 +108,17 @@ pub(super) fn exit_groups(
     to: DateTime<Utc>,
     include_simulated: bool,
 ) -> PgResult<Vec<ExitGroup>> {
-    let days = whole_days(from, to);
-    let (head_to, tail_from) = match days {
-        Some((first, end)) => (day_start(first).unwrap_or(to), day_start(end).unwrap_or(to)),
-        None => (to, to),
-    };
+    const PER_DAY: i64 = DAY_SECONDS / QUARTER_SECONDS;
+    // [from, to) = rows [from, qa) + quarters [qa, d0) + days [d0, d1) + quarters [d1, qb)
+    // + rows [qb, to); any of them may be empty.
+    let (qa, qb) = whole_units(from, to, QUARTER_SECONDS).unwrap_or((0, 0));
+    let days = whole_units(from, to, DAY_SECONDS);
+    let (d0, d1) = days.map_or((qb, qb), |(first, end)| (first * PER_DAY, end * PER_DAY));
     let (first_day, end_day) = days.unwrap_or((0, 0));
+    let (rows_to, rows_from) = match (unit_start(qa, QUARTER_SECONDS), unit_start(qb, QUARTER_SECONDS)) {
+        (Some(start), Some(end)) if qa < qb => (start, end),
+        _ => (to, to),
+    };
     let raw = "SELECT CASE WHEN v.has_entry THEN v.class ELSE '' END AS class, v.method,
                       coalesce(v.exit_operator, '') AS operator,
                       coalesce(v.shift_id, '00000000-0000-0000-0000-000000000000'::uuid) AS shift_id,
@@ -119,6 +130,10 @@ pub(super) fn exit_groups(
                           ELSE 0 END AS stay_us
                FROM visit_links v
                WHERE v.exit_id IS NOT NULL AND v.site_code = $1 AND (NOT v.exit_simulated OR $4)";
+    let quarters = "SELECT q.class, q.method, q.operator, q.shift_id, q.exits, q.revenue, q.lost_tickets,
+                           q.stays, q.stay_us
+                    FROM quarter_figures q
+                    WHERE q.site_code = $1 AND q.exits <> 0 AND (NOT q.simulated OR $4)";
     let sql = format!(
         "SELECT nullif(g.class, ''), g.method, nullif(g.operator, ''),
                 nullif(g.shift_id, '00000000-0000-0000-0000-000000000000'::uuid),
@@ -129,14 +144,33 @@ pub(super) fn exit_groups(
                FROM exit_days d
                WHERE d.site_code = $1 AND d.day >= $5 AND d.day < $6 AND (NOT d.exit_simulated OR $4)
                UNION ALL
+               {quarters} AND q.quarter >= $9 AND q.quarter < $10
+               UNION ALL
+               {quarters} AND q.quarter >= $11 AND q.quarter < $12
+               UNION ALL
                {raw} AND v.exit_time >= $2 AND v.exit_time < $7
                UNION ALL
                {raw} AND v.exit_time >= $8 AND v.exit_time < $3) g
          GROUP BY 1, 2, 3, 4
          HAVING sum(g.exits) > 0"
     );
-    let rows =
-        db.query(&sql, &[&site, &from, &to, &include_simulated, &first_day, &end_day, &head_to, &tail_from])?;
+    let rows = db.query(
+        &sql,
+        &[
+            &site,
+            &from,
+            &to,
+            &include_simulated,
+            &first_day,
+            &end_day,
+            &rows_to,
+            &rows_from,
+            &qa,
+            &d0,
+            &d1,
+            &qb,
+        ],
+    )?;
     let mut groups = rows
         .iter()
         .map(|row| {

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "plate_grams_keys", include_str!("../../../migrations/postgres/0016_plate_grams_keys.sql")),
     (17, "visit_days", include_str!("../../../migrations/postgres/0017_visit_days.sql")),
     (18, "visit_days_inline", include_str!("../../../migrations/postgres/0018_visit_days_inline.sql")),
+    (19, "quarter_figures", include_str!("../../../migrations/postgres/0019_quarter_figures.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.

@@ -13,6 +13,7 @@ use postgres::types::ToSql;
 
 use super::codec::{self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_at, get, opt_exit_at};
 use super::error::{Fail, PgResult};
+use super::figures::QUARTER_SECONDS;
 use super::pool::{Conn, Sql};
 use super::visits::plate_key;
 use crate::domain::plate::search_trigrams;
@@ -429,63 +430,80 @@ pub(super) fn daily_stats(
         average_stay_min: None,
         lost_tickets: 0,
     };
-    let mut classes: BTreeMap<String, ClassTally> = BTreeMap::new();
-    // Counted by the database in quarter hours (every time zone's offset is whole quarter
-    // hours), each quarter then placed in its local hour: a day of a busy site is a few dozen
-    // rows to read instead of every visit. Both queries read `visit_links` indexes only.
-    let entries = tx.query(
-        "SELECT floor(extract(epoch FROM entry_time) / 900)::bigint, class, count(*)
-         FROM visit_links
-         WHERE has_entry AND site_code = $1 AND entry_time >= $2 AND entry_time < $3
-           AND (NOT simulated OR $4)
-         GROUP BY 1, 2",
-        &[&site, &start, &end, &include_simulated],
-    )?;
-    for row in &entries {
-        let count = codec::count_at(row, 2)?;
-        stats.entries += count;
-        stats.entries_per_hour[quarter_hour(get(row, 0)?, tz)] += count;
-        classes.entry(get(row, 1)?).or_default().entries += count;
+    // The day's quarter-hour groups (migration 0019), each placed in its local hour: every
+    // time zone's offset today is whole quarter hours, so a local day is whole quarters, and a
+    // busy site's day is a few thousand groups to read instead of every visit. A day that does
+    // not start and end on a quarter (an old local mean time, such as Jakarta's +07:07:12
+    // until 1924) has hours that cut through quarters: its visit rows are read instead, each
+    // share placed by its own time.
+    let aligned = |time: DateTime<Utc>| time.timestamp().rem_euclid(QUARTER_SECONDS) == 0;
+    let mut groups = Vec::new();
+    if aligned(start) && aligned(end) {
+        let (first, last) = (start.timestamp() / QUARTER_SECONDS, end.timestamp() / QUARTER_SECONDS);
+        for row in tx.query(
+            "SELECT quarter, class, method, sum(entries)::bigint, sum(exits)::bigint,
+                    sum(revenue)::bigint, sum(lost_tickets)::bigint, sum(stays)::bigint,
+                    sum(stay_us)::bigint
+             FROM quarter_figures
+             WHERE site_code = $1 AND quarter >= $2 AND quarter < $3 AND (NOT simulated OR $4)
+             GROUP BY 1, 2, 3",
+            &[&site, &first, &last, &include_simulated],
+        )? {
+            groups.push((quarter_hour(get(&row, 0)?, tz), row));
+        }
+    } else {
+        for row in tx.query(
+            "SELECT CASE WHEN f.exits = 0 THEN v.entry_time ELSE v.exit_time END, f.class,
+                    f.method, f.entries, f.exits, f.revenue, f.lost_tickets, f.stays, f.stay_us
+             FROM visit_links v, LATERAL quarter_figures_of(1, v) f
+             WHERE v.site_code = $1 AND (NOT f.simulated OR $4)
+               AND ((v.has_entry AND v.entry_time >= $2 AND v.entry_time < $3)
+                    OR (v.exit_id IS NOT NULL AND v.exit_time >= $2 AND v.exit_time < $3))
+               AND CASE WHEN f.exits = 0 THEN v.entry_time ELSE v.exit_time END >= $2
+               AND CASE WHEN f.exits = 0 THEN v.entry_time ELSE v.exit_time END < $3",
+            &[&site, &start, &end, &include_simulated],
+        )? {
+            groups.push((local_hour(get(&row, 0)?, tz), row));
+        }
     }
 
+    let mut classes: BTreeMap<String, ClassTally> = BTreeMap::new();
     let mut methods: BTreeMap<&'static str, (u64, Rupiah)> = BTreeMap::new();
-    let mut stay_total_ms: i64 = 0;
+    let mut stay_total_us: i64 = 0;
     let mut stays: i64 = 0;
-    // An orphan exit (entry not arrived yet) has no class and no stay: it counts in the
-    // totals, hours and methods, and is left out of by_class and the average stay. A stay is
-    // whole milliseconds, and one a skewed clock made negative counts as zero.
-    let exits = tx.query(
-        "SELECT floor(extract(epoch FROM exit_time) / 900)::bigint,
-                CASE WHEN has_entry THEN class END, method, count(*),
-                coalesce(sum(total), 0)::bigint, count(*) FILTER (WHERE lost_ticket),
-                count(*) FILTER (WHERE has_entry),
-                coalesce(sum(CASE WHEN has_entry THEN greatest(trunc(extract(epoch FROM
-                    exit_time - entry_time) * 1000), 0) END), 0)::bigint
-         FROM visit_links
-         WHERE exit_id IS NOT NULL AND site_code = $1 AND exit_time >= $2 AND exit_time < $3
-           AND (NOT exit_simulated OR $4)
-         GROUP BY 1, 2, 3",
-        &[&site, &start, &end, &include_simulated],
-    )?;
-    for row in &exits {
-        let count = codec::count_at(row, 3)?;
-        let total = codec::rupiah_at(row, 4)?;
-        let method = codec::method_at(row, 2)?;
-        stats.exits += count;
+    // An orphan exit (entry not arrived yet; class '') counts in the totals, hours and
+    // methods, and is left out of by_class and the average stay. A stay a skewed clock made
+    // negative counted as zero.
+    for (hour, row) in &groups {
+        let hour = *hour;
+        let class: String = get(row, 1)?;
+        let entries = codec::count_at(row, 3)?;
+        if entries > 0 {
+            stats.entries += entries;
+            stats.entries_per_hour[hour] += entries;
+            classes.entry(class.clone()).or_default().entries += entries;
+        }
+        let exits = codec::count_at(row, 4)?;
+        if exits == 0 {
+            continue;
+        }
+        let total = codec::rupiah_at(row, 5)?;
+        stats.exits += exits;
         stats.revenue += total;
-        stats.exits_per_hour[quarter_hour(get(row, 0)?, tz)] += count;
-        stats.lost_tickets += codec::count_at(row, 5)?;
-        let tally = methods.entry(method.as_str()).or_default();
-        tally.0 += count;
+        stats.exits_per_hour[hour] += exits;
+        stats.lost_tickets += codec::count_at(row, 6)?;
+        let tally = methods.entry(codec::method_at(row, 2)?.as_str()).or_default();
+        tally.0 += exits;
         tally.1 += total;
-        if let Some(class) = get::<Option<String>>(row, 1)? {
+        if !class.is_empty() {
             let tally = classes.entry(class).or_default();
-            tally.exits += count;
+            tally.exits += exits;
             tally.revenue += total;
         }
-        stays += get::<i64>(row, 6)?;
-        stay_total_ms = stay_total_ms.saturating_add(get::<i64>(row, 7)?);
+        stays += get::<i64>(row, 7)?;
+        stay_total_us = stay_total_us.saturating_add(get::<i64>(row, 8)?);
     }
+    let stay_total_ms = stay_total_us / 1000;
     if stays > 0 {
         stats.average_stay_min = Some(stay_total_ms / stays / 60_000);
     }

@@ -282,6 +282,54 @@ pub fn daily_stats_follow_the_local_day(store: &dyn Store) {
     assert_eq!(empty.by_class.len(), 3);
 }
 
+/// A local day that does not start on a quarter hour (Jakarta kept UTC+07:20 from 1924 to
+/// 1932), whose hours cut through quarter hours: every visit counts in its own local hour,
+/// though the statistics of a day read quarter-hour groups where they can.
+pub fn daily_stats_count_a_day_that_is_not_whole_quarters(store: &dyn Store) {
+    seed(store);
+    let jakarta = chrono_tz::Asia::Jakarta;
+    // 1930-06-01 local runs from 1930-05-31 16:40 to 1930-06-01 16:40 UTC; its hours start
+    // at 40 minutes past a UTC hour.
+    let the_eve = entry(1, at(1930, 5, 31, 16, 39), None, "MBL"); // 23:59, May 31
+    let first_minute = entry(2, at(1930, 5, 31, 16, 41), None, "MBL"); // 00:01
+    let noon = entry(3, at(1930, 6, 1, 5, 0), None, "MTR"); // 12:20
+    let last_minute = entry(4, at(1930, 6, 1, 16, 38), None, "MBL"); // 23:58
+    let next_day = entry(5, at(1930, 6, 1, 16, 41), None, "MTR"); // 00:01, Jun 2
+    for e in [&the_eve, &first_minute, &noon, &last_minute, &next_day] {
+        store.record_entry(e).unwrap();
+    }
+    for x in [
+        exit_of(&the_eve, at(1930, 5, 31, 16, 43), PaymentMethod::Free), // 00:03
+        exit_of(&first_minute, at(1930, 5, 31, 17, 41), PaymentMethod::Qris), // 01:01
+        exit_of(&noon, at(1930, 6, 1, 16, 35), PaymentMethod::Cash),     // 23:55
+        exit_of(&last_minute, at(1930, 6, 1, 16, 44), PaymentMethod::Cash), // 00:04, Jun 2
+    ] {
+        store.record_exit(&x).unwrap();
+    }
+    let day = store.daily_stats(SITE, date(1930, 6, 1), jakarta, false).unwrap();
+    assert_eq!((day.entries, day.exits), (3, 3));
+    let mut hours = [0; 24];
+    hours[0] = 1;
+    hours[12] = 1;
+    hours[23] = 1;
+    assert_eq!(day.entries_per_hour, hours);
+    let mut hours = [0; 24];
+    hours[0] = 1;
+    hours[1] = 1;
+    hours[23] = 1;
+    assert_eq!(day.exits_per_hour, hours);
+    let entries_by_class: Vec<(String, u64, u64)> =
+        day.by_class.iter().map(|c| (c.class.to_string(), c.entries, c.exits)).collect();
+    assert_eq!(
+        entries_by_class,
+        vec![("MTR".to_string(), 1, 1), ("MBL".to_string(), 2, 2), ("TRK".to_string(), 0, 0)]
+    );
+    // Stays of 4 minutes, 60 minutes and 11 h 35 min: (4 + 60 + 695) / 3 = 253 minutes.
+    assert_eq!(day.average_stay_min, Some(253));
+    let eve = store.daily_stats(SITE, date(1930, 5, 31), jakarta, false).unwrap();
+    assert_eq!((eve.entries, eve.exits, eve.entries_per_hour[23]), (1, 0, 1));
+}
+
 /// Plate fragments of every length find the visits whose confirmed plate or read plate
 /// (stored with the entry, or arriving later) contains them, newest first with exact totals,
 /// alone and with other filters: the same visits a check of every visit finds.
