@@ -48,6 +48,7 @@ macro_rules! store_suite {
             figures::inside_by_class_lists_every_class,
             figures::inside_at_counts_who_was_parked_then,
             figures::entry_count_covers_a_half_open_range,
+            figures::entry_count_is_exact_at_the_edges_of_quarters,
             figures::exit_groups_add_up_by_class_method_operator_and_shift,
             figures::exit_groups_over_days_match_the_same_exits_hour_by_hour,
             figures::booth_statuses_keep_each_booths_latest_report,

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "visit_days", include_str!("../../../migrations/postgres/0017_visit_days.sql")),
     (18, "visit_days_inline", include_str!("../../../migrations/postgres/0018_visit_days_inline.sql")),
     (19, "quarter_figures", include_str!("../../../migrations/postgres/0019_quarter_figures.sql")),
+    (20, "open_by_class", include_str!("../../../migrations/postgres/0020_open_by_class.sql")),
 ];
 
 /// The advisory lock that serialises migrations across booths.

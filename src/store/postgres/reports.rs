@@ -13,7 +13,7 @@ use postgres::types::ToSql;
 
 use super::codec::{self, ENTRY_COLUMN_COUNT, ENTRY_COLUMNS, EXIT_COLUMNS, entry_at, get, opt_exit_at};
 use super::error::{Fail, PgResult};
-use super::figures::QUARTER_SECONDS;
+use super::figures::{QUARTER_SECONDS, unit_start, whole_units};
 use super::pool::{Conn, Sql};
 use super::visits::plate_key;
 use crate::domain::plate::search_trigrams;
@@ -239,15 +239,16 @@ fn day_start_utc(day: i64) -> DateTime<Utc> {
 }
 
 /// Entries of a site in `[from, to)` (simulated ones only when `include_simulated`): whole
-/// UTC days from `entry_days`, the partial days at either end counted from the rows.
-pub(super) fn entries_in_range(
-    tx: &mut impl Sql,
+/// UTC days from `entry_days`, the whole quarter hours of the partial days at either end from
+/// `quarter_figures`, and only what is left of a quarter at either end counted from the rows.
+pub(super) fn entries_in_range<T: Sql>(
+    tx: &mut T,
     site: &str,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     include_simulated: bool,
 ) -> PgResult<u64> {
-    let whole_days = |tx: &mut _, first: i64, end: i64| -> PgResult<u64> {
+    let whole_days = |tx: &mut T, first: i64, end: i64| -> PgResult<u64> {
         let row = Sql::query_one(
             tx,
             "SELECT coalesce(sum(entries), 0)::bigint, coalesce(sum(simulated), 0)::bigint FROM entry_days
@@ -260,7 +261,10 @@ pub(super) fn entries_in_range(
             codec::count_at(&row, 0)?.saturating_sub(codec::count_at(&row, 1)?)
         })
     };
-    let rows = |tx: &mut _, start: DateTime<Utc>, end: DateTime<Utc>| -> PgResult<u64> {
+    let raw = |tx: &mut T, start: DateTime<Utc>, end: DateTime<Utc>| -> PgResult<u64> {
+        if start >= end {
+            return Ok(0);
+        }
         let row = Sql::query_one(
             tx,
             "SELECT count(*) FROM visit_links
@@ -269,6 +273,23 @@ pub(super) fn entries_in_range(
             &[&site, &start, &end, &include_simulated],
         )?;
         codec::count_at(&row, 0)
+    };
+    // A partial day: [start, a) from the rows + quarters [qa, qb) + [b, end) from the rows.
+    let rows = |tx: &mut T, start: DateTime<Utc>, end: DateTime<Utc>| -> PgResult<u64> {
+        let quarters = whole_units(start, end, QUARTER_SECONDS).and_then(|(qa, qb)| {
+            Some((qa, qb, unit_start(qa, QUARTER_SECONDS)?, unit_start(qb, QUARTER_SECONDS)?))
+        });
+        let Some((qa, qb, a, b)) = quarters else {
+            return raw(tx, start, end);
+        };
+        let row = Sql::query_one(
+            tx,
+            "SELECT coalesce(sum(entries), 0)::bigint FROM quarter_figures
+             WHERE site_code = $1 AND quarter >= $2 AND quarter < $3 AND entries <> 0
+               AND (NOT simulated OR $4)",
+            &[&site, &qa, &qb, &include_simulated],
+        )?;
+        Ok(raw(tx, start, a)? + codec::count_at(&row, 0)? + raw(tx, b, end)?)
     };
     count_by_days(tx, from, to, whole_days, rows)
 }

@@ -86,6 +86,76 @@ pub fn entry_count_covers_a_half_open_range(store: &dyn Store) {
     assert_eq!(store.entry_count(OTHER_SITE, at(2024, 3, 1, 0, 0), at(2024, 3, 2, 0, 0), false).unwrap(), 1);
 }
 
+/// Entries counted over ranges that cut through quarter hours and days (whole days from the
+/// per-day counts, whole quarters of the partial days from the quarter groups where a backend
+/// keeps them, the pieces of a quarter from the rows) equal the entries counted one by one,
+/// at the second on either side of each edge, with simulated ones left out or counted.
+pub fn entry_count_is_exact_at_the_edges_of_quarters(store: &dyn Store) {
+    seed(store);
+    let second = |day: u32, hour: u32, minute: u32, seconds: i64| {
+        at(2024, 3, day, hour, minute) + chrono::Duration::seconds(seconds)
+    };
+    // (time, simulated)
+    let times = [
+        (second(1, 6, 2, 59), false),
+        (second(1, 6, 3, 0), false),
+        (second(1, 6, 14, 59), false),
+        (second(1, 6, 15, 0), true),
+        (second(1, 6, 15, 0), false),
+        (second(1, 12, 0, 0), true),
+        (second(1, 17, 44, 59), false),
+        (second(1, 17, 45, 0), false),
+        (second(1, 17, 51, 59), true),
+        (second(1, 17, 52, 0), false),
+        (second(1, 23, 59, 59), false),
+        (second(2, 0, 0, 0), false),
+        (second(2, 9, 30, 0), true),
+        (second(2, 23, 59, 59), false),
+        (second(3, 0, 7, 0), false),
+        (second(3, 0, 15, 0), false),
+        (second(3, 5, 29, 59), true),
+        (second(3, 5, 30, 0), false),
+    ];
+    for (n, (time, simulated)) in (1..).zip(times) {
+        let mut e = entry(n, time, None, "MBL");
+        e.simulated = simulated;
+        store.record_entry(&e).unwrap();
+    }
+    let ranges = [
+        (second(1, 6, 3, 0), second(1, 17, 52, 0)),
+        (second(1, 6, 2, 59), second(1, 17, 51, 59)),
+        (second(1, 6, 3, 0), second(3, 5, 30, 0)),
+        (second(1, 6, 15, 0), second(3, 0, 15, 0)),
+        (second(1, 6, 14, 59), second(1, 6, 15, 1)),
+        (second(1, 6, 15, 0), second(1, 17, 45, 0)),
+        (second(1, 6, 7, 0), second(1, 6, 12, 0)),
+        (second(1, 0, 0, 0), second(3, 0, 0, 0)),
+        (second(1, 23, 59, 59), second(3, 0, 7, 1)),
+    ];
+    for (from, to) in ranges {
+        for include_simulated in [false, true] {
+            let expected = times
+                .iter()
+                .filter(|(time, simulated)| *time >= from && *time < to && (include_simulated || !simulated))
+                .count() as u64;
+            assert_eq!(
+                store.entry_count(SITE, from, to, include_simulated).unwrap(),
+                expected,
+                "{from}..{to}, simulated counted: {include_simulated}"
+            );
+            let filter = VisitFilter {
+                site: Some(SITE.to_string()),
+                from: Some(from),
+                to: Some(to),
+                include_simulated,
+                ..VisitFilter::default()
+            };
+            let page = store.list_visits(&filter, PageRequest { offset: 0, limit: 100 }).unwrap();
+            assert_eq!((page.total, page.rows.len() as u64), (expected, expected), "list {from}..{to}");
+        }
+    }
+}
+
 pub fn exit_groups_add_up_by_class_method_operator_and_shift(store: &dyn Store) {
     record_visits_with_an_orphan(store);
     let shift = Uuid::from_u128(0x5001);
