@@ -296,6 +296,68 @@ fn at_1366x768_login_entry_and_exit_keep_their_primary_action_on_screen() {
     assert!(button_on_screen(&exit, "Bayar & buka palang", SMALL_SCREEN), "exit");
 }
 
+/// With the plate reader on, at 1366×768: the reader's read of the vehicle on the loop and
+/// the plate as it will be stored both stay inside the guard's column (beside the field, the
+/// read pushed the plate under the ticket picture).
+/// How long the reader may take over one photo in a debug build on a shared machine.
+const READ_WAIT: Duration = Duration::from_secs(180);
+
+#[test]
+fn at_1366x768_a_plate_read_stays_inside_the_guards_column() {
+    let site = Site::new();
+    site.add_users();
+    let mut ctx = site.context(Mode::Entry, "IN1");
+    ctx.config.plate.enabled = true;
+    // The photo the reader reads must not time out on cores the other tests share.
+    ctx.config.devices.camera.timeout_ms = 60_000;
+    let mut entry = site.console_with(ctx, SMALL_SCREEN);
+    login_to_work(&mut entry, "siti");
+    click(&mut entry, "Kendaraan datang");
+    wait_for_text(&mut entry, "Kendaraan di depan palang");
+    // A read takes seconds in a test build, more on cores other tests share: wait longer
+    // than for the screens.
+    let started = Instant::now();
+    while entry.state().runtime().entry().is_none_or(|w| w.snapshot().plate.is_none()) {
+        assert!(
+            started.elapsed() < READ_WAIT,
+            "no plate read within {READ_WAIT:?}: {:?}",
+            entry.state().runtime().entry().map(|w| {
+                let s = w.snapshot();
+                (
+                    s.phase.clone(),
+                    s.vehicle_on_loop,
+                    s.preview.is_some(),
+                    s.last_photo.is_some(),
+                    s.notice.clone(),
+                )
+            })
+        );
+        entry.step();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("the plate read arrived after {:?}", started.elapsed());
+    entry.step();
+    entry.step();
+    let read = entry.state().runtime().entry().and_then(|w| w.snapshot().plate.clone()).expect("a read");
+    // A confident read fills the field and is marked; a weak one is offered as a button.
+    let (shown, mark) = if read.filled {
+        let plate = gardu::domain::Plate::normalise(&read.plate).expect("a plate").to_string();
+        (plate, "terbaca")
+    } else {
+        ("tanpa plat".to_string(), "Saran:")
+    };
+    let column_end = entry.get_by_label("TIKET TERAKHIR").rect().min.x;
+    let shown_at = entry.get_by_label(&shown).rect();
+    let mark_at = entry.query_all_by_label_contains(mark).next().expect("the read's mark").rect();
+    for (what, rect) in [("the plate", shown_at), ("the read", mark_at)] {
+        assert!(
+            rect.max.x <= column_end && rect.max.x <= SMALL_SCREEN[0],
+            "{what} at {rect:?} runs past the guard's column, which ends at {column_end}"
+        );
+    }
+    assert!(button_on_screen(&entry, "Cetak tiket", SMALL_SCREEN), "entry");
+}
+
 /// After a restart (a power cut) the entry booth lists the tickets it issued before.
 #[test]
 fn after_a_restart_the_entry_booth_lists_the_tickets_it_issued_before() {

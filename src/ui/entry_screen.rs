@@ -170,7 +170,6 @@ fn guard_ui(
         if !modal_open && ui.memory(|m| m.focused().is_none()) {
             field.request_focus();
         }
-        plate_read_ui(ui, state, snapshot, tr);
         let plate = Plate::normalise(&state.plate);
         let shown = plate.as_ref().map(|p| p.to_string()).unwrap_or_else(|| tr.t("entry.no_plate").into());
         ui.label(RichText::new(shown).size(22.0).strong().color(theme::MUTED));
@@ -178,6 +177,17 @@ fn guard_ui(
             command = state.class.clone().map(|class| EntryCommand::Issue { class, plate: plate.clone() });
         }
     });
+    // The reader's read on a line of its own, kept while the booth reads plates: beside the
+    // field it pushed the plate past the column, and a line that came and went would move the
+    // class and ticket buttons under the guard's finger.
+    if snapshot.reads_plates {
+        ui.horizontal(|ui| {
+            ui.set_min_height(ui.spacing().interact_size.y);
+            plate_read_ui(ui, state, snapshot, tr);
+        });
+    } else {
+        state.prefilled = None;
+    }
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(tr.t("entry.class")).strong());

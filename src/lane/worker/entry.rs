@@ -159,6 +159,9 @@ pub struct EntrySnapshot {
     pub operator: Option<String>,
     /// The plate read of the vehicle on the loop, for the plate field.
     pub plate: Option<PlateSuggestion>,
+    /// The booth reads plates: the screen keeps a line for the read, so nothing moves when
+    /// one arrives.
+    pub reads_plates: bool,
 }
 
 impl Default for EntrySnapshot {
@@ -178,6 +181,7 @@ impl Default for EntrySnapshot {
             capacity: None,
             operator: None,
             plate: None,
+            reads_plates: false,
         }
     }
 }
@@ -209,7 +213,11 @@ impl EntryWorker {
     /// Starts the worker thread `entry-lane`.
     pub fn start(setup: EntryWorkerSetup) -> std::io::Result<EntryWorker> {
         let snapshot = Published::new(
-            EntrySnapshot { capacity: setup.ctx.site.capacity, ..EntrySnapshot::default() },
+            EntrySnapshot {
+                capacity: setup.ctx.site.capacity,
+                reads_plates: setup.plate_reader.is_some(),
+                ..EntrySnapshot::default()
+            },
             setup.notify.clone(),
         );
         let published = snapshot.clone();
