@@ -266,6 +266,29 @@ fn at_1366x768_the_first_run_button_stays_on_screen_after_a_message_and_the_boot
     assert!(config.simulation.enabled, "the next start runs as this one did");
 }
 
+/// A booth kept under the code it already runs as (`IN1`, its mode's default): the code is
+/// written to `config.toml`, and the operator is not told to restart for a code in use.
+#[test]
+fn a_first_run_that_keeps_the_default_booth_code_asks_for_no_restart() {
+    let site = Site::new();
+    let mut ctx = site.context(Mode::Entry, "IN1");
+    ctx.config.booth.code_configured = false;
+    let mut harness = site.console_with(ctx, SMALL_SCREEN);
+    wait_for_text(&mut harness, "Penyiapan pertama");
+    for (index, text) in ["Dewi Lestari", "dewi", PASSWORD, PASSWORD].into_iter().enumerate() {
+        text_fields(&harness)[index].click();
+        harness.step();
+        type_text(&mut harness, text);
+    }
+    click(&mut harness, "Buat admin");
+    wait_for_text(&mut harness, "Kode gardu IN1 disimpan");
+    assert!(shows(&harness, "sudah berjalan sebagai IN1"), "the message says the code is in use");
+    assert!(!shows(&harness, "jalankan ulang"), "no restart asked for the code in use");
+    let written = std::fs::read_to_string(site.dir.path().join("config.toml")).expect("config.toml written");
+    let config = Config::parse(&written, "config.toml").expect("a config the next start reads");
+    assert_eq!((config.booth.code.as_str(), config.booth.mode), ("IN1", Mode::Entry));
+}
+
 /// Login, entry and exit at 1366×768: each screen's primary action is inside the window.
 #[test]
 fn at_1366x768_login_entry_and_exit_keep_their_primary_action_on_screen() {

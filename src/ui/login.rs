@@ -182,8 +182,14 @@ pub fn first_run_ui(
                 match named {
                     Some(Ok(code)) => {
                         let file = runtime.config_file().display().to_string();
+                        // The booth already runs under the code it kept: no restart to ask for.
+                        let key = if code == runtime.config().booth.code {
+                            "booth_name.saved_in_use"
+                        } else {
+                            "booth_name.saved"
+                        };
                         notice.push(' ');
-                        notice.push_str(&tr.f("booth_name.saved", &[("code", &code), ("file", &file)]));
+                        notice.push_str(&tr.f(key, &[("code", &code), ("file", &file)]));
                     }
                     Some(Err(err)) => {
                         notice.push(' ');
