@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
 
@@ -96,9 +97,39 @@ impl Write for DailyFile {
     }
 }
 
+/// Work a busy worker turned away, counted so a backlog is one warning and one tally, not a
+/// warning per vehicle: [`Self::turned_away`] is true for the first of a run, and
+/// [`Self::taken`] ends the run and gives how many it held.
+#[derive(Debug, Default)]
+pub struct TurnedAway(AtomicU64);
+
+impl TurnedAway {
+    /// Counts one; true if it starts a run (log it then).
+    pub fn turned_away(&self) -> bool {
+        self.0.fetch_add(1, Ordering::Relaxed) == 0
+    }
+
+    /// The worker took work again: how many the run that ends turned away, if any.
+    pub fn taken(&self) -> Option<u64> {
+        Some(self.0.swap(0, Ordering::Relaxed)).filter(|&run| run > 0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_turned_away_is_one_warning_and_one_tally() {
+        let counter = TurnedAway::default();
+        assert_eq!(counter.taken(), None, "nothing turned away yet");
+        assert!(counter.turned_away(), "the first of a run is logged");
+        assert!(!counter.turned_away());
+        assert!(!counter.turned_away());
+        assert_eq!(counter.taken(), Some(3));
+        assert_eq!(counter.taken(), None, "the run is over");
+        assert!(counter.turned_away(), "a new run is logged again");
+    }
 
     #[cfg(unix)]
     #[test]

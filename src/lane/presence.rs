@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::LaneContext;
 use crate::config::PlateConfig;
 use crate::devices::camera::Camera;
+use crate::logging::TurnedAway;
 use crate::plate::worker::{PlateOutcome, PlateWorker};
 use crate::plate::{PlateRead, PlateReader, PlateSource};
 use crate::store::{EntryLate, Photo, PhotoKind};
@@ -67,6 +68,8 @@ pub struct PresenceMedia {
     /// Presences still at the lane (what arrives for them is kept).
     live: HashSet<PresenceNo>,
     waiting: HashMap<PresenceNo, Waiting>,
+    /// Vehicles the camera thread was too far behind to take.
+    without_photo: TurnedAway,
     _thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -102,6 +105,7 @@ impl PresenceMedia {
             reading: HashSet::new(),
             live: HashSet::new(),
             waiting: HashMap::new(),
+            without_photo: TurnedAway::default(),
             _thread: thread,
         }
     }
@@ -142,8 +146,15 @@ impl PresenceMedia {
         match self.captures.try_send(presence) {
             Ok(()) => {
                 self.capturing.insert(presence);
+                if let Some(run) = self.without_photo.taken() {
+                    tracing::warn!("the camera caught up; {run} vehicle(s) went without a photo");
+                }
             }
-            Err(TrySendError::Full(_)) => tracing::warn!("the camera is behind; this vehicle has no photo"),
+            Err(TrySendError::Full(_)) => {
+                if self.without_photo.turned_away() {
+                    tracing::warn!("the camera is behind; vehicles go without a photo until it catches up");
+                }
+            }
             Err(TrySendError::Disconnected(_)) => tracing::warn!("the camera thread has stopped"),
         }
     }

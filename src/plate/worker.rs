@@ -7,6 +7,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use super::{PlateRead, PlateReader};
 use crate::devices::camera::Jpeg;
+use crate::logging::TurnedAway;
 
 /// Photos that may wait for the reader beyond the one it is reading.
 const QUEUE_LEN: usize = 4;
@@ -24,6 +25,8 @@ pub struct PlateOutcome<T> {
 pub struct PlateWorker<T> {
     jobs: Option<Sender<(T, Jpeg)>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Photos the reader was too far behind to take.
+    unread: TurnedAway,
 }
 
 impl<T: Send + 'static> PlateWorker<T> {
@@ -48,16 +51,23 @@ impl<T: Send + 'static> PlateWorker<T> {
                 }
             }
         })?;
-        Ok((PlateWorker { jobs: Some(jobs), thread: Some(thread) }, results))
+        Ok((PlateWorker { jobs: Some(jobs), thread: Some(thread), unread: TurnedAway::default() }, results))
     }
 
     /// Queues a photo; `false` (logged) when the reader is too far behind to take it.
     pub fn submit(&self, tag: T, photo: Jpeg) -> bool {
         let Some(jobs) = &self.jobs else { return false };
         match jobs.try_send((tag, photo)) {
-            Ok(()) => true,
+            Ok(()) => {
+                if let Some(run) = self.unread.taken() {
+                    tracing::warn!("the plate reader caught up; {run} photo(s) went unread");
+                }
+                true
+            }
             Err(TrySendError::Full(_)) => {
-                tracing::warn!("the plate reader is behind; this photo is not read");
+                if self.unread.turned_away() {
+                    tracing::warn!("the plate reader is behind; photos go unread until it catches up");
+                }
                 false
             }
             Err(TrySendError::Disconnected(_)) => {
