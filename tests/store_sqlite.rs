@@ -9,9 +9,10 @@ mod scale;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use gardu::store::sqlite::SqliteStore;
-use gardu::store::{EntryLookup, Store, StoreError};
+use gardu::store::{EntryLookup, Photo, PhotoKind, Store, StoreError};
 
 use common::fixtures::{SITE, at, date, entry, seed};
 
@@ -145,4 +146,56 @@ fn concurrent_booths_draw_distinct_ticket_numbers() {
     let mut drawn: Vec<u32> = workers.into_iter().flat_map(|worker| worker.join().unwrap()).collect();
     drawn.sort_unstable();
     assert_eq!(drawn, (1..=200).collect::<Vec<_>>());
+}
+
+/// 40 photos of 200 KB: about 2,000 pages of the write-ahead log, twice the 1,000 at which a
+/// commit would otherwise copy the log back into the database file itself.
+fn write_photos(store: &SqliteStore, first: u128) {
+    for n in 0..40u128 {
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        jpeg.resize(200_000, (n % 251) as u8);
+        jpeg.extend_from_slice(&[0xFF, 0xD9]);
+        let photo = Photo {
+            id: uuid::Uuid::from_u128(first + n),
+            kind: PhotoKind::Entry,
+            taken_at: at(2024, 3, 1, 1, 0),
+            jpeg,
+        };
+        store.put_photo(&photo).unwrap();
+    }
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
+}
+
+/// A commit never copies the log back into the database file (a lane's ticket would wait for
+/// the copy and the file's fsync): the store's own thread does, with no write to prompt it.
+#[test]
+fn the_log_is_copied_back_by_the_store_thread_never_by_a_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gardu.db");
+    {
+        let store = SqliteStore::open_checkpointing(&path, Duration::from_secs(3600)).unwrap();
+        let before = file_len(&path);
+        write_photos(&store, 1);
+        assert!(
+            file_len(&path) < before + 1_000_000,
+            "a commit copied the log into the file: {} → {} bytes",
+            before,
+            file_len(&path)
+        );
+    }
+    assert!(file_len(&path) > 8_000_000, "closing the store copies the log back");
+
+    let store = SqliteStore::open_checkpointing(&path, Duration::from_millis(20)).unwrap();
+    let before = file_len(&path);
+    write_photos(&store, 1_000);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while file_len(&path) < before + 8_000_000 {
+        assert!(Instant::now() < deadline, "the store's thread never copied the log back");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let photo = store.photo(uuid::Uuid::from_u128(1_039)).unwrap().expect("the last photo");
+    assert_eq!(photo.jpeg.len(), 200_002);
 }

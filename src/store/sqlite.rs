@@ -10,6 +10,7 @@ pub mod backup;
 mod books;
 mod booths;
 mod catalog;
+mod checkpoint;
 mod codec;
 mod emergency;
 mod figures;
@@ -84,6 +85,9 @@ pub struct SqliteStore {
     reader: Option<Mutex<Connection>>,
     /// Where the file is, for messages.
     location: PathBuf,
+    /// Copies the write-ahead log back into the file off the writer's commits (`None` for
+    /// in-memory databases, or when the thread could not start: then the writer does it).
+    _checkpoints: Option<checkpoint::Checkpointer>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -95,6 +99,12 @@ impl std::fmt::Debug for SqliteStore {
 impl SqliteStore {
     /// Opens (or creates) the database file, creating its folder and applying migrations.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        Self::open_checkpointing(path, checkpoint::PERIOD)
+    }
+
+    /// [`Self::open`], with the write-ahead log copied back into the file every `period` on a
+    /// thread of the store's own, never inside a commit.
+    pub fn open_checkpointing(path: &Path, period: Duration) -> StoreResult<SqliteStore> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
@@ -130,10 +140,21 @@ impl SqliteStore {
             Ok(reader)
         })
         .map_err(|err| open_error(path, err))?;
+        let checkpoints = match checkpoint::Checkpointer::start(path, period) {
+            Ok(checkpoints) => {
+                writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(|err| open_error(path, err))?;
+                Some(checkpoints)
+            }
+            Err(err) => {
+                tracing::warn!("no checkpoint thread for {}, commits copy the log: {err}", path.display());
+                None
+            }
+        };
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             location: path.to_path_buf(),
+            _checkpoints: checkpoints,
         })
     }
 
@@ -143,7 +164,7 @@ impl SqliteStore {
         let mut writer = Connection::open_in_memory().map_err(|err| open_error(&location, err))?;
         configure(&writer).map_err(|err| open_error(&location, err))?;
         apply_migrations(&mut writer, &location)?;
-        Ok(SqliteStore { writer: Mutex::new(writer), reader: None, location })
+        Ok(SqliteStore { writer: Mutex::new(writer), reader: None, location, _checkpoints: None })
     }
 
     /// Brings the file's schema up to date without keeping it open; returns the version.
@@ -744,8 +765,12 @@ mod tests {
         )
         .unwrap();
         migrations().to_latest(&mut conn).unwrap();
-        let store =
-            SqliteStore { writer: Mutex::new(conn), reader: None, location: PathBuf::from(":memory:") };
+        let store = SqliteStore {
+            writer: Mutex::new(conn),
+            reader: None,
+            location: PathBuf::from(":memory:"),
+            _checkpoints: None,
+        };
         let filter = VisitFilter { plate: Some("1234 XYZ".to_string()), ..VisitFilter::default() };
         let page = PageRequest { offset: 0, limit: 10 };
         assert_eq!(store.list_visits(&filter, page).unwrap().total, 1);
@@ -793,8 +818,12 @@ mod tests {
             .unwrap();
         }
         migrations().to_latest(&mut conn).unwrap();
-        let store =
-            SqliteStore { writer: Mutex::new(conn), reader: None, location: PathBuf::from(":memory:") };
+        let store = SqliteStore {
+            writer: Mutex::new(conn),
+            reader: None,
+            location: PathBuf::from(":memory:"),
+            _checkpoints: None,
+        };
         let total = |filter: VisitFilter| {
             let filter = VisitFilter { site: Some("S".into()), ..filter };
             store.list_visits(&filter, PageRequest { offset: 0, limit: 10 }).unwrap().total
@@ -846,8 +875,12 @@ mod tests {
         )
         .unwrap();
         migrations().to_latest(&mut conn).unwrap();
-        let store =
-            SqliteStore { writer: Mutex::new(conn), reader: None, location: PathBuf::from(":memory:") };
+        let store = SqliteStore {
+            writer: Mutex::new(conn),
+            reader: None,
+            location: PathBuf::from(":memory:"),
+            _checkpoints: None,
+        };
         assert_eq!((store.inside_count("S", false).unwrap(), store.inside_count("S", true).unwrap()), (1, 2));
         let list = |include_simulated| {
             let filter = VisitFilter { site: Some("S".into()), include_simulated, ..VisitFilter::default() };
