@@ -148,10 +148,9 @@ fn concurrent_booths_draw_distinct_ticket_numbers() {
     assert_eq!(drawn, (1..=200).collect::<Vec<_>>());
 }
 
-/// 40 photos of 200 KB: about 2,000 pages of the write-ahead log, twice the 1,000 at which a
-/// commit would otherwise copy the log back into the database file itself.
-fn write_photos(store: &SqliteStore, first: u128) {
-    for n in 0..40u128 {
+/// `count` photos of 200 KB, about 50 pages of the write-ahead log each.
+fn write_photos(store: &SqliteStore, first: u128, count: u128) {
+    for n in 0..count {
         let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
         jpeg.resize(200_000, (n % 251) as u8);
         jpeg.extend_from_slice(&[0xFF, 0xD9]);
@@ -169,8 +168,10 @@ fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).unwrap().len()
 }
 
-/// A commit never copies the log back into the database file (a lane's ticket would wait for
-/// the copy and the file's fsync): the store's own thread does, with no write to prompt it.
+/// A booth's commits never copy the log back into the database file (a lane's ticket would
+/// wait for the copy and the file's fsync): 40 photos, about 2,000 pages of log, twice the
+/// 1,000 at which SQLite's own default would. The store's own thread copies it, with no write
+/// to prompt it.
 #[test]
 fn the_log_is_copied_back_by_the_store_thread_never_by_a_commit() {
     let dir = tempfile::tempdir().unwrap();
@@ -178,7 +179,7 @@ fn the_log_is_copied_back_by_the_store_thread_never_by_a_commit() {
     {
         let store = SqliteStore::open_checkpointing(&path, Duration::from_secs(3600)).unwrap();
         let before = file_len(&path);
-        write_photos(&store, 1);
+        write_photos(&store, 1, 40);
         assert!(
             file_len(&path) < before + 1_000_000,
             "a commit copied the log into the file: {} → {} bytes",
@@ -190,7 +191,7 @@ fn the_log_is_copied_back_by_the_store_thread_never_by_a_commit() {
 
     let store = SqliteStore::open_checkpointing(&path, Duration::from_millis(20)).unwrap();
     let before = file_len(&path);
-    write_photos(&store, 1_000);
+    write_photos(&store, 1_000, 40);
     let deadline = Instant::now() + Duration::from_secs(60);
     while file_len(&path) < before + 8_000_000 {
         assert!(Instant::now() < deadline, "the store's thread never copied the log back");
@@ -198,4 +199,18 @@ fn the_log_is_copied_back_by_the_store_thread_never_by_a_commit() {
     }
     let photo = store.photo(uuid::Uuid::from_u128(1_039)).unwrap().expect("the last photo");
     assert_eq!(photo.jpeg.len(), 200_002);
+}
+
+/// Writes that never pause leave the store's thread no moment to start the log again, so the
+/// writer copies it back itself past 32 MiB: 400 photos (80 MB) with the thread idle leave a
+/// log of about that size, not of everything written.
+#[test]
+fn the_log_stays_bounded_under_writes_that_never_pause() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gardu.db");
+    let store = SqliteStore::open_checkpointing(&path, Duration::from_secs(3600)).unwrap();
+    write_photos(&store, 1, 400);
+    let log = file_len(&dir.path().join("gardu.db-wal"));
+    assert!(log < 48_000_000, "the log grew to {log} bytes");
+    assert!(file_len(&path) > 24_000_000, "the writer copied the log into the file");
 }

@@ -142,7 +142,9 @@ impl SqliteStore {
         .map_err(|err| open_error(path, err))?;
         let checkpoints = match checkpoint::Checkpointer::start(path, period) {
             Ok(checkpoints) => {
-                writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(|err| open_error(path, err))?;
+                writer
+                    .pragma_update(None, "wal_autocheckpoint", checkpoint::WRITER_COPIES_AT)
+                    .map_err(|err| open_error(path, err))?;
                 Some(checkpoints)
             }
             Err(err) => {

@@ -4,9 +4,15 @@
 //! that commit also writes the log's pages into the database file and waits for the file's
 //! `fsync`. On a site's database of a million visits, with entry photos in the log, such a
 //! commit took 450–650 ms, and the commit was a lane's ticket, between the trigger and the
-//! barrier. The writer connection has that off (`wal_autocheckpoint = 0`); this thread runs a
-//! passive checkpoint on a connection of its own once a period, which never waits for a writer
-//! or a reader and never makes them wait, and one more as the store closes.
+//! barrier. This thread runs a passive checkpoint on a connection of its own once a period,
+//! which never waits for a writer or a reader and never makes them wait, and one more as the
+//! store closes; at a booth's pace the log is copied and starts again from its beginning long
+//! before it grows.
+//!
+//! Under writes that never pause (seeding, a large replay or purge) the thread's copy is always
+//! behind the newest commit, and the log would only grow: it grew to 20 GB seeding a million
+//! visits. So the writer still copies the log itself past [`WRITER_COPIES_AT`] pages, 8 times
+//! SQLite's default; a booth's commits never reach it.
 
 use std::path::Path;
 use std::thread::JoinHandle;
@@ -17,6 +23,10 @@ use rusqlite::{Connection, OpenFlags};
 
 /// How often the log is copied back while the store is open.
 pub(super) const PERIOD: Duration = Duration::from_secs(1);
+
+/// Pages of log (4 KiB each: 32 MiB) past which the writer's own commit copies it back
+/// (`wal_autocheckpoint`), so the log stays bounded when the thread cannot keep up.
+pub(super) const WRITER_COPIES_AT: i64 = 8_192;
 
 /// The checkpoint thread of one store; dropping it runs a last checkpoint and joins it.
 pub(super) struct Checkpointer {
