@@ -11,11 +11,7 @@ fn first_run_creates_the_first_admin_then_asks_to_log_in() {
     let mut harness = site.console(Mode::Entry, "IN1");
     wait_for_text(&mut harness, "Penyiapan pertama");
     assert_eq!(text_fields(&harness).len(), 4, "full name, username, password, repeat");
-    for (index, text) in ["Dewi Lestari", "dewi", PASSWORD, PASSWORD].into_iter().enumerate() {
-        text_fields(&harness)[index].click();
-        harness.step();
-        type_text(&mut harness, text);
-    }
+    fill_fields(&mut harness, &["Dewi Lestari", "dewi", PASSWORD, PASSWORD]);
     click(&mut harness, "Buat admin");
     wait_for_text(&mut harness, "Admin dewi dibuat");
     assert!(harness.state().is_on_login());
@@ -241,11 +237,7 @@ fn at_1366x768_the_first_run_button_stays_on_screen_after_a_message_and_the_boot
     let mut harness = site.console_with(ctx, SMALL_SCREEN);
     wait_for_text(&mut harness, "Penyiapan pertama");
     assert_eq!(text_fields(&harness).len(), 5, "full name, username, password, repeat, booth code");
-    for (index, text) in ["Dewi Lestari", "dewi", PASSWORD, "not-the-same"].into_iter().enumerate() {
-        text_fields(&harness)[index].click();
-        harness.step();
-        type_text(&mut harness, text);
-    }
+    fill_fields(&mut harness, &["Dewi Lestari", "dewi", PASSWORD, "not-the-same"]);
     assert!(button_on_screen(&harness, "Buat admin", SMALL_SCREEN), "the button is below the window");
     click(&mut harness, "Buat admin");
     wait_for_text(&mut harness, "Kedua kata sandi tidak sama");
@@ -275,11 +267,7 @@ fn a_first_run_that_keeps_the_default_booth_code_asks_for_no_restart() {
     ctx.config.booth.code_configured = false;
     let mut harness = site.console_with(ctx, SMALL_SCREEN);
     wait_for_text(&mut harness, "Penyiapan pertama");
-    for (index, text) in ["Dewi Lestari", "dewi", PASSWORD, PASSWORD].into_iter().enumerate() {
-        text_fields(&harness)[index].click();
-        harness.step();
-        type_text(&mut harness, text);
-    }
+    fill_fields(&mut harness, &["Dewi Lestari", "dewi", PASSWORD, PASSWORD]);
     click(&mut harness, "Buat admin");
     wait_for_text(&mut harness, "Kode gardu IN1 disimpan");
     assert!(shows(&harness, "sudah berjalan sebagai IN1"), "the message says the code is in use");

@@ -120,6 +120,15 @@ pub fn text_fields<'h>(harness: &'h Harness<'_, ConsoleApp>) -> Vec<egui_kittest
 }
 
 /// Logs in and waits for the working screen to be drawn.
+/// Types `texts` into the screen's text fields, first to last.
+pub fn fill_fields(harness: &mut Harness<'_, ConsoleApp>, texts: &[&str]) {
+    for (index, text) in texts.iter().enumerate() {
+        text_fields(harness)[index].click();
+        harness.step();
+        type_text(harness, text);
+    }
+}
+
 pub fn login_to_work(harness: &mut Harness<'_, ConsoleApp>, username: &str) {
     login(harness, username, PASSWORD);
     step_until(harness, "the working screen", |h| h.state().is_working());
