@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("gardu: configuration refused: {err}");
             eprintln!("gardu: fix the file (config.toml.example documents every key) and start again.");
+            let (title, text) = gardu::ui::config_refused_text(&err);
+            gardu::platform::console::tell_if_unseen(&title, &text);
             return ExitCode::from(2);
         }
     };
