@@ -34,20 +34,9 @@ fn main() -> eframe::Result {
         });
         if !measured && started.elapsed() >= SETTLE {
             measured = true;
-            println!("console_floor rss_mb={:.1}", resident_mb());
+            println!("console_floor rss_mb={:.1}", gardu::ui::bench::rss_mb());
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
         }
         ui.ctx().request_repaint_after(Duration::from_millis(100));
     })
-}
-
-/// This process's resident memory in MB (`VmRSS` of `/proc/self/status`), 0 where there is none.
-fn resident_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
 }

@@ -349,7 +349,7 @@ impl eframe::App for Driver {
 }
 
 /// Resident memory of this process in MiB (`VmRSS`), 0 where `/proc` is missing.
-fn rss_mb() -> f64 {
+pub fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
